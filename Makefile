@@ -1,0 +1,42 @@
+# ecs-operator developer commands. `make help` lists them.
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+TESTENV := hack/testenv
+CARGO ?= cargo
+
+.PHONY: help
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+.PHONY: testenv
+testenv: ## Build or install kube-apiserver, kubectl, etcd, helm and moto into ~/.cache/ecs-operator
+	$(TESTENV)/install.sh
+
+.PHONY: testenv-up
+testenv-up: ## Start the test API server and moto; writes .testenv/env
+	$(TESTENV)/up.sh
+
+.PHONY: testenv-down
+testenv-down: ## Stop what testenv-up started
+	$(TESTENV)/down.sh
+
+.PHONY: fmt-check
+fmt-check: ## cargo fmt --check
+	$(CARGO) fmt --check
+
+.PHONY: clippy
+clippy: ## clippy on every target, warnings are errors
+	$(CARGO) clippy --all-targets --locked -- -D warnings
+
+.PHONY: test-unit
+test-unit: ## Unit tests (no servers needed)
+	$(CARGO) test --locked --lib --bins
+
+.PHONY: test-e2e
+test-e2e: testenv ## Tests against the real API server and moto (starts them unless .testenv/env exists)
+	$(CARGO) test --locked --test e2e
+
+.PHONY: test
+test: fmt-check clippy test-unit test-e2e ## Every check and test tier, in order

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Builds or installs everything the test environment runs: kube-apiserver,
+# kube-controller-manager, kubectl and etcd from the upstream Go modules, helm
+# from its module, and moto in a Python venv. Safe to run again: finished
+# pieces are found in the cache and skipped.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# A piece is built into a scratch folder and moved into place only when whole,
+# so an interrupted run never leaves a half-built cache entry behind.
+build_kubernetes() {
+  if [[ -x "$K8S_BIN/kube-apiserver" && -x "$K8S_BIN/kube-controller-manager" && -x "$K8S_BIN/kubectl" && -x "$K8S_BIN/etcd" ]]; then
+    log "kubernetes $KUBERNETES_VERSION: cached in $K8S_BIN"
+    return
+  fi
+  log "building kube-apiserver, kube-controller-manager, kubectl $KUBERNETES_VERSION and etcd $ETCD_VERSION (first run only; several minutes)"
+  local minor="${KUBERNETES_VERSION#v1.}"; minor="${minor%%.*}"
+  local ldflags="-s -w"
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ldflags+=" -X $pkg.gitVersion=$KUBERNETES_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
+  done
+  local scratch="$K8S_BIN.partial"
+  rm -rf "$scratch" && mkdir -p "$scratch"
+  (cd "$TESTENV_SRC" && go build -mod=readonly -trimpath -ldflags "$ldflags" -o "$scratch/" \
+    k8s.io/kubernetes/cmd/kube-apiserver \
+    k8s.io/kubernetes/cmd/kube-controller-manager \
+    k8s.io/kubernetes/cmd/kubectl \
+    ./cmd/etcd)
+  rm -rf "$K8S_BIN" && mv "$scratch" "$K8S_BIN"
+}
+
+build_helm() {
+  if [[ -x "$HELM_BIN/helm" ]]; then
+    log "helm $HELM_VERSION: cached in $HELM_BIN"
+    return
+  fi
+  log "building helm $HELM_VERSION"
+  local scratch="$HELM_BIN.partial"
+  rm -rf "$scratch" && mkdir -p "$scratch"
+  GOBIN="$scratch" GOFLAGS=-mod=mod go install -trimpath \
+    -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" \
+    "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+  rm -rf "$HELM_BIN" && mv "$scratch" "$HELM_BIN"
+}
+
+install_moto() {
+  if [[ -f "$MOTO_VENV/.complete" ]]; then
+    log "moto $MOTO_VERSION: cached in $MOTO_VENV"
+    return
+  fi
+  log "installing moto[server] $MOTO_VERSION and boto3 $BOTO3_VERSION into $MOTO_VENV"
+  rm -rf "$MOTO_VENV"
+  python3 -m venv "$MOTO_VENV"
+  "$MOTO_VENV/bin/pip" install --quiet --disable-pip-version-check \
+    "moto[server]==$MOTO_VERSION" "boto3==$BOTO3_VERSION"
+  touch "$MOTO_VENV/.complete"
+}
+
+ensure_openssl() {
+  command -v openssl >/dev/null && return
+  log "installing openssl (certificates for the API server)"
+  if [[ $(id -u) -eq 0 ]]; then apt-get update -qq && apt-get install -y -qq openssl; else sudo apt-get update -qq && sudo apt-get install -y -qq openssl; fi
+}
+
+mkdir -p "$CACHE_ROOT"
+ensure_openssl
+install_moto
+build_kubernetes
+build_helm
+log "ready: $K8S_BIN, $HELM_BIN, $MOTO_VENV"

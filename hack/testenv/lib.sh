@@ -1,0 +1,23 @@
+# Shared settings for the test-environment scripts; sourced, not run.
+# Everything heavy lives under the cache, keyed by the pinned versions, so a
+# second run reuses it and a version bump builds into a fresh folder.
+set -euo pipefail
+
+TESTENV_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$TESTENV_SRC/../.." && pwd)"
+# shellcheck source=versions.env
+. "$TESTENV_SRC/versions.env"
+
+CACHE_ROOT="${ECS_OPERATOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ecs-operator}"
+
+# The Kubernetes build depends on the versions, the module files and our etcd wrapper.
+k8s_key() {
+  cat "$TESTENV_SRC/versions.env" "$TESTENV_SRC/go.mod" "$TESTENV_SRC/go.sum" \
+    "$TESTENV_SRC/cmd/etcd/main.go" | sha256sum | cut -c1-12
+}
+
+K8S_BIN="$CACHE_ROOT/kubernetes-$KUBERNETES_VERSION-$(k8s_key)"
+HELM_BIN="$CACHE_ROOT/helm-$HELM_VERSION"
+MOTO_VENV="$CACHE_ROOT/moto-$MOTO_VERSION-boto3-$BOTO3_VERSION-py$(python3 -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
+
+log() { printf '[testenv] %s\n' "$*" >&2; }

@@ -1,0 +1,1 @@
+//! ecs-operator: run AWS ECS clusters, task definitions and services from Kubernetes.

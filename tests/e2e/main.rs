@@ -1,0 +1,54 @@
+//! End-to-end tests: real kube-apiserver + etcd, moto, kubectl and helm.
+//!
+//! One binary with modules so the environment starts once per run. Tests run
+//! one at a time by default: they share one moto, which is reset between them.
+//! Run one test: `cargo test --test e2e -- smoke::both_servers_are_real`.
+
+mod smoke;
+mod support;
+
+use std::process::ExitCode;
+
+use libtest_mimic::Arguments;
+
+fn main() -> ExitCode {
+    let mut args = Arguments::from_args();
+    args.test_threads.get_or_insert(1);
+
+    let tests = [
+        test!(smoke::both_servers_are_real),
+        test!(smoke::admin_is_authorized_and_a_fresh_service_account_is_not),
+    ];
+    let trials: Vec<_> = tests
+        .into_iter()
+        .map(|(name, f)| support::trial(name, f))
+        .collect();
+    if args.list {
+        libtest_mimic::run(&args, trials).exit();
+    }
+
+    let env = match support::TestEnv::start_or_attach() {
+        Ok(env) => env,
+        Err(e) => {
+            eprintln!("[e2e] the test environment did not start: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // Still single-threaded here, so setting the process environment is sound. The
+    // SDK and kube clients then find moto and the API server through the standard
+    // variables (AWS_ENDPOINT_URL, KUBECONFIG), as the operator does.
+    for (name, value) in env.vars() {
+        unsafe { std::env::set_var(name, value) };
+    }
+    let env = support::set_env(env);
+    let conclusion = match env.install_crds() {
+        Ok(()) => libtest_mimic::run(&args, trials),
+        Err(e) => {
+            eprintln!("[e2e] installing the CRDs failed: {e:#}");
+            env.stop(true);
+            return ExitCode::FAILURE;
+        }
+    };
+    env.stop(conclusion.has_failed());
+    conclusion.exit_code()
+}

@@ -1,0 +1,132 @@
+//! Shared machinery of the end-to-end tests: the environment, a namespace per
+//! test, and the runner that cleans up whatever the test's outcome.
+
+pub mod testenv;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
+
+use anyhow::Result;
+use futures::FutureExt;
+use k8s_openapi::api::core::v1::Namespace;
+use kube::api::{DeleteParams, PostParams};
+use kube::{Api, Client};
+use libtest_mimic::{Failed, Trial};
+
+pub use testenv::TestEnv;
+
+static ENV: OnceLock<Arc<TestEnv>> = OnceLock::new();
+
+/// What a test gets: the environment, a kube client and a namespace of its own.
+pub struct TestContext {
+    pub env: Arc<TestEnv>,
+    pub client: Client,
+    pub namespace: String,
+}
+
+impl TestContext {
+    pub fn kubectl(&self, args: &[&str]) -> Result<String> {
+        self.env.kubectl(args)
+    }
+
+    pub fn kubectl_ns(&self, args: &[&str]) -> Result<String> {
+        let mut with_ns = vec!["-n", self.namespace.as_str()];
+        with_ns.extend_from_slice(args);
+        self.env.kubectl(&with_ns)
+    }
+
+    pub fn apply(&self, manifest: &str) -> Result<String> {
+        self.env
+            .kubectl_stdin(&["apply", "-n", &self.namespace, "-f", "-"], manifest)
+    }
+}
+
+pub type TestFuture = Pin<Box<dyn Future<Output = Result<()>> + Send>>;
+pub type TestFn = fn(TestContext) -> TestFuture;
+
+/// Names a test for the runner: `test!(module::function)`.
+#[macro_export]
+macro_rules! test {
+    ($path:path) => {
+        (
+            stringify!($path),
+            (|ctx: $crate::support::TestContext| -> $crate::support::TestFuture {
+                Box::pin($path(ctx))
+            }) as $crate::support::TestFn,
+        )
+    };
+}
+
+pub fn set_env(env: TestEnv) -> Arc<TestEnv> {
+    ENV.get_or_init(|| Arc::new(env)).clone()
+}
+
+pub fn trial(name: &'static str, test: TestFn) -> Trial {
+    let name = name.replace(' ', "");
+    Trial::test(name.clone(), move || run_one(&name, test))
+}
+
+fn run_one(name: &str, test: TestFn) -> Result<(), Failed> {
+    let env = ENV
+        .get()
+        .expect("test environment set before the trials run")
+        .clone();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failed::from(format!("tokio runtime: {e}")))?;
+    runtime.block_on(async move {
+        env.reset_moto()
+            .map_err(|e| Failed::from(format!("{e:#}")))?;
+        let client = Client::try_default()
+            .await
+            .map_err(|e| Failed::from(format!("kube client: {e}")))?;
+        let namespace = namespace_for(name);
+        let namespaces: Api<Namespace> = Api::all(client.clone());
+        let mut object = Namespace::default();
+        object.metadata.name = Some(namespace.clone());
+        namespaces
+            .create(&PostParams::default(), &object)
+            .await
+            .map_err(|e| Failed::from(format!("creating namespace {namespace}: {e}")))?;
+        let ctx = TestContext {
+            env,
+            client,
+            namespace: namespace.clone(),
+        };
+        let outcome = std::panic::AssertUnwindSafe(test(ctx)).catch_unwind().await;
+        // Deletion is asynchronous (the namespace controller finishes it); a test does not wait for it.
+        if let Err(e) = namespaces
+            .delete(&namespace, &DeleteParams::default())
+            .await
+        {
+            eprintln!("[e2e] deleting namespace {namespace}: {e}");
+        }
+        match outcome {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(Failed::from(format!("{e:#}"))),
+            Err(panic) => Err(Failed::from(panic_message(panic))),
+        }
+    })
+}
+
+/// A DNS-1123 name unique to this run, recognisable as the test's.
+fn namespace_for(test: &str) -> String {
+    let short = test.rsplit("::").next().unwrap_or(test).replace('_', "-");
+    let short: String = short.chars().take(40).collect();
+    format!(
+        "{}-{:06x}",
+        short.trim_end_matches('-'),
+        rand::random::<u32>() & 0xff_ffff
+    )
+}
+
+fn panic_message(panic: Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "test panicked".to_string())
+}
