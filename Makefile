@@ -22,6 +22,14 @@ testenv-up: ## Start the test API server and moto; writes .testenv/env
 testenv-down: ## Stop what testenv-up started
 	$(TESTENV)/down.sh
 
+.PHONY: build
+build: ## Build the operator binary (debug)
+	$(CARGO) build --locked
+
+.PHONY: crds
+crds: build ## Regenerate crds/ from the Rust types
+	./target/debug/ecs-operator crds > crds/ecs.operator.dev_crds.yaml
+
 .PHONY: fmt-check
 fmt-check: ## cargo fmt --check
 	$(CARGO) fmt --check

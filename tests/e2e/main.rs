@@ -4,6 +4,7 @@
 //! one at a time by default: they share one moto, which is reset between them.
 //! Run one test: `cargo test --test e2e -- smoke::both_servers_are_real`.
 
+mod cluster;
 mod smoke;
 mod support;
 
@@ -18,6 +19,9 @@ fn main() -> ExitCode {
     let tests = [
         test!(smoke::both_servers_are_real),
         test!(smoke::admin_is_authorized_and_a_fresh_service_account_is_not),
+        test!(cluster::cluster_lifecycle_from_apply_to_delete),
+        test!(cluster::retained_cluster_stays_in_aws),
+        test!(cluster::immutable_name_and_bad_strategy_are_refused_by_the_api_server),
     ];
     let trials: Vec<_> = tests
         .into_iter()
@@ -49,6 +53,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    support::operator::stop();
     env.stop(conclusion.has_failed());
     conclusion.exit_code()
 }

@@ -1,6 +1,7 @@
 //! Shared machinery of the end-to-end tests: the environment, a namespace per
 //! test, and the runner that cleans up whatever the test's outcome.
 
+pub mod operator;
 pub mod testenv;
 
 use std::future::Future;
@@ -39,6 +40,36 @@ impl TestContext {
     pub fn apply(&self, manifest: &str) -> Result<String> {
         self.env
             .kubectl_stdin(&["apply", "-n", &self.namespace, "-f", "-"], manifest)
+    }
+
+    /// Starts the operator binary for this run if no earlier test did.
+    pub fn start_operator(&self) -> Result<()> {
+        operator::ensure_running(&self.env)
+    }
+
+    /// An ECS client configured only by the standard AWS variables, like the operator.
+    pub async fn ecs(&self) -> aws_sdk_ecs::Client {
+        aws_sdk_ecs::Client::new(
+            &aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await,
+        )
+    }
+}
+
+/// Polls `check` every 250 ms until it returns Some, or fails after `seconds`.
+pub async fn eventually<T, F, Fut>(what: &str, seconds: u64, mut check: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<T>>>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    loop {
+        if let Some(value) = check().await? {
+            return Ok(value);
+        }
+        if std::time::Instant::now() > deadline {
+            anyhow::bail!("timed out after {seconds}s waiting for {what}");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     }
 }
 

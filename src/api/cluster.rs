@@ -1,0 +1,254 @@
+//! The `Cluster` kind: an ECS cluster.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
+use kube::{CustomResource, KubeSchema};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::common::{AdoptionPolicy, DeletionPolicy, conditions_schema};
+
+/// Desired state of an Amazon ECS cluster. Field names follow the ECS CreateCluster API.
+#[derive(CustomResource, KubeSchema, Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+#[kube(
+    group = "ecs.operator.dev",
+    version = "v1alpha1",
+    kind = "Cluster",
+    namespaced,
+    status = "ClusterStatus",
+    shortname = "ecscluster",
+    category = "ecs",
+    doc = "An Amazon ECS cluster managed by ecs-operator.",
+    printcolumn(name = "Ready", type_ = "string", json_path = ".status.conditions[?(@.type==\"Ready\")].status"),
+    printcolumn(name = "Reason", type_ = "string", json_path = ".status.conditions[?(@.type==\"Ready\")].reason"),
+    printcolumn(name = "ARN", type_ = "string", json_path = ".status.arn"),
+    printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp"),
+    validation = Rule::new(
+        "(has(self.spec.clusterName) ? self.spec.clusterName : self.metadata.name) == \
+         (has(oldSelf.spec.clusterName) ? oldSelf.spec.clusterName : oldSelf.metadata.name)"
+    )
+    .message("spec.clusterName is immutable: the ECS cluster cannot be renamed; create a new Cluster object instead")
+    .field_path(".spec.clusterName"),
+)]
+#[x_kube(validation = Rule::new(
+    "!has(self.defaultCapacityProviderStrategy) || \
+     self.defaultCapacityProviderStrategy.filter(s, has(s.base) && s.base > 0).size() <= 1"
+).message("spec.defaultCapacityProviderStrategy: only one capacity provider may set a base greater than 0"))]
+#[x_kube(validation = Rule::new(
+    "!has(self.defaultCapacityProviderStrategy) || !has(self.capacityProviders) || \
+     self.defaultCapacityProviderStrategy.all(s, s.capacityProvider in self.capacityProviders)"
+).message("spec.defaultCapacityProviderStrategy: every capacityProvider must also be listed in spec.capacityProviders"))]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterSpec {
+    /// Name of the ECS cluster. Defaults to metadata.name. Immutable: a different name is a different cluster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 255), regex(pattern = r"^[a-zA-Z0-9_-]+$"))]
+    pub cluster_name: Option<String>,
+
+    /// AWS region of the cluster, for example eu-west-1. Defaults to the operator's --region.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+
+    /// Cluster settings. ECS knows one: containerInsights. Settings left out are not managed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["name"]))]
+    pub settings: Option<Vec<ClusterSetting>>,
+
+    /// Cluster configuration: how ECS Exec sessions are encrypted and logged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub configuration: Option<ClusterConfiguration>,
+
+    /// Capacity providers the cluster may use: FARGATE, FARGATE_SPOT, or the names of
+    /// Auto Scaling group capacity providers. Left out: not managed. Can change after create.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 20))]
+    pub capacity_providers: Option<Vec<String>>,
+
+    /// Strategy for services and tasks that name no launch type or strategy of their own.
+    /// Left out: not managed. Can change after create.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 20))]
+    pub default_capacity_provider_strategy: Option<Vec<CapacityProviderStrategyItem>>,
+
+    /// Default Service Connect namespace for services in this cluster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_connect_defaults: Option<ServiceConnectDefaults>,
+
+    /// Tags for the cluster. The operator also adds its ownership tags (ecs.operator.dev/*).
+    /// Tags set outside this field are left alone; a tag removed from here is removed from AWS.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+
+    /// Delete (default) removes the ECS cluster when this object is deleted; Retain leaves it.
+    #[serde(default)]
+    pub deletion_policy: DeletionPolicy,
+
+    /// Never (default) refuses to manage a same-named cluster this object did not create;
+    /// Adopt takes it over and tags it as owned.
+    #[serde(default)]
+    pub adoption_policy: AdoptionPolicy,
+}
+
+/// One cluster setting, as in the ECS API.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, JsonSchema)]
+pub struct ClusterSetting {
+    /// Setting name. ECS supports containerInsights.
+    pub name: ClusterSettingName,
+    /// For containerInsights: enabled, disabled or enhanced.
+    pub value: ContainerInsights,
+}
+
+/// Names of cluster settings.
+#[derive(
+    Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, JsonSchema,
+)]
+#[serde(rename_all = "camelCase")]
+pub enum ClusterSettingName {
+    /// CloudWatch Container Insights.
+    ContainerInsights,
+}
+
+/// Container Insights levels.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum ContainerInsights {
+    /// Container Insights on.
+    Enabled,
+    /// Container Insights off.
+    Disabled,
+    /// Container Insights with enhanced observability.
+    Enhanced,
+}
+
+/// Cluster configuration, as in the ECS API.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterConfiguration {
+    /// How ECS Exec sessions in this cluster are encrypted and logged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execute_command_configuration: Option<ExecuteCommandConfiguration>,
+}
+
+/// ECS Exec settings.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ExecuteCommandConfiguration {
+    /// KMS key ID or ARN that encrypts the data between the local client and the container.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
+    /// NONE, DEFAULT (the task definition's awslogs settings) or OVERRIDE (logConfiguration below).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logging: Option<ExecuteCommandLogging>,
+    /// Where session output goes when logging is OVERRIDE.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_configuration: Option<ExecuteCommandLogConfiguration>,
+}
+
+/// ECS Exec logging modes.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum ExecuteCommandLogging {
+    /// No session logging.
+    None,
+    /// Log as the task definition's awslogs configuration says.
+    Default,
+    /// Log to the destinations in logConfiguration.
+    Override,
+}
+
+/// Destinations for ECS Exec session logs.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ExecuteCommandLogConfiguration {
+    /// CloudWatch Logs log group to send session output to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud_watch_log_group_name: Option<String>,
+    /// Whether the CloudWatch log group is encrypted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cloud_watch_encryption_enabled: Option<bool>,
+    /// S3 bucket to send session output to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s3_bucket_name: Option<String>,
+    /// Whether the S3 bucket is encrypted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s3_encryption_enabled: Option<bool>,
+    /// Key prefix for session output in the S3 bucket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s3_key_prefix: Option<String>,
+}
+
+/// One entry of a capacity provider strategy.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CapacityProviderStrategyItem {
+    /// Capacity provider name, for example FARGATE or FARGATE_SPOT.
+    pub capacity_provider: String,
+    /// Relative share of tasks placed on this provider (0-1000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 1000))]
+    pub weight: Option<i32>,
+    /// Tasks placed on this provider before weights apply (0-100000). Only one entry may set it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 100000))]
+    pub base: Option<i32>,
+}
+
+/// Service Connect defaults of a cluster.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceConnectDefaults {
+    /// Cloud Map namespace name or ARN used by services that enable Service Connect without naming one.
+    pub namespace: String,
+}
+
+/// What the operator observed of the ECS cluster.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterStatus {
+    /// The metadata.generation this status describes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+    /// Ready, Reconciling and Stalled, as kstatus defines them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(schema_with = "conditions_schema")]
+    pub conditions: Vec<Condition>,
+    /// ARN of the ECS cluster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    /// AWS region of the ECS cluster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// ECS status of the cluster: ACTIVE, PROVISIONING, DEPROVISIONING, FAILED or INACTIVE.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Services in the ACTIVE state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_services_count: Option<i32>,
+    /// Tasks in the RUNNING state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub running_tasks_count: Option<i32>,
+    /// Tasks in the PENDING state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_tasks_count: Option<i32>,
+    /// Container instances registered with the cluster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registered_container_instances_count: Option<i32>,
+    /// Capacity providers attached to the cluster.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub capacity_providers: Vec<String>,
+    /// Keys of the spec tags the operator last applied, so one removed from the spec is removed from AWS.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub managed_tag_keys: Vec<String>,
+}
+
+impl Cluster {
+    /// The ECS cluster name: spec.clusterName, else metadata.name.
+    pub fn cluster_name(&self) -> String {
+        self.spec
+            .cluster_name
+            .clone()
+            .or_else(|| self.metadata.name.clone())
+            .unwrap_or_default()
+    }
+}

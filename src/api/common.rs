@@ -1,0 +1,46 @@
+//! Spec and status pieces every kind shares.
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// What happens in AWS when the Kubernetes object is deleted.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, JsonSchema)]
+pub enum DeletionPolicy {
+    /// Delete the AWS resource, then let the object go.
+    #[default]
+    Delete,
+    /// Leave the AWS resource as it is; only the Kubernetes object goes.
+    Retain,
+}
+
+/// What to do when an AWS resource with the same name exists but this object did not create it.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, JsonSchema)]
+pub enum AdoptionPolicy {
+    /// Refuse: the object is Stalled with reason NameConflict and nothing in AWS changes.
+    #[default]
+    Never,
+    /// Take the resource over: tag it as owned by this object and manage it from now on.
+    Adopt,
+}
+
+/// Condition types, following kstatus.
+pub mod condition {
+    /// The AWS resource matches the spec.
+    pub const READY: &str = "Ready";
+    /// The operator is still working towards the spec.
+    pub const RECONCILING: &str = "Reconciling";
+    /// Progress needs a person: the message says what to fix.
+    pub const STALLED: &str = "Stalled";
+}
+
+/// Schema of a conditions list: a map keyed by `type`, so server-side apply merges per condition.
+pub fn conditions_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let mut schema = generator.subschema_for::<Vec<Condition>>();
+    schema.insert("x-kubernetes-list-type".into(), "map".into());
+    schema.insert(
+        "x-kubernetes-list-map-keys".into(),
+        serde_json::json!(["type"]),
+    );
+    schema
+}

@@ -1,0 +1,64 @@
+//! One AWS client per region, created on first use.
+//!
+//! Endpoints and credentials come only from the standard AWS environment and
+//! default credential chain (environment, profile, IRSA, EKS Pod Identity, IMDS).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+
+use super::EcsApi;
+use super::retry::Retrying;
+use super::sdk::SdkEcs;
+
+/// Attempts per AWS call, and the first backoff ceiling, for throttled or transient failures.
+const ATTEMPTS: u32 = 4;
+const BASE_DELAY: Duration = Duration::from_millis(200);
+
+pub struct AwsClients {
+    base: SdkConfig,
+    default_region: String,
+    ecs: Mutex<HashMap<String, Arc<dyn EcsApi>>>,
+}
+
+impl AwsClients {
+    /// Loads the shared AWS configuration; `default_region` serves objects that name no region.
+    pub async fn from_env(default_region: Option<String>) -> Self {
+        // Retries are ours (aws::retry), so the SDK makes one attempt per call.
+        let base = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(RetryConfig::disabled())
+            .load()
+            .await;
+        let default_region = default_region
+            .or_else(|| base.region().map(|r| r.to_string()))
+            .unwrap_or_else(|| "us-east-1".to_string());
+        Self {
+            base,
+            default_region,
+            ecs: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The region an object's spec names, else the default.
+    pub fn region_for(&self, spec_region: Option<&str>) -> String {
+        spec_region.unwrap_or(&self.default_region).to_string()
+    }
+
+    pub fn ecs(&self, region: &str) -> Arc<dyn EcsApi> {
+        let mut clients = self.ecs.lock().expect("client map lock poisoned");
+        clients
+            .entry(region.to_string())
+            .or_insert_with(|| {
+                let config = aws_sdk_ecs::config::Builder::from(&self.base)
+                    .region(Region::new(region.to_string()))
+                    .build();
+                let sdk = SdkEcs::new(aws_sdk_ecs::Client::from_conf(config));
+                Arc::new(Retrying::new(sdk, ATTEMPTS, BASE_DELAY))
+            })
+            .clone()
+    }
+}

@@ -1,0 +1,90 @@
+//! The narrow AWS interface the reconcilers use, and the errors it returns.
+//!
+//! Reconcilers see only the types here; `sdk` converts to and from the AWS SDK.
+
+pub mod clients;
+mod error;
+pub mod retry;
+pub mod sdk;
+
+#[cfg(test)]
+pub mod fake;
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+
+use crate::api::cluster::{
+    CapacityProviderStrategyItem, ClusterConfiguration, ClusterSetting, ServiceConnectDefaults,
+};
+
+pub use error::{AwsError, ErrorKind};
+
+/// Tags as ECS stores them: key to value.
+pub type Tags = BTreeMap<String, String>;
+
+/// An ECS cluster as DescribeClusters reports it (with tags, settings and configuration).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EcsCluster {
+    pub arn: String,
+    pub name: String,
+    pub status: String,
+    pub tags: Tags,
+    pub settings: Vec<ClusterSetting>,
+    pub configuration: Option<ClusterConfiguration>,
+    pub capacity_providers: Vec<String>,
+    pub default_capacity_provider_strategy: Vec<CapacityProviderStrategyItem>,
+    pub service_connect_namespace: Option<String>,
+    pub active_services_count: i32,
+    pub running_tasks_count: i32,
+    pub pending_tasks_count: i32,
+    pub registered_container_instances_count: i32,
+}
+
+/// Everything CreateCluster takes.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateCluster {
+    pub name: String,
+    pub tags: Tags,
+    pub settings: Vec<ClusterSetting>,
+    pub configuration: Option<ClusterConfiguration>,
+    pub capacity_providers: Option<Vec<String>>,
+    pub default_capacity_provider_strategy: Option<Vec<CapacityProviderStrategyItem>>,
+    pub service_connect_defaults: Option<ServiceConnectDefaults>,
+}
+
+/// The parts UpdateCluster changes; None leaves a part as it is.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UpdateCluster {
+    pub settings: Option<Vec<ClusterSetting>>,
+    pub configuration: Option<ClusterConfiguration>,
+    pub service_connect_defaults: Option<ServiceConnectDefaults>,
+}
+
+impl UpdateCluster {
+    pub fn is_empty(&self) -> bool {
+        self.settings.is_none()
+            && self.configuration.is_none()
+            && self.service_connect_defaults.is_none()
+    }
+}
+
+/// The ECS operations the operator needs, one method per API call.
+#[async_trait]
+pub trait EcsApi: Send + Sync {
+    /// DescribeClusters for one name or ARN. None when ECS does not know it (ECS reports a
+    /// failure with reason MISSING rather than an error).
+    async fn describe_cluster(&self, name_or_arn: &str) -> Result<Option<EcsCluster>, AwsError>;
+    async fn create_cluster(&self, request: &CreateCluster) -> Result<EcsCluster, AwsError>;
+    async fn update_cluster(&self, arn: &str, update: &UpdateCluster) -> Result<(), AwsError>;
+    async fn put_cluster_capacity_providers(
+        &self,
+        arn: &str,
+        providers: &[String],
+        strategy: &[CapacityProviderStrategyItem],
+    ) -> Result<(), AwsError>;
+    async fn tag_resource(&self, arn: &str, tags: &Tags) -> Result<(), AwsError>;
+    async fn untag_resource(&self, arn: &str, keys: &[String]) -> Result<(), AwsError>;
+    /// DeleteCluster; returns the cluster's status afterwards (INACTIVE, or DEPROVISIONING).
+    async fn delete_cluster(&self, arn: &str) -> Result<String, AwsError>;
+}

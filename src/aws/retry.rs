@@ -1,0 +1,100 @@
+//! Retries of throttled and transient AWS calls, inside one reconcile.
+//!
+//! The SDK's own retries are turned off (see `clients`), so this is the one
+//! retry policy, and the reconciler tests exercise it against the fake.
+
+use std::future::Future;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use rand::Rng;
+
+use super::{AwsError, CreateCluster, EcsApi, EcsCluster, ErrorKind, Tags, UpdateCluster};
+use crate::api::cluster::CapacityProviderStrategyItem;
+
+/// Wraps an `EcsApi`, retrying Throttled and Transient failures with
+/// exponential backoff and full jitter. Anything else is returned at once.
+pub struct Retrying<E> {
+    inner: E,
+    attempts: u32,
+    base_delay: Duration,
+}
+
+impl<E: EcsApi> Retrying<E> {
+    pub fn new(inner: E, attempts: u32, base_delay: Duration) -> Self {
+        Self {
+            inner,
+            attempts: attempts.max(1),
+            base_delay,
+        }
+    }
+
+    pub fn inner(&self) -> &E {
+        &self.inner
+    }
+
+    async fn retry<T, F, Fut>(&self, call: F) -> Result<T, AwsError>
+    where
+        F: Fn() -> Fut + Send + Sync,
+        Fut: Future<Output = Result<T, AwsError>> + Send,
+    {
+        let mut attempt = 1;
+        loop {
+            match call().await {
+                Err(e)
+                    if attempt < self.attempts
+                        && matches!(e.kind, ErrorKind::Throttled | ErrorKind::Transient) =>
+                {
+                    let ceiling = self.base_delay.saturating_mul(1 << attempt.min(10));
+                    let delay = ceiling.mul_f64(rand::rng().random_range(0.0..1.0));
+                    tracing::debug!(action = e.action, code = %e.code, attempt, ?delay, "retrying AWS call");
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl<E: EcsApi> EcsApi for Retrying<E> {
+    async fn describe_cluster(&self, name_or_arn: &str) -> Result<Option<EcsCluster>, AwsError> {
+        self.retry(|| self.inner.describe_cluster(name_or_arn))
+            .await
+    }
+
+    async fn create_cluster(&self, request: &CreateCluster) -> Result<EcsCluster, AwsError> {
+        // Safe to repeat: CreateCluster returns the existing cluster for a name already taken.
+        self.retry(|| self.inner.create_cluster(request)).await
+    }
+
+    async fn update_cluster(&self, arn: &str, update: &UpdateCluster) -> Result<(), AwsError> {
+        self.retry(|| self.inner.update_cluster(arn, update)).await
+    }
+
+    async fn put_cluster_capacity_providers(
+        &self,
+        arn: &str,
+        providers: &[String],
+        strategy: &[CapacityProviderStrategyItem],
+    ) -> Result<(), AwsError> {
+        self.retry(|| {
+            self.inner
+                .put_cluster_capacity_providers(arn, providers, strategy)
+        })
+        .await
+    }
+
+    async fn tag_resource(&self, arn: &str, tags: &Tags) -> Result<(), AwsError> {
+        self.retry(|| self.inner.tag_resource(arn, tags)).await
+    }
+
+    async fn untag_resource(&self, arn: &str, keys: &[String]) -> Result<(), AwsError> {
+        self.retry(|| self.inner.untag_resource(arn, keys)).await
+    }
+
+    async fn delete_cluster(&self, arn: &str) -> Result<String, AwsError> {
+        self.retry(|| self.inner.delete_cluster(arn)).await
+    }
+}

@@ -1,0 +1,108 @@
+//! Command line and environment configuration: one clap struct per command.
+
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "ecs-operator",
+    version,
+    about = "Run AWS ECS clusters, task definitions and services from Kubernetes"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the controllers until SIGTERM or Ctrl-C.
+    Run(RunArgs),
+    /// Print every CustomResourceDefinition as YAML (the files in crds/).
+    Crds,
+}
+
+/// Settings of `ecs-operator run`. AWS endpoints and credentials come only from
+/// the standard AWS environment variables and default credential chain.
+#[derive(Args, Debug, Clone)]
+pub struct RunArgs {
+    /// Watch only this namespace; all namespaces when unset.
+    #[arg(long, env = "ECS_OPERATOR_NAMESPACE")]
+    pub namespace: Option<String>,
+
+    /// AWS region for objects whose spec names none; defaults to the AWS SDK's region (AWS_REGION).
+    #[arg(long, env = "ECS_OPERATOR_DEFAULT_REGION")]
+    pub default_region: Option<String>,
+
+    /// How often every object is compared with AWS to catch drift (jittered by ±20%), e.g. 5m, 90s.
+    #[arg(long, env = "ECS_OPERATOR_RESYNC_INTERVAL", default_value = "5m", value_parser = parse_duration)]
+    pub resync_interval: Duration,
+
+    /// How many objects of one kind are reconciled at once.
+    #[arg(long, env = "ECS_OPERATOR_MAX_CONCURRENT_RECONCILES", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
+    pub max_concurrent_reconciles: u16,
+
+    /// Log format.
+    #[arg(long, env = "ECS_OPERATOR_LOG_FORMAT", value_enum, default_value_t = LogFormat::Json)]
+    pub log_format: LogFormat,
+
+    /// Log level or tracing filter, e.g. info, debug, ecs_operator=debug,kube=info.
+    #[arg(long, env = "ECS_OPERATOR_LOG_LEVEL", default_value = "info")]
+    pub log_level: String,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Text,
+}
+
+/// Parses `300`, `300s`, `5m` or `1h`.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration like 90s, 5m or 1h"))?;
+    let seconds = match unit {
+        "" | "s" => number,
+        "m" => number * 60,
+        "h" => number * 3600,
+        _ => return Err(format!("{text:?}: unknown unit {unit:?}; use s, m or h")),
+    };
+    if seconds == 0 {
+        return Err("the interval must be longer than zero".to_string());
+    }
+    Ok(Duration::from_secs(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_accept_seconds_minutes_and_hours() {
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert!(parse_duration("5 minutes").is_err());
+        assert!(parse_duration("0s").is_err());
+    }
+
+    #[test]
+    fn run_defaults_match_the_documentation() {
+        let cli = Cli::try_parse_from(["ecs-operator", "run"]).unwrap();
+        let Command::Run(args) = cli.command else {
+            panic!("expected run")
+        };
+        assert_eq!(args.resync_interval, Duration::from_secs(300));
+        assert_eq!(args.log_format, LogFormat::Json);
+        assert_eq!(args.namespace, None);
+        assert!(args.max_concurrent_reconciles >= 1);
+    }
+}

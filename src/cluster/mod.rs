@@ -1,0 +1,303 @@
+//! Reconciling `Cluster` objects: observe, plan, apply, status.
+
+mod apply;
+pub mod controller;
+mod observe;
+mod plan;
+
+#[cfg(test)]
+mod tests;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use kube::ResourceExt;
+
+use crate::api::{AdoptionPolicy, Cluster, ClusterStatus, DeletionPolicy};
+use crate::aws::{AwsError, EcsApi, EcsCluster, ErrorKind};
+use crate::conditions::{REASON_INVALID_SPEC, conditions, stalled_on_current_spec};
+use crate::ownership::{Owner, owner_of};
+use crate::reconcile::{CONVERGE_POLL, Cleanup, Health, Next, Note, Outcome};
+use observe::{Observed, observe};
+use plan::{Action, Desired, plan};
+
+/// Makes the ECS cluster match the spec. The object carries its finalizer already.
+/// AWS errors that a retry can fix are returned; the rest become `Stalled`.
+pub async fn reconcile(
+    cluster: &Cluster,
+    ecs: &dyn EcsApi,
+) -> Result<Outcome<ClusterStatus>, AwsError> {
+    let previous = cluster.status.clone().unwrap_or_default();
+    if let Some(message) =
+        stalled_on_current_spec(&previous.conditions, cluster.metadata.generation)
+    {
+        // Same spec, same answer from AWS: wait for the user instead of calling again.
+        return Ok(stalled(
+            previous.clone(),
+            REASON_INVALID_SPEC,
+            message.to_string(),
+            Next::AwaitChange,
+        ));
+    }
+    match converge(cluster, ecs, &previous).await {
+        Err(e) if e.kind == ErrorKind::InvalidInput => Ok(stalled(
+            previous,
+            REASON_INVALID_SPEC,
+            format!("AWS rejected the spec; fix it and re-apply: {e}"),
+            Next::AwaitChange,
+        )),
+        // Permissions are fixed outside the spec, so look again at the next resync.
+        Err(e) if e.kind == ErrorKind::AccessDenied => Ok(stalled(
+            previous,
+            "AccessDenied",
+            e.to_string(),
+            Next::Resync,
+        )),
+        other => other,
+    }
+}
+
+async fn converge(
+    cluster: &Cluster,
+    ecs: &dyn EcsApi,
+    previous: &ClusterStatus,
+) -> Result<Outcome<ClusterStatus>, AwsError> {
+    let desired = Desired::from_object(cluster);
+    let (current, adopting) = match observe(cluster, ecs).await? {
+        Observed::Absent => (None, false),
+        Observed::Owned(c) => (Some(c), false),
+        Observed::Foreign(c) if cluster.spec.adoption_policy == AdoptionPolicy::Adopt => {
+            (Some(c), true)
+        }
+        Observed::Foreign(c) => return Ok(name_conflict(&c)),
+    };
+
+    let actions = plan(&desired, current.as_ref(), &previous.managed_tag_keys);
+    let created = apply::apply(ecs, current.as_ref().map(|c| c.arn.as_str()), &actions).await?;
+    if let Some(c) = &created
+        && owner_of(&c.tags, cluster) == Owner::Someone
+    {
+        // CreateCluster hands back a same-named cluster created meanwhile by someone else.
+        return Ok(name_conflict(c));
+    }
+
+    let mut notes = Vec::new();
+    let observed = match (created, current) {
+        (Some(created), _) => {
+            notes.push(Note::normal(
+                "Created",
+                format!("created ECS cluster {}", created.arn),
+            ));
+            created
+        }
+        (None, Some(current)) if actions.is_empty() => current,
+        (None, Some(current)) => {
+            notes.push(change_note(cluster, adopting, &current, &actions));
+            // Read back what the updates did, so status shows AWS's view rather than ours.
+            ecs.describe_cluster(&current.arn).await?.unwrap_or(current)
+        }
+        (None, None) => unreachable!("a plan for an absent cluster always creates it"),
+    };
+
+    let mut status = observed_status(&observed);
+    status.managed_tag_keys = desired.spec_tag_keys();
+    let (health, next) = match observed.status.as_str() {
+        "ACTIVE" => (
+            Health::Ready {
+                message: format!("ECS cluster {} is ACTIVE", observed.name),
+            },
+            Next::Resync,
+        ),
+        "FAILED" => (
+            Health::Stalled {
+                reason: "ClusterFailed",
+                message: format!(
+                    "ECS reports cluster {} as FAILED; check its capacity providers and the AWS console",
+                    observed.name
+                ),
+            },
+            Next::Resync,
+        ),
+        other => (
+            Health::Progressing {
+                reason: "Provisioning",
+                message: format!("ECS cluster status is {other}"),
+            },
+            Next::After(CONVERGE_POLL),
+        ),
+    };
+    Ok(Outcome {
+        status,
+        health,
+        notes,
+        next,
+    })
+}
+
+fn change_note(
+    cluster: &Cluster,
+    adopting: bool,
+    current: &EcsCluster,
+    actions: &[Action],
+) -> Note {
+    let what = actions
+        .iter()
+        .map(Action::describe)
+        .collect::<Vec<_>>()
+        .join(", ");
+    if adopting {
+        return Note::normal(
+            "Adopted",
+            format!("adopted ECS cluster {} ({what})", current.arn),
+        );
+    }
+    let status = cluster.status.as_ref();
+    let spec_unchanged = status.and_then(|s| s.observed_generation) == cluster.metadata.generation;
+    if spec_unchanged {
+        Note::normal(
+            "DriftCorrected",
+            format!(
+                "ECS cluster {} had drifted from the spec; corrected: {what}",
+                current.arn
+            ),
+        )
+    } else {
+        Note::normal(
+            "Updated",
+            format!("updated ECS cluster {}: {what}", current.arn),
+        )
+    }
+}
+
+fn name_conflict(found: &EcsCluster) -> Outcome<ClusterStatus> {
+    let message = format!(
+        "an ECS cluster named {} already exists ({}) and was not created by this object; \
+         choose another spec.clusterName, or set spec.adoptionPolicy: Adopt to take it over",
+        found.name, found.arn
+    );
+    // The foreign cluster's ARN stays out of status: it is not ours.
+    stalled(
+        ClusterStatus::default(),
+        "NameConflict",
+        message,
+        Next::Resync,
+    )
+}
+
+fn stalled(
+    status: ClusterStatus,
+    reason: &'static str,
+    message: String,
+    next: Next,
+) -> Outcome<ClusterStatus> {
+    Outcome {
+        status,
+        notes: vec![Note::warning(reason, message.clone())],
+        health: Health::Stalled { reason, message },
+        next,
+    }
+}
+
+fn observed_status(c: &EcsCluster) -> ClusterStatus {
+    ClusterStatus {
+        arn: Some(c.arn.clone()),
+        status: Some(c.status.clone()),
+        active_services_count: Some(c.active_services_count),
+        running_tasks_count: Some(c.running_tasks_count),
+        pending_tasks_count: Some(c.pending_tasks_count),
+        registered_container_instances_count: Some(c.registered_container_instances_count),
+        capacity_providers: c.capacity_providers.clone(),
+        ..ClusterStatus::default()
+    }
+}
+
+/// Deletes the ECS cluster as `deletionPolicy` says, before the finalizer goes.
+/// A cluster that still holds services, tasks or container instances is waited for.
+pub async fn cleanup(
+    cluster: &Cluster,
+    ecs: &dyn EcsApi,
+) -> Result<Cleanup<ClusterStatus>, AwsError> {
+    if cluster.spec.deletion_policy == DeletionPolicy::Retain {
+        return Ok(Cleanup::Done(vec![Note::normal(
+            "Retained",
+            format!(
+                "deletionPolicy is Retain: ECS cluster {} left in place",
+                cluster.cluster_name()
+            ),
+        )]));
+    }
+    let current = match observe(cluster, ecs).await? {
+        Observed::Owned(c) => c,
+        // Never delete what this object does not own.
+        Observed::Absent | Observed::Foreign(_) => return Ok(Cleanup::Done(Vec::new())),
+    };
+    let previous = cluster.status.clone().unwrap_or_default();
+    match ecs.delete_cluster(&current.arn).await {
+        Ok(status) if status == "INACTIVE" => Ok(Cleanup::Done(vec![Note::normal(
+            "Deleted",
+            format!("deleted ECS cluster {}", current.arn),
+        )])),
+        Ok(status) => Ok(Cleanup::Waiting(Outcome {
+            status: ClusterStatus {
+                status: Some(status.clone()),
+                ..previous
+            },
+            health: Health::Progressing {
+                reason: "Deleting",
+                message: format!("ECS cluster status is {status}"),
+            },
+            notes: Vec::new(),
+            next: Next::After(CONVERGE_POLL),
+        })),
+        Err(e) if e.kind == ErrorKind::NotFound => Ok(Cleanup::Done(Vec::new())),
+        Err(e) if e.kind == ErrorKind::InUse => {
+            let reason = match e.code.as_str() {
+                "ClusterContainsServicesException" => "ClusterHasServices",
+                "ClusterContainsTasksException" => "ClusterHasTasks",
+                "ClusterContainsContainerInstancesException" => "ClusterHasContainerInstances",
+                _ => "ClusterInUse",
+            };
+            let message = format!(
+                "waiting to delete ECS cluster {}: {}; delete its services and tasks, or deregister its container instances",
+                current.name, e.message
+            );
+            Ok(Cleanup::Waiting(Outcome {
+                status: ClusterStatus {
+                    ..observed_status(&current)
+                },
+                health: Health::Progressing { reason, message },
+                notes: Vec::new(),
+                next: Next::After(CONVERGE_POLL),
+            }))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The status to write after a reconcile: the observed fields plus conditions,
+/// observedGeneration and region. Pure, so tests apply it exactly as the controller does.
+pub fn next_status(
+    cluster: &Cluster,
+    mut status: ClusterStatus,
+    health: &Health,
+    region: &str,
+    now: &Time,
+) -> ClusterStatus {
+    let previous = cluster.status.clone().unwrap_or_default();
+    status.conditions = conditions(
+        health,
+        &previous.conditions,
+        cluster.metadata.generation,
+        now,
+    );
+    status.observed_generation = cluster.metadata.generation;
+    status.region = Some(region.to_string());
+    status
+}
+
+/// The object's identity for logs: namespace/name.
+pub fn key(cluster: &Cluster) -> String {
+    format!(
+        "{}/{}",
+        cluster.namespace().unwrap_or_default(),
+        cluster.name_any()
+    )
+}

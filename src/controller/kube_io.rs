@@ -1,0 +1,114 @@
+//! Kubernetes writes shared by every kind: finalizer, status, Events.
+
+use std::fmt::Debug;
+
+use k8s_openapi::api::core::v1::ObjectReference;
+use kube::api::{Patch, PatchParams};
+use kube::runtime::events::{Event, EventType, Recorder};
+use kube::{Api, Resource, ResourceExt};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use crate::api::{FINALIZER, MANAGER};
+use crate::reconcile::Note;
+
+/// The writes one reconcile makes on its object.
+pub struct KubeIo<'a, K> {
+    api: Api<K>,
+    recorder: &'a Recorder,
+    reference: ObjectReference,
+    name: String,
+}
+
+impl<'a, K> KubeIo<'a, K>
+where
+    K: Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>
+        + Clone
+        + Debug
+        + DeserializeOwned
+        + Serialize,
+{
+    pub fn new(client: kube::Client, recorder: &'a Recorder, object: &K) -> Self {
+        let namespace = object.namespace().unwrap_or_default();
+        Self {
+            api: Api::namespaced(client, &namespace),
+            recorder,
+            reference: object.object_ref(&()),
+            name: object.name_any(),
+        }
+    }
+
+    pub fn has_finalizer(object: &K) -> bool {
+        object.finalizers().iter().any(|f| f == FINALIZER)
+    }
+
+    /// Adds the finalizer, guarded by resourceVersion so a concurrent edit is not lost.
+    pub async fn add_finalizer(&self, object: &K) -> Result<(), kube::Error> {
+        let mut finalizers = object.finalizers().to_vec();
+        finalizers.push(FINALIZER.to_string());
+        let patch = json!({"metadata": {"finalizers": finalizers, "resourceVersion": object.resource_version()}});
+        self.api
+            .patch(&self.name, &PatchParams::default(), &Patch::Merge(patch))
+            .await?;
+        Ok(())
+    }
+
+    /// Removes the finalizer, guarded by resourceVersion like `add_finalizer`.
+    pub async fn remove_finalizer(&self, object: &K) -> Result<(), kube::Error> {
+        if !Self::has_finalizer(object) {
+            return Ok(());
+        }
+        let finalizers: Vec<_> = object
+            .finalizers()
+            .iter()
+            .filter(|f| *f != FINALIZER)
+            .collect();
+        let patch = json!({"metadata": {"finalizers": finalizers, "resourceVersion": object.resource_version()}});
+        match self
+            .api
+            .patch(&self.name, &PatchParams::default(), &Patch::Merge(patch))
+            .await
+        {
+            Err(kube::Error::Api(e)) if e.code == 404 => Ok(()),
+            other => other.map(|_| ()),
+        }
+    }
+
+    /// Server-side applies the status, owning every field it sets.
+    pub async fn apply_status<S: Serialize>(&self, status: &S) -> Result<(), kube::Error> {
+        let patch = json!({
+            "apiVersion": K::api_version(&()),
+            "kind": K::kind(&()),
+            "status": status,
+        });
+        self.api
+            .patch_status(
+                &self.name,
+                &PatchParams::apply(MANAGER).force(),
+                &Patch::Apply(patch),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Publishes Events; a failure to record one is logged, never fatal.
+    pub async fn publish(&self, notes: &[Note]) {
+        for note in notes {
+            let event = Event {
+                type_: if note.warning {
+                    EventType::Warning
+                } else {
+                    EventType::Normal
+                },
+                reason: note.reason.to_string(),
+                note: Some(note.message.chars().take(1024).collect()),
+                action: "Reconcile".to_string(),
+                secondary: None,
+            };
+            if let Err(e) = self.recorder.publish(&event, &self.reference).await {
+                tracing::warn!(object = %self.name, reason = note.reason, error = %e, "could not record Event");
+            }
+        }
+    }
+}

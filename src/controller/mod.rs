@@ -1,0 +1,43 @@
+//! The Kubernetes side of reconciling: finalizers, status writes, Events,
+//! retry timing, and running the controllers.
+
+pub mod backoff;
+mod error;
+mod kube_io;
+
+use std::time::Duration;
+
+use kube::Client;
+use kube::runtime::events::{Recorder, Reporter};
+
+use crate::aws::clients::AwsClients;
+
+pub use backoff::Backoff;
+pub use error::ReconcileError;
+pub use kube_io::KubeIo;
+
+/// Shared by every reconcile.
+pub struct Context {
+    pub client: Client,
+    pub aws: AwsClients,
+    pub recorder: Recorder,
+    /// Drift-detection interval; each requeue adds jitter.
+    pub resync: Duration,
+    pub backoff: Backoff,
+}
+
+impl Context {
+    pub fn new(client: Client, aws: AwsClients, resync: Duration) -> Self {
+        let reporter = Reporter {
+            controller: crate::api::MANAGER.to_string(),
+            instance: std::env::var("POD_NAME").ok(),
+        };
+        Self {
+            recorder: Recorder::new(client.clone(), reporter),
+            client,
+            aws,
+            resync,
+            backoff: Backoff::default(),
+        }
+    }
+}

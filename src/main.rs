@@ -1,0 +1,53 @@
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::Parser;
+use ecs_operator::aws::clients::AwsClients;
+use ecs_operator::cli::{Cli, Command, RunArgs};
+use ecs_operator::controller::Context;
+use ecs_operator::{api, cluster, telemetry};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Crds => {
+            print!("{}", api::crds_yaml()?);
+            Ok(())
+        }
+        Command::Run(args) => run(args).await,
+    }
+}
+
+async fn run(args: RunArgs) -> anyhow::Result<()> {
+    telemetry::init(args.log_format, &args.log_level)?;
+    let client = kube::Client::try_default()
+        .await
+        .context("connecting to Kubernetes (kubeconfig or in-cluster)")?;
+    let aws = AwsClients::from_env(args.default_region.clone()).await;
+    let ctx = Arc::new(Context::new(client, aws, args.resync_interval));
+    tracing::info!(
+        namespace = args.namespace.as_deref().unwrap_or("<all>"),
+        resync = ?args.resync_interval,
+        concurrency = args.max_concurrent_reconciles,
+        "ecs-operator starting"
+    );
+    cluster::controller::run(
+        ctx,
+        args.namespace.as_deref(),
+        args.max_concurrent_reconciles,
+        shutdown_signal(),
+    )
+    .await;
+    tracing::info!("ecs-operator stopped");
+    Ok(())
+}
+
+/// Resolves on SIGTERM (how Kubernetes stops a pod) or Ctrl-C; in-flight reconciles finish first.
+async fn shutdown_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("SIGTERM handler");
+    tokio::select! {
+        _ = term.recv() => tracing::info!("SIGTERM received; finishing in-flight reconciles"),
+        _ = tokio::signal::ctrl_c() => tracing::info!("interrupt received; finishing in-flight reconciles"),
+    }
+}

@@ -1,0 +1,154 @@
+//! The Cluster kind end to end: the operator binary against the real API
+//! server and moto, driven with kubectl.
+
+use std::time::Instant;
+
+use anyhow::{Result, ensure};
+use aws_sdk_ecs::types::ClusterField;
+
+use crate::support::{TestContext, eventually};
+
+fn manifest(name: &str, insights: &str, extra: &str) -> String {
+    format!(
+        "apiVersion: ecs.operator.dev/v1alpha1\nkind: Cluster\nmetadata:\n  name: {name}\nspec:\n  settings:\n  - name: containerInsights\n    value: {insights}\n  tags:\n    team: payments\n{extra}"
+    )
+}
+
+/// The ECS status and containerInsights value moto holds for `name`, if any.
+async fn in_moto(ctx: &TestContext, name: &str) -> Result<Option<(String, Option<String>)>> {
+    let out = ctx
+        .ecs()
+        .await
+        .describe_clusters()
+        .clusters(name)
+        .include(ClusterField::Settings)
+        .send()
+        .await?;
+    Ok(out.clusters().first().map(|c| {
+        let insights = c
+            .settings()
+            .iter()
+            .find_map(|s| s.value().map(str::to_string));
+        (c.status().unwrap_or_default().to_string(), insights)
+    }))
+}
+
+pub async fn cluster_lifecycle_from_apply_to_delete(ctx: TestContext) -> Result<()> {
+    ctx.start_operator()?;
+    let name = format!("lc-{}", &ctx.namespace[ctx.namespace.len() - 6..]);
+
+    let applied = Instant::now();
+    ctx.apply(&manifest(&name, "enabled", ""))?;
+    ctx.kubectl_ns(&[
+        "wait",
+        &format!("cluster/{name}"),
+        "--for=condition=Ready",
+        "--timeout=60s",
+    ])?;
+    eprintln!(
+        "[e2e] kubectl apply -> Ready: {:.2}s",
+        applied.elapsed().as_secs_f64()
+    );
+
+    let arn = ctx.kubectl_ns(&["get", "cluster", &name, "-o", "jsonpath={.status.arn}"])?;
+    ensure!(
+        arn.ends_with(&format!(":cluster/{name}")),
+        "status.arn is {arn:?}"
+    );
+    let (status, insights) = in_moto(&ctx, &name).await?.expect("cluster in moto");
+    ensure!(
+        status == "ACTIVE" && insights.as_deref() == Some("enabled"),
+        "moto has {status} {insights:?}"
+    );
+
+    let listing = ctx.kubectl_ns(&["get", "ecs"])?;
+    let header: Vec<_> = listing
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    ensure!(
+        header == ["NAME", "READY", "REASON", "ARN", "AGE"],
+        "kubectl get ecs header: {header:?}"
+    );
+    ensure!(
+        listing.contains(&arn) && listing.contains("True"),
+        "kubectl get ecs:\n{listing}"
+    );
+
+    ctx.apply(&manifest(&name, "disabled", ""))?;
+    eventually("containerInsights disabled in moto", 30, || async {
+        Ok(in_moto(&ctx, &name)
+            .await?
+            .filter(|(_, i)| i.as_deref() == Some("disabled")))
+    })
+    .await?;
+    ctx.kubectl_ns(&[
+        "wait",
+        &format!("cluster/{name}"),
+        "--for=jsonpath={.status.observedGeneration}=2",
+        "--timeout=30s",
+    ])?;
+
+    ctx.kubectl_ns(&["delete", "cluster", &name, "--timeout=60s"])?;
+    let (status, _) = in_moto(&ctx, &name)
+        .await?
+        .unwrap_or(("MISSING".into(), None));
+    ensure!(
+        status == "INACTIVE" || status == "MISSING",
+        "after delete moto reports {status}"
+    );
+    Ok(())
+}
+
+pub async fn retained_cluster_stays_in_aws(ctx: TestContext) -> Result<()> {
+    ctx.start_operator()?;
+    let name = format!("keep-{}", &ctx.namespace[ctx.namespace.len() - 6..]);
+    ctx.apply(&manifest(&name, "enabled", "  deletionPolicy: Retain\n"))?;
+    ctx.kubectl_ns(&[
+        "wait",
+        &format!("cluster/{name}"),
+        "--for=condition=Ready",
+        "--timeout=60s",
+    ])?;
+    ctx.kubectl_ns(&["delete", "cluster", &name, "--timeout=60s"])?;
+    let (status, _) = in_moto(&ctx, &name)
+        .await?
+        .expect("retained cluster still in moto");
+    ensure!(status == "ACTIVE", "retained cluster is {status}");
+    Ok(())
+}
+
+pub async fn immutable_name_and_bad_strategy_are_refused_by_the_api_server(
+    ctx: TestContext,
+) -> Result<()> {
+    // Admission alone: no operator needed.
+    ctx.apply(&manifest("fixed", "enabled", "  clusterName: fixed-name\n"))?;
+    let renamed = ctx.env.kubectl_stdin_output(
+        &["apply", "-n", &ctx.namespace, "-f", "-"],
+        &manifest("fixed", "enabled", "  clusterName: other-name\n"),
+    )?;
+    let stderr = String::from_utf8_lossy(&renamed.stderr);
+    ensure!(
+        !renamed.status.success(),
+        "renaming the cluster was accepted"
+    );
+    ensure!(
+        stderr.contains("spec.clusterName is immutable"),
+        "message: {stderr}"
+    );
+
+    let two_bases = "  capacityProviders: [FARGATE, FARGATE_SPOT]\n  defaultCapacityProviderStrategy:\n  - {capacityProvider: FARGATE, base: 1}\n  - {capacityProvider: FARGATE_SPOT, base: 1}\n";
+    let refused = ctx.env.kubectl_stdin_output(
+        &["apply", "-n", &ctx.namespace, "-f", "-"],
+        &manifest("bases", "enabled", two_bases),
+    )?;
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    ensure!(!refused.status.success(), "two base values were accepted");
+    ensure!(
+        stderr.contains("spec.defaultCapacityProviderStrategy"),
+        "message: {stderr}"
+    );
+    Ok(())
+}
