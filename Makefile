@@ -30,6 +30,14 @@ build: ## Build the operator binary (debug)
 crds: build ## Regenerate crds/ from the Rust types
 	./target/debug/ecs-operator crds > crds/ecs.operator.dev_crds.yaml
 
+.PHONY: demo
+demo: ## Run the operator locally end to end: test environment, operator, examples/quickstart
+	hack/demo.sh
+
+.PHONY: demo-down
+demo-down: ## Stop what make demo started
+	hack/demo.sh down
+
 .PHONY: fmt-check
 fmt-check: ## cargo fmt --check
 	$(CARGO) fmt --check
@@ -40,7 +48,7 @@ clippy: ## clippy on every target, warnings are errors
 
 .PHONY: test-unit
 test-unit: ## Unit tests (no servers needed)
-	$(CARGO) test --locked --lib --bins
+	$(CARGO) test --locked --lib
 
 .PHONY: test-e2e
 test-e2e: testenv ## Tests against the real API server and moto (starts them unless .testenv/env exists)

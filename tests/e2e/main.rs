@@ -5,6 +5,7 @@
 //! Run one test: `cargo test --test e2e -- smoke::both_servers_are_real`.
 
 mod cluster;
+mod contract;
 mod smoke;
 mod support;
 
@@ -19,6 +20,8 @@ fn main() -> ExitCode {
     let tests = [
         test!(smoke::both_servers_are_real),
         test!(smoke::admin_is_authorized_and_a_fresh_service_account_is_not),
+        test!(contract::cluster_create_and_describe_round_trip),
+        test!(contract::cluster_updates_tags_and_delete_round_trip),
         test!(cluster::cluster_lifecycle_from_apply_to_delete),
         test!(cluster::retained_cluster_stays_in_aws),
         test!(cluster::immutable_name_and_bad_strategy_are_refused_by_the_api_server),
