@@ -150,5 +150,8 @@ pub async fn immutable_name_and_bad_strategy_are_refused_by_the_api_server(
         stderr.contains("spec.defaultCapacityProviderStrategy"),
         "message: {stderr}"
     );
+    // An operator started by an earlier test may have taken the object on; let it clean up
+    // now, so the namespace can go once the run ends.
+    ctx.kubectl_ns(&["delete", "cluster", "fixed", "--timeout=60s"])?;
     Ok(())
 }
