@@ -4,20 +4,22 @@ mod apply;
 pub mod controller;
 mod observe;
 mod plan;
+mod status;
 
 #[cfg(test)]
 mod tests;
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::ResourceExt;
 
 use crate::api::{AdoptionPolicy, Cluster, ClusterStatus, DeletionPolicy};
 use crate::aws::{AwsError, EcsApi, EcsCluster, ErrorKind};
-use crate::conditions::{REASON_INVALID_SPEC, conditions, stalled_on_current_spec};
+use crate::conditions::{REASON_INVALID_SPEC, stalled_on_current_spec};
 use crate::ownership::{Owner, owner_of};
 use crate::reconcile::{CONVERGE_POLL, Cleanup, Health, Next, Note, Outcome};
 use observe::{Observed, observe};
 use plan::{Action, Desired, plan};
+pub use status::next_status;
+use status::observed_status;
 
 /// Makes the ECS cluster match the spec. The object carries its finalizer already.
 /// AWS errors that a retry can fix are returned; the rest become `Stalled`.
@@ -196,19 +198,6 @@ fn stalled(
     }
 }
 
-fn observed_status(c: &EcsCluster) -> ClusterStatus {
-    ClusterStatus {
-        arn: Some(c.arn.clone()),
-        status: Some(c.status.clone()),
-        active_services_count: Some(c.active_services_count),
-        running_tasks_count: Some(c.running_tasks_count),
-        pending_tasks_count: Some(c.pending_tasks_count),
-        registered_container_instances_count: Some(c.registered_container_instances_count),
-        capacity_providers: c.capacity_providers.clone(),
-        ..ClusterStatus::default()
-    }
-}
-
 /// Deletes the ECS cluster as `deletionPolicy` says, before the finalizer goes.
 /// A cluster that still holds services, tasks or container instances is waited for.
 pub async fn cleanup(
@@ -261,6 +250,7 @@ pub async fn cleanup(
             );
             Ok(Cleanup::Waiting(Outcome {
                 status: ClusterStatus {
+                    managed_tag_keys: previous.managed_tag_keys,
                     ..observed_status(&current)
                 },
                 health: Health::Progressing { reason, message },
@@ -270,27 +260,6 @@ pub async fn cleanup(
         }
         Err(e) => Err(e),
     }
-}
-
-/// The status to write after a reconcile: the observed fields plus conditions,
-/// observedGeneration and region. Pure, so tests apply it exactly as the controller does.
-pub fn next_status(
-    cluster: &Cluster,
-    mut status: ClusterStatus,
-    health: &Health,
-    region: &str,
-    now: &Time,
-) -> ClusterStatus {
-    let previous = cluster.status.clone().unwrap_or_default();
-    status.conditions = conditions(
-        health,
-        &previous.conditions,
-        cluster.metadata.generation,
-        now,
-    );
-    status.observed_generation = cluster.metadata.generation;
-    status.region = Some(region.to_string());
-    status
 }
 
 /// The object's identity for logs: namespace/name.
