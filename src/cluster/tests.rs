@@ -74,6 +74,13 @@ impl Rig {
     }
 }
 
+fn insights(value: ContainerInsights) -> ClusterSetting {
+    ClusterSetting {
+        name: ClusterSettingName::ContainerInsights,
+        value,
+    }
+}
+
 fn is_ready(outcome: &Outcome<ClusterStatus>) -> bool {
     matches!(outcome.health, Health::Ready { .. })
 }
@@ -211,10 +218,7 @@ async fn retain_policy_leaves_the_cluster_in_aws() {
 #[tokio::test]
 async fn cluster_converges_when_every_other_call_is_throttled() {
     let mut object = cluster("web");
-    object.spec.settings = Some(vec![ClusterSetting {
-        name: ClusterSettingName::ContainerInsights,
-        value: ContainerInsights::Enabled,
-    }]);
+    object.spec.settings = Some(vec![insights(ContainerInsights::Enabled)]);
     object.spec.tags.insert("team".into(), "payments".into());
     let mut rig = Rig::new(object);
     rig.ecs.inner().throttle_every(2);
@@ -222,10 +226,7 @@ async fn cluster_converges_when_every_other_call_is_throttled() {
     let outcome = rig.reconcile_until_settled(10).await;
     assert!(is_ready(&outcome), "{outcome:?}");
     rig.edit_spec(|s| {
-        s.settings = Some(vec![ClusterSetting {
-            name: ClusterSettingName::ContainerInsights,
-            value: ContainerInsights::Enhanced,
-        }]);
+        s.settings = Some(vec![insights(ContainerInsights::Enhanced)]);
         s.tags.insert("tier".into(), "gold".into());
     });
     let outcome = rig.reconcile_until_settled(10).await;
@@ -301,10 +302,7 @@ async fn access_denied_stalls_naming_the_iam_action() {
 #[tokio::test]
 async fn drift_made_in_the_console_is_corrected_and_reported() {
     let mut object = cluster("web");
-    object.spec.settings = Some(vec![ClusterSetting {
-        name: ClusterSettingName::ContainerInsights,
-        value: ContainerInsights::Enabled,
-    }]);
+    object.spec.settings = Some(vec![insights(ContainerInsights::Enabled)]);
     object.spec.capacity_providers = Some(vec!["FARGATE".into()]);
     object.spec.default_capacity_provider_strategy = Some(vec![CapacityProviderStrategyItem {
         capacity_provider: "FARGATE".into(),
@@ -333,10 +331,7 @@ async fn drift_made_in_the_console_is_corrected_and_reported() {
 #[tokio::test]
 async fn idle_resync_costs_one_describe_and_changes_nothing() {
     let mut object = cluster("web");
-    object.spec.settings = Some(vec![ClusterSetting {
-        name: ClusterSettingName::ContainerInsights,
-        value: ContainerInsights::Enabled,
-    }]);
+    object.spec.settings = Some(vec![insights(ContainerInsights::Enabled)]);
     object.spec.tags.insert("team".into(), "payments".into());
     let mut rig = Rig::new(object);
     rig.reconcile().await.unwrap();
