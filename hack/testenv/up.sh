@@ -62,22 +62,21 @@ wait_until() {
 }
 
 make_certs() {
-  local ssl=(openssl)
-  "${ssl[@]}" req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
     -subj "/CN=ecs-operator-testenv-ca" -keyout "$CERTS/ca.key" -out "$CERTS/ca.crt" 2>/dev/null
   issue() { # name subject [extensions]
-    "${ssl[@]}" req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "$2" \
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "$2" \
       -keyout "$CERTS/$1.key" -out "$CERTS/$1.csr" 2>/dev/null
     printf '%s\n' "${3:-}" > "$CERTS/$1.ext"
-    "${ssl[@]}" x509 -req -in "$CERTS/$1.csr" -CA "$CERTS/ca.crt" -CAkey "$CERTS/ca.key" \
+    openssl x509 -req -in "$CERTS/$1.csr" -CA "$CERTS/ca.crt" -CAkey "$CERTS/ca.key" \
       -CAcreateserial -days 30 -extfile "$CERTS/$1.ext" -out "$CERTS/$1.crt" 2>/dev/null
   }
   issue apiserver "/CN=kube-apiserver" \
     "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc"$'\n'"extendedKeyUsage=serverAuth"
   # system:masters is bound to cluster-admin by the API server's bootstrap RBAC policy.
   issue admin "/O=system:masters/CN=testenv-admin" "extendedKeyUsage=clientAuth"
-  "${ssl[@]}" ecparam -name prime256v1 -genkey -noout -out "$CERTS/sa.key" 2>/dev/null
-  "${ssl[@]}" ec -in "$CERTS/sa.key" -pubout -out "$CERTS/sa.pub" 2>/dev/null
+  openssl ecparam -name prime256v1 -genkey -noout -out "$CERTS/sa.key" 2>/dev/null
+  openssl ec -in "$CERTS/sa.key" -pubout -out "$CERTS/sa.pub" 2>/dev/null
 }
 
 write_kubeconfig() {

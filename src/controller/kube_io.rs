@@ -43,36 +43,37 @@ where
         object.finalizers().iter().any(|f| f == FINALIZER)
     }
 
-    /// Adds the finalizer, guarded by resourceVersion so a concurrent edit is not lost.
+    /// Adds the finalizer.
     pub async fn add_finalizer(&self, object: &K) -> Result<(), kube::Error> {
         let mut finalizers = object.finalizers().to_vec();
         finalizers.push(FINALIZER.to_string());
+        self.set_finalizers(object, finalizers).await
+    }
+
+    /// Removes the finalizer; an object already gone is fine.
+    pub async fn remove_finalizer(&self, object: &K) -> Result<(), kube::Error> {
+        if !Self::has_finalizer(object) {
+            return Ok(());
+        }
+        let finalizers = object
+            .finalizers()
+            .iter()
+            .filter(|f| *f != FINALIZER)
+            .cloned()
+            .collect();
+        match self.set_finalizers(object, finalizers).await {
+            Err(kube::Error::Api(e)) if e.code == 404 => Ok(()),
+            other => other,
+        }
+    }
+
+    /// Replaces the finalizer list, guarded by resourceVersion so a concurrent edit is not lost.
+    async fn set_finalizers(&self, object: &K, finalizers: Vec<String>) -> Result<(), kube::Error> {
         let patch = json!({"metadata": {"finalizers": finalizers, "resourceVersion": object.resource_version()}});
         self.api
             .patch(&self.name, &PatchParams::default(), &Patch::Merge(patch))
             .await?;
         Ok(())
-    }
-
-    /// Removes the finalizer, guarded by resourceVersion like `add_finalizer`.
-    pub async fn remove_finalizer(&self, object: &K) -> Result<(), kube::Error> {
-        if !Self::has_finalizer(object) {
-            return Ok(());
-        }
-        let finalizers: Vec<_> = object
-            .finalizers()
-            .iter()
-            .filter(|f| *f != FINALIZER)
-            .collect();
-        let patch = json!({"metadata": {"finalizers": finalizers, "resourceVersion": object.resource_version()}});
-        match self
-            .api
-            .patch(&self.name, &PatchParams::default(), &Patch::Merge(patch))
-            .await
-        {
-            Err(kube::Error::Api(e)) if e.code == 404 => Ok(()),
-            other => other.map(|_| ()),
-        }
     }
 
     /// Server-side applies the status, owning every field it sets.

@@ -56,7 +56,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    support::operator::stop();
-    env.stop(conclusion.has_failed());
-    conclusion.exit_code()
+    let clean_shutdown = support::operator::stop();
+    env.stop(conclusion.has_failed() || !clean_shutdown);
+    if clean_shutdown {
+        conclusion.exit_code()
+    } else {
+        ExitCode::FAILURE
+    }
 }

@@ -46,15 +46,23 @@ pub fn ensure_running(env: &TestEnv) -> Result<()> {
 }
 
 /// Stops the operator with SIGTERM, as Kubernetes would, and waits for it.
-pub fn stop() {
+/// False when it did not exit cleanly: graceful shutdown is part of what is tested.
+pub fn stop() -> bool {
     let Some(mut child) = OPERATOR.lock().expect("operator lock").take() else {
-        return;
+        return true;
     };
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();
     match child.wait() {
-        Ok(status) => eprintln!("[e2e] operator stopped: {status}"),
-        Err(e) => eprintln!("[e2e] waiting for the operator: {e}"),
+        Ok(status) if status.success() => true,
+        Ok(status) => {
+            eprintln!("[e2e] the operator did not shut down cleanly on SIGTERM: {status}");
+            false
+        }
+        Err(e) => {
+            eprintln!("[e2e] waiting for the operator: {e}");
+            false
+        }
     }
 }

@@ -107,16 +107,6 @@ impl TestEnv {
         )
     }
 
-    /// kubectl with standard input whose failure is the expected outcome.
-    pub fn kubectl_stdin_output(&self, args: &[&str], stdin: &str) -> Result<Output> {
-        run(
-            Command::new(self.var("KUBECTL"))
-                .args(args)
-                .envs(&self.vars),
-            Some(stdin),
-        )
-    }
-
     /// kubectl whose failure is the expected outcome: returns the raw output.
     pub fn kubectl_output(&self, args: &[&str], stdin: Option<&str>) -> Result<Output> {
         run(
