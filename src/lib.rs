@@ -8,4 +8,5 @@ pub mod conditions;
 pub mod controller;
 pub mod ownership;
 pub mod reconcile;
+pub mod task_definition;
 pub mod telemetry;

@@ -5,7 +5,10 @@ use clap::Parser;
 use ecs_operator::aws::clients::AwsClients;
 use ecs_operator::cli::{Cli, Command, RunArgs};
 use ecs_operator::controller::Context;
-use ecs_operator::{api, cluster, telemetry};
+use ecs_operator::task_definition::controller::TaskDefinitionContext;
+use ecs_operator::task_definition::usage::ServiceObjects;
+use ecs_operator::{api, cluster, task_definition, telemetry};
+use futures::FutureExt;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -24,20 +27,27 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         .await
         .context("connecting to Kubernetes (kubeconfig or in-cluster)")?;
     let aws = AwsClients::from_env(args.default_region.clone()).await;
+    let namespace = args.namespace.as_deref();
+    let users = ServiceObjects::watch(client.clone(), namespace)
+        .await
+        .context("watching Service objects")?;
     let ctx = Arc::new(Context::new(client, aws, args.resync_interval));
+    let task_definitions = Arc::new(TaskDefinitionContext {
+        base: ctx.clone(),
+        users: Arc::new(users),
+    });
     tracing::info!(
-        namespace = args.namespace.as_deref().unwrap_or("<all>"),
+        namespace = namespace.unwrap_or("<all>"),
         resync = ?args.resync_interval,
         concurrency = args.max_concurrent_reconciles,
         "ecs-operator starting"
     );
-    cluster::controller::run(
-        ctx,
-        args.namespace.as_deref(),
-        args.max_concurrent_reconciles,
-        shutdown_signal(),
-    )
-    .await;
+    let shutdown = shutdown_signal().boxed().shared();
+    let concurrency = args.max_concurrent_reconciles;
+    tokio::join!(
+        cluster::controller::run(ctx, namespace, concurrency, shutdown.clone()),
+        task_definition::controller::run(task_definitions, namespace, concurrency, shutdown),
+    );
     tracing::info!("ecs-operator stopped");
     Ok(())
 }

@@ -43,3 +43,39 @@ pub fn owner_of<K: ResourceExt>(tags: &Tags, object: &K) -> Owner {
 pub fn is_ownership_key(key: &str) -> bool {
     key.starts_with("ecs.operator.dev/")
 }
+
+/// Keys of the user's tags among `tags` (not the operator's own).
+pub fn user_tag_keys(tags: &Tags) -> Vec<String> {
+    tags.keys()
+        .filter(|k| !is_ownership_key(k))
+        .cloned()
+        .collect()
+}
+
+/// Tag writes that make an AWS resource's tags match `desired`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TagChanges {
+    /// Tags to add or overwrite.
+    pub set: Tags,
+    /// Keys to remove.
+    pub remove: Vec<String>,
+}
+
+/// `previous_keys` are the spec tag keys applied last time, so a tag removed from the
+/// spec is removed from AWS while tags set by others stay.
+pub fn tag_changes(desired: &Tags, observed: &Tags, previous_keys: &[String]) -> TagChanges {
+    TagChanges {
+        set: desired
+            .iter()
+            .filter(|(k, v)| observed.get(*k) != Some(*v))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        remove: previous_keys
+            .iter()
+            .filter(|k| {
+                !desired.contains_key(*k) && observed.contains_key(*k) && !is_ownership_key(k)
+            })
+            .cloned()
+            .collect(),
+    }
+}

@@ -1,7 +1,13 @@
 //! What every kind's reconcile step returns, independent of Kubernetes I/O, so
 //! reconcilers can be tested against the ECS fake without an API server.
 
+use std::future::Future;
 use std::time::Duration;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
+
+use crate::aws::{AwsError, ErrorKind};
+use crate::conditions::{REASON_INVALID_SPEC, stalled_on_current_spec};
 
 /// How the object stands after a reconcile, as the conditions will say it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,3 +84,50 @@ pub enum Cleanup<S> {
 
 /// How long to wait while AWS converges (provisioning, draining, deleting).
 pub const CONVERGE_POLL: Duration = Duration::from_secs(10);
+
+impl<S> Outcome<S> {
+    /// Stalled with a Warning Event carrying the same message.
+    pub fn stalled(status: S, reason: &'static str, message: String, next: Next) -> Self {
+        Self {
+            status,
+            notes: vec![Note::warning(reason, message.clone())],
+            health: Health::Stalled { reason, message },
+            next,
+        }
+    }
+}
+
+/// Runs `converge` unless the current spec already stalled on input AWS rejected, and turns
+/// failures a retry cannot fix into `Stalled`; the rest are returned for backoff.
+pub async fn guarded<S: Clone>(
+    previous: S,
+    previous_conditions: &[Condition],
+    generation: Option<i64>,
+    converge: impl Future<Output = Result<Outcome<S>, AwsError>>,
+) -> Result<Outcome<S>, AwsError> {
+    if let Some(message) = stalled_on_current_spec(previous_conditions, generation) {
+        // Same spec, same answer from AWS: wait for the user instead of calling again.
+        return Ok(Outcome::stalled(
+            previous,
+            REASON_INVALID_SPEC,
+            message.to_string(),
+            Next::AwaitChange,
+        ));
+    }
+    match converge.await {
+        Err(e) if e.kind == ErrorKind::InvalidInput => Ok(Outcome::stalled(
+            previous,
+            REASON_INVALID_SPEC,
+            format!("AWS rejected the spec; fix it and re-apply: {e}"),
+            Next::AwaitChange,
+        )),
+        // Permissions are fixed outside the spec, so look again at the next resync.
+        Err(e) if e.kind == ErrorKind::AccessDenied => Ok(Outcome::stalled(
+            previous,
+            "AccessDenied",
+            e.to_string(),
+            Next::Resync,
+        )),
+        other => other,
+    }
+}

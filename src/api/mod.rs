@@ -2,12 +2,14 @@
 
 pub mod cluster;
 pub mod common;
+pub mod task_definition;
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::CustomResourceExt;
 
 pub use cluster::{Cluster, ClusterSpec, ClusterStatus};
 pub use common::{AdoptionPolicy, DeletionPolicy};
+pub use task_definition::{TaskDefinition, TaskDefinitionSpec, TaskDefinitionStatus};
 
 /// API group of every kind this operator serves.
 pub const GROUP: &str = "ecs.operator.dev";
@@ -18,7 +20,7 @@ pub const MANAGER: &str = "ecs-operator";
 
 /// Every CRD, in the order `ecs-operator crds` prints them.
 pub fn crds() -> Vec<CustomResourceDefinition> {
-    vec![Cluster::crd()]
+    vec![Cluster::crd(), TaskDefinition::crd()]
 }
 
 /// The CRDs as one multi-document YAML stream, as committed in `crds/`.

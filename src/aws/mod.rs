@@ -14,9 +14,12 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
+use k8s_openapi::jiff::Timestamp;
+
 use crate::api::cluster::{
     CapacityProviderStrategyItem, ClusterConfiguration, ClusterSetting, ServiceConnectDefaults,
 };
+use crate::api::task_definition::TaskDefinitionFields;
 
 pub use error::{AwsError, ErrorKind};
 
@@ -69,6 +72,34 @@ impl UpdateCluster {
     }
 }
 
+/// One task definition revision as DescribeTaskDefinition reports it (with tags).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EcsTaskDefinition {
+    pub arn: String,
+    pub family: String,
+    pub revision: i32,
+    /// ACTIVE, INACTIVE or DELETE_IN_PROGRESS.
+    pub status: String,
+    pub registered_at: Option<Timestamp>,
+    pub tags: Tags,
+    pub fields: TaskDefinitionFields,
+}
+
+/// Everything RegisterTaskDefinition takes.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RegisterTaskDefinition {
+    pub family: String,
+    pub fields: TaskDefinitionFields,
+    pub tags: Tags,
+}
+
+/// One page of ListTaskDefinitions: revision ARNs, oldest first.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TaskDefinitionPage {
+    pub arns: Vec<String>,
+    pub next_token: Option<String>,
+}
+
 /// The ECS operations the operator needs, one method per API call.
 #[async_trait]
 pub trait EcsApi: Send + Sync {
@@ -87,4 +118,22 @@ pub trait EcsApi: Send + Sync {
     async fn untag_resource(&self, arn: &str, keys: &[String]) -> Result<(), AwsError>;
     /// DeleteCluster; returns the cluster's status afterwards (INACTIVE, or DEPROVISIONING).
     async fn delete_cluster(&self, arn: &str) -> Result<String, AwsError>;
+
+    async fn register_task_definition(
+        &self,
+        request: &RegisterTaskDefinition,
+    ) -> Result<EcsTaskDefinition, AwsError>;
+    /// DescribeTaskDefinition with tags. None when ECS does not know the revision.
+    async fn describe_task_definition(
+        &self,
+        arn: &str,
+    ) -> Result<Option<EcsTaskDefinition>, AwsError>;
+    /// One page of the ACTIVE revisions whose family starts with `family_prefix`
+    /// (ECS matches prefixes: callers filter for the exact family).
+    async fn list_task_definitions(
+        &self,
+        family_prefix: &str,
+        next_token: Option<&str>,
+    ) -> Result<TaskDefinitionPage, AwsError>;
+    async fn deregister_task_definition(&self, arn: &str) -> Result<(), AwsError>;
 }

@@ -9,7 +9,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use rand::Rng;
 
-use super::{AwsError, CreateCluster, EcsApi, EcsCluster, ErrorKind, Tags, UpdateCluster};
+use super::{
+    AwsError, CreateCluster, EcsApi, EcsCluster, EcsTaskDefinition, ErrorKind,
+    RegisterTaskDefinition, Tags, TaskDefinitionPage, UpdateCluster,
+};
 use crate::api::cluster::CapacityProviderStrategyItem;
 
 /// Wraps an `EcsApi`, retrying Throttled and Transient failures with
@@ -38,13 +41,19 @@ impl<E: EcsApi> Retrying<E> {
         F: Fn() -> Fut + Send + Sync,
         Fut: Future<Output = Result<T, AwsError>> + Send,
     {
+        self.retry_on(&[ErrorKind::Throttled, ErrorKind::Transient], call)
+            .await
+    }
+
+    async fn retry_on<T, F, Fut>(&self, kinds: &[ErrorKind], call: F) -> Result<T, AwsError>
+    where
+        F: Fn() -> Fut + Send + Sync,
+        Fut: Future<Output = Result<T, AwsError>> + Send,
+    {
         let mut attempt = 1;
         loop {
             match call().await {
-                Err(e)
-                    if attempt < self.attempts
-                        && matches!(e.kind, ErrorKind::Throttled | ErrorKind::Transient) =>
-                {
+                Err(e) if attempt < self.attempts && kinds.contains(&e.kind) => {
                     let ceiling = self.base_delay.saturating_mul(1 << attempt.min(10));
                     let delay = ceiling.mul_f64(rand::rng().random_range(0.0..1.0));
                     tracing::debug!(action = e.action, code = %e.code, attempt, ?delay, "retrying AWS call");
@@ -96,5 +105,40 @@ impl<E: EcsApi> EcsApi for Retrying<E> {
 
     async fn delete_cluster(&self, arn: &str) -> Result<String, AwsError> {
         self.retry(|| self.inner.delete_cluster(arn)).await
+    }
+
+    async fn register_task_definition(
+        &self,
+        request: &RegisterTaskDefinition,
+    ) -> Result<EcsTaskDefinition, AwsError> {
+        // Not idempotent: a timeout may hide a registered revision, and repeating the call
+        // would add a second one. Only throttling (refused before any work) is retried here;
+        // anything else fails the reconcile, whose next pass finds the revision by its hash tag.
+        self.retry_on(&[ErrorKind::Throttled], || {
+            self.inner.register_task_definition(request)
+        })
+        .await
+    }
+
+    async fn describe_task_definition(
+        &self,
+        arn: &str,
+    ) -> Result<Option<EcsTaskDefinition>, AwsError> {
+        self.retry(|| self.inner.describe_task_definition(arn))
+            .await
+    }
+
+    async fn list_task_definitions(
+        &self,
+        family_prefix: &str,
+        next_token: Option<&str>,
+    ) -> Result<TaskDefinitionPage, AwsError> {
+        self.retry(|| self.inner.list_task_definitions(family_prefix, next_token))
+            .await
+    }
+
+    async fn deregister_task_definition(&self, arn: &str) -> Result<(), AwsError> {
+        self.retry(|| self.inner.deregister_task_definition(arn))
+            .await
     }
 }

@@ -4,7 +4,12 @@ use async_trait::async_trait;
 use aws_sdk_ecs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ecs::types as sdk;
 
-use super::{AwsError, CreateCluster, EcsApi, EcsCluster, Tags, UpdateCluster};
+mod task_definition;
+
+use super::{
+    AwsError, CreateCluster, EcsApi, EcsCluster, EcsTaskDefinition, RegisterTaskDefinition, Tags,
+    TaskDefinitionPage, UpdateCluster,
+};
 use crate::api::cluster::{
     CapacityProviderStrategyItem, ClusterConfiguration, ClusterSetting, ClusterSettingName,
     ContainerInsights, ExecuteCommandConfiguration, ExecuteCommandLogConfiguration,
@@ -162,6 +167,32 @@ impl EcsApi for SdkEcs {
             .unwrap_or("INACTIVE")
             .to_string())
     }
+
+    async fn register_task_definition(
+        &self,
+        request: &RegisterTaskDefinition,
+    ) -> Result<EcsTaskDefinition, AwsError> {
+        task_definition::register(&self.client, request).await
+    }
+
+    async fn describe_task_definition(
+        &self,
+        arn: &str,
+    ) -> Result<Option<EcsTaskDefinition>, AwsError> {
+        task_definition::describe(&self.client, arn).await
+    }
+
+    async fn list_task_definitions(
+        &self,
+        family_prefix: &str,
+        next_token: Option<&str>,
+    ) -> Result<TaskDefinitionPage, AwsError> {
+        task_definition::list(&self.client, family_prefix, next_token).await
+    }
+
+    async fn deregister_task_definition(&self, arn: &str) -> Result<(), AwsError> {
+        task_definition::deregister(&self.client, arn).await
+    }
 }
 
 fn non_empty<T>(items: Vec<T>) -> Option<Vec<T>> {
@@ -174,21 +205,23 @@ fn tags_to_sdk(tags: &Tags) -> Vec<sdk::Tag> {
         .collect()
 }
 
+fn tags_from_sdk(tags: &[sdk::Tag]) -> Tags {
+    tags.iter()
+        .filter_map(|t| {
+            Some((
+                t.key()?.to_string(),
+                t.value().unwrap_or_default().to_string(),
+            ))
+        })
+        .collect()
+}
+
 fn cluster_from_sdk(c: &sdk::Cluster) -> EcsCluster {
     EcsCluster {
         arn: c.cluster_arn().unwrap_or_default().to_string(),
         name: c.cluster_name().unwrap_or_default().to_string(),
         status: c.status().unwrap_or_default().to_string(),
-        tags: c
-            .tags()
-            .iter()
-            .filter_map(|t| {
-                Some((
-                    t.key()?.to_string(),
-                    t.value().unwrap_or_default().to_string(),
-                ))
-            })
-            .collect(),
+        tags: tags_from_sdk(c.tags()),
         settings: c.settings().iter().filter_map(setting_from_sdk).collect(),
         configuration: c.configuration().map(configuration_from_sdk),
         capacity_providers: c.capacity_providers().to_vec(),

@@ -9,16 +9,12 @@ mod status;
 #[cfg(test)]
 mod tests;
 
-use kube::ResourceExt;
-
 use crate::api::{AdoptionPolicy, Cluster, ClusterStatus, DeletionPolicy};
 use crate::aws::{AwsError, EcsApi, EcsCluster, ErrorKind};
-use crate::conditions::{REASON_INVALID_SPEC, stalled_on_current_spec};
 use crate::ownership::{Owner, owner_of};
-use crate::reconcile::{CONVERGE_POLL, Cleanup, Health, Next, Note, Outcome};
+use crate::reconcile::{CONVERGE_POLL, Cleanup, Health, Next, Note, Outcome, guarded};
 use observe::{Observed, observe};
 use plan::{Action, Desired, plan};
-pub use status::next_status;
 use status::observed_status;
 
 /// Makes the ECS cluster match the spec. The object carries its finalizer already.
@@ -28,33 +24,13 @@ pub async fn reconcile(
     ecs: &dyn EcsApi,
 ) -> Result<Outcome<ClusterStatus>, AwsError> {
     let previous = cluster.status.clone().unwrap_or_default();
-    if let Some(message) =
-        stalled_on_current_spec(&previous.conditions, cluster.metadata.generation)
-    {
-        // Same spec, same answer from AWS: wait for the user instead of calling again.
-        return Ok(stalled(
-            previous.clone(),
-            REASON_INVALID_SPEC,
-            message.to_string(),
-            Next::AwaitChange,
-        ));
-    }
-    match converge(cluster, ecs, &previous).await {
-        Err(e) if e.kind == ErrorKind::InvalidInput => Ok(stalled(
-            previous,
-            REASON_INVALID_SPEC,
-            format!("AWS rejected the spec; fix it and re-apply: {e}"),
-            Next::AwaitChange,
-        )),
-        // Permissions are fixed outside the spec, so look again at the next resync.
-        Err(e) if e.kind == ErrorKind::AccessDenied => Ok(stalled(
-            previous,
-            "AccessDenied",
-            e.to_string(),
-            Next::Resync,
-        )),
-        other => other,
-    }
+    guarded(
+        previous.clone(),
+        &previous.conditions,
+        cluster.metadata.generation,
+        converge(cluster, ecs, &previous),
+    )
+    .await
 }
 
 async fn converge(
@@ -176,26 +152,12 @@ fn name_conflict(found: &EcsCluster) -> Outcome<ClusterStatus> {
         found.name, found.arn
     );
     // The foreign cluster's ARN stays out of status: it is not ours.
-    stalled(
+    Outcome::stalled(
         ClusterStatus::default(),
         "NameConflict",
         message,
         Next::Resync,
     )
-}
-
-fn stalled(
-    status: ClusterStatus,
-    reason: &'static str,
-    message: String,
-    next: Next,
-) -> Outcome<ClusterStatus> {
-    Outcome {
-        status,
-        notes: vec![Note::warning(reason, message.clone())],
-        health: Health::Stalled { reason, message },
-        next,
-    }
 }
 
 /// Deletes the ECS cluster as `deletionPolicy` says, before the finalizer goes.
@@ -260,13 +222,4 @@ pub async fn cleanup(
         }
         Err(e) => Err(e),
     }
-}
-
-/// The object's identity for logs: namespace/name.
-pub fn key(cluster: &Cluster) -> String {
-    format!(
-        "{}/{}",
-        cluster.namespace().unwrap_or_default(),
-        cluster.name_any()
-    )
 }

@@ -8,7 +8,7 @@ use crate::api::cluster::{
     ServiceConnectDefaults,
 };
 use crate::aws::{CreateCluster, EcsCluster, Tags, UpdateCluster};
-use crate::ownership::{is_ownership_key, ownership_tags};
+use crate::ownership::{ownership_tags, tag_changes, user_tag_keys};
 
 /// The cluster the spec asks for. `None` parts are not managed.
 #[derive(Clone, Debug, PartialEq)]
@@ -41,11 +41,7 @@ impl Desired {
 
     /// Keys of the user's tags (not the ownership tags), remembered in status.
     pub fn spec_tag_keys(&self) -> Vec<String> {
-        self.tags
-            .keys()
-            .filter(|k| !is_ownership_key(k))
-            .cloned()
-            .collect()
+        user_tag_keys(&self.tags)
     }
 }
 
@@ -153,24 +149,12 @@ pub fn plan(
         });
     }
 
-    let to_tag: Tags = desired
-        .tags
-        .iter()
-        .filter(|(k, v)| observed.tags.get(*k) != Some(*v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    if !to_tag.is_empty() {
-        actions.push(Action::Tag(to_tag));
+    let changes = tag_changes(&desired.tags, &observed.tags, previous_tag_keys);
+    if !changes.set.is_empty() {
+        actions.push(Action::Tag(changes.set));
     }
-    let to_untag: Vec<String> = previous_tag_keys
-        .iter()
-        .filter(|k| {
-            !desired.tags.contains_key(*k) && observed.tags.contains_key(*k) && !is_ownership_key(k)
-        })
-        .cloned()
-        .collect();
-    if !to_untag.is_empty() {
-        actions.push(Action::Untag(to_untag));
+    if !changes.remove.is_empty() {
+        actions.push(Action::Untag(changes.remove));
     }
     actions
 }

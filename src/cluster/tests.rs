@@ -11,6 +11,8 @@ use crate::api::cluster::{
 use crate::aws::Tags;
 use crate::aws::fake::FakeEcs;
 use crate::aws::retry::Retrying;
+use crate::conditions::REASON_INVALID_SPEC;
+use crate::controller::shell::next_status;
 use crate::ownership::UID;
 use std::time::Duration;
 

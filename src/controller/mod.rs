@@ -4,6 +4,7 @@
 pub mod backoff;
 mod error;
 mod kube_io;
+pub mod shell;
 
 use std::time::Duration;
 
@@ -39,5 +40,11 @@ impl Context {
             resync,
             backoff: Backoff::default(),
         }
+    }
+}
+
+impl AsRef<Context> for Context {
+    fn as_ref(&self) -> &Context {
+        self
     }
 }

@@ -8,6 +8,7 @@ mod cluster;
 mod contract;
 mod smoke;
 mod support;
+mod task_definition_contract;
 
 use std::process::ExitCode;
 
@@ -25,6 +26,8 @@ fn main() -> ExitCode {
         test!(cluster::cluster_lifecycle_from_apply_to_delete),
         test!(cluster::retained_cluster_stays_in_aws),
         test!(cluster::immutable_name_and_bad_strategy_are_refused_by_the_api_server),
+        test!(task_definition_contract::task_definition_register_and_describe_round_trip),
+        test!(task_definition_contract::task_definition_list_and_deregister_round_trip),
     ];
     let trials: Vec<_> = tests
         .into_iter()

@@ -4,9 +4,14 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
+mod task_definitions;
+
 use async_trait::async_trait;
 
-use super::{AwsError, CreateCluster, EcsApi, EcsCluster, ErrorKind, Tags, UpdateCluster};
+use super::{
+    AwsError, CreateCluster, EcsApi, EcsCluster, EcsTaskDefinition, ErrorKind,
+    RegisterTaskDefinition, Tags, TaskDefinitionPage, UpdateCluster,
+};
 use crate::api::cluster::CapacityProviderStrategyItem;
 
 const ACCOUNT: &str = "123456789012";
@@ -15,9 +20,15 @@ const REGION: &str = "us-east-1";
 #[derive(Default)]
 struct State {
     clusters: BTreeMap<String, EcsCluster>,
+    /// Every revision ever registered, in registration order.
+    task_definitions: Vec<EcsTaskDefinition>,
+    /// Largest ListTaskDefinitions page; small in tests so paging is exercised.
+    page_size: Option<usize>,
     calls: Vec<&'static str>,
     throttle_every: Option<usize>,
     faults: BTreeMap<usize, AwsError>,
+    /// Calls that take effect but whose response is lost (a timeout after the work was done).
+    lost_responses: std::collections::BTreeSet<usize>,
 }
 
 #[derive(Default)]
@@ -37,6 +48,14 @@ impl FakeEcs {
         let mut state = self.state.lock().unwrap();
         let at = state.calls.len() + n;
         state.faults.insert(at, error);
+    }
+
+    /// The `n`-th call from now takes effect, then fails as if its response timed out.
+    /// Only RegisterTaskDefinition, the one call that is not idempotent, honours it.
+    pub fn lose_response(&self, n: usize) {
+        let mut state = self.state.lock().unwrap();
+        let at = state.calls.len() + n;
+        state.lost_responses.insert(at);
     }
 
     /// Calls made so far, by IAM action name.
@@ -212,17 +231,15 @@ impl EcsApi for FakeEcs {
 
     async fn tag_resource(&self, arn: &str, tags: &Tags) -> Result<(), AwsError> {
         let mut state = self.call("ecs:TagResource")?;
-        live(&mut state, arn, "ecs:TagResource")?
-            .tags
-            .extend(tags.clone());
+        tags_of(&mut state, arn, "ecs:TagResource")?.extend(tags.clone());
         Ok(())
     }
 
     async fn untag_resource(&self, arn: &str, keys: &[String]) -> Result<(), AwsError> {
         let mut state = self.call("ecs:UntagResource")?;
-        let cluster = live(&mut state, arn, "ecs:UntagResource")?;
+        let tags = tags_of(&mut state, arn, "ecs:UntagResource")?;
         keys.iter().for_each(|k| {
-            cluster.tags.remove(k);
+            tags.remove(k);
         });
         Ok(())
     }
@@ -262,6 +279,60 @@ impl EcsApi for FakeEcs {
         cluster.status = "INACTIVE".to_string();
         Ok(cluster.status.clone())
     }
+
+    async fn register_task_definition(
+        &self,
+        request: &RegisterTaskDefinition,
+    ) -> Result<EcsTaskDefinition, AwsError> {
+        let mut state = self.call("ecs:RegisterTaskDefinition")?;
+        let registered = task_definitions::register(&mut state, request)?;
+        let n = state.calls.len();
+        if state.lost_responses.remove(&n) {
+            return Err(AwsError::new(
+                ErrorKind::Transient,
+                "ecs:RegisterTaskDefinition",
+                "RequestTimeout",
+                "request timed out",
+            ));
+        }
+        Ok(registered)
+    }
+
+    async fn describe_task_definition(
+        &self,
+        arn: &str,
+    ) -> Result<Option<EcsTaskDefinition>, AwsError> {
+        let state = self.call("ecs:DescribeTaskDefinition")?;
+        Ok(task_definitions::find(&state, arn).cloned())
+    }
+
+    async fn list_task_definitions(
+        &self,
+        family_prefix: &str,
+        next_token: Option<&str>,
+    ) -> Result<TaskDefinitionPage, AwsError> {
+        let state = self.call("ecs:ListTaskDefinitions")?;
+        task_definitions::list(&state, family_prefix, next_token)
+    }
+
+    async fn deregister_task_definition(&self, arn: &str) -> Result<(), AwsError> {
+        let mut state = self.call("ecs:DeregisterTaskDefinition")?;
+        task_definitions::deregister(&mut state, arn)
+    }
+}
+
+/// The tags of a cluster or task definition revision, by ARN.
+fn tags_of<'a>(
+    state: &'a mut State,
+    arn: &str,
+    action: &'static str,
+) -> Result<&'a mut Tags, AwsError> {
+    if arn.contains(":task-definition/") {
+        return task_definitions::find_mut(state, arn)
+            .map(|t| &mut t.tags)
+            .ok_or_else(|| task_definitions::not_found(action));
+    }
+    live(state, arn, action).map(|c| &mut c.tags)
 }
 
 fn live<'a>(

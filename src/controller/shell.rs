@@ -1,0 +1,218 @@
+//! The Kubernetes side of one reconcile, the same for every kind: finalizer first,
+//! then the kind's reconcile or cleanup, then Events and a status write when
+//! anything changed, and the requeue.
+
+use std::fmt::Debug;
+use std::future::Future;
+use std::sync::Arc;
+
+use futures::StreamExt;
+
+use k8s_openapi::NamespaceResourceScope;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+use kube::runtime::controller::{Action, Config};
+use kube::runtime::{Controller, WatchStreamExt, predicates, reflector, watcher};
+use kube::{Api, Resource, ResourceExt};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::backoff::jitter;
+use super::{Context, KubeIo, ReconcileError};
+use crate::aws::AwsError;
+use crate::conditions::conditions;
+use crate::reconcile::{Cleanup, Health, Next, Note, Outcome};
+
+/// What the shell needs to know about a kind.
+pub trait Managed:
+    Resource<DynamicType = (), Scope = NamespaceResourceScope>
+    + Clone
+    + Debug
+    + DeserializeOwned
+    + Serialize
+    + Send
+    + Sync
+    + 'static
+{
+    type Status: Serialize + Clone + Default + PartialEq + Send + Sync;
+
+    /// Lower-case kind name for logs.
+    const LABEL: &'static str;
+
+    fn current_status(&self) -> Option<&Self::Status>;
+
+    /// The fields every status shares: conditions, observedGeneration and region.
+    fn shared_fields(
+        status: &mut Self::Status,
+    ) -> (&mut Vec<Condition>, &mut Option<i64>, &mut Option<String>);
+}
+
+/// The object's identity for logs: namespace/name.
+pub fn key<K: Managed>(object: &K) -> String {
+    format!(
+        "{}/{}",
+        object.namespace().unwrap_or_default(),
+        object.name_any()
+    )
+}
+
+/// Runs `reconcile` (or, once the object is being deleted, `cleanup`) and records the result.
+/// Both are futures, so only the one that applies ever runs.
+pub async fn drive<K, R, C>(
+    object: &K,
+    ctx: &Context,
+    region: &str,
+    reconcile: R,
+    cleanup: C,
+) -> Result<Action, ReconcileError>
+where
+    K: Managed,
+    R: Future<Output = Result<Outcome<K::Status>, AwsError>>,
+    C: Future<Output = Result<Cleanup<K::Status>, AwsError>>,
+{
+    let io = KubeIo::new(ctx.client.clone(), &ctx.recorder, object);
+    if object.meta().deletion_timestamp.is_some() {
+        if !KubeIo::has_finalizer(object) {
+            return Ok(Action::await_change());
+        }
+        return match cleanup.await {
+            Ok(Cleanup::Done(notes)) => {
+                io.publish(&notes).await;
+                io.remove_finalizer(object).await?;
+                ctx.backoff.reset(&key(object));
+                tracing::info!(kind = K::LABEL, object = %key(object), "cleanup finished; finalizer removed");
+                Ok(Action::await_change())
+            }
+            Ok(Cleanup::Waiting(outcome)) => finish(object, ctx, &io, region, outcome).await,
+            Err(e) => Err(report_retryable(object, &io, region, e).await),
+        };
+    }
+    if !KubeIo::has_finalizer(object) {
+        // Before any AWS create, so a deleted object can never leak an AWS resource.
+        io.add_finalizer(object).await?;
+    }
+    match reconcile.await {
+        Ok(outcome) => finish(object, ctx, &io, region, outcome).await,
+        Err(e) => Err(report_retryable(object, &io, region, e).await),
+    }
+}
+
+async fn finish<K: Managed>(
+    object: &K,
+    ctx: &Context,
+    io: &KubeIo<'_, K>,
+    region: &str,
+    outcome: Outcome<K::Status>,
+) -> Result<Action, ReconcileError> {
+    io.publish(&outcome.notes).await;
+    write_status(object, io, region, outcome.status, &outcome.health).await?;
+    ctx.backoff.reset(&key(object));
+    Ok(match outcome.next {
+        Next::Resync => Action::requeue(jitter(ctx.resync)),
+        Next::After(delay) => Action::requeue(jitter(delay)),
+        Next::AwaitChange => Action::await_change(),
+    })
+}
+
+/// A retryable AWS failure: say so on the object, then let the error policy back off.
+async fn report_retryable<K: Managed>(
+    object: &K,
+    io: &KubeIo<'_, K>,
+    region: &str,
+    error: AwsError,
+) -> ReconcileError {
+    io.publish(&[Note::warning("AwsError", error.to_string())])
+        .await;
+    let previous = object.current_status().cloned().unwrap_or_default();
+    let health = Health::Progressing {
+        reason: "Retrying",
+        message: error.to_string(),
+    };
+    if let Err(e) = write_status(object, io, region, previous, &health).await {
+        tracing::warn!(kind = K::LABEL, object = %key(object), error = %e, "could not record the AWS error in status");
+    }
+    ReconcileError::Aws(error)
+}
+
+/// Writes status only when it differs from what the object already shows, so an idle
+/// resync makes no Kubernetes write.
+async fn write_status<K: Managed>(
+    object: &K,
+    io: &KubeIo<'_, K>,
+    region: &str,
+    status: K::Status,
+    health: &Health,
+) -> Result<(), kube::Error> {
+    let now = Time(k8s_openapi::jiff::Timestamp::now());
+    let status = next_status(object, status, health, region, &now);
+    if object.current_status() != Some(&status) {
+        io.apply_status(&status).await?;
+    }
+    Ok(())
+}
+
+/// The status to write after a reconcile: the kind's fields plus conditions,
+/// observedGeneration and region. Pure, so tests apply it exactly as the controller does.
+pub fn next_status<K: Managed>(
+    object: &K,
+    mut status: K::Status,
+    health: &Health,
+    region: &str,
+    now: &Time,
+) -> K::Status {
+    let mut previous = object.current_status().cloned().unwrap_or_default();
+    let (previous_conditions, _, _) = K::shared_fields(&mut previous);
+    let generation = object.meta().generation;
+    let next = conditions(health, previous_conditions, generation, now);
+    let (conditions, observed_generation, status_region) = K::shared_fields(&mut status);
+    *conditions = next;
+    *observed_generation = generation;
+    *status_region = Some(region.to_string());
+    status
+}
+
+/// Backs off per object; logs the failure with its fixed category.
+pub fn error_policy<K: Managed>(object: &K, error: &ReconcileError, ctx: &Context) -> Action {
+    let key = key(object);
+    let delay = ctx.backoff.next_delay(&key);
+    tracing::warn!(kind = K::LABEL, object = %key, category = error.category(), error = %error, retry_in = ?delay, "reconcile failed");
+    Action::requeue(delay)
+}
+
+/// Watches objects of kind K through `api` and reconciles them until `shutdown` resolves.
+/// Only spec changes (and deletion, which bumps the generation) start a reconcile:
+/// the operator's own status writes must not. Drift is caught by the jittered resync.
+pub async fn run<K, T, F, Fut>(
+    api: Api<K>,
+    ctx: Arc<T>,
+    concurrency: u16,
+    shutdown: impl Future<Output = ()> + Send + Sync + 'static,
+    reconcile: F,
+) where
+    K: Managed,
+    T: AsRef<Context> + Send + Sync + 'static,
+    F: FnMut(Arc<K>, Arc<T>) -> Fut,
+    Fut: Future<Output = Result<Action, ReconcileError>> + Send + 'static,
+{
+    let (reader, writer) = reflector::store();
+    let triggers = watcher(api, watcher::Config::default())
+        .default_backoff()
+        .reflect(writer)
+        .touched_objects()
+        .predicate_filter(predicates::generation, Default::default());
+    Controller::for_stream(triggers, reader)
+        .with_config(Config::default().concurrency(concurrency))
+        .graceful_shutdown_on(shutdown)
+        .run(
+            reconcile,
+            |object: Arc<K>, error: &ReconcileError, ctx: Arc<T>| {
+                error_policy(object.as_ref(), error, ctx.as_ref().as_ref())
+            },
+            ctx,
+        )
+        .for_each(|result| async move {
+            if let Err(e) = result {
+                tracing::debug!(kind = K::LABEL, error = %e, "controller event");
+            }
+        })
+        .await;
+}

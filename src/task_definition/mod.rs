@@ -1,0 +1,216 @@
+//! Reconciling `TaskDefinition` objects: one new revision per real spec change,
+//! a bounded history, and never a revision a Service still uses taken away.
+
+mod apply;
+pub mod controller;
+mod normalise;
+mod observe;
+mod plan;
+mod status;
+pub mod usage;
+
+#[cfg(test)]
+mod normalise_tests;
+#[cfg(test)]
+mod plan_tests;
+#[cfg(test)]
+mod tests;
+
+use kube::ResourceExt;
+
+use crate::api::{AdoptionPolicy, DeletionPolicy, TaskDefinition, TaskDefinitionStatus};
+use crate::aws::{AwsError, EcsApi};
+use crate::ownership::tag_changes;
+use crate::reconcile::{CONVERGE_POLL, Cleanup, Health, Next, Note, Outcome, guarded};
+pub use normalise::spec_hash;
+use observe::{Observed, all_owned, observe};
+use plan::{Desired, Revision, credential_like_variables, needs_registration, retention};
+use status::observed_status;
+use usage::RevisionUsers;
+
+/// Tag on every revision the operator registers: the hash of the normalised spec it came from.
+pub const SPEC_HASH_TAG: &str = "ecs.operator.dev/spec-hash";
+
+/// Makes the family's latest revision match the spec and trims the history.
+/// AWS errors that a retry can fix are returned; the rest become `Stalled`.
+pub async fn reconcile(
+    td: &TaskDefinition,
+    ecs: &dyn EcsApi,
+    users: &dyn RevisionUsers,
+) -> Result<Outcome<TaskDefinitionStatus>, AwsError> {
+    let previous = td.status.clone().unwrap_or_default();
+    guarded(
+        previous.clone(),
+        &previous.conditions,
+        td.metadata.generation,
+        converge(td, ecs, users, &previous),
+    )
+    .await
+}
+
+async fn converge(
+    td: &TaskDefinition,
+    ecs: &dyn EcsApi,
+    users: &dyn RevisionUsers,
+    previous: &TaskDefinitionStatus,
+) -> Result<Outcome<TaskDefinitionStatus>, AwsError> {
+    let desired = Desired::from_object(td);
+    let Observed {
+        mut owned,
+        latest,
+        foreign,
+    } = observe(td, ecs, &desired.hash).await?;
+    if owned.is_empty() && !foreign.is_empty() && td.spec.adoption_policy == AdoptionPolicy::Never {
+        return Ok(family_conflict(&desired.family, &foreign));
+    }
+
+    let mut notes = Vec::new();
+    let latest = match latest {
+        Some(latest) if !needs_registration(&desired.hash, &owned) => {
+            let changes = tag_changes(&desired.tags, &latest.tags, &previous.managed_tag_keys);
+            if changes != Default::default() {
+                apply::retag(ecs, &latest.arn, &changes).await?;
+                notes.push(Note::normal(
+                    "Updated",
+                    format!("updated the tags of {}", latest.arn),
+                ));
+            }
+            latest
+        }
+        _ => {
+            notes.extend(credential_warnings(&desired));
+            let registered = ecs
+                .register_task_definition(&desired.register_request())
+                .await?;
+            notes.push(registered_note(&registered.arn, owned.is_empty(), &foreign));
+            owned.insert(0, Revision::of(&registered));
+            registered
+        }
+    };
+
+    let in_use = users.arns_in_use();
+    let retained = retention(&owned, desired.history_limit, &in_use);
+    let stale: Vec<String> = retained.deregister.iter().map(|r| r.arn.clone()).collect();
+    if !stale.is_empty() {
+        apply::deregister(ecs, &stale).await?;
+        notes.push(Note::normal(
+            "Deregistered",
+            format!(
+                "deregistered {} beyond revisionHistoryLimit {}",
+                stale.join(", "),
+                desired.history_limit
+            ),
+        ));
+    }
+
+    Ok(Outcome {
+        status: observed_status(&latest, &retained.keep, desired.spec_tag_keys()),
+        health: Health::Ready {
+            message: format!(
+                "revision {} of family {} is registered and matches the spec",
+                latest.revision, latest.family
+            ),
+        },
+        notes,
+        next: Next::Resync,
+    })
+}
+
+fn registered_note(arn: &str, first: bool, foreign: &[String]) -> Note {
+    if first && !foreign.is_empty() {
+        return Note::normal(
+            "Adopted",
+            format!(
+                "registered {arn} into a family that already had {} revision(s) from elsewhere; those are left alone",
+                foreign.len()
+            ),
+        );
+    }
+    Note::normal("Registered", format!("registered {arn}"))
+}
+
+/// Warns about environment variables that look like credentials, by name only.
+fn credential_warnings(desired: &Desired) -> Vec<Note> {
+    credential_like_variables(&desired.fields)
+        .into_iter()
+        .map(|(container, variable)| {
+            Note::warning(
+                "PlaintextSecret",
+                format!(
+                    "container {container}: environment variable {variable} looks like a credential; \
+                     move it to secrets (valueFrom a Secrets Manager or SSM Parameter Store ARN) \
+                     so its value is not stored in the task definition"
+                ),
+            )
+        })
+        .collect()
+}
+
+fn family_conflict(family: &str, foreign: &[String]) -> Outcome<TaskDefinitionStatus> {
+    let message = format!(
+        "task definition family {family} already has {} active revision(s) this object did not register \
+         (newest: {}); choose another spec.family, or set spec.adoptionPolicy: Adopt to register into it",
+        foreign.len(),
+        foreign.last().map(String::as_str).unwrap_or_default()
+    );
+    Outcome::stalled(
+        TaskDefinitionStatus::default(),
+        "NameConflict",
+        message,
+        Next::Resync,
+    )
+}
+
+/// Deregisters the revisions as `deletionPolicy` says, before the finalizer goes.
+/// While a Service references this object or runs one of its revisions, deletion waits.
+pub async fn cleanup(
+    td: &TaskDefinition,
+    ecs: &dyn EcsApi,
+    users: &dyn RevisionUsers,
+) -> Result<Cleanup<TaskDefinitionStatus>, AwsError> {
+    let previous = td.status.clone().unwrap_or_default();
+    if td.spec.deletion_policy == DeletionPolicy::Retain {
+        return Ok(Cleanup::Done(vec![Note::normal(
+            "Retained",
+            format!(
+                "deletionPolicy is Retain: the revisions of family {} are left registered",
+                td.family()
+            ),
+        )]));
+    }
+    let namespace = td.namespace().unwrap_or_default();
+    let mut blockers = users.referencing(&namespace, &td.name_any());
+    let in_use = users.arns_in_use();
+    blockers.extend(
+        previous
+            .revisions
+            .iter()
+            .filter(|r| in_use.contains(&r.arn))
+            .map(|r| format!("a Service running {}", r.arn)),
+    );
+    if !blockers.is_empty() {
+        return Ok(Cleanup::Waiting(Outcome {
+            health: Health::Progressing {
+                reason: "InUse",
+                message: format!(
+                    "waiting to deregister the revisions until nothing uses them: {}",
+                    blockers.join(", ")
+                ),
+            },
+            status: previous,
+            notes: Vec::new(),
+            next: Next::After(CONVERGE_POLL),
+        }));
+    }
+    let arns = all_owned(td, ecs).await?;
+    apply::deregister(ecs, &arns).await?;
+    let notes = if arns.is_empty() {
+        Vec::new()
+    } else {
+        vec![Note::normal(
+            "Deregistered",
+            format!("deregistered {}", arns.join(", ")),
+        )]
+    };
+    Ok(Cleanup::Done(notes))
+}

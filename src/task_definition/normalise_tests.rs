@@ -1,0 +1,225 @@
+use super::normalise::spec_hash;
+use crate::api::task_definition::TaskDefinitionFields;
+
+/// The spec as a user writes it: defaults left out, environment in any order.
+const AS_WRITTEN: &str = r#"
+cpu: "256"
+memory: "512"
+networkMode: awsvpc
+requiresCompatibilities: [FARGATE]
+executionRoleArn: arn:aws:iam::123456789012:role/ecsTaskExecutionRole
+volumes:
+  - name: content
+    efsVolumeConfiguration:
+      fileSystemId: fs-0123456789abcdef0
+  - name: scratch
+    host: {}
+containerDefinitions:
+  - name: web
+    image: public.ecr.aws/nginx/nginx:1.27
+    portMappings:
+      - containerPort: 80
+    environment:
+      - {name: MODE, value: production}
+      - {name: COLOUR, value: blue}
+    secrets:
+      - {name: DB_PASSWORD, valueFrom: arn:aws:secretsmanager:us-east-1:123456789012:secret:db}
+    healthCheck:
+      command: [CMD-SHELL, "curl -f http://localhost/ || exit 1"]
+    mountPoints:
+      - {sourceVolume: content, containerPath: /usr/share/nginx/html}
+    logConfiguration:
+      logDriver: awslogs
+      options:
+        awslogs-group: /ecs/web
+        awslogs-region: us-east-1
+        awslogs-stream-prefix: web
+    dependsOn:
+      - {containerName: init, condition: SUCCESS}
+  - name: init
+    image: busybox
+    essential: false
+    command: [sh, -c, "echo ready"]
+    linuxParameters:
+      initProcessEnabled: false
+      capabilities: {}
+"#;
+
+/// The same task definition as DescribeTaskDefinition returns it: server-side defaults
+/// filled in, empty lists present, read-only fields alongside (ignored when parsed).
+const AS_DESCRIBED: &str = r#"{
+  "taskDefinitionArn": "arn:aws:ecs:us-east-1:123456789012:task-definition/web:3",
+  "family": "web",
+  "revision": 3,
+  "status": "ACTIVE",
+  "compatibilities": ["EC2", "FARGATE"],
+  "requiresAttributes": [{"name": "ecs.capability.execution-role-awslogs"}],
+  "cpu": "256",
+  "memory": "512",
+  "networkMode": "awsvpc",
+  "requiresCompatibilities": ["FARGATE"],
+  "executionRoleArn": "arn:aws:iam::123456789012:role/ecsTaskExecutionRole",
+  "placementConstraints": [],
+  "volumes": [
+    {"name": "scratch", "host": {}},
+    {"name": "content", "efsVolumeConfiguration": {
+      "fileSystemId": "fs-0123456789abcdef0", "rootDirectory": "/", "transitEncryption": "DISABLED"}}
+  ],
+  "containerDefinitions": [
+    {
+      "name": "web",
+      "image": "public.ecr.aws/nginx/nginx:1.27",
+      "cpu": 0,
+      "essential": true,
+      "portMappings": [{"containerPort": 80, "hostPort": 80, "protocol": "tcp"}],
+      "environment": [{"name": "COLOUR", "value": "blue"}, {"name": "MODE", "value": "production"}],
+      "environmentFiles": [],
+      "secrets": [{"name": "DB_PASSWORD", "valueFrom": "arn:aws:secretsmanager:us-east-1:123456789012:secret:db"}],
+      "mountPoints": [{"sourceVolume": "content", "containerPath": "/usr/share/nginx/html", "readOnly": false}],
+      "volumesFrom": [],
+      "systemControls": [],
+      "dependsOn": [{"containerName": "init", "condition": "SUCCESS"}],
+      "healthCheck": {"command": ["CMD-SHELL", "curl -f http://localhost/ || exit 1"],
+                      "interval": 30, "timeout": 5, "retries": 3, "startPeriod": 0},
+      "logConfiguration": {"logDriver": "awslogs", "secretOptions": [], "options": {
+        "awslogs-stream-prefix": "web", "awslogs-group": "/ecs/web", "awslogs-region": "us-east-1"}}
+    },
+    {
+      "name": "init",
+      "image": "busybox",
+      "cpu": 0,
+      "essential": false,
+      "command": ["sh", "-c", "echo ready"],
+      "portMappings": [],
+      "environment": [],
+      "mountPoints": [],
+      "volumesFrom": []
+    }
+  ]
+}"#;
+
+fn written() -> TaskDefinitionFields {
+    serde_saphyr::from_str(AS_WRITTEN).expect("spec parses")
+}
+
+fn hash(fields: &TaskDefinitionFields) -> String {
+    spec_hash("web", fields)
+}
+
+#[test]
+fn spec_as_written_and_as_described_hash_the_same() {
+    let described: TaskDefinitionFields =
+        serde_json::from_str(AS_DESCRIBED).expect("DescribeTaskDefinition output parses");
+    assert_eq!(hash(&written()), hash(&described));
+}
+
+#[test]
+fn explicit_defaults_hash_like_omitted_ones() {
+    let mut explicit = written();
+    let web = &mut explicit.container_definitions[0];
+    web.essential = Some(true);
+    web.readonly_root_filesystem = Some(false);
+    web.port_mappings[0].protocol = Some("tcp".into());
+    let check = web.health_check.as_mut().unwrap();
+    check.interval = Some(30);
+    check.retries = Some(3);
+    explicit.requires_compatibilities = vec!["FARGATE".into(), "FARGATE".into()];
+    assert_eq!(hash(&written()), hash(&explicit));
+}
+
+#[test]
+fn hash_is_a_stable_sha256() {
+    let h = hash(&written());
+    assert_eq!(h.len(), 64);
+    assert_eq!(h, hash(&written()));
+}
+
+#[test]
+fn family_is_part_of_the_hash() {
+    assert_ne!(spec_hash("web", &written()), spec_hash("api", &written()));
+}
+
+type Edit = fn(&mut TaskDefinitionFields);
+
+#[test]
+fn every_real_change_hashes_differently() {
+    let edits: &[(&str, Edit)] = &[
+        ("image", |f| {
+            f.container_definitions[0].image = "nginx:1.28".into()
+        }),
+        ("task cpu", |f| f.cpu = Some("512".into())),
+        ("task memory", |f| f.memory = Some("1024".into())),
+        ("environment value", |f| {
+            f.container_definitions[0].environment[0].value = "staging".into()
+        }),
+        ("secret source", |f| {
+            f.container_definitions[0].secrets[0].value_from = "arn:other".into()
+        }),
+        ("essential flag", |f| {
+            f.container_definitions[1].essential = Some(true)
+        }),
+        ("command order", |f| {
+            f.container_definitions[1].command.reverse()
+        }),
+        ("container order", |f| f.container_definitions.reverse()),
+        ("port", |f| {
+            f.container_definitions[0].port_mappings[0].container_port = 8080
+        }),
+        ("health check interval", |f| {
+            f.container_definitions[0]
+                .health_check
+                .as_mut()
+                .unwrap()
+                .interval = Some(10)
+        }),
+        ("log option", |f| {
+            f.container_definitions[0]
+                .log_configuration
+                .as_mut()
+                .unwrap()
+                .options
+                .insert("mode".into(), "non-blocking".into());
+        }),
+        ("mount read-only", |f| {
+            f.container_definitions[0].mount_points[0].read_only = Some(true)
+        }),
+        ("efs transit encryption", |f| {
+            f.volumes[0]
+                .efs_volume_configuration
+                .as_mut()
+                .unwrap()
+                .transit_encryption = Some("ENABLED".into())
+        }),
+        ("task role", |f| {
+            f.task_role_arn = Some("arn:aws:iam::123456789012:role/app".into())
+        }),
+        ("init process", |f| {
+            f.container_definitions[1].linux_parameters =
+                serde_json::from_str(r#"{"initProcessEnabled": true}"#).unwrap()
+        }),
+        ("network mode", |f| f.network_mode = Some("bridge".into())),
+    ];
+    let base = hash(&written());
+    for (what, edit) in edits {
+        let mut changed = written();
+        edit(&mut changed);
+        assert_ne!(
+            hash(&changed),
+            base,
+            "changing the {what} must change the hash"
+        );
+    }
+}
+
+#[test]
+fn host_port_follows_container_port_only_under_awsvpc() {
+    let mut bridge = written();
+    bridge.network_mode = Some("bridge".into());
+    let mut with_host_port = bridge.clone();
+    with_host_port.container_definitions[0].port_mappings[0].host_port = Some(80);
+    assert_ne!(hash(&bridge), hash(&with_host_port));
+
+    let mut dynamic = bridge.clone();
+    dynamic.container_definitions[0].port_mappings[0].host_port = Some(0);
+    assert_eq!(hash(&bridge), hash(&dynamic));
+}

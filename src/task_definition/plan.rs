@@ -1,0 +1,148 @@
+//! What to do about a family, decided from what was observed. Pure.
+
+use std::collections::BTreeSet;
+
+use k8s_openapi::jiff::Timestamp;
+
+use super::SPEC_HASH_TAG;
+use super::normalise::spec_hash;
+use crate::api::TaskDefinition;
+use crate::api::task_definition::TaskDefinitionFields;
+use crate::aws::{EcsTaskDefinition, RegisterTaskDefinition, Tags};
+use crate::ownership::{ownership_tags, user_tag_keys};
+
+/// A revision this object registered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Revision {
+    pub number: i32,
+    pub arn: String,
+    pub hash: String,
+    pub registered_at: Option<Timestamp>,
+}
+
+impl Revision {
+    pub fn of(registered: &EcsTaskDefinition) -> Self {
+        Self {
+            number: registered.revision,
+            arn: registered.arn.clone(),
+            hash: registered
+                .tags
+                .get(SPEC_HASH_TAG)
+                .cloned()
+                .unwrap_or_default(),
+            registered_at: registered.registered_at,
+        }
+    }
+}
+
+/// What the spec asks for.
+pub struct Desired {
+    pub family: String,
+    pub fields: TaskDefinitionFields,
+    pub hash: String,
+    /// The spec's tags, the ownership tags and the spec hash.
+    pub tags: Tags,
+    pub history_limit: usize,
+}
+
+impl Desired {
+    pub fn from_object(td: &TaskDefinition) -> Self {
+        let family = td.family();
+        let hash = spec_hash(&family, &td.spec.definition);
+        let mut tags = td.spec.tags.clone();
+        tags.extend(ownership_tags(td));
+        tags.insert(SPEC_HASH_TAG.to_string(), hash.clone());
+        Self {
+            fields: td.spec.definition.clone(),
+            hash,
+            tags,
+            history_limit: usize::try_from(td.spec.revision_history_limit.max(1)).unwrap_or(1),
+            family,
+        }
+    }
+
+    pub fn register_request(&self) -> RegisterTaskDefinition {
+        RegisterTaskDefinition {
+            family: self.family.clone(),
+            fields: self.fields.clone(),
+            tags: self.tags.clone(),
+        }
+    }
+
+    /// Keys of the user's tags (not the operator's), remembered in status.
+    pub fn spec_tag_keys(&self) -> Vec<String> {
+        user_tag_keys(&self.tags)
+    }
+}
+
+/// A new revision is needed when the newest one this object registered was made from
+/// another spec, or when there is none.
+pub fn needs_registration(desired_hash: &str, owned_newest_first: &[Revision]) -> bool {
+    owned_newest_first
+        .first()
+        .is_none_or(|newest| newest.hash != desired_hash)
+}
+
+/// Which owned revisions stay and which are deregistered.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Retention {
+    /// Newest first: the newest `limit`, plus older ones a Service still uses.
+    pub keep: Vec<Revision>,
+    pub deregister: Vec<Revision>,
+}
+
+/// Keeps the newest `limit` revisions and any older one in `in_use`.
+pub fn retention(
+    owned_newest_first: &[Revision],
+    limit: usize,
+    in_use: &BTreeSet<String>,
+) -> Retention {
+    let mut result = Retention::default();
+    for (position, revision) in owned_newest_first.iter().enumerate() {
+        if position < limit.max(1) || in_use.contains(&revision.arn) {
+            result.keep.push(revision.clone());
+        } else {
+            result.deregister.push(revision.clone());
+        }
+    }
+    result
+}
+
+/// Revision number and family of a task definition ARN
+/// (arn:aws:ecs:region:account:task-definition/family:revision).
+pub fn parse_arn(arn: &str) -> Option<(&str, i32)> {
+    let (_, family_revision) = arn.rsplit_once('/')?;
+    let (family, revision) = family_revision.rsplit_once(':')?;
+    Some((family, revision.parse().ok()?))
+}
+
+/// Environment variable names that suggest a credential belongs in `secrets`.
+const CREDENTIAL_WORDS: &[&str] = &[
+    "PASSWORD",
+    "PASSWD",
+    "SECRET",
+    "TOKEN",
+    "API_KEY",
+    "APIKEY",
+    "PRIVATE_KEY",
+    "ACCESS_KEY",
+    "CREDENTIAL",
+];
+
+/// (container, variable) pairs whose variable name looks like a credential. Only names:
+/// values must never reach a log or an Event.
+pub fn credential_like_variables(fields: &TaskDefinitionFields) -> Vec<(String, String)> {
+    fields
+        .container_definitions
+        .iter()
+        .flat_map(|c| {
+            c.environment.iter().filter_map(|variable| {
+                let upper = variable.name.to_ascii_uppercase();
+                CREDENTIAL_WORDS
+                    .iter()
+                    .any(|word| upper.contains(word))
+                    .then(|| (c.name.clone(), variable.name.clone()))
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,115 @@
+use std::collections::BTreeSet;
+
+use super::plan::*;
+use crate::api::task_definition::{ContainerDefinition, KeyValuePair, TaskDefinitionFields};
+
+fn revision(number: i32, hash: &str) -> Revision {
+    Revision {
+        number,
+        arn: format!("arn:aws:ecs:us-east-1:123456789012:task-definition/web:{number}"),
+        hash: hash.to_string(),
+        registered_at: None,
+    }
+}
+
+fn numbers(revisions: &[Revision]) -> Vec<i32> {
+    revisions.iter().map(|r| r.number).collect()
+}
+
+#[test]
+fn first_spec_needs_a_revision() {
+    assert!(needs_registration("h1", &[]));
+}
+
+#[test]
+fn unchanged_spec_needs_no_revision() {
+    assert!(!needs_registration(
+        "h2",
+        &[revision(2, "h2"), revision(1, "h1")]
+    ));
+}
+
+#[test]
+fn spec_reverted_to_an_older_revision_registers_a_new_one() {
+    // The newest revision must match the spec: Services follow the newest.
+    assert!(needs_registration(
+        "h1",
+        &[revision(2, "h2"), revision(1, "h1")]
+    ));
+}
+
+#[test]
+fn history_keeps_the_newest_up_to_the_limit() {
+    let owned: Vec<_> = (1..=5).rev().map(|n| revision(n, "h")).collect();
+    let r = retention(&owned, 3, &BTreeSet::new());
+    assert_eq!(numbers(&r.keep), [5, 4, 3]);
+    assert_eq!(numbers(&r.deregister), [2, 1]);
+}
+
+#[test]
+fn history_spares_old_revisions_a_service_uses() {
+    let owned: Vec<_> = (1..=5).rev().map(|n| revision(n, "h")).collect();
+    let in_use = BTreeSet::from([owned[4].arn.clone()]);
+    let r = retention(&owned, 2, &in_use);
+    assert_eq!(numbers(&r.keep), [5, 4, 1]);
+    assert_eq!(numbers(&r.deregister), [3, 2]);
+}
+
+#[test]
+fn history_limit_below_one_still_keeps_the_latest() {
+    let owned = [revision(2, "h2"), revision(1, "h1")];
+    let r = retention(&owned, 0, &BTreeSet::new());
+    assert_eq!(numbers(&r.keep), [2]);
+}
+
+#[test]
+fn arn_gives_family_and_revision() {
+    assert_eq!(
+        parse_arn("arn:aws:ecs:us-east-1:123456789012:task-definition/web-worker:12"),
+        Some(("web-worker", 12))
+    );
+    assert_eq!(parse_arn("web"), None);
+    assert_eq!(
+        parse_arn("arn:aws:ecs:us-east-1:1:task-definition/web:latest"),
+        None
+    );
+}
+
+#[test]
+fn credential_like_variable_names_are_flagged_without_values() {
+    let env = |name: &str| KeyValuePair {
+        name: name.into(),
+        value: "hunter2".into(),
+    };
+    let fields = TaskDefinitionFields {
+        container_definitions: vec![ContainerDefinition {
+            name: "web".into(),
+            image: "nginx".into(),
+            environment: vec![
+                env("DB_PASSWORD"),
+                env("github_token"),
+                env("STRIPE_API_KEY"),
+                env("LOG_LEVEL"),
+                env("AWS_SECRET_ACCESS_KEY"),
+            ],
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let flagged = credential_like_variables(&fields);
+    let names: Vec<_> = flagged.iter().map(|(_, v)| v.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "DB_PASSWORD",
+            "github_token",
+            "STRIPE_API_KEY",
+            "AWS_SECRET_ACCESS_KEY"
+        ]
+    );
+    assert!(
+        flagged
+            .iter()
+            .all(|(c, v)| c == "web" && !v.contains("hunter2"))
+    );
+}
