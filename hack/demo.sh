@@ -47,6 +47,7 @@ echo $! > "$DEMO/operator.pid"
 step "applying examples/quickstart/"
 "$KUBECTL" apply -f examples/quickstart/
 "$KUBECTL" -n quickstart wait cluster/quickstart --for=condition=Ready --timeout=120s
+"$KUBECTL" -n quickstart wait taskdefinition/webserver --for=condition=Ready --timeout=120s
 
 step "kubectl get ecs -A"
 "$KUBECTL" get ecs -A
@@ -62,6 +63,11 @@ for c in ecs.describe_clusters(clusters=arns, include=["SETTINGS", "TAGS"])["clu
     print(f"cluster {c['clusterName']}: {c['status']}, capacity providers {c.get('capacityProviders', [])}, "
           f"settings {settings}")
     print(f"  tags {tags}")
+for arn in ecs.list_task_definitions()["taskDefinitionArns"]:
+    td = ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]
+    images = ", ".join(f"{c['name']}={c['image']}" for c in td["containerDefinitions"])
+    print(f"task definition {td['family']}:{td['revision']}: {td['status']}, "
+          f"cpu {td.get('cpu')} memory {td.get('memory')}, containers {images}")
 PY
 
 cat <<MSG
@@ -70,6 +76,8 @@ The operator is running. Look around:
   . .testenv/env                                   # KUBECTL, KUBECONFIG, AWS_* for this shell
   \$KUBECTL get ecs -A                               # every ecs-operator object
   \$KUBECTL -n quickstart describe cluster quickstart  # status, conditions and Events
+  \$KUBECTL -n quickstart get taskdefinition webserver -o yaml  # revision, history, conditions
+  # change the image in examples/quickstart/task-definition.yaml and re-apply: revision 2
   tail -f $DEMO/operator.log                        # what the operator does
   \$KUBECTL -n quickstart delete cluster quickstart  # deletes the ECS cluster too
 

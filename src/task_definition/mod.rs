@@ -83,7 +83,14 @@ async fn converge(
                 .register_task_definition(&desired.register_request())
                 .await?;
             notes.push(registered_note(&registered.arn, owned.is_empty(), &foreign));
-            owned.insert(0, Revision::of(&registered));
+            // The hash we sent, not the response's tags: ECS may leave tags out of it.
+            owned.insert(
+                0,
+                Revision {
+                    hash: desired.hash.clone(),
+                    ..Revision::of(&registered)
+                },
+            );
             registered
         }
     };

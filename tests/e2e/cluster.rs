@@ -14,21 +14,6 @@ fn manifest(name: &str, insights: &str, extra: &str) -> String {
     )
 }
 
-/// A cluster name unique to this test (moto is shared by the whole run).
-fn unique_name(ctx: &TestContext, prefix: &str) -> String {
-    format!("{prefix}-{}", &ctx.namespace[ctx.namespace.len() - 6..])
-}
-
-fn wait_ready(ctx: &TestContext, name: &str) -> Result<()> {
-    ctx.kubectl_ns(&[
-        "wait",
-        &format!("cluster/{name}"),
-        "--for=condition=Ready",
-        "--timeout=60s",
-    ])?;
-    Ok(())
-}
-
 /// The ECS status and containerInsights value moto holds for `name`, if any.
 async fn in_moto(ctx: &TestContext, name: &str) -> Result<Option<(String, Option<String>)>> {
     let out = ctx
@@ -50,11 +35,11 @@ async fn in_moto(ctx: &TestContext, name: &str) -> Result<Option<(String, Option
 
 pub async fn cluster_lifecycle_from_apply_to_delete(ctx: TestContext) -> Result<()> {
     ctx.start_operator()?;
-    let name = unique_name(&ctx, "lc");
+    let name = ctx.unique_name("lc");
 
     let applied = Instant::now();
     ctx.apply(&manifest(&name, "enabled", ""))?;
-    wait_ready(&ctx, &name)?;
+    ctx.wait_ready("cluster", &name)?;
     eprintln!(
         "[e2e] kubectl apply -> Ready: {:.2}s",
         applied.elapsed().as_secs_f64()
@@ -127,9 +112,9 @@ pub async fn cluster_lifecycle_from_apply_to_delete(ctx: TestContext) -> Result<
 
 pub async fn retained_cluster_stays_in_aws(ctx: TestContext) -> Result<()> {
     ctx.start_operator()?;
-    let name = unique_name(&ctx, "keep");
+    let name = ctx.unique_name("keep");
     ctx.apply(&manifest(&name, "enabled", "  deletionPolicy: Retain\n"))?;
-    wait_ready(&ctx, &name)?;
+    ctx.wait_ready("cluster", &name)?;
     ctx.kubectl_ns(&["delete", "cluster", &name, "--timeout=60s"])?;
     let (status, _) = in_moto(&ctx, &name)
         .await?
@@ -138,34 +123,19 @@ pub async fn retained_cluster_stays_in_aws(ctx: TestContext) -> Result<()> {
     Ok(())
 }
 
-/// Applies `manifest`, expecting the API server to refuse it; returns its message.
-fn refused(ctx: &TestContext, manifest: &str) -> Result<String> {
-    let out = ctx
-        .env
-        .kubectl_output(&["apply", "-n", &ctx.namespace, "-f", "-"], Some(manifest))?;
-    ensure!(
-        !out.status.success(),
-        "the API server accepted:\n{manifest}"
-    );
-    Ok(String::from_utf8_lossy(&out.stderr).into_owned())
-}
-
 pub async fn immutable_name_and_bad_strategy_are_refused_by_the_api_server(
     ctx: TestContext,
 ) -> Result<()> {
     // Admission alone: no operator needed.
     ctx.apply(&manifest("fixed", "enabled", "  clusterName: fixed-name\n"))?;
-    let message = refused(
-        &ctx,
-        &manifest("fixed", "enabled", "  clusterName: other-name\n"),
-    )?;
+    let message = ctx.refused(&manifest("fixed", "enabled", "  clusterName: other-name\n"))?;
     ensure!(
         message.contains("spec.clusterName is immutable"),
         "message: {message}"
     );
 
     let two_bases = "  capacityProviders: [FARGATE, FARGATE_SPOT]\n  defaultCapacityProviderStrategy:\n  - {capacityProvider: FARGATE, base: 1}\n  - {capacityProvider: FARGATE_SPOT, base: 1}\n";
-    let message = refused(&ctx, &manifest("bases", "enabled", two_bases))?;
+    let message = ctx.refused(&manifest("bases", "enabled", two_bases))?;
     ensure!(
         message.contains("spec.defaultCapacityProviderStrategy"),
         "message: {message}"

@@ -8,6 +8,7 @@ mod cluster;
 mod contract;
 mod smoke;
 mod support;
+mod task_definition;
 mod task_definition_contract;
 
 use std::process::ExitCode;
@@ -28,6 +29,11 @@ fn main() -> ExitCode {
         test!(cluster::immutable_name_and_bad_strategy_are_refused_by_the_api_server),
         test!(task_definition_contract::task_definition_register_and_describe_round_trip),
         test!(task_definition_contract::task_definition_list_and_deregister_round_trip),
+        test!(task_definition::seed_task_definition_registers_one_revision_per_change),
+        test!(
+            task_definition::bad_fargate_sizes_and_broken_references_are_refused_by_the_api_server
+        ),
+        test!(task_definition::family_cannot_be_renamed),
     ];
     let trials: Vec<_> = tests
         .into_iter()

@@ -126,7 +126,9 @@ pub async fn task_definition_register_and_describe_round_trip(ctx: TestContext) 
             && registered.status == "ACTIVE",
         "{registered:?}"
     );
-    // moto 5.2 leaves registeredAt out of task definitions; the reconciler tests cover it.
+    // moto 5.2 leaves registeredAt out of task definitions, and tags out of the
+    // RegisterTaskDefinition response (ECS includes both). The reconciler records the
+    // hash it sent rather than reading it back, and its tests cover registeredAt.
 
     let described = ecs
         .describe_task_definition(&registered.arn)

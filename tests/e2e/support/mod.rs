@@ -42,6 +42,34 @@ impl TestContext {
             .kubectl_stdin(&["apply", "-n", &self.namespace, "-f", "-"], manifest)
     }
 
+    /// Applies `manifest`, expecting the API server to refuse it; returns its message.
+    pub fn refused(&self, manifest: &str) -> Result<String> {
+        let out = self
+            .env
+            .kubectl_output(&["apply", "-n", &self.namespace, "-f", "-"], Some(manifest))?;
+        anyhow::ensure!(
+            !out.status.success(),
+            "the API server accepted:\n{manifest}"
+        );
+        Ok(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+
+    /// Waits until the object `kind/name` reports Ready=True.
+    pub fn wait_ready(&self, kind: &str, name: &str) -> Result<()> {
+        self.kubectl_ns(&[
+            "wait",
+            &format!("{kind}/{name}"),
+            "--for=condition=Ready",
+            "--timeout=60s",
+        ])?;
+        Ok(())
+    }
+
+    /// An AWS resource name unique to this test (moto is shared by the whole run).
+    pub fn unique_name(&self, prefix: &str) -> String {
+        format!("{prefix}-{}", &self.namespace[self.namespace.len() - 6..])
+    }
+
     /// Starts the operator binary for this run if no earlier test did.
     pub fn start_operator(&self) -> Result<()> {
         operator::ensure_running(&self.env)
