@@ -2,6 +2,7 @@
 
 pub mod cluster;
 pub mod common;
+pub mod service;
 pub mod task_definition;
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;

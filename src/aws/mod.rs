@@ -19,6 +19,7 @@ use k8s_openapi::jiff::Timestamp;
 use crate::api::cluster::{
     CapacityProviderStrategyItem, ClusterConfiguration, ClusterSetting, ServiceConnectDefaults,
 };
+use crate::api::service::ServiceSettings;
 use crate::api::task_definition::TaskDefinitionFields;
 
 pub use error::{AwsError, ErrorKind};
@@ -100,6 +101,76 @@ pub struct TaskDefinitionPage {
     pub next_token: Option<String>,
 }
 
+/// An ECS service as DescribeServices reports it (with tags).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EcsService {
+    pub arn: String,
+    pub name: String,
+    pub cluster_arn: String,
+    /// ACTIVE, DRAINING or INACTIVE.
+    pub status: String,
+    /// The service's task definition: the one its PRIMARY deployment runs.
+    pub task_definition: String,
+    pub desired_count: i32,
+    pub running_count: i32,
+    pub pending_count: i32,
+    /// The settings as ECS reports them.
+    pub settings: ServiceSettings,
+    pub deployments: Vec<EcsDeployment>,
+    /// Newest first, as ECS lists them.
+    pub events: Vec<EcsServiceEvent>,
+    pub tags: Tags,
+}
+
+/// One deployment of a service.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EcsDeployment {
+    pub id: String,
+    /// PRIMARY (the newest), ACTIVE (still draining or rolling back) or INACTIVE.
+    pub status: String,
+    /// IN_PROGRESS, COMPLETED or FAILED.
+    pub rollout_state: Option<String>,
+    pub rollout_state_reason: Option<String>,
+    pub task_definition: String,
+    pub desired_count: i32,
+    pub running_count: i32,
+    pub pending_count: i32,
+    pub failed_tasks: i32,
+    pub updated_at: Option<Timestamp>,
+}
+
+/// One entry of a service's event log.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EcsServiceEvent {
+    pub id: String,
+    pub created_at: Option<Timestamp>,
+    pub message: String,
+}
+
+/// Everything CreateService takes.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CreateService {
+    pub cluster: String,
+    pub name: String,
+    pub task_definition: String,
+    pub settings: ServiceSettings,
+    pub tags: Tags,
+    /// Makes a repeated request create nothing new (at most 36 characters).
+    pub client_token: String,
+}
+
+/// An UpdateService call. `settings` replaces every setting when present; a
+/// desiredCount-only change leaves it out, so scaling starts no deployment.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UpdateService {
+    pub cluster: String,
+    pub service: String,
+    pub desired_count: Option<i32>,
+    pub task_definition: Option<String>,
+    pub settings: Option<ServiceSettings>,
+    pub force_new_deployment: bool,
+}
+
 /// The ECS operations the operator needs, one method per API call.
 #[async_trait]
 pub trait EcsApi: Send + Sync {
@@ -136,4 +207,15 @@ pub trait EcsApi: Send + Sync {
         next_token: Option<&str>,
     ) -> Result<TaskDefinitionPage, AwsError>;
     async fn deregister_task_definition(&self, arn: &str) -> Result<(), AwsError>;
+
+    /// DescribeServices for one service of `cluster`. None when ECS reports it MISSING.
+    async fn describe_service(
+        &self,
+        cluster: &str,
+        service: &str,
+    ) -> Result<Option<EcsService>, AwsError>;
+    async fn create_service(&self, request: &CreateService) -> Result<EcsService, AwsError>;
+    async fn update_service(&self, request: &UpdateService) -> Result<EcsService, AwsError>;
+    /// DeleteService; the service passes through DRAINING before INACTIVE.
+    async fn delete_service(&self, cluster: &str, service: &str) -> Result<EcsService, AwsError>;
 }

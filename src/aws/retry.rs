@@ -10,8 +10,8 @@ use async_trait::async_trait;
 use rand::Rng;
 
 use super::{
-    AwsError, CreateCluster, EcsApi, EcsCluster, EcsTaskDefinition, ErrorKind,
-    RegisterTaskDefinition, Tags, TaskDefinitionPage, UpdateCluster,
+    AwsError, CreateCluster, CreateService, EcsApi, EcsCluster, EcsService, EcsTaskDefinition,
+    ErrorKind, RegisterTaskDefinition, Tags, TaskDefinitionPage, UpdateCluster, UpdateService,
 };
 use crate::api::cluster::CapacityProviderStrategyItem;
 
@@ -139,6 +139,29 @@ impl<E: EcsApi> EcsApi for Retrying<E> {
 
     async fn deregister_task_definition(&self, arn: &str) -> Result<(), AwsError> {
         self.retry(|| self.inner.deregister_task_definition(arn))
+            .await
+    }
+
+    async fn describe_service(
+        &self,
+        cluster: &str,
+        service: &str,
+    ) -> Result<Option<EcsService>, AwsError> {
+        self.retry(|| self.inner.describe_service(cluster, service))
+            .await
+    }
+
+    async fn create_service(&self, request: &CreateService) -> Result<EcsService, AwsError> {
+        // Safe to repeat: the client token makes ECS return the service the first call made.
+        self.retry(|| self.inner.create_service(request)).await
+    }
+
+    async fn update_service(&self, request: &UpdateService) -> Result<EcsService, AwsError> {
+        self.retry(|| self.inner.update_service(request)).await
+    }
+
+    async fn delete_service(&self, cluster: &str, service: &str) -> Result<EcsService, AwsError> {
+        self.retry(|| self.inner.delete_service(cluster, service))
             .await
     }
 }

@@ -4,11 +4,12 @@ use async_trait::async_trait;
 use aws_sdk_ecs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ecs::types as sdk;
 
+mod service;
 mod task_definition;
 
 use super::{
-    AwsError, CreateCluster, EcsApi, EcsCluster, EcsTaskDefinition, RegisterTaskDefinition, Tags,
-    TaskDefinitionPage, UpdateCluster,
+    AwsError, CreateCluster, CreateService, EcsApi, EcsCluster, EcsService, EcsTaskDefinition,
+    RegisterTaskDefinition, Tags, TaskDefinitionPage, UpdateCluster, UpdateService,
 };
 use crate::api::cluster::{
     CapacityProviderStrategyItem, ClusterConfiguration, ClusterSetting, ClusterSettingName,
@@ -192,6 +193,26 @@ impl EcsApi for SdkEcs {
 
     async fn deregister_task_definition(&self, arn: &str) -> Result<(), AwsError> {
         task_definition::deregister(&self.client, arn).await
+    }
+
+    async fn describe_service(
+        &self,
+        cluster: &str,
+        service: &str,
+    ) -> Result<Option<EcsService>, AwsError> {
+        service::describe(&self.client, cluster, service).await
+    }
+
+    async fn create_service(&self, request: &CreateService) -> Result<EcsService, AwsError> {
+        service::create(&self.client, request).await
+    }
+
+    async fn update_service(&self, request: &UpdateService) -> Result<EcsService, AwsError> {
+        service::update(&self.client, request).await
+    }
+
+    async fn delete_service(&self, cluster: &str, service: &str) -> Result<EcsService, AwsError> {
+        service::delete(&self.client, cluster, service).await
     }
 }
 

@@ -6,6 +6,7 @@
 
 mod cluster;
 mod contract;
+mod service_contract;
 mod smoke;
 mod support;
 mod task_definition;
@@ -30,6 +31,7 @@ fn main() -> ExitCode {
         test!(task_definition_contract::task_definition_register_and_describe_round_trip),
         test!(task_definition_contract::task_definition_list_and_deregister_round_trip),
         test!(task_definition::seed_task_definition_registers_one_revision_per_change),
+        test!(service_contract::service_create_update_delete_round_trip),
         test!(
             task_definition::bad_fargate_sizes_and_broken_references_are_refused_by_the_api_server
         ),

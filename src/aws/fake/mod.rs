@@ -4,13 +4,14 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
+mod services;
 mod task_definitions;
 
 use async_trait::async_trait;
 
 use super::{
-    AwsError, CreateCluster, EcsApi, EcsCluster, EcsTaskDefinition, ErrorKind,
-    RegisterTaskDefinition, Tags, TaskDefinitionPage, UpdateCluster,
+    AwsError, CreateCluster, CreateService, EcsApi, EcsCluster, EcsService, EcsTaskDefinition,
+    ErrorKind, RegisterTaskDefinition, Tags, TaskDefinitionPage, UpdateCluster, UpdateService,
 };
 use crate::api::cluster::CapacityProviderStrategyItem;
 
@@ -22,6 +23,12 @@ struct State {
     clusters: BTreeMap<String, EcsCluster>,
     /// Every revision ever registered, in registration order.
     task_definitions: Vec<EcsTaskDefinition>,
+    /// Every service ever created, oldest first (INACTIVE ones stay describable).
+    services: Vec<EcsService>,
+    /// CreateService client tokens, to the ARN each created.
+    client_tokens: BTreeMap<String, String>,
+    /// Task definitions whose rollouts fail.
+    failing_task_definitions: Vec<String>,
     /// Largest ListTaskDefinitions page; small in tests so paging is exercised.
     page_size: Option<usize>,
     calls: Vec<&'static str>,
@@ -51,7 +58,7 @@ impl FakeEcs {
     }
 
     /// The `n`-th call from now takes effect, then fails as if its response timed out.
-    /// Only RegisterTaskDefinition, the one call that is not idempotent, honours it.
+    /// RegisterTaskDefinition and CreateService, the calls whose repeats matter, honour it.
     pub fn lose_response(&self, n: usize) {
         let mut state = self.state.lock().unwrap();
         let at = state.calls.len() + n;
@@ -318,6 +325,40 @@ impl EcsApi for FakeEcs {
     async fn deregister_task_definition(&self, arn: &str) -> Result<(), AwsError> {
         let mut state = self.call("ecs:DeregisterTaskDefinition")?;
         task_definitions::deregister(&mut state, arn)
+    }
+
+    async fn describe_service(
+        &self,
+        cluster: &str,
+        service: &str,
+    ) -> Result<Option<EcsService>, AwsError> {
+        let state = self.call("ecs:DescribeServices")?;
+        Ok(services::find(&state, cluster, service).cloned())
+    }
+
+    async fn create_service(&self, request: &CreateService) -> Result<EcsService, AwsError> {
+        let mut state = self.call("ecs:CreateService")?;
+        let created = services::create(&mut state, request)?;
+        let n = state.calls.len();
+        if state.lost_responses.remove(&n) {
+            return Err(AwsError::new(
+                ErrorKind::Transient,
+                "ecs:CreateService",
+                "RequestTimeout",
+                "request timed out",
+            ));
+        }
+        Ok(created)
+    }
+
+    async fn update_service(&self, request: &UpdateService) -> Result<EcsService, AwsError> {
+        let mut state = self.call("ecs:UpdateService")?;
+        services::update(&mut state, request)
+    }
+
+    async fn delete_service(&self, cluster: &str, service: &str) -> Result<EcsService, AwsError> {
+        let mut state = self.call("ecs:DeleteService")?;
+        services::delete(&mut state, cluster, service)
     }
 }
 

@@ -1,0 +1,5 @@
+//! The `Service` kind: an ECS service.
+
+mod settings;
+
+pub use settings::*;

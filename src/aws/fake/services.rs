@@ -1,0 +1,420 @@
+//! Services in the fake ECS, with deployments that progress when a test advances time.
+
+use super::{ACCOUNT, FakeEcs, REGION, State};
+use crate::api::service::ServiceSettings;
+use crate::aws::{
+    AwsError, CreateService, EcsDeployment, EcsService, EcsServiceEvent, ErrorKind, UpdateService,
+};
+
+const CREATE: &str = "ecs:CreateService";
+
+impl FakeEcs {
+    /// One step of simulated time: rollouts in progress complete (or fail, for task
+    /// definitions marked with `fail_rollouts_of`), and DRAINING services become INACTIVE.
+    pub fn advance(&self) {
+        let mut state = self.state.lock().unwrap();
+        let failing = state.failing_task_definitions.clone();
+        let mut event_id = state.services.len() * 1000 + state.calls.len();
+        for service in &mut state.services {
+            event_id += 1;
+            if service.status == "DRAINING" {
+                service.status = "INACTIVE".to_string();
+                continue;
+            }
+            progress(service, &failing, event_id);
+        }
+    }
+
+    /// Rollouts of this task definition fail: its tasks never start.
+    pub fn fail_rollouts_of(&self, task_definition: &str) {
+        let mut state = self.state.lock().unwrap();
+        state
+            .failing_task_definitions
+            .push(task_definition.to_string());
+    }
+
+    pub fn service(&self, cluster: &str, name: &str) -> Option<EcsService> {
+        let state = self.state.lock().unwrap();
+        find(&state, cluster, name).cloned()
+    }
+
+    /// Services with this name in any state, including INACTIVE ones.
+    pub fn service_count(&self, name: &str) -> usize {
+        let state = self.state.lock().unwrap();
+        state.services.iter().filter(|s| s.name == name).count()
+    }
+
+    /// Puts a service in place as if someone else had created it.
+    pub fn insert_service(&self, request: &CreateService) -> EcsService {
+        create(&mut self.state.lock().unwrap(), request).expect("valid service")
+    }
+}
+
+/// A deployment runs its tasks in one step. The circuit breaker, when it rolls back,
+/// starts a new PRIMARY deployment of the last completed task definition (ECS Developer
+/// Guide, "How the Amazon ECS deployment circuit breaker detects failures").
+fn progress(service: &mut EcsService, failing: &[String], event_id: usize) {
+    let Some(primary) = service
+        .deployments
+        .iter_mut()
+        .find(|d| d.status == "PRIMARY")
+    else {
+        return;
+    };
+    if primary.rollout_state.as_deref() != Some("IN_PROGRESS") {
+        primary.running_count = primary.desired_count;
+        service.running_count = primary.desired_count;
+        return;
+    }
+    if failing.contains(&primary.task_definition) {
+        primary.rollout_state = Some("FAILED".to_string());
+        primary.rollout_state_reason =
+            Some("ECS deployment circuit breaker: tasks failed to start.".to_string());
+        primary.failed_tasks = primary.desired_count.max(1);
+        let rollback = service
+            .settings
+            .deployment_configuration
+            .as_ref()
+            .and_then(|d| d.deployment_circuit_breaker.as_ref())
+            .is_some_and(|b| b.enable && b.rollback);
+        let previous = service
+            .deployments
+            .iter()
+            .find(|d| d.status == "ACTIVE")
+            .map(|d| d.task_definition.clone());
+        if let (true, Some(previous)) = (rollback, previous) {
+            let desired = service.desired_count;
+            service.deployments.retain(|d| d.status == "PRIMARY");
+            service.deployments[0].status = "ACTIVE".to_string();
+            let id = format!("ecs-svc/rollback-{event_id}");
+            service
+                .deployments
+                .insert(0, deployment(&id, &previous, desired));
+            service.task_definition = previous;
+        }
+        return;
+    }
+    primary.rollout_state = Some("COMPLETED".to_string());
+    primary.rollout_state_reason = Some("ECS deployment completed.".to_string());
+    primary.running_count = primary.desired_count;
+    primary.pending_count = 0;
+    service.running_count = primary.desired_count;
+    service.pending_count = 0;
+    service.deployments.retain(|d| d.status == "PRIMARY");
+    service.events.insert(
+        0,
+        EcsServiceEvent {
+            id: format!("event-{event_id}"),
+            created_at: None,
+            message: format!("(service {}) has reached a steady state.", service.name),
+        },
+    );
+}
+
+fn deployment(id: &str, task_definition: &str, desired: i32) -> EcsDeployment {
+    EcsDeployment {
+        id: id.to_string(),
+        status: "PRIMARY".to_string(),
+        rollout_state: Some("IN_PROGRESS".to_string()),
+        rollout_state_reason: Some("ECS deployment in progress.".to_string()),
+        task_definition: task_definition.to_string(),
+        desired_count: desired,
+        ..Default::default()
+    }
+}
+
+fn cluster_name(cluster: &str) -> &str {
+    cluster.rsplit('/').next().unwrap_or(cluster)
+}
+
+fn matches(service: &EcsService, cluster: &str, name: &str) -> bool {
+    service
+        .cluster_arn
+        .ends_with(&format!("/{}", cluster_name(cluster)))
+        && (service.name == name || service.arn == name)
+}
+
+/// The newest service of that name: ECS keeps INACTIVE ones describable for a while.
+pub fn find<'a>(state: &'a State, cluster: &str, name: &str) -> Option<&'a EcsService> {
+    state
+        .services
+        .iter()
+        .rev()
+        .find(|s| matches(s, cluster, name))
+}
+
+fn find_live<'a>(
+    state: &'a mut State,
+    cluster: &str,
+    name: &str,
+    action: &'static str,
+) -> Result<&'a mut EcsService, AwsError> {
+    state
+        .services
+        .iter_mut()
+        .rev()
+        .find(|s| matches(s, cluster, name) && s.status != "INACTIVE")
+        .ok_or_else(|| {
+            AwsError::new(
+                ErrorKind::NotFound,
+                action,
+                "ServiceNotFoundException",
+                "Service not found.",
+            )
+        })
+}
+
+/// CreateService, following the ECS API Reference: a repeated client token returns the
+/// service it created; a live service of the same name is refused.
+pub fn create(state: &mut State, request: &CreateService) -> Result<EcsService, AwsError> {
+    if let Some(arn) = state.client_tokens.get(&request.client_token) {
+        let arn = arn.clone();
+        return Ok(state
+            .services
+            .iter()
+            .find(|s| s.arn == arn)
+            .cloned()
+            .expect("a token names a service"));
+    }
+    let cluster = cluster_name(&request.cluster);
+    let cluster_arn = match state.clusters.get(cluster) {
+        Some(c) if c.status == "ACTIVE" => c.arn.clone(),
+        _ => {
+            return Err(AwsError::new(
+                ErrorKind::NotFound,
+                CREATE,
+                "ClusterNotFoundException",
+                "Cluster not found.",
+            ));
+        }
+    };
+    if let Some(existing) = find(state, cluster, &request.name) {
+        let message = match existing.status.as_str() {
+            "ACTIVE" => Some("Creation of service was not idempotent."),
+            "DRAINING" => Some("Unable to Start a service that is still Draining."),
+            _ => None,
+        };
+        if let Some(message) = message {
+            return Err(AwsError::new(
+                ErrorKind::InvalidInput,
+                CREATE,
+                "InvalidParameterException",
+                message,
+            ));
+        }
+    }
+    let desired = request.settings.desired_count.unwrap_or(1);
+    let number = state.services.len() + 1;
+    let service = EcsService {
+        arn: format!(
+            "arn:aws:ecs:{REGION}:{ACCOUNT}:service/{cluster}/{}",
+            request.name
+        ),
+        name: request.name.clone(),
+        cluster_arn,
+        status: "ACTIVE".to_string(),
+        task_definition: request.task_definition.clone(),
+        desired_count: desired,
+        settings: request.settings.clone(),
+        deployments: vec![deployment(
+            &format!("ecs-svc/{number}"),
+            &request.task_definition,
+            desired,
+        )],
+        tags: request.tags.clone(),
+        ..Default::default()
+    };
+    state
+        .client_tokens
+        .insert(request.client_token.clone(), service.arn.clone());
+    state.services.push(service.clone());
+    Ok(service)
+}
+
+/// UpdateService: a new task definition, new settings or forceNewDeployment start a
+/// deployment; a desiredCount change alone does not.
+pub fn update(state: &mut State, request: &UpdateService) -> Result<EcsService, AwsError> {
+    let number = state.services.len() + state.calls.len();
+    let service = find_live(
+        state,
+        &request.cluster,
+        &request.service,
+        "ecs:UpdateService",
+    )?;
+    if service.status == "DRAINING" {
+        return Err(AwsError::new(
+            ErrorKind::InvalidInput,
+            "ecs:UpdateService",
+            "ServiceNotActiveException",
+            "Service was not ACTIVE.",
+        ));
+    }
+    if let Some(count) = request.desired_count {
+        service.desired_count = count;
+        service.settings.desired_count = Some(count);
+        if let Some(primary) = service
+            .deployments
+            .iter_mut()
+            .find(|d| d.status == "PRIMARY")
+        {
+            primary.desired_count = count;
+        }
+    }
+    if let Some(settings) = &request.settings {
+        service.settings = updated_settings(&service.settings, settings);
+    }
+    let new_deployment = request.force_new_deployment
+        || request.settings.is_some()
+        || request
+            .task_definition
+            .as_ref()
+            .is_some_and(|t| *t != service.task_definition);
+    if let Some(td) = &request.task_definition {
+        service.task_definition = td.clone();
+    }
+    if new_deployment {
+        for d in &mut service.deployments {
+            d.status = "ACTIVE".to_string();
+        }
+        let desired = service.desired_count;
+        let td = service.task_definition.clone();
+        service
+            .deployments
+            .insert(0, deployment(&format!("ecs-svc/{number}"), &td, desired));
+    }
+    Ok(service.clone())
+}
+
+/// UpdateService keeps what it cannot change (desired count aside: launch type,
+/// scheduling strategy, deployment controller) and replaces the rest.
+fn updated_settings(current: &ServiceSettings, new: &ServiceSettings) -> ServiceSettings {
+    ServiceSettings {
+        desired_count: current.desired_count,
+        launch_type: current.launch_type.clone(),
+        scheduling_strategy: current.scheduling_strategy.clone(),
+        deployment_controller: current.deployment_controller.clone(),
+        ..new.clone()
+    }
+}
+
+/// DeleteService refuses a REPLICA service still scaled above 0 (ECS API Reference,
+/// DeleteService), then leaves it DRAINING until its tasks are gone.
+pub fn delete(state: &mut State, cluster: &str, name: &str) -> Result<EcsService, AwsError> {
+    let service = find_live(state, cluster, name, "ecs:DeleteService")?;
+    let daemon = service.settings.scheduling_strategy.as_deref() == Some("DAEMON");
+    if service.desired_count > 0 && !daemon {
+        return Err(AwsError::new(
+            ErrorKind::InvalidInput,
+            "ecs:DeleteService",
+            "InvalidParameterException",
+            "The service cannot be stopped while it is scaled above 0.",
+        ));
+    }
+    service.status = "DRAINING".to_string();
+    Ok(service.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::aws::fake::FakeEcs;
+    use crate::aws::{CreateService, EcsApi, ErrorKind, Tags, UpdateService};
+
+    fn request(token: &str) -> CreateService {
+        CreateService {
+            cluster: "main".into(),
+            name: "web".into(),
+            task_definition: "arn:td/web:1".into(),
+            client_token: token.into(),
+            ..Default::default()
+        }
+    }
+
+    fn fake_with_cluster() -> FakeEcs {
+        let fake = FakeEcs::default();
+        fake.insert_cluster("main", Tags::new());
+        fake
+    }
+
+    #[tokio::test]
+    async fn a_repeated_client_token_returns_the_same_service() {
+        let fake = fake_with_cluster();
+        let first = fake.create_service(&request("t1")).await.unwrap();
+        let again = fake.create_service(&request("t1")).await.unwrap();
+        assert_eq!(first.arn, again.arn);
+        assert_eq!(fake.service_count("web"), 1);
+        let other = fake.create_service(&request("t2")).await.unwrap_err();
+        assert_eq!(other.kind, ErrorKind::InvalidInput);
+    }
+
+    #[tokio::test]
+    async fn rollouts_complete_when_time_advances_and_scaling_starts_none() {
+        let fake = fake_with_cluster();
+        fake.create_service(&request("t1")).await.unwrap();
+        let primary = |f: &FakeEcs| f.service("main", "web").unwrap().deployments[0].clone();
+        assert_eq!(primary(&fake).rollout_state.as_deref(), Some("IN_PROGRESS"));
+        fake.advance();
+        assert_eq!(primary(&fake).rollout_state.as_deref(), Some("COMPLETED"));
+        assert_eq!(fake.service("main", "web").unwrap().running_count, 1);
+
+        let scale = UpdateService {
+            cluster: "main".into(),
+            service: "web".into(),
+            desired_count: Some(3),
+            ..Default::default()
+        };
+        let scaled = fake.update_service(&scale).await.unwrap();
+        assert_eq!(scaled.deployments.len(), 1, "scaling is not a deployment");
+    }
+
+    #[tokio::test]
+    async fn a_failed_rollout_with_rollback_returns_to_the_previous_revision() {
+        let fake = fake_with_cluster();
+        let mut create = request("t1");
+        create.settings.deployment_configuration = serde_json::from_str(
+            r#"{"deploymentCircuitBreaker": {"enable": true, "rollback": true}}"#,
+        )
+        .unwrap();
+        fake.create_service(&create).await.unwrap();
+        fake.advance();
+        fake.fail_rollouts_of("arn:td/web:2");
+        let roll = UpdateService {
+            cluster: "main".into(),
+            service: "web".into(),
+            task_definition: Some("arn:td/web:2".into()),
+            ..Default::default()
+        };
+        fake.update_service(&roll).await.unwrap();
+        fake.advance();
+        let service = fake.service("main", "web").unwrap();
+        assert_eq!(service.task_definition, "arn:td/web:1");
+        assert_eq!(
+            service.deployments[1].rollout_state.as_deref(),
+            Some("FAILED")
+        );
+    }
+
+    #[tokio::test]
+    async fn delete_needs_zero_tasks_and_drains_before_inactive() {
+        let fake = fake_with_cluster();
+        fake.create_service(&request("t1")).await.unwrap();
+        let refused = fake.delete_service("main", "web").await.unwrap_err();
+        assert_eq!(refused.kind, ErrorKind::InvalidInput);
+        let zero = UpdateService {
+            cluster: "main".into(),
+            service: "web".into(),
+            desired_count: Some(0),
+            ..Default::default()
+        };
+        fake.update_service(&zero).await.unwrap();
+        assert_eq!(
+            fake.delete_service("main", "web").await.unwrap().status,
+            "DRAINING"
+        );
+        let recreate = fake.create_service(&request("t2")).await.unwrap_err();
+        assert!(recreate.message.contains("Draining"), "{recreate}");
+        fake.advance();
+        assert_eq!(fake.service("main", "web").unwrap().status, "INACTIVE");
+        fake.create_service(&request("t3")).await.unwrap();
+        assert_eq!(fake.service("main", "web").unwrap().status, "ACTIVE");
+    }
+}

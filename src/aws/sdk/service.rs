@@ -1,0 +1,485 @@
+//! Services between our API types and the AWS SDK's.
+
+use aws_sdk_ecs::types as sdk;
+use aws_smithy_types::error::operation::BuildError;
+use k8s_openapi::jiff::Timestamp;
+
+use super::{aws_error, non_empty, strategy_to_sdk, tags_from_sdk, tags_to_sdk};
+use crate::api::cluster::CapacityProviderStrategyItem;
+use crate::api::service::*;
+use crate::aws::{
+    AwsError, CreateService, EcsDeployment, EcsService, EcsServiceEvent, UpdateService,
+};
+
+/// The settings in SDK form, converted once for either CreateService or UpdateService.
+struct Converted {
+    network: Option<sdk::NetworkConfiguration>,
+    load_balancers: Vec<sdk::LoadBalancer>,
+    registries: Vec<sdk::ServiceRegistry>,
+    connect: Option<sdk::ServiceConnectConfiguration>,
+    constraints: Vec<sdk::PlacementConstraint>,
+    strategy: Vec<sdk::PlacementStrategy>,
+    deployment: Option<sdk::DeploymentConfiguration>,
+    controller: Option<sdk::DeploymentController>,
+}
+
+fn convert(s: &ServiceSettings) -> Result<Converted, BuildError> {
+    let network = s
+        .network_configuration
+        .as_ref()
+        .map(|n| -> Result<_, BuildError> {
+            let vpc = &n.awsvpc_configuration;
+            Ok(sdk::NetworkConfiguration::builder()
+                .awsvpc_configuration(
+                    sdk::AwsVpcConfiguration::builder()
+                        .set_subnets(Some(vpc.subnets.clone()))
+                        .set_security_groups(non_empty(vpc.security_groups.clone()))
+                        .set_assign_public_ip(
+                            vpc.assign_public_ip
+                                .as_deref()
+                                .map(sdk::AssignPublicIp::from),
+                        )
+                        .build()?,
+                )
+                .build())
+        })
+        .transpose()?;
+    let connect = s
+        .service_connect_configuration
+        .as_ref()
+        .map(|c| -> Result<_, BuildError> {
+            let services = c
+                .services
+                .iter()
+                .map(|svc| -> Result<_, BuildError> {
+                    let aliases = svc
+                        .client_aliases
+                        .iter()
+                        .map(|a| {
+                            sdk::ServiceConnectClientAlias::builder()
+                                .port(a.port)
+                                .set_dns_name(a.dns_name.clone())
+                                .build()
+                        })
+                        .collect::<Result<Vec<_>, _>>()?;
+                    sdk::ServiceConnectService::builder()
+                        .port_name(&svc.port_name)
+                        .set_discovery_name(svc.discovery_name.clone())
+                        .set_client_aliases(non_empty(aliases))
+                        .set_ingress_port_override(svc.ingress_port_override)
+                        .build()
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(sdk::ServiceConnectConfiguration::builder()
+                .enabled(c.enabled)
+                .set_namespace(c.namespace.clone())
+                .set_services(non_empty(services))
+                .build())
+        })
+        .transpose()?;
+    let deployment = s
+        .deployment_configuration
+        .as_ref()
+        .map(|d| -> Result<_, BuildError> {
+            let alarms = d
+                .alarms
+                .as_ref()
+                .map(|a| {
+                    sdk::DeploymentAlarms::builder()
+                        .set_alarm_names(Some(a.alarm_names.clone()))
+                        .enable(a.enable)
+                        .rollback(a.rollback)
+                        .build()
+                })
+                .transpose()?;
+            Ok(sdk::DeploymentConfiguration::builder()
+                .set_minimum_healthy_percent(d.minimum_healthy_percent)
+                .set_maximum_percent(d.maximum_percent)
+                .set_deployment_circuit_breaker(d.deployment_circuit_breaker.as_ref().map(|b| {
+                    sdk::DeploymentCircuitBreaker::builder()
+                        .enable(b.enable)
+                        .rollback(b.rollback)
+                        .build()
+                }))
+                .set_alarms(alarms)
+                .set_strategy(d.strategy.as_deref().map(sdk::DeploymentStrategy::from))
+                .set_bake_time_in_minutes(d.bake_time_in_minutes)
+                .build())
+        })
+        .transpose()?;
+    let controller = s
+        .deployment_controller
+        .as_ref()
+        .map(|c| {
+            sdk::DeploymentController::builder()
+                .r#type(sdk::DeploymentControllerType::from(c.type_.as_str()))
+                .build()
+        })
+        .transpose()?;
+    Ok(Converted {
+        network,
+        load_balancers: s
+            .load_balancers
+            .iter()
+            .map(|l| {
+                sdk::LoadBalancer::builder()
+                    .set_target_group_arn(l.target_group_arn.clone())
+                    .set_load_balancer_name(l.load_balancer_name.clone())
+                    .container_name(&l.container_name)
+                    .container_port(l.container_port)
+                    .build()
+            })
+            .collect(),
+        registries: s
+            .service_registries
+            .iter()
+            .map(|r| {
+                sdk::ServiceRegistry::builder()
+                    .registry_arn(&r.registry_arn)
+                    .set_port(r.port)
+                    .set_container_name(r.container_name.clone())
+                    .set_container_port(r.container_port)
+                    .build()
+            })
+            .collect(),
+        connect,
+        constraints: s
+            .placement_constraints
+            .iter()
+            .map(|p| {
+                sdk::PlacementConstraint::builder()
+                    .r#type(sdk::PlacementConstraintType::from(p.type_.as_str()))
+                    .set_expression(p.expression.clone())
+                    .build()
+            })
+            .collect(),
+        strategy: s
+            .placement_strategy
+            .iter()
+            .map(|p| {
+                sdk::PlacementStrategy::builder()
+                    .r#type(sdk::PlacementStrategyType::from(p.type_.as_str()))
+                    .set_field(p.field.clone())
+                    .build()
+            })
+            .collect(),
+        deployment,
+        controller,
+    })
+}
+
+fn invalid(action: &'static str) -> impl Fn(BuildError) -> AwsError {
+    move |e| {
+        AwsError::classify(
+            action,
+            Some("InvalidParameterException"),
+            Some(&e.to_string()),
+            None,
+        )
+    }
+}
+
+pub async fn create(
+    client: &aws_sdk_ecs::Client,
+    request: &CreateService,
+) -> Result<EcsService, AwsError> {
+    const ACTION: &str = "ecs:CreateService";
+    let s = &request.settings;
+    let c = convert(s).map_err(invalid(ACTION))?;
+    let out = client
+        .create_service()
+        .cluster(&request.cluster)
+        .service_name(&request.name)
+        .task_definition(&request.task_definition)
+        .client_token(&request.client_token)
+        .set_desired_count(s.desired_count)
+        .set_launch_type(s.launch_type.as_deref().map(sdk::LaunchType::from))
+        .set_capacity_provider_strategy(non_empty(strategy_to_sdk(&s.capacity_provider_strategy)))
+        .set_platform_version(s.platform_version.clone())
+        .set_network_configuration(c.network)
+        .set_load_balancers(non_empty(c.load_balancers))
+        .set_service_registries(non_empty(c.registries))
+        .set_service_connect_configuration(c.connect)
+        .set_placement_constraints(non_empty(c.constraints))
+        .set_placement_strategy(non_empty(c.strategy))
+        .set_scheduling_strategy(
+            s.scheduling_strategy
+                .as_deref()
+                .map(sdk::SchedulingStrategy::from),
+        )
+        .set_deployment_configuration(c.deployment)
+        .set_deployment_controller(c.controller)
+        .set_health_check_grace_period_seconds(s.health_check_grace_period_seconds)
+        .set_enable_execute_command(s.enable_execute_command)
+        .set_enable_ecs_managed_tags(s.enable_ecs_managed_tags)
+        .set_propagate_tags(s.propagate_tags.as_deref().map(sdk::PropagateTags::from))
+        .set_availability_zone_rebalancing(
+            s.availability_zone_rebalancing
+                .as_deref()
+                .map(sdk::AvailabilityZoneRebalancing::from),
+        )
+        .set_tags(non_empty(tags_to_sdk(&request.tags)))
+        .send()
+        .await
+        .map_err(|e| aws_error(ACTION, e))?;
+    out.service().map(from_sdk).ok_or_else(|| empty(ACTION))
+}
+
+pub async fn update(
+    client: &aws_sdk_ecs::Client,
+    request: &UpdateService,
+) -> Result<EcsService, AwsError> {
+    const ACTION: &str = "ecs:UpdateService";
+    let mut call = client
+        .update_service()
+        .cluster(&request.cluster)
+        .service(&request.service)
+        .set_desired_count(request.desired_count)
+        .set_task_definition(request.task_definition.clone())
+        .force_new_deployment(request.force_new_deployment);
+    if let Some(s) = &request.settings {
+        let c = convert(s).map_err(invalid(ACTION))?;
+        // Lists are sent even when empty: an empty list is how UpdateService removes them.
+        call = call
+            .set_capacity_provider_strategy(Some(strategy_to_sdk(&s.capacity_provider_strategy)))
+            .set_platform_version(s.platform_version.clone())
+            .set_network_configuration(c.network)
+            .set_load_balancers(Some(c.load_balancers))
+            .set_service_registries(Some(c.registries))
+            .set_service_connect_configuration(c.connect)
+            .set_placement_constraints(Some(c.constraints))
+            .set_placement_strategy(Some(c.strategy))
+            .set_deployment_configuration(c.deployment)
+            .set_health_check_grace_period_seconds(s.health_check_grace_period_seconds)
+            .set_enable_execute_command(s.enable_execute_command)
+            .set_enable_ecs_managed_tags(s.enable_ecs_managed_tags)
+            .set_propagate_tags(s.propagate_tags.as_deref().map(sdk::PropagateTags::from))
+            .set_availability_zone_rebalancing(
+                s.availability_zone_rebalancing
+                    .as_deref()
+                    .map(sdk::AvailabilityZoneRebalancing::from),
+            );
+    }
+    let out = call.send().await.map_err(|e| aws_error(ACTION, e))?;
+    out.service().map(from_sdk).ok_or_else(|| empty(ACTION))
+}
+
+pub async fn describe(
+    client: &aws_sdk_ecs::Client,
+    cluster: &str,
+    service: &str,
+) -> Result<Option<EcsService>, AwsError> {
+    let out = client
+        .describe_services()
+        .cluster(cluster)
+        .services(service)
+        .include(sdk::ServiceField::Tags)
+        .send()
+        .await
+        .map_err(|e| aws_error("ecs:DescribeServices", e))?;
+    // A missing service is a "failures" entry with reason MISSING, not an error.
+    Ok(out.services().first().map(from_sdk))
+}
+
+pub async fn delete(
+    client: &aws_sdk_ecs::Client,
+    cluster: &str,
+    service: &str,
+) -> Result<EcsService, AwsError> {
+    const ACTION: &str = "ecs:DeleteService";
+    let out = client
+        .delete_service()
+        .cluster(cluster)
+        .service(service)
+        .send()
+        .await
+        .map_err(|e| aws_error(ACTION, e))?;
+    out.service().map(from_sdk).ok_or_else(|| empty(ACTION))
+}
+
+fn empty(action: &'static str) -> AwsError {
+    AwsError::classify(
+        action,
+        Some("EmptyResponse"),
+        Some("no service in the response"),
+        None,
+    )
+}
+
+fn timestamp(t: Option<&aws_smithy_types::DateTime>) -> Option<Timestamp> {
+    t.and_then(|d| Timestamp::new(d.secs(), d.subsec_nanos() as i32).ok())
+}
+
+fn text(s: Option<&str>) -> Option<String> {
+    s.map(str::to_string)
+}
+
+fn from_sdk(s: &sdk::Service) -> EcsService {
+    EcsService {
+        arn: s.service_arn().unwrap_or_default().to_string(),
+        name: s.service_name().unwrap_or_default().to_string(),
+        cluster_arn: s.cluster_arn().unwrap_or_default().to_string(),
+        status: s.status().unwrap_or_default().to_string(),
+        task_definition: s.task_definition().unwrap_or_default().to_string(),
+        desired_count: s.desired_count(),
+        running_count: s.running_count(),
+        pending_count: s.pending_count(),
+        settings: settings_from_sdk(s),
+        deployments: s
+            .deployments()
+            .iter()
+            .map(|d| EcsDeployment {
+                id: d.id().unwrap_or_default().to_string(),
+                status: d.status().unwrap_or_default().to_string(),
+                rollout_state: d.rollout_state().map(|r| r.as_str().to_string()),
+                rollout_state_reason: text(d.rollout_state_reason()),
+                task_definition: d.task_definition().unwrap_or_default().to_string(),
+                desired_count: d.desired_count(),
+                running_count: d.running_count(),
+                pending_count: d.pending_count(),
+                failed_tasks: d.failed_tasks(),
+                updated_at: timestamp(d.updated_at()),
+            })
+            .collect(),
+        events: s
+            .events()
+            .iter()
+            .map(|e| EcsServiceEvent {
+                id: e.id().unwrap_or_default().to_string(),
+                created_at: timestamp(e.created_at()),
+                message: e.message().unwrap_or_default().to_string(),
+            })
+            .collect(),
+        tags: tags_from_sdk(s.tags()),
+    }
+}
+
+fn settings_from_sdk(s: &sdk::Service) -> ServiceSettings {
+    ServiceSettings {
+        desired_count: Some(s.desired_count()),
+        launch_type: s.launch_type().map(|l| l.as_str().to_string()),
+        capacity_provider_strategy: s
+            .capacity_provider_strategy()
+            .iter()
+            .map(|i| CapacityProviderStrategyItem {
+                capacity_provider: i.capacity_provider().to_string(),
+                weight: Some(i.weight()),
+                base: Some(i.base()),
+            })
+            .collect(),
+        platform_version: text(s.platform_version()),
+        network_configuration: s
+            .network_configuration()
+            .and_then(|n| n.awsvpc_configuration())
+            .map(|v| NetworkConfiguration {
+                awsvpc_configuration: AwsVpcConfiguration {
+                    subnets: v.subnets().to_vec(),
+                    security_groups: v.security_groups().to_vec(),
+                    assign_public_ip: v.assign_public_ip().map(|a| a.as_str().to_string()),
+                },
+            }),
+        load_balancers: s
+            .load_balancers()
+            .iter()
+            .map(|l| LoadBalancer {
+                target_group_arn: text(l.target_group_arn()),
+                load_balancer_name: text(l.load_balancer_name()),
+                container_name: l.container_name().unwrap_or_default().to_string(),
+                container_port: l.container_port().unwrap_or_default(),
+            })
+            .collect(),
+        service_registries: s
+            .service_registries()
+            .iter()
+            .map(|r| ServiceRegistry {
+                registry_arn: r.registry_arn().unwrap_or_default().to_string(),
+                port: r.port(),
+                container_name: text(r.container_name()),
+                container_port: r.container_port(),
+            })
+            .collect(),
+        // ECS reports Service Connect per deployment, not on the service.
+        service_connect_configuration: s
+            .deployments()
+            .iter()
+            .find(|d| d.status() == Some("PRIMARY"))
+            .and_then(|d| d.service_connect_configuration())
+            .map(connect_from_sdk),
+        placement_constraints: s
+            .placement_constraints()
+            .iter()
+            .map(|p| PlacementConstraint {
+                type_: p
+                    .r#type()
+                    .map(|t| t.as_str().to_string())
+                    .unwrap_or_default(),
+                expression: text(p.expression()),
+            })
+            .collect(),
+        placement_strategy: s
+            .placement_strategy()
+            .iter()
+            .map(|p| PlacementStrategy {
+                type_: p
+                    .r#type()
+                    .map(|t| t.as_str().to_string())
+                    .unwrap_or_default(),
+                field: text(p.field()),
+            })
+            .collect(),
+        scheduling_strategy: s.scheduling_strategy().map(|x| x.as_str().to_string()),
+        deployment_configuration: s
+            .deployment_configuration()
+            .map(|d| DeploymentConfiguration {
+                minimum_healthy_percent: d.minimum_healthy_percent(),
+                maximum_percent: d.maximum_percent(),
+                deployment_circuit_breaker: d.deployment_circuit_breaker().map(|b| {
+                    DeploymentCircuitBreaker {
+                        enable: b.enable(),
+                        rollback: b.rollback(),
+                    }
+                }),
+                alarms: d.alarms().map(|a| DeploymentAlarms {
+                    alarm_names: a.alarm_names().to_vec(),
+                    enable: a.enable(),
+                    rollback: a.rollback(),
+                }),
+                strategy: d.strategy().map(|x| x.as_str().to_string()),
+                bake_time_in_minutes: d.bake_time_in_minutes(),
+            }),
+        deployment_controller: s.deployment_controller().map(|c| DeploymentController {
+            type_: c.r#type().as_str().to_string(),
+        }),
+        health_check_grace_period_seconds: s.health_check_grace_period_seconds(),
+        enable_execute_command: Some(s.enable_execute_command()),
+        enable_ecs_managed_tags: Some(s.enable_ecs_managed_tags()),
+        propagate_tags: s.propagate_tags().map(|p| p.as_str().to_string()),
+        availability_zone_rebalancing: s
+            .availability_zone_rebalancing()
+            .map(|a| a.as_str().to_string()),
+    }
+}
+
+fn connect_from_sdk(c: &sdk::ServiceConnectConfiguration) -> ServiceConnectConfiguration {
+    ServiceConnectConfiguration {
+        enabled: c.enabled(),
+        namespace: text(c.namespace()),
+        services: c
+            .services()
+            .iter()
+            .map(|svc| ServiceConnectService {
+                port_name: svc.port_name().to_string(),
+                discovery_name: text(svc.discovery_name()),
+                client_aliases: svc
+                    .client_aliases()
+                    .iter()
+                    .map(|a| ServiceConnectClientAlias {
+                        port: a.port(),
+                        dns_name: text(a.dns_name()),
+                    })
+                    .collect(),
+                ingress_port_override: svc.ingress_port_override(),
+            })
+            .collect(),
+    }
+}
