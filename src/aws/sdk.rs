@@ -3,6 +3,8 @@
 use async_trait::async_trait;
 use aws_sdk_ecs::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_ecs::types as sdk;
+use aws_smithy_types::error::operation::BuildError;
+use k8s_openapi::jiff::Timestamp;
 
 mod service;
 mod task_definition;
@@ -82,14 +84,9 @@ impl EcsApi for SdkEcs {
             .send()
             .await
             .map_err(|e| aws_error("ecs:CreateCluster", e))?;
-        out.cluster().map(cluster_from_sdk).ok_or_else(|| {
-            AwsError::classify(
-                "ecs:CreateCluster",
-                Some("EmptyResponse"),
-                Some("no cluster in the response"),
-                None,
-            )
-        })
+        out.cluster()
+            .map(cluster_from_sdk)
+            .ok_or_else(|| empty_response("ecs:CreateCluster", "cluster"))
     }
 
     async fn update_cluster(&self, arn: &str, update: &UpdateCluster) -> Result<(), AwsError> {
@@ -214,6 +211,36 @@ impl EcsApi for SdkEcs {
     async fn delete_service(&self, cluster: &str, service: &str) -> Result<EcsService, AwsError> {
         service::delete(&self.client, cluster, service).await
     }
+}
+
+/// A response that lacks the object the call exists to return.
+fn empty_response(action: &'static str, what: &str) -> AwsError {
+    AwsError::classify(
+        action,
+        Some("EmptyResponse"),
+        Some(&format!("no {what} in the response")),
+        None,
+    )
+}
+
+/// A request the SDK could not build (a required field missing): the spec's fault.
+fn invalid_input(action: &'static str) -> impl Fn(BuildError) -> AwsError {
+    move |e| {
+        AwsError::classify(
+            action,
+            Some("InvalidParameterException"),
+            Some(&e.to_string()),
+            None,
+        )
+    }
+}
+
+fn timestamp(t: Option<&aws_smithy_types::DateTime>) -> Option<Timestamp> {
+    t.and_then(|d| Timestamp::new(d.secs(), d.subsec_nanos() as i32).ok())
+}
+
+fn text(s: Option<&str>) -> Option<String> {
+    s.map(str::to_string)
 }
 
 fn non_empty<T>(items: Vec<T>) -> Option<Vec<T>> {

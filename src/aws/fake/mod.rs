@@ -293,15 +293,7 @@ impl EcsApi for FakeEcs {
     ) -> Result<EcsTaskDefinition, AwsError> {
         let mut state = self.call("ecs:RegisterTaskDefinition")?;
         let registered = task_definitions::register(&mut state, request)?;
-        let n = state.calls.len();
-        if state.lost_responses.remove(&n) {
-            return Err(AwsError::new(
-                ErrorKind::Transient,
-                "ecs:RegisterTaskDefinition",
-                "RequestTimeout",
-                "request timed out",
-            ));
-        }
+        response_lost(&mut state, "ecs:RegisterTaskDefinition")?;
         Ok(registered)
     }
 
@@ -339,15 +331,7 @@ impl EcsApi for FakeEcs {
     async fn create_service(&self, request: &CreateService) -> Result<EcsService, AwsError> {
         let mut state = self.call("ecs:CreateService")?;
         let created = services::create(&mut state, request)?;
-        let n = state.calls.len();
-        if state.lost_responses.remove(&n) {
-            return Err(AwsError::new(
-                ErrorKind::Transient,
-                "ecs:CreateService",
-                "RequestTimeout",
-                "request timed out",
-            ));
-        }
+        response_lost(&mut state, "ecs:CreateService")?;
         Ok(created)
     }
 
@@ -360,6 +344,20 @@ impl EcsApi for FakeEcs {
         let mut state = self.call("ecs:DeleteService")?;
         services::delete(&mut state, cluster, service)
     }
+}
+
+/// After the work is done: fails as a timeout if `lose_response` marked the current call.
+fn response_lost(state: &mut State, action: &'static str) -> Result<(), AwsError> {
+    let n = state.calls.len();
+    if state.lost_responses.remove(&n) {
+        return Err(AwsError::new(
+            ErrorKind::Transient,
+            action,
+            "RequestTimeout",
+            "request timed out",
+        ));
+    }
+    Ok(())
 }
 
 /// The tags of a cluster or task definition revision, by ARN.

@@ -2,9 +2,11 @@
 
 use aws_sdk_ecs::types as sdk;
 use aws_smithy_types::error::operation::BuildError;
-use k8s_openapi::jiff::Timestamp;
 
-use super::{aws_error, non_empty, strategy_to_sdk, tags_from_sdk, tags_to_sdk};
+use super::{
+    aws_error, empty_response, invalid_input, non_empty, strategy_to_sdk, tags_from_sdk,
+    tags_to_sdk, text, timestamp,
+};
 use crate::api::cluster::CapacityProviderStrategyItem;
 use crate::api::service::*;
 use crate::aws::{
@@ -168,24 +170,13 @@ fn convert(s: &ServiceSettings) -> Result<Converted, BuildError> {
     })
 }
 
-fn invalid(action: &'static str) -> impl Fn(BuildError) -> AwsError {
-    move |e| {
-        AwsError::classify(
-            action,
-            Some("InvalidParameterException"),
-            Some(&e.to_string()),
-            None,
-        )
-    }
-}
-
 pub async fn create(
     client: &aws_sdk_ecs::Client,
     request: &CreateService,
 ) -> Result<EcsService, AwsError> {
     const ACTION: &str = "ecs:CreateService";
     let s = &request.settings;
-    let c = convert(s).map_err(invalid(ACTION))?;
+    let c = convert(s).map_err(invalid_input(ACTION))?;
     let out = client
         .create_service()
         .cluster(&request.cluster)
@@ -222,7 +213,9 @@ pub async fn create(
         .send()
         .await
         .map_err(|e| aws_error(ACTION, e))?;
-    out.service().map(from_sdk).ok_or_else(|| empty(ACTION))
+    out.service()
+        .map(from_sdk)
+        .ok_or_else(|| empty_response(ACTION, "service"))
 }
 
 pub async fn update(
@@ -238,7 +231,7 @@ pub async fn update(
         .set_task_definition(request.task_definition.clone())
         .force_new_deployment(request.force_new_deployment);
     if let Some(s) = &request.settings {
-        let c = convert(s).map_err(invalid(ACTION))?;
+        let c = convert(s).map_err(invalid_input(ACTION))?;
         // Lists are sent even when empty: an empty list is how UpdateService removes them.
         call = call
             .set_capacity_provider_strategy(Some(strategy_to_sdk(&s.capacity_provider_strategy)))
@@ -261,7 +254,9 @@ pub async fn update(
             );
     }
     let out = call.send().await.map_err(|e| aws_error(ACTION, e))?;
-    out.service().map(from_sdk).ok_or_else(|| empty(ACTION))
+    out.service()
+        .map(from_sdk)
+        .ok_or_else(|| empty_response(ACTION, "service"))
 }
 
 pub async fn describe(
@@ -294,24 +289,9 @@ pub async fn delete(
         .send()
         .await
         .map_err(|e| aws_error(ACTION, e))?;
-    out.service().map(from_sdk).ok_or_else(|| empty(ACTION))
-}
-
-fn empty(action: &'static str) -> AwsError {
-    AwsError::classify(
-        action,
-        Some("EmptyResponse"),
-        Some("no service in the response"),
-        None,
-    )
-}
-
-fn timestamp(t: Option<&aws_smithy_types::DateTime>) -> Option<Timestamp> {
-    t.and_then(|d| Timestamp::new(d.secs(), d.subsec_nanos() as i32).ok())
-}
-
-fn text(s: Option<&str>) -> Option<String> {
-    s.map(str::to_string)
+    out.service()
+        .map(from_sdk)
+        .ok_or_else(|| empty_response(ACTION, "service"))
 }
 
 fn from_sdk(s: &sdk::Service) -> EcsService {

@@ -7,9 +7,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_ecs::types as sdk;
 use aws_smithy_types::error::operation::BuildError;
-use k8s_openapi::jiff::Timestamp;
 
-use super::{aws_error, non_empty, tags_from_sdk, tags_to_sdk};
+use super::{
+    aws_error, empty_response, invalid_input, non_empty, tags_from_sdk, tags_to_sdk, text,
+    timestamp,
+};
 use crate::api::task_definition::*;
 use crate::aws::{AwsError, EcsTaskDefinition, RegisterTaskDefinition, TaskDefinitionPage};
 
@@ -19,32 +21,25 @@ pub async fn register(
 ) -> Result<EcsTaskDefinition, AwsError> {
     const ACTION: &str = "ecs:RegisterTaskDefinition";
     let f = &request.fields;
-    let invalid = |e: BuildError| {
-        AwsError::classify(
-            ACTION,
-            Some("InvalidParameterException"),
-            Some(&e.to_string()),
-            None,
-        )
-    };
+    let invalid = invalid_input(ACTION);
     let containers = f
         .container_definitions
         .iter()
         .map(container_to_sdk)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(invalid)?;
+        .map_err(&invalid)?;
     let proxy = f
         .proxy_configuration
         .as_ref()
         .map(proxy_to_sdk)
         .transpose()
-        .map_err(invalid)?;
+        .map_err(&invalid)?;
     let volumes = f
         .volumes
         .iter()
         .map(volume_to_sdk)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(invalid)?;
+        .map_err(&invalid)?;
     let out = client
         .register_task_definition()
         .family(&request.family)
@@ -100,14 +95,9 @@ pub async fn register(
         .send()
         .await
         .map_err(|e| aws_error(ACTION, e))?;
-    let registered = out.task_definition().ok_or_else(|| {
-        AwsError::classify(
-            ACTION,
-            Some("EmptyResponse"),
-            Some("no task definition in the response"),
-            None,
-        )
-    })?;
+    let registered = out
+        .task_definition()
+        .ok_or_else(|| empty_response(ACTION, "task definition"))?;
     Ok(from_sdk(registered, tags_from_sdk(out.tags())))
 }
 
@@ -442,7 +432,6 @@ fn volume_to_sdk(v: &Volume) -> Result<sdk::Volume, BuildError> {
 }
 
 fn from_sdk(t: &sdk::TaskDefinition, tags: crate::aws::Tags) -> EcsTaskDefinition {
-    let text = |s: Option<&str>| s.map(str::to_string);
     let fields = TaskDefinitionFields {
         cpu: text(t.cpu()),
         memory: text(t.memory()),
@@ -494,9 +483,7 @@ fn from_sdk(t: &sdk::TaskDefinition, tags: crate::aws::Tags) -> EcsTaskDefinitio
             .status()
             .map(|s| s.as_str().to_string())
             .unwrap_or_default(),
-        registered_at: t
-            .registered_at()
-            .and_then(|d| Timestamp::new(d.secs(), d.subsec_nanos() as i32).ok()),
+        registered_at: timestamp(t.registered_at()),
         tags,
         fields,
     }
@@ -533,7 +520,6 @@ fn volume_from_sdk(v: &sdk::Volume) -> Volume {
 }
 
 fn container_from_sdk(c: &sdk::ContainerDefinition) -> ContainerDefinition {
-    let text = |s: Option<&str>| s.map(str::to_string);
     ContainerDefinition {
         name: c.name().unwrap_or_default().to_string(),
         image: c.image().unwrap_or_default().to_string(),
