@@ -28,7 +28,8 @@ if [[ "${1:-}" == "down" ]]; then
 fi
 
 step "starting kube-apiserver and moto (the first run builds them: several minutes)"
-hack/testenv/up.sh
+# New services in moto report two running tasks, as many as the quickstart Service wants.
+MOTO_ECS_SERVICE_RUNNING="${MOTO_ECS_SERVICE_RUNNING:-2}" hack/testenv/up.sh
 # shellcheck source=/dev/null
 . .testenv/env
 
@@ -44,10 +45,36 @@ stop_operator
 setsid ./target/debug/ecs-operator run --log-format text > "$DEMO/operator.log" 2>&1 < /dev/null &
 echo $! > "$DEMO/operator.pid"
 
+step "creating a VPC, subnet and security group in moto for the Service"
+read -r SUBNET GROUP < <("$TESTENV_PYTHON" - <<'PY'
+import boto3
+ec2 = boto3.client("ec2")
+tag = [{"Name": "tag:Name", "Values": ["ecs-operator-demo"]}]
+subnets = ec2.describe_subnets(Filters=tag)["Subnets"]
+if subnets:
+    subnet = subnets[0]["SubnetId"]
+    group = ec2.describe_security_groups(Filters=tag)["SecurityGroups"][0]["GroupId"]
+else:
+    def spec(kind):
+        return [{"ResourceType": kind, "Tags": [{"Key": "Name", "Value": "ecs-operator-demo"}]}]
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16", TagSpecifications=spec("vpc"))["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24",
+                               TagSpecifications=spec("subnet"))["Subnet"]["SubnetId"]
+    group = ec2.create_security_group(GroupName="webserver", Description="webserver", VpcId=vpc,
+                                      TagSpecifications=spec("security-group"))["GroupId"]
+print(subnet, group)
+PY
+)
+echo "subnet $SUBNET, security group $GROUP"
+
 step "applying examples/quickstart/"
-"$KUBECTL" apply -f examples/quickstart/
+for manifest in examples/quickstart/*.yaml; do
+  sed -e "s/subnet-0123456789abcdef0/$SUBNET/" -e "s/sg-0123456789abcdef0/$GROUP/" "$manifest"
+  echo "---"
+done | "$KUBECTL" apply -f -
 "$KUBECTL" -n quickstart wait cluster/quickstart --for=condition=Ready --timeout=120s
 "$KUBECTL" -n quickstart wait taskdefinition/webserver --for=condition=Ready --timeout=120s
+"$KUBECTL" -n quickstart wait service.ecs.operator.dev/webserver --for=condition=Ready --timeout=120s
 
 step "kubectl get ecs -A"
 "$KUBECTL" get ecs -A
@@ -68,6 +95,11 @@ for arn in ecs.list_task_definitions()["taskDefinitionArns"]:
     images = ", ".join(f"{c['name']}={c['image']}" for c in td["containerDefinitions"])
     print(f"task definition {td['family']}:{td['revision']}: {td['status']}, "
           f"cpu {td.get('cpu')} memory {td.get('memory')}, containers {images}")
+for cluster in arns:
+    services = ecs.list_services(cluster=cluster)["serviceArns"]
+    for s in ecs.describe_services(cluster=cluster, services=services)["services"] if services else []:
+        print(f"service {s['serviceName']}: {s['status']}, {s['runningCount']}/{s['desiredCount']} running "
+              f"{s['taskDefinition'].split('/')[-1]}, launch type {s.get('launchType')}")
 PY
 
 cat <<MSG
@@ -77,9 +109,12 @@ The operator is running. Look around:
   \$KUBECTL get ecs -A                               # every ecs-operator object
   \$KUBECTL -n quickstart describe cluster quickstart  # status, conditions and Events
   \$KUBECTL -n quickstart get taskdefinition webserver -o yaml  # revision, history, conditions
-  # change the image in examples/quickstart/task-definition.yaml and re-apply: revision 2
+  \$KUBECTL -n quickstart get ecssvc webserver -o yaml   # deployments, counts, ECS events
+  \$KUBECTL -n quickstart scale ecssvc/webserver --replicas=3  # the new count reaches ECS
+  # change the image in examples/quickstart/task-definition.yaml and re-apply: revision 2,
+  # and the Service rolls out to it
   tail -f $DEMO/operator.log                        # what the operator does
-  \$KUBECTL -n quickstart delete cluster quickstart  # deletes the ECS cluster too
+  \$KUBECTL delete namespace quickstart  # deletes the service, the revisions and the cluster in ECS
 
 Stop everything with: make demo-down
 MSG

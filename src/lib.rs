@@ -8,5 +8,6 @@ pub mod conditions;
 pub mod controller;
 pub mod ownership;
 pub mod reconcile;
+pub mod service;
 pub mod task_definition;
 pub mod telemetry;

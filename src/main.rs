@@ -4,10 +4,12 @@ use anyhow::Context as _;
 use clap::Parser;
 use ecs_operator::aws::clients::AwsClients;
 use ecs_operator::cli::{Cli, Command, RunArgs};
+use ecs_operator::cluster::controller::ClusterContext;
 use ecs_operator::controller::Context;
+use ecs_operator::service::controller::ServiceCache;
 use ecs_operator::task_definition::controller::TaskDefinitionContext;
 use ecs_operator::task_definition::usage::ServiceObjects;
-use ecs_operator::{api, cluster, task_definition, telemetry};
+use ecs_operator::{api, cluster, service, task_definition, telemetry};
 use futures::FutureExt;
 
 #[tokio::main]
@@ -28,13 +30,17 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         .context("connecting to Kubernetes (kubeconfig or in-cluster)")?;
     let aws = AwsClients::from_env(args.default_region.clone()).await;
     let namespace = args.namespace.as_deref();
-    let users = ServiceObjects::watch(client.clone(), namespace)
-        .await
-        .context("watching Service objects")?;
     let ctx = Arc::new(Context::new(client, aws, args.resync_interval));
+    // One Service cache: the Service controller fills it, the others read what is in use.
+    let service_cache = ServiceCache::new();
+    let services = Arc::new(ServiceObjects::new(service_cache.store.clone()));
+    let clusters = Arc::new(ClusterContext {
+        base: ctx.clone(),
+        services: services.clone(),
+    });
     let task_definitions = Arc::new(TaskDefinitionContext {
         base: ctx.clone(),
-        users: Arc::new(users),
+        users: services,
     });
     tracing::info!(
         namespace = namespace.unwrap_or("<all>"),
@@ -45,8 +51,14 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     let shutdown = shutdown_signal().boxed().shared();
     let concurrency = args.max_concurrent_reconciles;
     tokio::join!(
-        cluster::controller::run(ctx, namespace, concurrency, shutdown.clone()),
-        task_definition::controller::run(task_definitions, namespace, concurrency, shutdown),
+        cluster::controller::run(clusters, namespace, concurrency, shutdown.clone()),
+        task_definition::controller::run(
+            task_definitions,
+            namespace,
+            concurrency,
+            shutdown.clone()
+        ),
+        service::controller::run(ctx, service_cache, namespace, concurrency, shutdown),
     );
     tracing::info!("ecs-operator stopped");
     Ok(())

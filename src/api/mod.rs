@@ -10,6 +10,7 @@ use kube::CustomResourceExt;
 
 pub use cluster::{Cluster, ClusterSpec, ClusterStatus};
 pub use common::{AdoptionPolicy, DeletionPolicy};
+pub use service::{Service, ServiceSpec, ServiceStatus};
 pub use task_definition::{TaskDefinition, TaskDefinitionSpec, TaskDefinitionStatus};
 
 /// API group of every kind this operator serves.
@@ -21,7 +22,7 @@ pub const MANAGER: &str = "ecs-operator";
 
 /// Every CRD, in the order `ecs-operator crds` prints them.
 pub fn crds() -> Vec<CustomResourceDefinition> {
-    vec![Cluster::crd(), TaskDefinition::crd()]
+    vec![Cluster::crd(), TaskDefinition::crd(), Service::crd()]
 }
 
 /// The CRDs as one multi-document YAML stream, as committed in `crds/`.

@@ -19,7 +19,10 @@ use k8s_openapi::jiff::Timestamp;
 use crate::api::cluster::{
     CapacityProviderStrategyItem, ClusterConfiguration, ClusterSetting, ServiceConnectDefaults,
 };
-use crate::api::service::ServiceSettings;
+use crate::api::service::{
+    DeploymentConfiguration, LoadBalancer, NetworkConfiguration, PlacementConstraint,
+    PlacementStrategy, ServiceConnectConfiguration, ServiceRegistry, ServiceSettings,
+};
 use crate::api::task_definition::TaskDefinitionFields;
 
 pub use error::{AwsError, ErrorKind};
@@ -159,16 +162,42 @@ pub struct CreateService {
     pub client_token: String,
 }
 
-/// An UpdateService call. `settings` replaces every setting when present; a
-/// desiredCount-only change leaves it out, so scaling starts no deployment.
+/// An UpdateService call carrying only what changed. A desiredCount-only change starts
+/// no deployment.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UpdateService {
     pub cluster: String,
     pub service: String,
     pub desired_count: Option<i32>,
     pub task_definition: Option<String>,
-    pub settings: Option<ServiceSettings>,
+    pub changes: ServiceChanges,
     pub force_new_deployment: bool,
+}
+
+/// The settings an UpdateService call changes; None leaves a setting as it is, and an
+/// empty list removes every entry.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ServiceChanges {
+    pub capacity_provider_strategy: Option<Vec<CapacityProviderStrategyItem>>,
+    pub platform_version: Option<String>,
+    pub network_configuration: Option<NetworkConfiguration>,
+    pub load_balancers: Option<Vec<LoadBalancer>>,
+    pub service_registries: Option<Vec<ServiceRegistry>>,
+    pub service_connect_configuration: Option<ServiceConnectConfiguration>,
+    pub placement_constraints: Option<Vec<PlacementConstraint>>,
+    pub placement_strategy: Option<Vec<PlacementStrategy>>,
+    pub deployment_configuration: Option<DeploymentConfiguration>,
+    pub health_check_grace_period_seconds: Option<i32>,
+    pub enable_execute_command: Option<bool>,
+    pub enable_ecs_managed_tags: Option<bool>,
+    pub propagate_tags: Option<String>,
+    pub availability_zone_rebalancing: Option<String>,
+}
+
+impl ServiceChanges {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 /// The ECS operations the operator needs, one method per API call.

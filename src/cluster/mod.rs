@@ -161,11 +161,27 @@ fn name_conflict(found: &EcsCluster) -> Outcome<ClusterStatus> {
 }
 
 /// Deletes the ECS cluster as `deletionPolicy` says, before the finalizer goes.
-/// A cluster that still holds services, tasks or container instances is waited for.
+/// While Service objects (`dependents`) still reference it, or the ECS cluster still holds
+/// services, tasks or container instances, deletion waits.
 pub async fn cleanup(
     cluster: &Cluster,
     ecs: &dyn EcsApi,
+    dependents: &[String],
 ) -> Result<Cleanup<ClusterStatus>, AwsError> {
+    if !dependents.is_empty() {
+        return Ok(Cleanup::Waiting(Outcome {
+            status: cluster.status.clone().unwrap_or_default(),
+            health: Health::Progressing {
+                reason: "HasServices",
+                message: format!(
+                    "waiting for these Services to be deleted first: {}",
+                    dependents.join(", ")
+                ),
+            },
+            notes: Vec::new(),
+            next: Next::After(CONVERGE_POLL),
+        }));
+    }
     if cluster.spec.deletion_policy == DeletionPolicy::Retain {
         return Ok(Cleanup::Done(vec![Note::normal(
             "Retained",

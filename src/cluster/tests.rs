@@ -143,7 +143,7 @@ async fn foreign_cluster_with_the_same_name_is_a_conflict_and_survives_deletion(
         "{calls_before_delete:?}"
     );
 
-    let cleanup = cleanup(&rig.object, &rig.ecs).await.unwrap();
+    let cleanup = cleanup(&rig.object, &rig.ecs, &[]).await.unwrap();
     assert_eq!(cleanup, Cleanup::Done(Vec::new()));
     assert_eq!(
         rig.ecs.inner().cluster("web"),
@@ -183,7 +183,7 @@ async fn deleting_a_cluster_with_services_waits_then_completes() {
         .inner()
         .edit_cluster("web", |c| c.active_services_count = 2);
 
-    let Cleanup::Waiting(waiting) = cleanup(&rig.object, &rig.ecs).await.unwrap() else {
+    let Cleanup::Waiting(waiting) = cleanup(&rig.object, &rig.ecs, &[]).await.unwrap() else {
         panic!("deletion must wait while services exist")
     };
     let Health::Progressing { reason, message } = &waiting.health else {
@@ -196,7 +196,7 @@ async fn deleting_a_cluster_with_services_waits_then_completes() {
     rig.ecs
         .inner()
         .edit_cluster("web", |c| c.active_services_count = 0);
-    let Cleanup::Done(notes) = cleanup(&rig.object, &rig.ecs).await.unwrap() else {
+    let Cleanup::Done(notes) = cleanup(&rig.object, &rig.ecs, &[]).await.unwrap() else {
         panic!("deletion must finish")
     };
     assert!(notes.iter().any(|n| n.reason == "Deleted"));
@@ -210,7 +210,7 @@ async fn retain_policy_leaves_the_cluster_in_aws() {
     let mut rig = Rig::new(object);
     rig.reconcile().await.unwrap();
     assert!(matches!(
-        cleanup(&rig.object, &rig.ecs).await.unwrap(),
+        cleanup(&rig.object, &rig.ecs, &[]).await.unwrap(),
         Cleanup::Done(_)
     ));
     assert_eq!(rig.ecs.inner().cluster("web").unwrap().status, "ACTIVE");
@@ -368,4 +368,21 @@ async fn cluster_deleted_outside_kubernetes_is_recreated() {
     assert!(is_ready(&outcome));
     assert_eq!(rig.ecs.inner().count("ecs:CreateCluster"), 2);
     assert_eq!(rig.ecs.inner().cluster("web").unwrap().status, "ACTIVE");
+}
+
+#[tokio::test]
+async fn deleting_a_cluster_waits_while_service_objects_reference_it() {
+    let mut rig = Rig::new(cluster("web"));
+    rig.reconcile().await.unwrap();
+    let dependents = ["Service shop/api".to_string()];
+    let Cleanup::Waiting(waiting) = cleanup(&rig.object, &rig.ecs, &dependents).await.unwrap()
+    else {
+        panic!("deletion must wait for the Service objects")
+    };
+    let Health::Progressing { reason, message } = &waiting.health else {
+        panic!("{waiting:?}")
+    };
+    assert_eq!(*reason, "HasServices");
+    assert!(message.contains("Service shop/api"), "{message}");
+    assert_eq!(rig.ecs.inner().count("ecs:DeleteCluster"), 0);
 }

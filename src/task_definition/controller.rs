@@ -6,7 +6,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use kube::Api;
 use kube::runtime::controller::Action;
 
-use super::usage::RevisionUsers;
+use super::usage::ServiceObjects;
 use crate::api::{TaskDefinition, TaskDefinitionStatus};
 use crate::controller::shell::{self, Managed};
 use crate::controller::{Context, ReconcileError};
@@ -33,7 +33,7 @@ impl Managed for TaskDefinition {
 /// The shared context plus where to learn which revisions Services use.
 pub struct TaskDefinitionContext {
     pub base: Arc<Context>,
-    pub users: Arc<dyn RevisionUsers>,
+    pub users: Arc<ServiceObjects>,
 }
 
 impl AsRef<Context> for TaskDefinitionContext {
@@ -54,6 +54,7 @@ pub async fn run(
         Some(ns) => Api::namespaced(client, ns),
         None => Api::all(client),
     };
+    ctx.users.wait_until_ready().await;
     shell::run(api, ctx, concurrency, shutdown, reconcile).await;
 }
 
@@ -63,7 +64,7 @@ async fn reconcile(
 ) -> Result<Action, ReconcileError> {
     let region = ctx.base.aws.region_for(td.spec.region.as_deref());
     let ecs = ctx.base.aws.ecs(&region);
-    let users = ctx.users.as_ref();
+    let users: &dyn super::usage::RevisionUsers = ctx.users.as_ref();
     shell::drive(
         td.as_ref(),
         &ctx.base,

@@ -3,18 +3,10 @@
 
 use std::collections::BTreeSet;
 
-use futures::StreamExt;
-use kube::api::{DynamicObject, GroupVersionKind};
-use kube::error::DiscoveryError;
-use kube::runtime::reflector::{self, Store};
-use kube::runtime::{WatchStreamExt, watcher};
-use kube::{Api, Client, ResourceExt};
-use serde_json::Value;
+use kube::ResourceExt;
+use kube::runtime::reflector::Store;
 
-use crate::api::GROUP;
-
-const VERSION: &str = "v1alpha1";
-const SERVICE_KIND: &str = "Service";
+use crate::api::{Service, ServiceStatus};
 
 /// Reads Service objects (from the controller's cache, never from AWS).
 pub trait RevisionUsers: Send + Sync {
@@ -27,127 +19,98 @@ pub trait RevisionUsers: Send + Sync {
     fn referencing(&self, namespace: &str, name: &str) -> Vec<String>;
 }
 
-/// Service objects of this operator's API group, read from a watch cache. Until the
-/// Service kind is installed in the cluster, nothing can use a revision.
+/// Service objects, read from the Service controller's watch cache.
 pub struct ServiceObjects {
-    store: Option<Store<DynamicObject>>,
+    store: Store<Service>,
 }
 
 impl ServiceObjects {
-    /// Starts watching Service objects (in `namespace`, or everywhere) if the kind is
-    /// served, and waits for the first complete list so no user is missed.
-    pub async fn watch(client: Client, namespace: Option<&str>) -> Result<Self, kube::Error> {
-        let gvk = GroupVersionKind::gvk(GROUP, VERSION, SERVICE_KIND);
-        let resource = match kube::discovery::pinned_kind(&client, &gvk).await {
-            Ok((resource, _)) => resource,
-            Err(kube::Error::Api(e)) if e.code == 404 => return Ok(Self::absent()),
-            Err(kube::Error::Discovery(
-                DiscoveryError::MissingKind(_)
-                | DiscoveryError::MissingApiGroup(_)
-                | DiscoveryError::MissingResource(_),
-            )) => return Ok(Self::absent()),
-            Err(e) => return Err(e),
-        };
-        let api: Api<DynamicObject> = match namespace {
-            Some(ns) => Api::namespaced_with(client, ns, &resource),
-            None => Api::all_with(client, &resource),
-        };
-        let writer = reflector::store::Writer::new(resource);
-        let reader = writer.as_reader();
-        let stream = watcher(api, watcher::Config::default())
-            .default_backoff()
-            .reflect(writer)
-            .applied_objects();
-        tokio::spawn(stream.for_each(|_| async {}));
-        reader
-            .wait_until_ready()
-            .await
-            .map_err(|e| kube::Error::Service(Box::new(e)))?;
-        Ok(Self {
-            store: Some(reader),
+    pub fn new(store: Store<Service>) -> Self {
+        Self { store }
+    }
+
+    /// Waits for the first complete list of Services, so no user is missed.
+    pub async fn wait_until_ready(&self) {
+        if self.store.wait_until_ready().await.is_err() {
+            tracing::warn!("the Service cache closed before its first list");
+        }
+    }
+
+    /// Services, as namespace/name, whose spec.clusterRef names the Cluster object.
+    pub fn referencing_cluster(&self, namespace: &str, name: &str) -> Vec<String> {
+        self.matching(namespace, |s| {
+            s.spec.cluster_ref.as_ref().map(|r| r.name.as_str()) == Some(name)
         })
     }
 
-    fn absent() -> Self {
-        tracing::info!(
-            "the Service kind is not installed: no Service can use a task definition revision"
-        );
-        Self { store: None }
-    }
-
-    fn services(&self) -> Vec<std::sync::Arc<DynamicObject>> {
-        self.store.as_ref().map(Store::state).unwrap_or_default()
-    }
-}
-
-impl RevisionUsers for ServiceObjects {
-    fn arns_in_use(&self) -> BTreeSet<String> {
-        self.services()
+    fn matching(&self, namespace: &str, wanted: impl Fn(&Service) -> bool) -> Vec<String> {
+        self.store
+            .state()
             .iter()
-            .flat_map(|service| revisions_of(&service.data))
-            .collect()
-    }
-
-    fn referencing(&self, namespace: &str, name: &str) -> Vec<String> {
-        self.services()
-            .iter()
-            .filter(|s| s.namespace().as_deref() == Some(namespace))
-            .filter(|s| {
-                s.data
-                    .pointer("/spec/taskDefinitionRef/name")
-                    .and_then(Value::as_str)
-                    == Some(name)
-            })
+            .filter(|s| s.namespace().as_deref() == Some(namespace) && wanted(s))
             .map(|s| format!("Service {namespace}/{}", s.name_any()))
             .collect()
     }
 }
 
+impl RevisionUsers for ServiceObjects {
+    fn arns_in_use(&self) -> BTreeSet<String> {
+        self.store
+            .state()
+            .iter()
+            .flat_map(|service| revisions_of(service.status.as_ref()))
+            .collect()
+    }
+
+    fn referencing(&self, namespace: &str, name: &str) -> Vec<String> {
+        self.matching(namespace, |s| {
+            s.spec.task_definition_ref.as_ref().map(|r| r.name.as_str()) == Some(name)
+        })
+    }
+}
+
 /// The desired revision and the revisions of every live deployment, as a Service's status reports them.
-fn revisions_of(service: &Value) -> Vec<String> {
-    let desired = service
-        .pointer("/status/taskDefinitionArn")
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    let deployed = service
-        .pointer("/status/deployments")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|d| {
-            d.get("taskDefinition")
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        });
-    desired.into_iter().chain(deployed).collect()
+fn revisions_of(status: Option<&ServiceStatus>) -> Vec<String> {
+    let Some(status) = status else {
+        return Vec::new();
+    };
+    status
+        .task_definition_arn
+        .iter()
+        .cloned()
+        .chain(status.deployments.iter().map(|d| d.task_definition.clone()))
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
-
     use super::revisions_of;
+    use crate::api::ServiceStatus;
+    use crate::api::service::DeploymentStatus;
 
     #[test]
     fn a_service_uses_its_desired_revision_and_every_deployed_one() {
-        let service = json!({
-            "spec": {"taskDefinitionRef": {"name": "web"}},
-            "status": {
-                "taskDefinitionArn": "arn:td/web:3",
-                "deployments": [
-                    {"status": "PRIMARY", "taskDefinition": "arn:td/web:3"},
-                    {"status": "ACTIVE", "taskDefinition": "arn:td/web:2"}
-                ]
-            }
-        });
+        let deployment = |status: &str, arn: &str| DeploymentStatus {
+            status: status.into(),
+            task_definition: arn.into(),
+            ..Default::default()
+        };
+        let status = ServiceStatus {
+            task_definition_arn: Some("arn:td/web:3".into()),
+            deployments: vec![
+                deployment("PRIMARY", "arn:td/web:3"),
+                deployment("ACTIVE", "arn:td/web:2"),
+            ],
+            ..Default::default()
+        };
         assert_eq!(
-            revisions_of(&service),
+            revisions_of(Some(&status)),
             ["arn:td/web:3", "arn:td/web:3", "arn:td/web:2"]
         );
     }
 
     #[test]
     fn a_service_without_status_uses_nothing_yet() {
-        assert!(revisions_of(&json!({"spec": {}})).is_empty());
+        assert!(revisions_of(None).is_empty());
     }
 }

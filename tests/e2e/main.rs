@@ -6,6 +6,7 @@
 
 mod cluster;
 mod contract;
+mod service;
 mod service_contract;
 mod smoke;
 mod support;
@@ -36,6 +37,8 @@ fn main() -> ExitCode {
             task_definition::bad_fargate_sizes_and_broken_references_are_refused_by_the_api_server
         ),
         test!(task_definition::family_cannot_be_renamed),
+        test!(service::service_references_and_immutable_fields_are_checked_by_the_api_server),
+        test!(service::service_runs_rolls_out_scales_and_goes_with_its_namespace),
     ];
     let trials: Vec<_> = tests
         .into_iter()

@@ -1,9 +1,8 @@
 //! Contract tests: the operator's service calls (`aws::sdk::SdkEcs`) against moto.
 
 use std::collections::BTreeMap;
-use std::process::Command;
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Context, Result, ensure};
 use ecs_operator::api::service::{
     AwsVpcConfiguration, NetworkConfiguration, PlacementStrategy, ServiceSettings,
 };
@@ -13,30 +12,7 @@ use ecs_operator::aws::{
     CreateCluster, CreateService, EcsApi, RegisterTaskDefinition, UpdateService,
 };
 
-use crate::support::TestContext;
-
-/// A subnet and a security group in moto's EC2, which awsvpc services must name.
-fn moto_network() -> Result<(String, String)> {
-    let python = std::env::var("TESTENV_PYTHON").context("TESTENV_PYTHON is set by the testenv")?;
-    let script = r#"
-import boto3
-ec2 = boto3.client("ec2")
-vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
-subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
-group = ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc)["GroupId"]
-print(subnet, group)
-"#;
-    let out = Command::new(python).args(["-c", script]).output()?;
-    if !out.status.success() {
-        bail!(
-            "creating moto EC2 resources: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    let text = String::from_utf8(out.stdout)?;
-    let mut ids = text.split_whitespace().map(str::to_string);
-    Ok((ids.next().context("subnet")?, ids.next().context("group")?))
-}
+use crate::support::{TestContext, moto_network};
 
 async fn cluster_and_revision(ecs: &SdkEcs) -> Result<String> {
     ecs.create_cluster(&CreateCluster {
@@ -68,7 +44,7 @@ async fn cluster_and_revision(ecs: &SdkEcs) -> Result<String> {
 pub async fn service_create_update_delete_round_trip(ctx: TestContext) -> Result<()> {
     let ecs = SdkEcs::new(ctx.ecs().await);
     let revision = cluster_and_revision(&ecs).await?;
-    let (subnet, group) = moto_network()?;
+    let (subnet, group) = moto_network(&ctx)?;
     ensure!(
         ecs.describe_service("svc-contract", "absent")
             .await?

@@ -8,7 +8,7 @@ use anyhow::{Result, ensure};
 use crate::support::{TestContext, eventually};
 
 /// The getting-started guide's nginx webserver on Fargate (the seed example).
-fn seed_manifest(name: &str, image: &str) -> String {
+pub fn seed_manifest(name: &str, image: &str) -> String {
     format!(
         r#"apiVersion: ecs.operator.dev/v1alpha1
 kind: TaskDefinition

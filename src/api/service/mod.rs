@@ -1,5 +1,254 @@
-//! The `Service` kind: an ECS service.
+//! The `Service` kind: an ECS service that keeps tasks of one task definition running.
 
 mod settings;
 
+use std::collections::BTreeMap;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+use kube::{CustomResource, KubeSchema};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::common::{AdoptionPolicy, DeletionPolicy, conditions_schema};
 pub use settings::*;
+
+/// Desired state of an ECS service. The fields outside the references, `region`, `tags`,
+/// `redeployToken` and the policies follow the ECS CreateService and UpdateService APIs.
+#[derive(CustomResource, KubeSchema, Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+#[kube(
+    group = "ecs.operator.dev",
+    version = "v1alpha1",
+    kind = "Service",
+    namespaced,
+    status = "ServiceStatus",
+    shortname = "ecssvc",
+    category = "ecs",
+    doc = "An Amazon ECS service managed by ecs-operator.",
+    scale(
+        spec_replicas_path = ".spec.desiredCount",
+        status_replicas_path = ".status.runningCount",
+        label_selector_path = ".status.selector"
+    ),
+    printcolumn(name = "Ready", type_ = "string", json_path = ".status.conditions[?(@.type==\"Ready\")].status"),
+    printcolumn(name = "Desired", type_ = "integer", json_path = ".status.desiredCount"),
+    printcolumn(name = "Running", type_ = "integer", json_path = ".status.runningCount"),
+    printcolumn(name = "Reason", type_ = "string", json_path = ".status.conditions[?(@.type==\"Ready\")].reason"),
+    printcolumn(name = "Task Definition", type_ = "string", json_path = ".status.taskDefinitionArn", priority = 1),
+    printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp"),
+    validation = Rule::new(
+        "(has(self.spec.serviceName) ? self.spec.serviceName : self.metadata.name) == \
+         (has(oldSelf.spec.serviceName) ? oldSelf.spec.serviceName : oldSelf.metadata.name)"
+    )
+    .message("spec.serviceName is immutable: ECS cannot rename a service; create a new Service object instead")
+    .field_path(".spec.serviceName"),
+)]
+#[x_kube(validation = Rule::new("has(self.clusterRef) != has(self.cluster)")
+    .message("set exactly one of spec.clusterRef (a Cluster object) and spec.cluster (an ECS cluster name or ARN)")
+    .field_path(".clusterRef"))]
+#[x_kube(validation = Rule::new("has(self.taskDefinitionRef) != has(self.taskDefinition)")
+    .message("set exactly one of spec.taskDefinitionRef (a TaskDefinition object) and spec.taskDefinition (family:revision or an ARN)")
+    .field_path(".taskDefinitionRef"))]
+#[x_kube(validation = Rule::new(
+    "!has(self.launchType) || !has(self.capacityProviderStrategy) || size(self.capacityProviderStrategy) == 0"
+).message("spec.launchType and spec.capacityProviderStrategy cannot both be set: ECS takes one or the other")
+    .field_path(".launchType"))]
+#[x_kube(validation = Rule::new(
+    "!has(self.schedulingStrategy) || self.schedulingStrategy != 'DAEMON' || !has(self.desiredCount)"
+).message("spec.desiredCount must be left out when spec.schedulingStrategy is DAEMON: ECS runs one task per container instance")
+    .field_path(".desiredCount"))]
+#[x_kube(validation = Rule::new(
+    "(has(self.schedulingStrategy) ? self.schedulingStrategy : 'REPLICA') == \
+     (has(oldSelf.schedulingStrategy) ? oldSelf.schedulingStrategy : 'REPLICA')"
+).message("spec.schedulingStrategy is immutable: ECS cannot change it; create a new Service object instead")
+    .field_path(".schedulingStrategy"))]
+#[x_kube(validation = Rule::new(
+    "(has(self.deploymentController) ? self.deploymentController.type : 'ECS') == \
+     (has(oldSelf.deploymentController) ? oldSelf.deploymentController.type : 'ECS')"
+).message("spec.deploymentController is immutable: ECS cannot change it; create a new Service object instead")
+    .field_path(".deploymentController"))]
+#[x_kube(validation = Rule::new(
+    "(has(self.clusterRef) ? 'ref:' + self.clusterRef.name : 'ecs:' + self.cluster) == \
+     (has(oldSelf.clusterRef) ? 'ref:' + oldSelf.clusterRef.name : 'ecs:' + oldSelf.cluster)"
+).message("spec.clusterRef and spec.cluster are immutable: a service cannot move to another cluster; create a new Service object instead")
+    .field_path(".clusterRef"))]
+#[x_kube(validation = Rule::new(
+    "(has(self.region) ? self.region : '') == (has(oldSelf.region) ? oldSelf.region : '')"
+).message("spec.region is immutable: a service cannot move to another region; create a new Service object instead")
+    .field_path(".region"))]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceSpec {
+    /// ECS service name. Defaults to metadata.name. Immutable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 255), regex(pattern = r"^[a-zA-Z0-9_-]+$"))]
+    pub service_name: Option<String>,
+
+    /// AWS region of the service, for example eu-west-1. Defaults to the operator's --region. Immutable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+
+    /// A Cluster object in this namespace to run in. Set this or `cluster`. Immutable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_ref: Option<LocalReference>,
+
+    /// Name or ARN of an ECS cluster this operator does not manage. Set this or `clusterRef`. Immutable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 2048))]
+    pub cluster: Option<String>,
+
+    /// A TaskDefinition object in this namespace; the service runs its latest revision, and a
+    /// new revision rolls the service out. Set this or `taskDefinition`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_definition_ref: Option<LocalReference>,
+
+    /// A task definition this operator does not manage, as family:revision or an ARN.
+    /// Set this or `taskDefinitionRef`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 2048))]
+    pub task_definition: Option<String>,
+
+    /// What CreateService and UpdateService send.
+    #[serde(flatten)]
+    pub settings: ServiceSettings,
+
+    /// Any string. Changing it starts a new deployment of the same revision (forceNewDeployment),
+    /// for example to pull a moved image tag again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 253))]
+    pub redeploy_token: Option<String>,
+
+    /// Tags for the service. The operator adds its own (ecs.operator.dev/*); tags set
+    /// elsewhere are left alone, and a tag removed from here is removed from AWS.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+
+    /// Delete (default) scales the ECS service to 0 and deletes it when this object is
+    /// deleted; Retain leaves it running.
+    #[serde(default)]
+    pub deletion_policy: DeletionPolicy,
+
+    /// Never (default) refuses to manage an ECS service of the same name that this object
+    /// did not create; Adopt takes it over.
+    #[serde(default)]
+    pub adoption_policy: AdoptionPolicy,
+}
+
+/// A reference to an object of this operator in the same namespace.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+pub struct LocalReference {
+    /// metadata.name of the object.
+    #[schemars(length(min = 1, max = 253))]
+    pub name: String,
+}
+
+/// What the operator observed of the ECS service.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceStatus {
+    /// The metadata.generation this status describes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+    /// Ready, Reconciling and Stalled, as kstatus defines them. Ready: the latest rollout
+    /// of the desired revision completed and every desired task runs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(schema_with = "conditions_schema")]
+    pub conditions: Vec<Condition>,
+    /// AWS region of the service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// ECS service status: ACTIVE, DRAINING or INACTIVE.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// ECS service name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_name: Option<String>,
+    /// ECS service ARN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arn: Option<String>,
+    /// ARN of the cluster the service runs in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_arn: Option<String>,
+    /// The task definition revision the service should run (the desired one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_definition_arn: Option<String>,
+    /// Tasks ECS aims to run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desired_count: Option<i32>,
+    /// Tasks running.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub running_count: Option<i32>,
+    /// Tasks starting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_count: Option<i32>,
+    /// The service's deployments, newest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deployments: Vec<DeploymentStatus>,
+    /// The newest ECS service events, newest first (at most 10).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<ServiceEvent>,
+    /// Label selector for the scale subresource. ECS tasks are not pods, so it matches none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub selector: Option<String>,
+    /// Hash of the task definition, settings and redeployToken last sent to ECS, so a
+    /// resync sends nothing unless the spec changed or ECS drifted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applied_hash: Option<String>,
+    /// The redeployToken of the last deployment the operator started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redeploy_token: Option<String>,
+    /// Keys of the spec tags last applied, so one removed from the spec is removed from AWS.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub managed_tag_keys: Vec<String>,
+}
+
+/// One deployment of the service.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentStatus {
+    /// ECS deployment ID.
+    pub id: String,
+    /// PRIMARY (the newest) or ACTIVE (still running, being replaced or rolled back to).
+    pub status: String,
+    /// IN_PROGRESS, COMPLETED or FAILED.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollout_state: Option<String>,
+    /// Why the rollout is in that state, as ECS says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollout_state_reason: Option<String>,
+    /// Task definition revision ARN this deployment runs.
+    pub task_definition: String,
+    /// Tasks this deployment aims to run.
+    pub desired_count: i32,
+    /// Tasks of this deployment running.
+    pub running_count: i32,
+    /// Tasks of this deployment starting.
+    pub pending_count: i32,
+    /// Tasks of this deployment that failed to start.
+    pub failed_tasks: i32,
+    /// When ECS last updated the deployment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<Time>,
+}
+
+/// One entry of the ECS service event log.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceEvent {
+    /// ECS event ID.
+    pub id: String,
+    /// When ECS recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<Time>,
+    /// What ECS said.
+    pub message: String,
+}
+
+impl Service {
+    /// The ECS service name: spec.serviceName, else metadata.name.
+    pub fn service_name(&self) -> String {
+        self.spec
+            .service_name
+            .clone()
+            .or_else(|| self.metadata.name.clone())
+            .unwrap_or_default()
+    }
+}

@@ -324,7 +324,16 @@ impl EcsApi for FakeEcs {
         cluster: &str,
         service: &str,
     ) -> Result<Option<EcsService>, AwsError> {
-        let state = self.call("ecs:DescribeServices")?;
+        let mut state = self.call("ecs:DescribeServices")?;
+        // An unknown cluster is an error here, unlike an unknown service (ECS API Reference, DescribeServices).
+        by_name_or_arn(&mut state, cluster).ok_or_else(|| {
+            AwsError::new(
+                ErrorKind::NotFound,
+                "ecs:DescribeServices",
+                "ClusterNotFoundException",
+                "Cluster not found.",
+            )
+        })?;
         Ok(services::find(&state, cluster, service).cloned())
     }
 
@@ -370,6 +379,9 @@ fn tags_of<'a>(
         return task_definitions::find_mut(state, arn)
             .map(|t| &mut t.tags)
             .ok_or_else(|| task_definitions::not_found(action));
+    }
+    if arn.contains(":service/") {
+        return services::live_by_arn(state, arn, action).map(|s| &mut s.tags);
     }
     live(state, arn, action).map(|c| &mut c.tags)
 }

@@ -3,7 +3,8 @@
 use super::{ACCOUNT, FakeEcs, REGION, State};
 use crate::api::service::ServiceSettings;
 use crate::aws::{
-    AwsError, CreateService, EcsDeployment, EcsService, EcsServiceEvent, ErrorKind, UpdateService,
+    AwsError, CreateService, EcsDeployment, EcsService, EcsServiceEvent, ErrorKind, ServiceChanges,
+    UpdateService,
 };
 
 const CREATE: &str = "ecs:CreateService";
@@ -154,14 +155,30 @@ fn find_live<'a>(
         .iter_mut()
         .rev()
         .find(|s| matches(s, cluster, name) && s.status != "INACTIVE")
-        .ok_or_else(|| {
-            AwsError::new(
-                ErrorKind::NotFound,
-                action,
-                "ServiceNotFoundException",
-                "Service not found.",
-            )
-        })
+        .ok_or_else(|| not_found(action))
+}
+
+fn not_found(action: &'static str) -> AwsError {
+    AwsError::new(
+        ErrorKind::NotFound,
+        action,
+        "ServiceNotFoundException",
+        "Service not found.",
+    )
+}
+
+/// A service that is not INACTIVE, by ARN (TagResource and UntagResource).
+pub fn live_by_arn<'a>(
+    state: &'a mut State,
+    arn: &str,
+    action: &'static str,
+) -> Result<&'a mut EcsService, AwsError> {
+    state
+        .services
+        .iter_mut()
+        .rev()
+        .find(|s| s.arn == arn && s.status != "INACTIVE")
+        .ok_or_else(|| not_found(action))
 }
 
 /// CreateService, following the ECS API Reference: a repeated client token returns the
@@ -260,11 +277,10 @@ pub fn update(state: &mut State, request: &UpdateService) -> Result<EcsService, 
             primary.desired_count = count;
         }
     }
-    if let Some(settings) = &request.settings {
-        service.settings = updated_settings(&service.settings, settings);
-    }
+    let changed_settings = !request.changes.is_empty();
+    apply_changes(&mut service.settings, &request.changes);
     let new_deployment = request.force_new_deployment
-        || request.settings.is_some()
+        || changed_settings
         || request
             .task_definition
             .as_ref()
@@ -285,16 +301,65 @@ pub fn update(state: &mut State, request: &UpdateService) -> Result<EcsService, 
     Ok(service.clone())
 }
 
-/// UpdateService keeps what it cannot change (desired count aside: launch type,
-/// scheduling strategy, deployment controller) and replaces the rest.
-fn updated_settings(current: &ServiceSettings, new: &ServiceSettings) -> ServiceSettings {
-    ServiceSettings {
-        desired_count: current.desired_count,
-        launch_type: current.launch_type.clone(),
-        scheduling_strategy: current.scheduling_strategy.clone(),
-        deployment_controller: current.deployment_controller.clone(),
-        ..new.clone()
+/// UpdateService changes what it carries and keeps the rest.
+fn apply_changes(settings: &mut ServiceSettings, changes: &ServiceChanges) {
+    fn set<T: Clone>(field: &mut T, change: &Option<T>) {
+        if let Some(value) = change {
+            *field = value.clone();
+        }
     }
+    fn set_option<T: Clone>(field: &mut Option<T>, change: &Option<T>) {
+        if change.is_some() {
+            field.clone_from(change);
+        }
+    }
+    set(
+        &mut settings.capacity_provider_strategy,
+        &changes.capacity_provider_strategy,
+    );
+    set_option(&mut settings.platform_version, &changes.platform_version);
+    set_option(
+        &mut settings.network_configuration,
+        &changes.network_configuration,
+    );
+    set(&mut settings.load_balancers, &changes.load_balancers);
+    set(
+        &mut settings.service_registries,
+        &changes.service_registries,
+    );
+    set_option(
+        &mut settings.service_connect_configuration,
+        &changes.service_connect_configuration,
+    );
+    set(
+        &mut settings.placement_constraints,
+        &changes.placement_constraints,
+    );
+    set(
+        &mut settings.placement_strategy,
+        &changes.placement_strategy,
+    );
+    set_option(
+        &mut settings.deployment_configuration,
+        &changes.deployment_configuration,
+    );
+    set_option(
+        &mut settings.health_check_grace_period_seconds,
+        &changes.health_check_grace_period_seconds,
+    );
+    set_option(
+        &mut settings.enable_execute_command,
+        &changes.enable_execute_command,
+    );
+    set_option(
+        &mut settings.enable_ecs_managed_tags,
+        &changes.enable_ecs_managed_tags,
+    );
+    set_option(&mut settings.propagate_tags, &changes.propagate_tags);
+    set_option(
+        &mut settings.availability_zone_rebalancing,
+        &changes.availability_zone_rebalancing,
+    );
 }
 
 /// DeleteService refuses a REPLICA service still scaled above 0 (ECS API Reference,

@@ -13,161 +13,140 @@ use crate::aws::{
     AwsError, CreateService, EcsDeployment, EcsService, EcsServiceEvent, UpdateService,
 };
 
-/// The settings in SDK form, converted once for either CreateService or UpdateService.
-struct Converted {
-    network: Option<sdk::NetworkConfiguration>,
-    load_balancers: Vec<sdk::LoadBalancer>,
-    registries: Vec<sdk::ServiceRegistry>,
-    connect: Option<sdk::ServiceConnectConfiguration>,
-    constraints: Vec<sdk::PlacementConstraint>,
-    strategy: Vec<sdk::PlacementStrategy>,
-    deployment: Option<sdk::DeploymentConfiguration>,
-    controller: Option<sdk::DeploymentController>,
+fn network_to_sdk(n: &NetworkConfiguration) -> Result<sdk::NetworkConfiguration, BuildError> {
+    let vpc = &n.awsvpc_configuration;
+    Ok(sdk::NetworkConfiguration::builder()
+        .awsvpc_configuration(
+            sdk::AwsVpcConfiguration::builder()
+                .set_subnets(Some(vpc.subnets.clone()))
+                .set_security_groups(non_empty(vpc.security_groups.clone()))
+                .set_assign_public_ip(
+                    vpc.assign_public_ip
+                        .as_deref()
+                        .map(sdk::AssignPublicIp::from),
+                )
+                .build()?,
+        )
+        .build())
 }
 
-fn convert(s: &ServiceSettings) -> Result<Converted, BuildError> {
-    let network = s
-        .network_configuration
-        .as_ref()
-        .map(|n| -> Result<_, BuildError> {
-            let vpc = &n.awsvpc_configuration;
-            Ok(sdk::NetworkConfiguration::builder()
-                .awsvpc_configuration(
-                    sdk::AwsVpcConfiguration::builder()
-                        .set_subnets(Some(vpc.subnets.clone()))
-                        .set_security_groups(non_empty(vpc.security_groups.clone()))
-                        .set_assign_public_ip(
-                            vpc.assign_public_ip
-                                .as_deref()
-                                .map(sdk::AssignPublicIp::from),
-                        )
-                        .build()?,
-                )
-                .build())
-        })
-        .transpose()?;
-    let connect = s
-        .service_connect_configuration
-        .as_ref()
-        .map(|c| -> Result<_, BuildError> {
-            let services = c
-                .services
+fn connect_to_sdk(
+    c: &ServiceConnectConfiguration,
+) -> Result<sdk::ServiceConnectConfiguration, BuildError> {
+    let services = c
+        .services
+        .iter()
+        .map(|svc| -> Result<_, BuildError> {
+            let aliases = svc
+                .client_aliases
                 .iter()
-                .map(|svc| -> Result<_, BuildError> {
-                    let aliases = svc
-                        .client_aliases
-                        .iter()
-                        .map(|a| {
-                            sdk::ServiceConnectClientAlias::builder()
-                                .port(a.port)
-                                .set_dns_name(a.dns_name.clone())
-                                .build()
-                        })
-                        .collect::<Result<Vec<_>, _>>()?;
-                    sdk::ServiceConnectService::builder()
-                        .port_name(&svc.port_name)
-                        .set_discovery_name(svc.discovery_name.clone())
-                        .set_client_aliases(non_empty(aliases))
-                        .set_ingress_port_override(svc.ingress_port_override)
+                .map(|a| {
+                    sdk::ServiceConnectClientAlias::builder()
+                        .port(a.port)
+                        .set_dns_name(a.dns_name.clone())
                         .build()
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok(sdk::ServiceConnectConfiguration::builder()
-                .enabled(c.enabled)
-                .set_namespace(c.namespace.clone())
-                .set_services(non_empty(services))
-                .build())
+            sdk::ServiceConnectService::builder()
+                .port_name(&svc.port_name)
+                .set_discovery_name(svc.discovery_name.clone())
+                .set_client_aliases(non_empty(aliases))
+                .set_ingress_port_override(svc.ingress_port_override)
+                .build()
         })
-        .transpose()?;
-    let deployment = s
-        .deployment_configuration
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(sdk::ServiceConnectConfiguration::builder()
+        .enabled(c.enabled)
+        .set_namespace(c.namespace.clone())
+        .set_services(non_empty(services))
+        .build())
+}
+
+fn deployment_to_sdk(
+    d: &DeploymentConfiguration,
+) -> Result<sdk::DeploymentConfiguration, BuildError> {
+    let alarms = d
+        .alarms
         .as_ref()
-        .map(|d| -> Result<_, BuildError> {
-            let alarms = d
-                .alarms
-                .as_ref()
-                .map(|a| {
-                    sdk::DeploymentAlarms::builder()
-                        .set_alarm_names(Some(a.alarm_names.clone()))
-                        .enable(a.enable)
-                        .rollback(a.rollback)
-                        .build()
-                })
-                .transpose()?;
-            Ok(sdk::DeploymentConfiguration::builder()
-                .set_minimum_healthy_percent(d.minimum_healthy_percent)
-                .set_maximum_percent(d.maximum_percent)
-                .set_deployment_circuit_breaker(d.deployment_circuit_breaker.as_ref().map(|b| {
-                    sdk::DeploymentCircuitBreaker::builder()
-                        .enable(b.enable)
-                        .rollback(b.rollback)
-                        .build()
-                }))
-                .set_alarms(alarms)
-                .set_strategy(d.strategy.as_deref().map(sdk::DeploymentStrategy::from))
-                .set_bake_time_in_minutes(d.bake_time_in_minutes)
-                .build())
-        })
-        .transpose()?;
-    let controller = s
-        .deployment_controller
-        .as_ref()
-        .map(|c| {
-            sdk::DeploymentController::builder()
-                .r#type(sdk::DeploymentControllerType::from(c.type_.as_str()))
+        .map(|a| {
+            sdk::DeploymentAlarms::builder()
+                .set_alarm_names(Some(a.alarm_names.clone()))
+                .enable(a.enable)
+                .rollback(a.rollback)
                 .build()
         })
         .transpose()?;
-    Ok(Converted {
-        network,
-        load_balancers: s
-            .load_balancers
-            .iter()
-            .map(|l| {
-                sdk::LoadBalancer::builder()
-                    .set_target_group_arn(l.target_group_arn.clone())
-                    .set_load_balancer_name(l.load_balancer_name.clone())
-                    .container_name(&l.container_name)
-                    .container_port(l.container_port)
-                    .build()
-            })
-            .collect(),
-        registries: s
-            .service_registries
-            .iter()
-            .map(|r| {
-                sdk::ServiceRegistry::builder()
-                    .registry_arn(&r.registry_arn)
-                    .set_port(r.port)
-                    .set_container_name(r.container_name.clone())
-                    .set_container_port(r.container_port)
-                    .build()
-            })
-            .collect(),
-        connect,
-        constraints: s
-            .placement_constraints
-            .iter()
-            .map(|p| {
-                sdk::PlacementConstraint::builder()
-                    .r#type(sdk::PlacementConstraintType::from(p.type_.as_str()))
-                    .set_expression(p.expression.clone())
-                    .build()
-            })
-            .collect(),
-        strategy: s
-            .placement_strategy
-            .iter()
-            .map(|p| {
-                sdk::PlacementStrategy::builder()
-                    .r#type(sdk::PlacementStrategyType::from(p.type_.as_str()))
-                    .set_field(p.field.clone())
-                    .build()
-            })
-            .collect(),
-        deployment,
-        controller,
-    })
+    Ok(sdk::DeploymentConfiguration::builder()
+        .set_minimum_healthy_percent(d.minimum_healthy_percent)
+        .set_maximum_percent(d.maximum_percent)
+        .set_deployment_circuit_breaker(d.deployment_circuit_breaker.as_ref().map(|b| {
+            sdk::DeploymentCircuitBreaker::builder()
+                .enable(b.enable)
+                .rollback(b.rollback)
+                .build()
+        }))
+        .set_alarms(alarms)
+        .set_strategy(d.strategy.as_deref().map(sdk::DeploymentStrategy::from))
+        .set_bake_time_in_minutes(d.bake_time_in_minutes)
+        .build())
+}
+
+fn controller_to_sdk(c: &DeploymentController) -> Result<sdk::DeploymentController, BuildError> {
+    sdk::DeploymentController::builder()
+        .r#type(sdk::DeploymentControllerType::from(c.type_.as_str()))
+        .build()
+}
+
+fn load_balancers_to_sdk(load_balancers: &[LoadBalancer]) -> Vec<sdk::LoadBalancer> {
+    load_balancers
+        .iter()
+        .map(|l| {
+            sdk::LoadBalancer::builder()
+                .set_target_group_arn(l.target_group_arn.clone())
+                .set_load_balancer_name(l.load_balancer_name.clone())
+                .container_name(&l.container_name)
+                .container_port(l.container_port)
+                .build()
+        })
+        .collect()
+}
+
+fn registries_to_sdk(registries: &[ServiceRegistry]) -> Vec<sdk::ServiceRegistry> {
+    registries
+        .iter()
+        .map(|r| {
+            sdk::ServiceRegistry::builder()
+                .registry_arn(&r.registry_arn)
+                .set_port(r.port)
+                .set_container_name(r.container_name.clone())
+                .set_container_port(r.container_port)
+                .build()
+        })
+        .collect()
+}
+
+fn constraints_to_sdk(constraints: &[PlacementConstraint]) -> Vec<sdk::PlacementConstraint> {
+    constraints
+        .iter()
+        .map(|p| {
+            sdk::PlacementConstraint::builder()
+                .r#type(sdk::PlacementConstraintType::from(p.type_.as_str()))
+                .set_expression(p.expression.clone())
+                .build()
+        })
+        .collect()
+}
+
+fn placement_strategy_to_sdk(strategy: &[PlacementStrategy]) -> Vec<sdk::PlacementStrategy> {
+    strategy
+        .iter()
+        .map(|p| {
+            sdk::PlacementStrategy::builder()
+                .r#type(sdk::PlacementStrategyType::from(p.type_.as_str()))
+                .set_field(p.field.clone())
+                .build()
+        })
+        .collect()
 }
 
 pub async fn create(
@@ -176,7 +155,31 @@ pub async fn create(
 ) -> Result<EcsService, AwsError> {
     const ACTION: &str = "ecs:CreateService";
     let s = &request.settings;
-    let c = convert(s).map_err(invalid_input(ACTION))?;
+    let built = invalid_input(ACTION);
+    let network = s
+        .network_configuration
+        .as_ref()
+        .map(network_to_sdk)
+        .transpose()
+        .map_err(&built)?;
+    let connect = s
+        .service_connect_configuration
+        .as_ref()
+        .map(connect_to_sdk)
+        .transpose()
+        .map_err(&built)?;
+    let deployment = s
+        .deployment_configuration
+        .as_ref()
+        .map(deployment_to_sdk)
+        .transpose()
+        .map_err(&built)?;
+    let controller = s
+        .deployment_controller
+        .as_ref()
+        .map(controller_to_sdk)
+        .transpose()
+        .map_err(&built)?;
     let out = client
         .create_service()
         .cluster(&request.cluster)
@@ -187,19 +190,19 @@ pub async fn create(
         .set_launch_type(s.launch_type.as_deref().map(sdk::LaunchType::from))
         .set_capacity_provider_strategy(non_empty(strategy_to_sdk(&s.capacity_provider_strategy)))
         .set_platform_version(s.platform_version.clone())
-        .set_network_configuration(c.network)
-        .set_load_balancers(non_empty(c.load_balancers))
-        .set_service_registries(non_empty(c.registries))
-        .set_service_connect_configuration(c.connect)
-        .set_placement_constraints(non_empty(c.constraints))
-        .set_placement_strategy(non_empty(c.strategy))
+        .set_network_configuration(network)
+        .set_load_balancers(non_empty(load_balancers_to_sdk(&s.load_balancers)))
+        .set_service_registries(non_empty(registries_to_sdk(&s.service_registries)))
+        .set_service_connect_configuration(connect)
+        .set_placement_constraints(non_empty(constraints_to_sdk(&s.placement_constraints)))
+        .set_placement_strategy(non_empty(placement_strategy_to_sdk(&s.placement_strategy)))
         .set_scheduling_strategy(
             s.scheduling_strategy
                 .as_deref()
                 .map(sdk::SchedulingStrategy::from),
         )
-        .set_deployment_configuration(c.deployment)
-        .set_deployment_controller(c.controller)
+        .set_deployment_configuration(deployment)
+        .set_deployment_controller(controller)
         .set_health_check_grace_period_seconds(s.health_check_grace_period_seconds)
         .set_enable_execute_command(s.enable_execute_command)
         .set_enable_ecs_managed_tags(s.enable_ecs_managed_tags)
@@ -230,29 +233,50 @@ pub async fn update(
         .set_desired_count(request.desired_count)
         .set_task_definition(request.task_definition.clone())
         .force_new_deployment(request.force_new_deployment);
-    if let Some(s) = &request.settings {
-        let c = convert(s).map_err(invalid_input(ACTION))?;
-        // Lists are sent even when empty: an empty list is how UpdateService removes them.
-        call = call
-            .set_capacity_provider_strategy(Some(strategy_to_sdk(&s.capacity_provider_strategy)))
-            .set_platform_version(s.platform_version.clone())
-            .set_network_configuration(c.network)
-            .set_load_balancers(Some(c.load_balancers))
-            .set_service_registries(Some(c.registries))
-            .set_service_connect_configuration(c.connect)
-            .set_placement_constraints(Some(c.constraints))
-            .set_placement_strategy(Some(c.strategy))
-            .set_deployment_configuration(c.deployment)
-            .set_health_check_grace_period_seconds(s.health_check_grace_period_seconds)
-            .set_enable_execute_command(s.enable_execute_command)
-            .set_enable_ecs_managed_tags(s.enable_ecs_managed_tags)
-            .set_propagate_tags(s.propagate_tags.as_deref().map(sdk::PropagateTags::from))
-            .set_availability_zone_rebalancing(
-                s.availability_zone_rebalancing
-                    .as_deref()
-                    .map(sdk::AvailabilityZoneRebalancing::from),
-            );
-    }
+    let c = &request.changes;
+    call = call
+        .set_capacity_provider_strategy(
+            c.capacity_provider_strategy.as_deref().map(strategy_to_sdk),
+        )
+        .set_platform_version(c.platform_version.clone())
+        .set_network_configuration(
+            c.network_configuration
+                .as_ref()
+                .map(network_to_sdk)
+                .transpose()
+                .map_err(invalid_input(ACTION))?,
+        )
+        .set_load_balancers(c.load_balancers.as_deref().map(load_balancers_to_sdk))
+        .set_service_registries(c.service_registries.as_deref().map(registries_to_sdk))
+        .set_service_connect_configuration(
+            c.service_connect_configuration
+                .as_ref()
+                .map(connect_to_sdk)
+                .transpose()
+                .map_err(invalid_input(ACTION))?,
+        )
+        .set_placement_constraints(c.placement_constraints.as_deref().map(constraints_to_sdk))
+        .set_placement_strategy(
+            c.placement_strategy
+                .as_deref()
+                .map(placement_strategy_to_sdk),
+        )
+        .set_deployment_configuration(
+            c.deployment_configuration
+                .as_ref()
+                .map(deployment_to_sdk)
+                .transpose()
+                .map_err(invalid_input(ACTION))?,
+        )
+        .set_health_check_grace_period_seconds(c.health_check_grace_period_seconds)
+        .set_enable_execute_command(c.enable_execute_command)
+        .set_enable_ecs_managed_tags(c.enable_ecs_managed_tags)
+        .set_propagate_tags(c.propagate_tags.as_deref().map(sdk::PropagateTags::from))
+        .set_availability_zone_rebalancing(
+            c.availability_zone_rebalancing
+                .as_deref()
+                .map(sdk::AvailabilityZoneRebalancing::from),
+        );
     let out = call.send().await.map_err(|e| aws_error(ACTION, e))?;
     out.service()
         .map(from_sdk)

@@ -8,7 +8,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use futures::FutureExt;
 use k8s_openapi::api::core::v1::Namespace;
 use kube::api::{DeleteParams, PostParams};
@@ -54,6 +54,16 @@ impl TestContext {
         Ok(String::from_utf8_lossy(&out.stderr).into_owned())
     }
 
+    /// Applies `manifest`, expecting the API server to refuse it with a message containing `expected`.
+    pub fn refused_naming(&self, manifest: &str, expected: &str) -> Result<()> {
+        let message = self.refused(manifest)?;
+        anyhow::ensure!(
+            message.contains(expected),
+            "refused, but the message does not say {expected:?}: {message}"
+        );
+        Ok(())
+    }
+
     /// Waits until the object `kind/name` reports Ready=True.
     pub fn wait_ready(&self, kind: &str, name: &str) -> Result<()> {
         self.kubectl_ns(&[
@@ -81,6 +91,34 @@ impl TestContext {
             &aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await,
         )
     }
+}
+
+/// A subnet and a security group in moto's EC2, which awsvpc services must name.
+pub fn moto_network(ctx: &TestContext) -> Result<(String, String)> {
+    let python = ctx.env.var("TESTENV_PYTHON");
+    let script = r#"
+import boto3
+ec2 = boto3.client("ec2")
+vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+group = ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc)["GroupId"]
+print(subnet, group)
+"#;
+    let out = std::process::Command::new(python)
+        .args(["-c", script])
+        .output()?;
+    if !out.status.success() {
+        anyhow::bail!(
+            "creating moto EC2 resources: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let text = String::from_utf8(out.stdout)?;
+    let mut ids = text.split_whitespace().map(str::to_string);
+    Ok((
+        ids.next().context("no subnet printed")?,
+        ids.next().context("no security group printed")?,
+    ))
 }
 
 /// Polls `check` every 250 ms until it returns Some, or fails after `seconds`.
@@ -157,11 +195,14 @@ fn run_one(name: &str, test: TestFn) -> Result<(), Failed> {
         };
         let outcome = std::panic::AssertUnwindSafe(test(ctx)).catch_unwind().await;
         // Deletion is asynchronous (the namespace controller finishes it); a test does not wait for it.
-        if let Err(e) = namespaces
+        match namespaces
             .delete(&namespace, &DeleteParams::default())
             .await
         {
-            eprintln!("[e2e] deleting namespace {namespace}: {e}");
+            // The test deleted it itself.
+            Ok(_) => {}
+            Err(kube::Error::Api(e)) if e.code == 404 => {}
+            Err(e) => eprintln!("[e2e] deleting namespace {namespace}: {e}"),
         }
         match outcome {
             Ok(Ok(())) => Ok(()),

@@ -1,0 +1,291 @@
+//! Reconciling `Service` objects: references resolved, one ECS service per object,
+//! only real changes sent, and Ready only once the rollout finished.
+
+pub mod controller;
+mod delete;
+mod normalise;
+mod plan;
+pub mod references;
+mod rollout;
+mod status;
+
+#[cfg(test)]
+mod plan_tests;
+#[cfg(test)]
+mod tests;
+
+use crate::api::common::condition::STALLED;
+use crate::api::{AdoptionPolicy, Service, ServiceStatus};
+use crate::aws::{AwsError, EcsApi, EcsService, UpdateService};
+use crate::ownership::{Owner, owner_of, tag_changes};
+use crate::reconcile::{CONVERGE_POLL, Health, Next, Note, Outcome, guarded};
+pub use delete::cleanup;
+use plan::{Desired, Update, update};
+use references::{Objects, Targets, resolve};
+use rollout::{Rollout, rollout};
+use status::{new_event_notes, observed_status};
+
+const DEPLOYMENT_FAILED: &str = "DeploymentFailed";
+
+/// Makes the ECS service match the spec. AWS errors that a retry can fix are returned;
+/// the rest become `Stalled`.
+pub async fn reconcile(
+    service: &Service,
+    ecs: &dyn EcsApi,
+    objects: &dyn Objects,
+) -> Result<Outcome<ServiceStatus>, AwsError> {
+    let previous = service.status.clone().unwrap_or_default();
+    guarded(
+        previous.clone(),
+        &previous.conditions,
+        service.metadata.generation,
+        converge(service, ecs, objects, &previous),
+    )
+    .await
+}
+
+async fn converge(
+    service: &Service,
+    ecs: &dyn EcsApi,
+    objects: &dyn Objects,
+    previous: &ServiceStatus,
+) -> Result<Outcome<ServiceStatus>, AwsError> {
+    let Targets {
+        cluster,
+        task_definition,
+    } = match resolve(service, objects) {
+        Ok(targets) => targets,
+        Err(waiting) => {
+            return Ok(Outcome {
+                status: previous.clone(),
+                health: Health::Progressing {
+                    reason: waiting.reason,
+                    message: waiting.message,
+                },
+                notes: Vec::new(),
+                // The Cluster and TaskDefinition watches wake the Service when they change.
+                next: Next::Resync,
+            });
+        }
+    };
+    let desired = Desired::new(service, cluster, task_definition);
+    match converge_on(service, ecs, &desired, previous).await {
+        Err(e) if e.code == "ClusterNotFoundException" => Ok(cluster_not_found(&desired, previous)),
+        other => other,
+    }
+}
+
+async fn converge_on(
+    service: &Service,
+    ecs: &dyn EcsApi,
+    desired: &Desired,
+    previous: &ServiceStatus,
+) -> Result<Outcome<ServiceStatus>, AwsError> {
+    let found = ecs
+        .describe_service(&desired.cluster, &desired.name)
+        .await?;
+    let (current, mut notes) = match found {
+        Some(s) if s.status == "DRAINING" => return Ok(draining(&s, previous)),
+        Some(s) if s.status != "INACTIVE" => match owner_of(&s.tags, service) {
+            Owner::ThisObject => (s, Vec::new()),
+            Owner::Someone if service.spec.adoption_policy == AdoptionPolicy::Adopt => {
+                let note = Note::normal("Adopted", format!("adopted ECS service {}", s.arn));
+                (s, vec![note])
+            }
+            Owner::Someone => return Ok(name_conflict(&s)),
+        },
+        _ => {
+            let created = ecs.create_service(&desired.create_request(service)).await?;
+            if owner_of(&created.tags, service) == Owner::Someone {
+                // ECS answered with a same-named service created meanwhile by someone else.
+                return Ok(name_conflict(&created));
+            }
+            let note = Note::normal(
+                "Created",
+                format!(
+                    "created ECS service {} running {}",
+                    created.arn, desired.task_definition
+                ),
+            );
+            let status = ServiceStatus {
+                applied_hash: Some(desired.hash.clone()),
+                redeploy_token: desired.redeploy_token.clone(),
+                managed_tag_keys: desired.spec_tag_keys(),
+                ..previous.clone()
+            };
+            return Ok(judged(&created, desired, &status, vec![note]));
+        }
+    };
+
+    let changes = tag_changes(&desired.tags, &current.tags, &previous.managed_tag_keys);
+    if changes != Default::default() {
+        if !changes.set.is_empty() {
+            ecs.tag_resource(&current.arn, &changes.set).await?;
+        }
+        if !changes.remove.is_empty() {
+            ecs.untag_resource(&current.arn, &changes.remove).await?;
+        }
+    }
+    let planned = update(
+        desired,
+        &current,
+        previous.applied_hash.as_deref(),
+        previous.redeploy_token.as_deref(),
+    );
+    let current = if planned.is_empty() {
+        current
+    } else {
+        let updated = ecs
+            .update_service(&update_request(desired, &current, &planned))
+            .await?;
+        // The user asked when the spec, or the revision it references, changed since the last apply.
+        let asked = previous.observed_generation != service.metadata.generation
+            || previous.applied_hash.as_deref() != Some(desired.hash.as_str());
+        notes.push(update_note(asked, &updated, &planned));
+        updated
+    };
+    let status = ServiceStatus {
+        applied_hash: Some(desired.hash.clone()),
+        redeploy_token: desired.redeploy_token.clone(),
+        managed_tag_keys: desired.spec_tag_keys(),
+        ..previous.clone()
+    };
+    Ok(judged(&current, desired, &status, notes))
+}
+
+fn update_request(desired: &Desired, current: &EcsService, planned: &Update) -> UpdateService {
+    UpdateService {
+        cluster: desired.cluster.clone(),
+        service: current.arn.clone(),
+        desired_count: planned.desired_count,
+        task_definition: planned.task_definition.clone(),
+        changes: planned.changes.clone(),
+        force_new_deployment: planned.force_new_deployment,
+    }
+}
+
+/// "Updated" when the user asked for the change; "DriftCorrected" when only ECS had moved.
+fn update_note(asked: bool, updated: &EcsService, planned: &Update) -> Note {
+    let what = planned
+        .changed
+        .iter()
+        .map(|field| match (*field, &planned.task_definition) {
+            ("taskDefinition", Some(td)) => format!("taskDefinition {}", plan::revision_key(td)),
+            _ => field.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    if asked {
+        Note::normal(
+            "Updated",
+            format!("updated ECS service {}: {what}", updated.arn),
+        )
+    } else {
+        Note::normal(
+            "DriftCorrected",
+            format!(
+                "ECS service {} had drifted from the spec; sent {what}",
+                updated.arn
+            ),
+        )
+    }
+}
+
+/// Status, Events and conditions from what ECS reports of a live service.
+fn judged(
+    current: &EcsService,
+    desired: &Desired,
+    recorded: &ServiceStatus,
+    mut notes: Vec<Note>,
+) -> Outcome<ServiceStatus> {
+    let status = observed_status(current, &desired.task_definition, recorded);
+    let previous_events = ServiceStatus {
+        events: recorded.events.clone(),
+        ..Default::default()
+    };
+    notes.extend(new_event_notes(&status, &previous_events));
+    let (health, next) = match rollout(current, &desired.task_definition) {
+        Rollout::Complete(message) => (Health::Ready { message }, Next::Resync),
+        Rollout::InProgress(message) => (
+            Health::Progressing {
+                reason: "RolloutInProgress",
+                message,
+            },
+            Next::After(CONVERGE_POLL),
+        ),
+        Rollout::Failed(message) => {
+            let reported = recorded
+                .conditions
+                .iter()
+                .any(|c| c.type_ == STALLED && c.status == "True" && c.reason == DEPLOYMENT_FAILED);
+            if !reported {
+                notes.push(Note::warning(DEPLOYMENT_FAILED, message.clone()));
+            }
+            // Poll while ECS is still rolling back; after that the resync is enough.
+            let settling = current.deployments.len() > 1
+                || current
+                    .deployments
+                    .iter()
+                    .any(|d| d.rollout_state.as_deref() == Some("IN_PROGRESS"));
+            (
+                Health::Stalled {
+                    reason: DEPLOYMENT_FAILED,
+                    message,
+                },
+                if settling {
+                    Next::After(CONVERGE_POLL)
+                } else {
+                    Next::Resync
+                },
+            )
+        }
+    };
+    Outcome {
+        status,
+        health,
+        notes,
+        next,
+    }
+}
+
+fn draining(found: &EcsService, previous: &ServiceStatus) -> Outcome<ServiceStatus> {
+    Outcome {
+        status: ServiceStatus {
+            status: Some(found.status.clone()),
+            ..previous.clone()
+        },
+        health: Health::Progressing {
+            reason: "WaitingForDrain",
+            message: format!(
+                "an ECS service named {} is still DRAINING from an earlier deletion; it will be \
+                 created again once ECS reports it INACTIVE",
+                found.name
+            ),
+        },
+        notes: Vec::new(),
+        next: Next::After(CONVERGE_POLL),
+    }
+}
+
+fn cluster_not_found(desired: &Desired, previous: &ServiceStatus) -> Outcome<ServiceStatus> {
+    let message = format!(
+        "ECS has no cluster {} in this region; fix spec.cluster (or spec.region), or create the \
+         cluster, for example with a Cluster object referenced by spec.clusterRef",
+        desired.cluster
+    );
+    Outcome::stalled(previous.clone(), "ClusterNotFound", message, Next::Resync)
+}
+
+fn name_conflict(found: &EcsService) -> Outcome<ServiceStatus> {
+    let message = format!(
+        "an ECS service named {} already exists ({}) and was not created by this object; \
+         choose another spec.serviceName, or set spec.adoptionPolicy: Adopt to take it over",
+        found.name, found.arn
+    );
+    Outcome::stalled(
+        ServiceStatus::default(),
+        "NameConflict",
+        message,
+        Next::Resync,
+    )
+}

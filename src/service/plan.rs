@@ -1,0 +1,241 @@
+//! What to send ECS so the service matches the spec. Pure: the reconciler observes,
+//! this decides, the reconciler applies.
+
+use kube::ResourceExt;
+use sha2::{Digest, Sha256};
+
+use super::normalise;
+use crate::api::Service;
+use crate::api::service::ServiceSettings;
+use crate::aws::{CreateService, EcsService, ServiceChanges, Tags};
+use crate::ownership::ownership_tags;
+
+/// The service the spec asks for, with its references resolved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Desired {
+    pub name: String,
+    /// Cluster name or ARN.
+    pub cluster: String,
+    /// Task definition ARN or family:revision.
+    pub task_definition: String,
+    /// None for DAEMON services: ECS decides.
+    pub desired_count: Option<i32>,
+    /// The spec's settings as written, for CreateService.
+    pub settings: ServiceSettings,
+    /// The same, normalised, for comparing with what ECS reports.
+    pub normalised: ServiceSettings,
+    pub redeploy_token: Option<String>,
+    /// Ownership tags plus the spec's.
+    pub tags: Tags,
+    /// Hash of the task definition, settings and redeployToken.
+    pub hash: String,
+}
+
+impl Desired {
+    pub fn new(service: &Service, cluster: String, task_definition: String) -> Self {
+        let spec = &service.spec;
+        let daemon = spec.settings.scheduling_strategy.as_deref() == Some("DAEMON");
+        let desired_count = if daemon {
+            None
+        } else {
+            Some(spec.settings.desired_count.unwrap_or(1))
+        };
+        let normalised = normalise::desired(&spec.settings);
+        let hash = intent_hash(
+            &task_definition,
+            &normalised,
+            spec.redeploy_token.as_deref(),
+        );
+        let mut tags = ownership_tags(service);
+        tags.extend(spec.tags.clone());
+        Self {
+            name: service.service_name(),
+            cluster,
+            task_definition,
+            desired_count,
+            settings: ServiceSettings {
+                desired_count,
+                ..spec.settings.clone()
+            },
+            normalised,
+            redeploy_token: spec.redeploy_token.clone(),
+            tags,
+            hash,
+        }
+    }
+
+    /// CreateService, with a client token that makes a repeat return the same service.
+    pub fn create_request(&self, service: &Service) -> CreateService {
+        CreateService {
+            cluster: self.cluster.clone(),
+            name: self.name.clone(),
+            task_definition: self.task_definition.clone(),
+            settings: self.settings.clone(),
+            tags: self.tags.clone(),
+            client_token: client_token(
+                &service.uid().unwrap_or_default(),
+                service.metadata.generation.unwrap_or_default(),
+            ),
+        }
+    }
+
+    /// Keys of the user's tags, recorded so a tag removed from the spec is removed from AWS.
+    pub fn spec_tag_keys(&self) -> Vec<String> {
+        crate::ownership::user_tag_keys(&self.tags)
+    }
+}
+
+/// At most 36 characters (ECS API Reference, CreateService clientToken), the same for
+/// every attempt at one generation of one object.
+pub fn client_token(uid: &str, generation: i64) -> String {
+    short_hex(format!("{uid}/{generation}").as_bytes())
+}
+
+fn intent_hash(task_definition: &str, settings: &ServiceSettings, token: Option<&str>) -> String {
+    let body = serde_json::json!({
+        "taskDefinition": task_definition,
+        "settings": settings,
+        "redeployToken": token,
+    });
+    short_hex(body.to_string().as_bytes())
+}
+
+/// The first 128 bits of SHA-256, in hex (32 characters).
+fn short_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// family:revision, from either form, so an ARN and its short form compare equal.
+pub fn revision_key(task_definition: &str) -> &str {
+    task_definition
+        .rsplit_once("task-definition/")
+        .map_or(task_definition, |(_, key)| key)
+}
+
+/// One UpdateService call, or nothing.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Update {
+    pub desired_count: Option<i32>,
+    pub task_definition: Option<String>,
+    pub changes: ServiceChanges,
+    pub force_new_deployment: bool,
+    /// Names of what changed, for the Event.
+    pub changed: Vec<&'static str>,
+}
+
+impl Update {
+    pub fn is_empty(&self) -> bool {
+        self.changed.is_empty()
+    }
+}
+
+/// What the service lacks, against what ECS reports. `applied_hash` is the intent last
+/// sent: a setting ECS does not report is sent only when the intent changed since, and
+/// a task definition ECS moved away from (a circuit-breaker rollback) is not forced back
+/// while the intent is unchanged.
+pub fn update(
+    desired: &Desired,
+    observed: &EcsService,
+    applied_hash: Option<&str>,
+    applied_token: Option<&str>,
+) -> Update {
+    let intent_changed = applied_hash != Some(desired.hash.as_str());
+    let mut update = Update::default();
+    if let Some(count) = desired.desired_count
+        && count != observed.desired_count
+    {
+        update.desired_count = Some(count);
+        update.changed.push("desiredCount");
+    }
+    if intent_changed
+        && revision_key(&desired.task_definition) != revision_key(&observed.task_definition)
+    {
+        update.task_definition = Some(desired.task_definition.clone());
+        update.changed.push("taskDefinition");
+    }
+    if applied_hash.is_some() && desired.redeploy_token.as_deref() != applied_token {
+        update.force_new_deployment = true;
+        update.changed.push("redeployToken");
+    }
+    settings_changes(
+        &desired.normalised,
+        &normalise::observed(&observed.settings),
+        intent_changed,
+        &mut update,
+    );
+    update
+}
+
+/// Compares one setting: `Some(value)` is what to send.
+fn compare<T: Clone + PartialEq>(
+    desired: &T,
+    observed: &T,
+    unreported: bool,
+    intent_changed: bool,
+) -> Option<T> {
+    let differs = if unreported {
+        intent_changed
+    } else {
+        desired != observed
+    };
+    differs.then(|| desired.clone())
+}
+
+fn settings_changes(d: &ServiceSettings, o: &ServiceSettings, intent: bool, u: &mut Update) {
+    let c = &mut u.changes;
+    let mut changed = Vec::new();
+    macro_rules! list {
+        ($field:ident, $name:literal) => {
+            // An empty list in the spec removes the entries; one ECS leaves out is unreported.
+            let unreported = o.$field.is_empty() && !d.$field.is_empty();
+            if let Some(v) = compare(&d.$field, &o.$field, unreported, intent) {
+                c.$field = Some(v);
+                changed.push($name);
+            }
+        };
+    }
+    macro_rules! defaulted {
+        ($field:ident, $name:literal, $default:expr) => {
+            // None is ECS's default, which is sent explicitly to undo a change.
+            let unreported = o.$field.is_none() && d.$field.is_some();
+            if let Some(v) = compare(&d.$field, &o.$field, unreported, intent) {
+                c.$field = Some(v.unwrap_or_else(|| $default));
+                changed.push($name);
+            }
+        };
+    }
+    macro_rules! optional {
+        ($field:ident, $name:literal) => {
+            // Left out of the spec: not managed.
+            if d.$field.is_some() {
+                let unreported = o.$field.is_none();
+                if let Some(v) = compare(&d.$field, &o.$field, unreported, intent) {
+                    c.$field = v;
+                    changed.push($name);
+                }
+            }
+        };
+    }
+    list!(capacity_provider_strategy, "capacityProviderStrategy");
+    list!(load_balancers, "loadBalancers");
+    list!(service_registries, "serviceRegistries");
+    list!(placement_constraints, "placementConstraints");
+    list!(placement_strategy, "placementStrategy");
+    defaulted!(
+        health_check_grace_period_seconds,
+        "healthCheckGracePeriodSeconds",
+        0
+    );
+    defaulted!(enable_execute_command, "enableExecuteCommand", false);
+    defaulted!(enable_ecs_managed_tags, "enableECSManagedTags", false);
+    defaulted!(propagate_tags, "propagateTags", "NONE".to_string());
+    optional!(deployment_configuration, "deploymentConfiguration");
+    optional!(platform_version, "platformVersion");
+    optional!(network_configuration, "networkConfiguration");
+    optional!(service_connect_configuration, "serviceConnectConfiguration");
+    optional!(availability_zone_rebalancing, "availabilityZoneRebalancing");
+    u.changed.extend(changed);
+}

@@ -1,0 +1,364 @@
+//! The update plan, normalisation and the rollout judgement, without any ECS.
+
+use kube::api::ObjectMeta;
+
+use super::normalise;
+use super::plan::{Desired, client_token, revision_key, update};
+use super::rollout::{Rollout, rollout};
+use crate::api::Service;
+use crate::api::service::*;
+use crate::aws::{EcsDeployment, EcsService};
+
+const TD1: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:1";
+const TD2: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:2";
+
+fn object(spec: serde_json::Value) -> Service {
+    let mut spec = spec;
+    spec["cluster"] = "main".into();
+    spec["taskDefinition"] = "web:1".into();
+    Service {
+        metadata: ObjectMeta {
+            name: Some("web".into()),
+            namespace: Some("shop".into()),
+            uid: Some("9d2e1f7a-1111-2222-3333-444455556666".into()),
+            generation: Some(1),
+            ..Default::default()
+        },
+        spec: serde_json::from_value(spec).expect("valid spec"),
+        status: None,
+    }
+}
+
+fn desired(spec: serde_json::Value, task_definition: &str) -> Desired {
+    Desired::new(&object(spec), "main".into(), task_definition.into())
+}
+
+/// The service as real ECS describes it after CreateService: every default spelled out.
+fn as_ecs_reports(d: &Desired) -> EcsService {
+    let mut settings = d.settings.clone();
+    let daemon = settings.scheduling_strategy.as_deref() == Some("DAEMON");
+    settings.scheduling_strategy.get_or_insert("REPLICA".into());
+    settings
+        .deployment_controller
+        .get_or_insert(DeploymentController {
+            type_: "ECS".into(),
+        });
+    let deployment = settings.deployment_configuration.get_or_insert_default();
+    deployment
+        .minimum_healthy_percent
+        .get_or_insert(if daemon { 0 } else { 100 });
+    deployment
+        .maximum_percent
+        .get_or_insert(if daemon { 100 } else { 200 });
+    deployment
+        .deployment_circuit_breaker
+        .get_or_insert(DeploymentCircuitBreaker {
+            enable: false,
+            rollback: false,
+        });
+    deployment.strategy.get_or_insert("ROLLING".into());
+    settings.enable_execute_command.get_or_insert(false);
+    settings.enable_ecs_managed_tags.get_or_insert(false);
+    settings.propagate_tags.get_or_insert("NONE".into());
+    if settings.launch_type.as_deref() == Some("FARGATE") {
+        settings.platform_version.get_or_insert("LATEST".into());
+    }
+    let count = d.desired_count.unwrap_or(3);
+    EcsService {
+        arn: "arn:aws:ecs:us-east-1:123456789012:service/main/web".into(),
+        name: d.name.clone(),
+        cluster_arn: "arn:aws:ecs:us-east-1:123456789012:cluster/main".into(),
+        status: "ACTIVE".into(),
+        task_definition: TD1.into(),
+        desired_count: count,
+        running_count: count,
+        settings,
+        deployments: vec![deployment_of(TD1, "PRIMARY", Some("COMPLETED"), count)],
+        ..Default::default()
+    }
+}
+
+fn deployment_of(td: &str, status: &str, state: Option<&str>, count: i32) -> EcsDeployment {
+    EcsDeployment {
+        id: format!("ecs-svc/{status}-{}", revision_key(td)),
+        status: status.into(),
+        rollout_state: state.map(str::to_string),
+        rollout_state_reason: state.map(|s| format!("ECS deployment {s}.")),
+        task_definition: td.into(),
+        desired_count: count,
+        running_count: count,
+        ..Default::default()
+    }
+}
+
+fn rich_spec() -> serde_json::Value {
+    serde_json::json!({
+        "desiredCount": 2,
+        "launchType": "FARGATE",
+        "networkConfiguration": {"awsvpcConfiguration": {
+            "subnets": ["subnet-b", "subnet-a"], "securityGroups": ["sg-1"]}},
+        "loadBalancers": [{"targetGroupArn": "arn:tg/web", "containerName": "web", "containerPort": 80}],
+        "deploymentConfiguration": {"deploymentCircuitBreaker": {"enable": true, "rollback": true}},
+        "healthCheckGracePeriodSeconds": 30,
+        "enableExecuteCommand": true,
+        "propagateTags": "SERVICE",
+    })
+}
+
+#[test]
+fn a_service_as_ecs_reports_it_needs_no_update() {
+    for spec in [serde_json::json!({}), rich_spec()] {
+        let d = desired(spec.clone(), TD1);
+        let planned = update(&d, &as_ecs_reports(&d), Some(&d.hash), None);
+        assert!(planned.is_empty(), "{spec}: {planned:?}");
+    }
+}
+
+#[test]
+fn settings_ecs_does_not_report_are_sent_only_when_the_spec_changed() {
+    let d = desired(rich_spec(), TD1);
+    // moto keeps no deploymentConfiguration, grace period or exec flag.
+    let mut reported = as_ecs_reports(&d);
+    reported.settings.deployment_configuration = None;
+    reported.settings.health_check_grace_period_seconds = None;
+    reported.settings.enable_execute_command = Some(false);
+
+    assert!(update(&d, &reported, Some(&d.hash), None).is_empty());
+
+    let planned = update(&d, &reported, Some("an older intent"), None);
+    assert_eq!(
+        planned.changed,
+        [
+            "healthCheckGracePeriodSeconds",
+            "enableExecuteCommand",
+            "deploymentConfiguration"
+        ]
+    );
+    assert_eq!(planned.changes.health_check_grace_period_seconds, Some(30));
+    assert!(planned.desired_count.is_none() && planned.task_definition.is_none());
+}
+
+#[test]
+fn scaling_sends_only_the_desired_count() {
+    let d = desired(rich_spec(), TD1);
+    let mut reported = as_ecs_reports(&d);
+    reported.desired_count = 5;
+    let planned = update(&d, &reported, Some(&d.hash), None);
+    assert_eq!(planned.changed, ["desiredCount"]);
+    assert_eq!(planned.desired_count, Some(2));
+    assert!(planned.changes.is_empty() && !planned.force_new_deployment);
+}
+
+#[test]
+fn a_new_revision_sends_only_the_task_definition() {
+    let old = desired(rich_spec(), TD1);
+    let new = desired(rich_spec(), TD2);
+    let planned = update(&new, &as_ecs_reports(&old), Some(&old.hash), None);
+    assert_eq!(planned.changed, ["taskDefinition"]);
+    assert_eq!(planned.task_definition.as_deref(), Some(TD2));
+}
+
+#[test]
+fn a_revision_ecs_rolled_back_from_is_not_sent_again_for_the_same_intent() {
+    let new = desired(rich_spec(), TD2);
+    // ECS runs revision 1 again after a circuit-breaker rollback of revision 2.
+    let planned = update(&new, &as_ecs_reports(&new), Some(&new.hash), None);
+    assert!(planned.is_empty(), "{planned:?}");
+}
+
+#[test]
+fn a_short_task_definition_matches_its_arn() {
+    let d = desired(serde_json::json!({}), "web:1");
+    assert!(
+        update(&d, &as_ecs_reports(&d), None, None)
+            .task_definition
+            .is_none()
+    );
+    assert_eq!(revision_key(TD2), "web:2");
+    assert_eq!(revision_key("web:2"), "web:2");
+}
+
+#[test]
+fn a_new_redeploy_token_forces_a_deployment_of_the_same_revision() {
+    let d = desired(serde_json::json!({"redeployToken": "tuesday"}), TD1);
+    let planned = update(&d, &as_ecs_reports(&d), Some("before"), Some("monday"));
+    assert_eq!(planned.changed, ["redeployToken"]);
+    assert!(planned.force_new_deployment && planned.task_definition.is_none());
+    // The first apply records the token without a redeploy.
+    assert!(update(&d, &as_ecs_reports(&d), None, None).is_empty());
+}
+
+#[test]
+fn removing_load_balancers_from_the_spec_sends_an_empty_list() {
+    let with = desired(rich_spec(), TD1);
+    let mut spec = rich_spec();
+    spec.as_object_mut().unwrap().remove("loadBalancers");
+    let without = desired(spec, TD1);
+    let planned = update(&without, &as_ecs_reports(&with), Some(&with.hash), None);
+    assert_eq!(planned.changed, ["loadBalancers"]);
+    assert_eq!(planned.changes.load_balancers, Some(Vec::new()));
+}
+
+#[test]
+fn a_flag_turned_on_outside_the_spec_is_turned_back_off() {
+    let d = desired(serde_json::json!({}), TD1);
+    let mut reported = as_ecs_reports(&d);
+    reported.settings.enable_execute_command = Some(true);
+    let planned = update(&d, &reported, Some(&d.hash), None);
+    assert_eq!(planned.changed, ["enableExecuteCommand"]);
+    assert_eq!(planned.changes.enable_execute_command, Some(false));
+}
+
+#[test]
+fn settings_left_out_of_the_spec_are_not_managed() {
+    let d = desired(serde_json::json!({}), TD1);
+    let mut reported = as_ecs_reports(&d);
+    reported.settings.platform_version = Some("1.4.0".into());
+    reported.settings.availability_zone_rebalancing = Some("ENABLED".into());
+    assert!(update(&d, &reported, Some(&d.hash), None).is_empty());
+}
+
+#[test]
+fn order_of_subnets_and_strategy_items_carries_no_meaning() {
+    let d = desired(rich_spec(), TD1);
+    let mut reported = as_ecs_reports(&d);
+    let vpc = &mut reported
+        .settings
+        .network_configuration
+        .as_mut()
+        .unwrap()
+        .awsvpc_configuration;
+    vpc.subnets.reverse();
+    vpc.assign_public_ip = Some("DISABLED".into());
+    assert!(update(&d, &reported, Some(&d.hash), None).is_empty());
+}
+
+#[test]
+fn daemon_services_leave_the_count_to_ecs_and_use_daemon_defaults() {
+    let d = desired(serde_json::json!({"schedulingStrategy": "DAEMON"}), TD1);
+    assert_eq!(d.desired_count, None);
+    let deployment = d.normalised.deployment_configuration.clone().unwrap();
+    assert_eq!(
+        (
+            deployment.minimum_healthy_percent,
+            deployment.maximum_percent
+        ),
+        (Some(0), Some(100))
+    );
+    assert!(update(&d, &as_ecs_reports(&d), Some(&d.hash), None).is_empty());
+}
+
+#[test]
+fn desired_count_defaults_to_one() {
+    assert_eq!(desired(serde_json::json!({}), TD1).desired_count, Some(1));
+}
+
+#[test]
+fn client_tokens_fit_ecs_and_change_with_the_generation() {
+    let uid = "9d2e1f7a-1111-2222-3333-444455556666";
+    let token = client_token(uid, 1);
+    assert!(token.len() <= 36, "{token}");
+    assert_eq!(token, client_token(uid, 1));
+    assert_ne!(token, client_token(uid, 2));
+}
+
+#[test]
+fn normalising_what_ecs_reports_is_stable() {
+    let d = desired(rich_spec(), TD1);
+    let once = normalise::observed(&as_ecs_reports(&d).settings);
+    assert_eq!(normalise::observed(&once), once);
+    assert_eq!(once, d.normalised);
+}
+
+fn service_with(deployments: Vec<EcsDeployment>, running: i32, desired: i32) -> EcsService {
+    EcsService {
+        status: "ACTIVE".into(),
+        task_definition: deployments
+            .iter()
+            .find(|d| d.status == "PRIMARY")
+            .map(|d| d.task_definition.clone())
+            .unwrap_or_default(),
+        desired_count: desired,
+        running_count: running,
+        deployments,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn ready_only_when_a_single_completed_primary_runs_the_desired_revision() {
+    let complete = service_with(
+        vec![deployment_of(TD2, "PRIMARY", Some("COMPLETED"), 2)],
+        2,
+        2,
+    );
+    assert!(matches!(rollout(&complete, TD2), Rollout::Complete(_)));
+
+    let short = service_with(
+        vec![deployment_of(TD2, "PRIMARY", Some("COMPLETED"), 2)],
+        1,
+        2,
+    );
+    assert!(matches!(rollout(&short, TD2), Rollout::InProgress(_)));
+
+    let rolling = service_with(
+        vec![
+            deployment_of(TD2, "PRIMARY", Some("IN_PROGRESS"), 2),
+            deployment_of(TD1, "ACTIVE", Some("COMPLETED"), 2),
+        ],
+        2,
+        2,
+    );
+    assert!(matches!(rollout(&rolling, TD2), Rollout::InProgress(_)));
+
+    let draining = service_with(
+        vec![
+            deployment_of(TD2, "PRIMARY", Some("COMPLETED"), 2),
+            deployment_of(TD1, "ACTIVE", Some("COMPLETED"), 0),
+        ],
+        2,
+        2,
+    );
+    assert!(matches!(rollout(&draining, TD2), Rollout::InProgress(_)));
+
+    let old = service_with(
+        vec![deployment_of(TD1, "PRIMARY", Some("COMPLETED"), 2)],
+        2,
+        2,
+    );
+    let mut not_started = old.clone();
+    not_started.task_definition = TD2.into();
+    assert!(matches!(rollout(&not_started, TD2), Rollout::InProgress(_)));
+}
+
+#[test]
+fn failed_and_rolled_back_rollouts_are_failures() {
+    let failed = service_with(vec![deployment_of(TD2, "PRIMARY", Some("FAILED"), 2)], 0, 2);
+    let Rollout::Failed(message) = rollout(&failed, TD2) else {
+        panic!("a FAILED primary is a failure");
+    };
+    assert!(message.contains("ECS deployment FAILED."), "{message}");
+
+    let rolling_back = service_with(
+        vec![
+            deployment_of(TD1, "PRIMARY", Some("IN_PROGRESS"), 2),
+            deployment_of(TD2, "ACTIVE", Some("FAILED"), 0),
+        ],
+        2,
+        2,
+    );
+    assert!(matches!(rollout(&rolling_back, TD2), Rollout::Failed(_)));
+
+    let rolled_back = service_with(
+        vec![deployment_of(TD1, "PRIMARY", Some("COMPLETED"), 2)],
+        2,
+        2,
+    );
+    assert!(matches!(rollout(&rolled_back, TD2), Rollout::Failed(_)));
+}
+
+#[test]
+fn deployments_without_a_rollout_state_are_judged_by_their_tasks() {
+    let external = service_with(vec![deployment_of(TD1, "PRIMARY", None, 2)], 2, 2);
+    assert!(matches!(rollout(&external, TD1), Rollout::Complete(_)));
+}

@@ -1,0 +1,127 @@
+//! Resolving a Service's cluster and task definition, from its spec and the Cluster and
+//! TaskDefinition objects it names.
+
+use std::sync::Arc;
+
+use kube::ResourceExt;
+use kube::runtime::reflector::{ObjectRef, Store};
+
+use crate::api::common::condition::READY;
+use crate::api::{Cluster, Service, TaskDefinition};
+
+/// Reads Cluster and TaskDefinition objects (from the controller's caches).
+pub trait Objects: Send + Sync {
+    fn cluster(&self, namespace: &str, name: &str) -> Option<Arc<Cluster>>;
+    fn task_definition(&self, namespace: &str, name: &str) -> Option<Arc<TaskDefinition>>;
+}
+
+/// Watch caches of both kinds.
+pub struct Stores {
+    pub clusters: Store<Cluster>,
+    pub task_definitions: Store<TaskDefinition>,
+}
+
+impl Objects for Stores {
+    fn cluster(&self, namespace: &str, name: &str) -> Option<Arc<Cluster>> {
+        self.clusters.get(&ObjectRef::new(name).within(namespace))
+    }
+
+    fn task_definition(&self, namespace: &str, name: &str) -> Option<Arc<TaskDefinition>> {
+        self.task_definitions
+            .get(&ObjectRef::new(name).within(namespace))
+    }
+}
+
+/// Where the service runs and what it runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Targets {
+    /// Cluster name or ARN.
+    pub cluster: String,
+    /// Task definition ARN or family:revision.
+    pub task_definition: String,
+}
+
+/// Why the references cannot be resolved yet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Waiting {
+    pub reason: &'static str,
+    pub message: String,
+}
+
+pub const WAITING_FOR_CLUSTER: &str = "WaitingForCluster";
+pub const WAITING_FOR_TASK_DEFINITION: &str = "WaitingForTaskDefinition";
+
+pub fn resolve(service: &Service, objects: &dyn Objects) -> Result<Targets, Waiting> {
+    Ok(Targets {
+        cluster: cluster(service, objects)?,
+        task_definition: task_definition(service, objects)?,
+    })
+}
+
+/// The cluster alone, for deleting a service whose task definition is gone.
+pub fn cluster(service: &Service, objects: &dyn Objects) -> Result<String, Waiting> {
+    let namespace = service.namespace().unwrap_or_default();
+    let spec = &service.spec;
+    match (&spec.cluster_ref, &spec.cluster) {
+        (Some(reference), _) => {
+            let waiting = |why: String| Waiting {
+                reason: WAITING_FOR_CLUSTER,
+                message: format!("waiting for Cluster {namespace}/{}: {why}", reference.name),
+            };
+            let cluster = objects
+                .cluster(&namespace, &reference.name)
+                .ok_or_else(|| waiting("it does not exist".into()))?;
+            let status = cluster.status.as_ref();
+            if !is_ready(cluster.as_ref(), status.map(|s| s.conditions.as_slice())) {
+                return Err(waiting("it is not Ready".into()));
+            }
+            status
+                .and_then(|s| s.arn.clone())
+                .ok_or_else(|| waiting("its status has no ARN yet".into()))
+        }
+        (None, Some(name)) => Ok(name.clone()),
+        (None, None) => unreachable!("the CRD's CEL rule requires clusterRef or cluster"),
+    }
+}
+
+fn task_definition(service: &Service, objects: &dyn Objects) -> Result<String, Waiting> {
+    let namespace = service.namespace().unwrap_or_default();
+    let spec = &service.spec;
+    match (&spec.task_definition_ref, &spec.task_definition) {
+        (Some(reference), _) => {
+            let waiting = |why: String| Waiting {
+                reason: WAITING_FOR_TASK_DEFINITION,
+                message: format!(
+                    "waiting for TaskDefinition {namespace}/{}: {why}",
+                    reference.name
+                ),
+            };
+            let td = objects
+                .task_definition(&namespace, &reference.name)
+                .ok_or_else(|| waiting("it does not exist".into()))?;
+            let status = td.status.as_ref();
+            if !is_ready(td.as_ref(), status.map(|s| s.conditions.as_slice())) {
+                return Err(waiting(
+                    "it is not Ready (its latest spec is not registered yet)".into(),
+                ));
+            }
+            status
+                .and_then(|s| s.arn.clone())
+                .ok_or_else(|| waiting("its status has no revision ARN yet".into()))
+        }
+        (None, Some(name)) => Ok(name.clone()),
+        (None, None) => {
+            unreachable!("the CRD's CEL rule requires taskDefinitionRef or taskDefinition")
+        }
+    }
+}
+
+/// Ready for the object's current generation: an older Ready describes an older spec.
+fn is_ready<K: ResourceExt>(
+    object: &K,
+    conditions: Option<&[k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition]>,
+) -> bool {
+    conditions.unwrap_or_default().iter().any(|c| {
+        c.type_ == READY && c.status == "True" && c.observed_generation == object.meta().generation
+    })
+}

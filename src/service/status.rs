@@ -1,0 +1,98 @@
+//! Status from what ECS reported, and Events for the service events not seen before.
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+
+use crate::api::service::{DeploymentStatus, ServiceEvent, ServiceStatus};
+use crate::aws::EcsService;
+use crate::reconcile::Note;
+
+/// How many ECS service events status keeps.
+pub const EVENTS_KEPT: usize = 10;
+
+/// The observed fields. `desired_task_definition` is the revision the spec resolves to.
+pub fn observed_status(
+    service: &EcsService,
+    desired_task_definition: &str,
+    previous: &ServiceStatus,
+) -> ServiceStatus {
+    let desired_arn = if super::plan::revision_key(&service.task_definition)
+        == super::plan::revision_key(desired_task_definition)
+    {
+        service.task_definition.clone()
+    } else {
+        desired_task_definition.to_string()
+    };
+    ServiceStatus {
+        status: Some(service.status.clone()),
+        service_name: Some(service.name.clone()),
+        arn: Some(service.arn.clone()),
+        cluster_arn: Some(service.cluster_arn.clone()),
+        task_definition_arn: Some(desired_arn),
+        desired_count: Some(service.desired_count),
+        running_count: Some(service.running_count),
+        pending_count: Some(service.pending_count),
+        deployments: service
+            .deployments
+            .iter()
+            .map(|d| DeploymentStatus {
+                id: d.id.clone(),
+                status: d.status.clone(),
+                rollout_state: d.rollout_state.clone(),
+                rollout_state_reason: d.rollout_state_reason.clone(),
+                task_definition: d.task_definition.clone(),
+                desired_count: d.desired_count,
+                running_count: d.running_count,
+                pending_count: d.pending_count,
+                failed_tasks: d.failed_tasks,
+                updated_at: d.updated_at.map(Time),
+            })
+            .collect(),
+        events: service
+            .events
+            .iter()
+            .take(EVENTS_KEPT)
+            .map(|e| ServiceEvent {
+                id: e.id.clone(),
+                created_at: e.created_at.map(Time),
+                message: e.message.clone(),
+            })
+            .collect(),
+        selector: Some(selector(&service.name)),
+        applied_hash: previous.applied_hash.clone(),
+        redeploy_token: previous.redeploy_token.clone(),
+        managed_tag_keys: previous.managed_tag_keys.clone(),
+        ..Default::default()
+    }
+}
+
+/// ECS tasks are not pods; the selector exists so the scale subresource has one.
+pub fn selector(service_name: &str) -> String {
+    format!("ecs.operator.dev/service={service_name}")
+}
+
+/// One Event per ECS service event that `previous` did not list yet, oldest first.
+pub fn new_event_notes(current: &ServiceStatus, previous: &ServiceStatus) -> Vec<Note> {
+    current
+        .events
+        .iter()
+        .rev()
+        .filter(|e| !previous.events.iter().any(|p| p.id == e.id))
+        .map(|e| {
+            let message = format!("ECS: {}", e.message);
+            if looks_like_trouble(&e.message) {
+                Note::warning("ServiceEvent", message)
+            } else {
+                Note::normal("ServiceEvent", message)
+            }
+        })
+        .collect()
+}
+
+/// ECS words its placement and health failures this way ("was unable to place a task",
+/// "failed container health checks", "deployment failed").
+fn looks_like_trouble(message: &str) -> bool {
+    let lower = message.to_ascii_lowercase();
+    ["unable", "failed", "unhealthy", "error"]
+        .iter()
+        .any(|word| lower.contains(word))
+}
