@@ -125,6 +125,10 @@ async fn converge_on(
         if !changes.remove.is_empty() {
             ecs.untag_resource(&current.arn, &changes.remove).await?;
         }
+        notes.push(Note::normal(
+            "Updated",
+            format!("updated the tags of ECS service {}", current.arn),
+        ));
     }
     let planned = update(
         desired,

@@ -522,3 +522,28 @@ async fn an_unknown_cluster_stalls_with_a_message_naming_it() {
     );
     assert_eq!(rig.fake().service_count("web"), 0);
 }
+
+#[tokio::test]
+async fn tag_changes_reach_ecs_and_removed_tags_are_removed() {
+    let mut rig = Rig::new();
+    rig.until_ready(3).await;
+    rig.edit_spec(|s| {
+        s.tags = BTreeMap::from([("cost-centre".into(), "42".into())]);
+    });
+    let outcome = rig.reconcile().await;
+    assert!(
+        outcome
+            .notes
+            .iter()
+            .any(|n| n.message.starts_with("updated the tags"))
+    );
+    let tags = rig.ecs_service().tags;
+    assert_eq!(tags.get("cost-centre").map(String::as_str), Some("42"));
+    assert!(!tags.contains_key("team"), "{tags:?}");
+    assert!(tags.contains_key(UID), "ownership tags stay");
+    assert_eq!(
+        rig.fake().count("ecs:UpdateService"),
+        0,
+        "tags need no UpdateService"
+    );
+}
