@@ -26,6 +26,14 @@ testenv-down: ## Stop what testenv-up started
 build: ## Build the operator binary (debug)
 	$(CARGO) build --locked
 
+RELEASE_BUILD := cargo build --release --locked --bin ecs-operator
+
+.PHONY: release
+release: ## Build the release binary with the Dockerfile's command, and report its size
+	@grep -qF 'RUN $(RELEASE_BUILD)' Dockerfile || { echo "the Dockerfile no longer runs '$(RELEASE_BUILD)'; keep them the same"; exit 1; }
+	$(RELEASE_BUILD)
+	@echo "release binary: $$(du -h target/release/ecs-operator | cut -f1) ($$(stat -c %s target/release/ecs-operator) bytes)"
+
 .PHONY: crds
 crds: build ## Regenerate crds/ from the Rust types
 	./target/debug/ecs-operator crds > crds/ecs.operator.dev_crds.yaml
@@ -55,4 +63,4 @@ test-e2e: testenv ## Tests against the real API server and moto (starts them unl
 	$(CARGO) test --locked --test e2e
 
 .PHONY: test
-test: fmt-check clippy test-unit test-e2e ## Every check and test tier, in order
+test: fmt-check clippy test-unit test-e2e release ## Every check and test tier, then the release build

@@ -4,6 +4,8 @@
 
 pub mod clients;
 mod error;
+#[cfg(test)]
+mod iam_policy_tests;
 pub mod retry;
 pub mod sdk;
 
@@ -200,51 +202,61 @@ impl ServiceChanges {
     }
 }
 
-/// The ECS operations the operator needs, one method per API call.
+/// The ECS operations the operator needs, one method per API call. Each method's doc
+/// names its IAM action in backticks; `docs/iam-policy.json` is checked against them.
 #[async_trait]
 pub trait EcsApi: Send + Sync {
-    /// DescribeClusters for one name or ARN. None when ECS does not know it (ECS reports a
-    /// failure with reason MISSING rather than an error).
+    /// `ecs:DescribeClusters` for one name or ARN. None when ECS does not know it (ECS
+    /// reports a failure with reason MISSING rather than an error).
     async fn describe_cluster(&self, name_or_arn: &str) -> Result<Option<EcsCluster>, AwsError>;
+    /// `ecs:CreateCluster`.
     async fn create_cluster(&self, request: &CreateCluster) -> Result<EcsCluster, AwsError>;
+    /// `ecs:UpdateCluster`.
     async fn update_cluster(&self, arn: &str, update: &UpdateCluster) -> Result<(), AwsError>;
+    /// `ecs:PutClusterCapacityProviders`.
     async fn put_cluster_capacity_providers(
         &self,
         arn: &str,
         providers: &[String],
         strategy: &[CapacityProviderStrategyItem],
     ) -> Result<(), AwsError>;
+    /// `ecs:TagResource` on a cluster, service or task definition revision.
     async fn tag_resource(&self, arn: &str, tags: &Tags) -> Result<(), AwsError>;
+    /// `ecs:UntagResource`.
     async fn untag_resource(&self, arn: &str, keys: &[String]) -> Result<(), AwsError>;
-    /// DeleteCluster; returns the cluster's status afterwards (INACTIVE, or DEPROVISIONING).
+    /// `ecs:DeleteCluster`; returns the cluster's status afterwards (INACTIVE, or DEPROVISIONING).
     async fn delete_cluster(&self, arn: &str) -> Result<String, AwsError>;
 
+    /// `ecs:RegisterTaskDefinition`.
     async fn register_task_definition(
         &self,
         request: &RegisterTaskDefinition,
     ) -> Result<EcsTaskDefinition, AwsError>;
-    /// DescribeTaskDefinition with tags. None when ECS does not know the revision.
+    /// `ecs:DescribeTaskDefinition` with tags. None when ECS does not know the revision.
     async fn describe_task_definition(
         &self,
         arn: &str,
     ) -> Result<Option<EcsTaskDefinition>, AwsError>;
-    /// One page of the ACTIVE revisions whose family starts with `family_prefix`
-    /// (ECS matches prefixes: callers filter for the exact family).
+    /// `ecs:ListTaskDefinitions`: one page of the ACTIVE revisions whose family starts with
+    /// `family_prefix` (ECS matches prefixes: callers filter for the exact family).
     async fn list_task_definitions(
         &self,
         family_prefix: &str,
         next_token: Option<&str>,
     ) -> Result<TaskDefinitionPage, AwsError>;
+    /// `ecs:DeregisterTaskDefinition`.
     async fn deregister_task_definition(&self, arn: &str) -> Result<(), AwsError>;
 
-    /// DescribeServices for one service of `cluster`. None when ECS reports it MISSING.
+    /// `ecs:DescribeServices` for one service of `cluster`. None when ECS reports it MISSING.
     async fn describe_service(
         &self,
         cluster: &str,
         service: &str,
     ) -> Result<Option<EcsService>, AwsError>;
+    /// `ecs:CreateService`.
     async fn create_service(&self, request: &CreateService) -> Result<EcsService, AwsError>;
+    /// `ecs:UpdateService`.
     async fn update_service(&self, request: &UpdateService) -> Result<EcsService, AwsError>;
-    /// DeleteService; the service passes through DRAINING before INACTIVE.
+    /// `ecs:DeleteService`; the service passes through DRAINING before INACTIVE.
     async fn delete_service(&self, cluster: &str, service: &str) -> Result<EcsService, AwsError>;
 }
