@@ -62,5 +62,9 @@ test-unit: ## Unit tests (no servers needed)
 test-e2e: testenv ## Tests against the real API server and moto (starts them unless .testenv/env exists)
 	$(CARGO) test --locked --test e2e
 
+.PHONY: test-argocd
+test-argocd: testenv ## The Argo CD health scripts under Lua 5.1, against objects in every state
+	hack/argocd/test.sh
+
 .PHONY: test
-test: fmt-check clippy test-unit test-e2e release ## Every check and test tier, then the release build
+test: fmt-check clippy test-unit test-argocd test-e2e release ## Every check and test tier, then the release build

@@ -55,6 +55,18 @@ install_moto() {
   touch "$MOTO_VENV/.complete"
 }
 
+install_lupa() {
+  if [[ -f "$LUA_VENV/.complete" ]]; then
+    log "lupa $LUPA_VERSION: cached in $LUA_VENV"
+    return
+  fi
+  log "installing lupa $LUPA_VERSION (Lua 5.1) into $LUA_VENV"
+  rm -rf "$LUA_VENV"
+  python3 -m venv "$LUA_VENV"
+  "$LUA_VENV/bin/pip" install --quiet --disable-pip-version-check "lupa==$LUPA_VERSION"
+  touch "$LUA_VENV/.complete"
+}
+
 ensure_openssl() {
   command -v openssl >/dev/null && return
   log "installing openssl (certificates for the API server)"
@@ -64,6 +76,7 @@ ensure_openssl() {
 mkdir -p "$CACHE_ROOT"
 ensure_openssl
 install_moto
+install_lupa
 build_kubernetes
 build_helm
-log "ready: $K8S_BIN, $HELM_BIN, $MOTO_VENV"
+log "ready: $K8S_BIN, $HELM_BIN, $MOTO_VENV, $LUA_VENV"

@@ -11,13 +11,18 @@ REPO_ROOT="$(cd "$TESTENV_SRC/../.." && pwd)"
 CACHE_ROOT="${ECS_OPERATOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ecs-operator}"
 
 # The Kubernetes build depends on the versions, the module files and our etcd wrapper.
+# Only what the Go build depends on, so pinning another tool does not rebuild Kubernetes.
 k8s_key() {
-  cat "$TESTENV_SRC/versions.env" "$TESTENV_SRC/go.mod" "$TESTENV_SRC/go.sum" \
-    "$TESTENV_SRC/cmd/etcd/main.go" | sha256sum | cut -c1-12
+  { grep -E '^(KUBERNETES|ETCD)_' "$TESTENV_SRC/versions.env"
+    cat "$TESTENV_SRC/go.mod" "$TESTENV_SRC/go.sum" "$TESTENV_SRC/cmd/etcd/main.go"
+  } | sha256sum | cut -c1-12
 }
 
 K8S_BIN="$CACHE_ROOT/kubernetes-$KUBERNETES_VERSION-$(k8s_key)"
 HELM_BIN="$CACHE_ROOT/helm-$HELM_VERSION"
-MOTO_VENV="$CACHE_ROOT/moto-$MOTO_VERSION-boto3-$BOTO3_VERSION-py$(python3 -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
+PYTHON_VERSION="$(python3 -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
+MOTO_VENV="$CACHE_ROOT/moto-$MOTO_VERSION-boto3-$BOTO3_VERSION-py$PYTHON_VERSION"
+# Lua 5.1 (what Argo CD's gopher-lua implements) for testing the Argo CD health scripts.
+LUA_VENV="$CACHE_ROOT/lupa-$LUPA_VERSION-py$PYTHON_VERSION"
 
 log() { printf '[testenv] %s\n' "$*" >&2; }

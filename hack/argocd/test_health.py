@@ -1,0 +1,76 @@
+"""Runs deploy/argocd/health.lua under Lua 5.1 (as Argo CD's gopher-lua is) against
+objects of each ecs-operator kind in each state, and checks argocd-cm.yaml embeds it."""
+import pathlib
+import sys
+
+import lupa.lua51 as lua51
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SCRIPT = (ROOT / "deploy/argocd/health.lua").read_text()
+CONFIG_MAP = (ROOT / "deploy/argocd/argocd-cm.yaml").read_text()
+KINDS = ["Cluster", "TaskDefinition", "Service"]
+
+
+def condition(type_, status, reason, message="", generation=2):
+    return {"type": type_, "status": status, "reason": reason, "message": message,
+            "observedGeneration": generation}
+
+
+def obj(kind, conditions=None, observed=2):
+    o = {"apiVersion": "ecs.operator.dev/v1alpha1", "kind": kind,
+         "metadata": {"name": "web", "namespace": "shop", "generation": 2}, "spec": {}}
+    if conditions is not None:
+        o["status"] = {"observedGeneration": observed, "conditions": conditions}
+    return o
+
+
+CASES = [
+    ("ready", [condition("Ready", "True", "Ready", "web:2 rolled out; 2/2 tasks running")], 2,
+     "Healthy", "rolled out"),
+    ("rolling out", [condition("Ready", "False", "RolloutInProgress", "deployment 1 is IN_PROGRESS"),
+                     condition("Reconciling", "True", "RolloutInProgress", "deployment 1 is IN_PROGRESS")], 2,
+     "Progressing", "RolloutInProgress"),
+    ("stalled", [condition("Ready", "False", "DeploymentFailed", "circuit breaker"),
+                 condition("Stalled", "True", "DeploymentFailed", "circuit breaker")], 2,
+     "Degraded", "DeploymentFailed: circuit breaker"),
+    ("spec just changed", [condition("Ready", "True", "Ready", "old spec", generation=1)], 1,
+     "Progressing", "latest spec"),
+    ("no status yet", None, 2, "Progressing", "report status"),
+]
+
+
+def to_lua(runtime, value):
+    if isinstance(value, dict):
+        return runtime.table_from({k: to_lua(runtime, v) for k, v in value.items()})
+    if isinstance(value, list):
+        return runtime.table_from([to_lua(runtime, v) for v in value])
+    return value
+
+
+def health(kind, conditions, observed):
+    runtime = lua51.LuaRuntime(unpack_returned_tuples=True)
+    # Argo CD sets the object as the global `obj`.
+    runtime.globals()["obj"] = to_lua(runtime, obj(kind, conditions, observed))
+    result = runtime.execute(SCRIPT)
+    return result["status"], result["message"]
+
+
+def main():
+    failures = []
+    for kind in KINDS:
+        for name, conditions, observed, want_status, want_message in CASES:
+            status, message = health(kind, conditions, observed)
+            if status != want_status or want_message not in message:
+                failures.append(f"{kind} {name}: got {status} {message!r}, want {want_status} with {want_message!r}")
+        indented = "".join("    " + line if line.strip() else line for line in SCRIPT.splitlines(True))
+        key = f"  resource.customizations.health.ecs.operator.dev_{kind}: |\n"
+        if key + indented not in CONFIG_MAP:
+            failures.append(f"argocd-cm.yaml: the {kind} script differs from deploy/argocd/health.lua")
+    for failure in failures:
+        print("FAIL", failure)
+    print(f"argocd health: {len(KINDS) * len(CASES)} cases, {len(failures)} failures")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
