@@ -114,14 +114,10 @@ pub async fn run(
     let by_task_definition = cache.store.clone();
     Controller::for_stream(services, cache.store)
         .watches_stream(cluster_events, move |cluster: Cluster| {
-            referencing(&by_cluster, &cluster, |s| {
-                s.spec.cluster_ref.as_ref().map(|r| r.name.as_str())
-            })
+            referencing(&by_cluster, &cluster, Service::cluster_ref_name)
         })
         .watches_stream(td_events, move |td: TaskDefinition| {
-            referencing(&by_task_definition, &td, |s| {
-                s.spec.task_definition_ref.as_ref().map(|r| r.name.as_str())
-            })
+            referencing(&by_task_definition, &td, Service::task_definition_ref_name)
         })
         .with_config(Config::default().concurrency(concurrency))
         .graceful_shutdown_on(shutdown)

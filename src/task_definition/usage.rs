@@ -38,9 +38,7 @@ impl ServiceObjects {
 
     /// Services, as namespace/name, whose spec.clusterRef names the Cluster object.
     pub fn referencing_cluster(&self, namespace: &str, name: &str) -> Vec<String> {
-        self.matching(namespace, |s| {
-            s.spec.cluster_ref.as_ref().map(|r| r.name.as_str()) == Some(name)
-        })
+        self.matching(namespace, |s| s.cluster_ref_name() == Some(name))
     }
 
     fn matching(&self, namespace: &str, wanted: impl Fn(&Service) -> bool) -> Vec<String> {
@@ -63,9 +61,7 @@ impl RevisionUsers for ServiceObjects {
     }
 
     fn referencing(&self, namespace: &str, name: &str) -> Vec<String> {
-        self.matching(namespace, |s| {
-            s.spec.task_definition_ref.as_ref().map(|r| r.name.as_str()) == Some(name)
-        })
+        self.matching(namespace, |s| s.task_definition_ref_name() == Some(name))
     }
 }
 

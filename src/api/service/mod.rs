@@ -251,4 +251,17 @@ impl Service {
             .or_else(|| self.metadata.name.clone())
             .unwrap_or_default()
     }
+
+    /// The Cluster object this Service references, if it names one.
+    pub fn cluster_ref_name(&self) -> Option<&str> {
+        self.spec.cluster_ref.as_ref().map(|r| r.name.as_str())
+    }
+
+    /// The TaskDefinition object this Service references, if it names one.
+    pub fn task_definition_ref_name(&self) -> Option<&str> {
+        self.spec
+            .task_definition_ref
+            .as_ref()
+            .map(|r| r.name.as_str())
+    }
 }
