@@ -42,8 +42,11 @@ step "installing the CRDs"
 
 step "running the operator in the background (log: $DEMO/operator.log)"
 stop_operator
-setsid ./target/debug/ecs-operator run --log-format text > "$DEMO/operator.log" 2>&1 < /dev/null &
+HTTP_PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+setsid ./target/debug/ecs-operator run --log-format text --http-address "127.0.0.1:$HTTP_PORT" \
+  > "$DEMO/operator.log" 2>&1 < /dev/null &
 echo $! > "$DEMO/operator.pid"
+echo "health and metrics on http://127.0.0.1:$HTTP_PORT (/healthz, /readyz, /metrics)"
 
 step "creating a VPC, subnet and security group in moto for the Service"
 read -r SUBNET GROUP < <("$TESTENV_PYTHON" - <<'PY'
@@ -102,6 +105,10 @@ for cluster in arns:
               f"{s['taskDefinition'].split('/')[-1]}, launch type {s.get('launchType')}")
 PY
 
+step "the operator's own view: /readyz and a few metrics"
+echo "readyz: $(curl -s "http://127.0.0.1:$HTTP_PORT/readyz")"
+curl -s "http://127.0.0.1:$HTTP_PORT/metrics" | grep -E '^(ecs_operator_objects|ecs_operator_leader|ecs_operator_aws_api_calls_total)' | head -12
+
 cat <<MSG
 
 The operator is running. Look around:
@@ -114,6 +121,7 @@ The operator is running. Look around:
   # change the image in examples/quickstart/task-definition.yaml and re-apply: revision 2,
   # and the Service rolls out to it
   tail -f $DEMO/operator.log                        # what the operator does
+  curl -s http://127.0.0.1:$HTTP_PORT/metrics        # Prometheus metrics
   \$KUBECTL delete namespace quickstart  # deletes the service, the revisions and the cluster in ECS
 
 Stop everything with: make demo-down

@@ -1,5 +1,6 @@
 //! Command line and environment configuration: one clap struct per command.
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -18,7 +19,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run the controllers until SIGTERM or Ctrl-C.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Print every CustomResourceDefinition as YAML (the files in crds/).
     Crds,
 }
@@ -50,6 +51,53 @@ pub struct RunArgs {
     /// Log level or tracing filter, e.g. info, debug, ecs_operator=debug,kube=info.
     #[arg(long, env = "ECS_OPERATOR_LOG_LEVEL", default_value = "info")]
     pub log_level: String,
+
+    /// Address of the /healthz, /readyz and /metrics endpoint. The Helm chart uses 0.0.0.0:8080.
+    #[arg(
+        long,
+        env = "ECS_OPERATOR_HTTP_ADDRESS",
+        default_value = "127.0.0.1:8080"
+    )]
+    pub http_address: SocketAddr,
+
+    /// After SIGTERM, how long in-flight reconciles may take before the process exits anyway.
+    #[arg(long, env = "ECS_OPERATOR_SHUTDOWN_TIMEOUT", default_value = "20s", value_parser = parse_duration)]
+    pub shutdown_timeout: Duration,
+
+    #[command(flatten)]
+    pub leader_election: LeaderElectionArgs,
+}
+
+/// Leader election: with several replicas, only the holder of a Lease reconciles.
+#[derive(Args, Debug, Clone)]
+pub struct LeaderElectionArgs {
+    /// Reconcile only while holding the Lease; needed when more than one replica runs.
+    #[arg(long = "leader-election", env = "ECS_OPERATOR_LEADER_ELECTION")]
+    pub leader_election: bool,
+
+    /// Namespace of the Lease; defaults to the pod's namespace (POD_NAMESPACE), else "default".
+    #[arg(
+        long = "leader-election-namespace",
+        env = "ECS_OPERATOR_LEADER_ELECTION_NAMESPACE"
+    )]
+    pub lease_namespace: Option<String>,
+
+    /// Name of the Lease. Two operators that must not both reconcile share it.
+    #[arg(
+        long = "leader-election-lease-name",
+        env = "ECS_OPERATOR_LEADER_ELECTION_LEASE_NAME",
+        default_value = "ecs-operator"
+    )]
+    pub lease_name: String,
+
+    /// How long a lease lasts without renewal: the longest a standby waits after the leader dies.
+    #[arg(
+        long = "leader-election-lease-duration",
+        env = "ECS_OPERATOR_LEADER_ELECTION_LEASE_DURATION",
+        default_value = "15s",
+        value_parser = parse_duration
+    )]
+    pub lease_duration: Duration,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -104,5 +152,8 @@ mod tests {
         assert_eq!(args.log_format, LogFormat::Json);
         assert_eq!(args.namespace, None);
         assert!(args.max_concurrent_reconciles >= 1);
+        assert!(!args.leader_election.leader_election);
+        assert_eq!(args.leader_election.lease_duration, Duration::from_secs(15));
+        assert!(args.http_address.ip().is_loopback());
     }
 }

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod cluster;
 pub mod conditions;
 pub mod controller;
+pub mod leader;
 pub mod ownership;
 pub mod reconcile;
 pub mod service;

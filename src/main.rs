@@ -1,4 +1,5 @@
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Parser;
@@ -6,11 +7,15 @@ use ecs_operator::aws::clients::AwsClients;
 use ecs_operator::cli::{Cli, Command, RunArgs};
 use ecs_operator::cluster::controller::ClusterContext;
 use ecs_operator::controller::Context;
+use ecs_operator::controller::shell::Managed;
 use ecs_operator::service::controller::ServiceCache;
 use ecs_operator::task_definition::controller::TaskDefinitionContext;
 use ecs_operator::task_definition::usage::ServiceObjects;
-use ecs_operator::{api, cluster, service, task_definition, telemetry};
+use ecs_operator::telemetry::Telemetry;
+use ecs_operator::telemetry::health::Role;
+use ecs_operator::{api, cluster, leader, service, task_definition, telemetry};
 use futures::FutureExt;
+use futures::future::{BoxFuture, Shared};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -19,18 +24,92 @@ async fn main() -> anyhow::Result<()> {
             print!("{}", api::crds_yaml()?);
             Ok(())
         }
-        Command::Run(args) => run(args).await,
+        Command::Run(args) => run(*args).await,
     }
 }
 
 async fn run(args: RunArgs) -> anyhow::Result<()> {
-    telemetry::init(args.log_format, &args.log_level)?;
+    telemetry::init_logs(args.log_format, &args.log_level)?;
     let client = kube::Client::try_default()
         .await
         .context("connecting to Kubernetes (kubeconfig or in-cluster)")?;
-    let aws = AwsClients::from_env(args.default_region.clone()).await;
+    let telemetry = Arc::new(Telemetry::default());
+    telemetry.health.expect_caches(&[
+        api::Cluster::LABEL,
+        api::TaskDefinition::LABEL,
+        api::Service::LABEL,
+    ]);
+    let address = telemetry::http::serve(args.http_address, telemetry.clone()).await?;
+    tracing::info!(%address, "serving /healthz, /readyz and /metrics");
+
+    let sigterm = shutdown_signal().boxed().shared();
+    let leadership = if args.leader_election.leader_election {
+        telemetry.health.set_role(Role::Standby);
+        match leader::acquire(client.clone(), &args.leader_election, sigterm.clone()).await? {
+            Some(leadership) => Some(leadership),
+            None => {
+                tracing::info!("stopped before becoming the leader");
+                return Ok(());
+            }
+        }
+    } else {
+        None
+    };
+    telemetry.health.set_role(Role::Leading);
+    telemetry.metrics.set_leader(true);
+    tracing::info!(
+        namespace = args.namespace.as_deref().unwrap_or("<all>"),
+        resync = ?args.resync_interval,
+        concurrency = args.max_concurrent_reconciles,
+        leader_election = args.leader_election.leader_election,
+        "ecs-operator reconciling"
+    );
+
+    // Controllers stop on SIGTERM, or at once when the lease is lost: two leaders must
+    // never reconcile together.
+    let lost = match &leadership {
+        Some(leadership) => leadership.lost().boxed(),
+        None => futures::future::pending().boxed(),
+    };
+    let (lost_tx, lost_rx) = tokio::sync::oneshot::channel::<()>();
+    let stop = {
+        let sigterm = sigterm.clone();
+        async move {
+            tokio::select! {
+                () = sigterm => {}
+                () = lost => { let _ = lost_tx.send(()); }
+            }
+        }
+    }
+    .boxed()
+    .shared();
+    let deadline = args.shutdown_timeout;
+    tokio::spawn(exit_after_deadline(stop.clone(), deadline));
+
+    run_controllers(&args, client, telemetry.clone(), stop).await;
+    telemetry.metrics.set_leader(false);
+
+    if lost_rx.await.is_ok() {
+        anyhow::bail!("lost the leader lease; exiting so a fresh process rejoins the election");
+    }
+    if let Some(leadership) = leadership {
+        leadership.release(Duration::from_secs(5)).await;
+    }
+    tracing::info!("ecs-operator stopped");
+    Ok(())
+}
+
+type Stop = Shared<BoxFuture<'static, ()>>;
+
+async fn run_controllers(
+    args: &RunArgs,
+    client: kube::Client,
+    telemetry: Arc<Telemetry>,
+    stop: Stop,
+) {
+    let aws = AwsClients::from_env(args.default_region.clone(), telemetry.metrics.clone()).await;
     let namespace = args.namespace.as_deref();
-    let ctx = Arc::new(Context::new(client, aws, args.resync_interval));
+    let ctx = Arc::new(Context::new(client, aws, args.resync_interval, telemetry));
     // One Service cache: the Service controller fills it, the others read what is in use.
     let service_cache = ServiceCache::new();
     let services = Arc::new(ServiceObjects::new(service_cache.store.clone()));
@@ -42,26 +121,24 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         base: ctx.clone(),
         users: services,
     });
-    tracing::info!(
-        namespace = namespace.unwrap_or("<all>"),
-        resync = ?args.resync_interval,
-        concurrency = args.max_concurrent_reconciles,
-        "ecs-operator starting"
-    );
-    let shutdown = shutdown_signal().boxed().shared();
     let concurrency = args.max_concurrent_reconciles;
     tokio::join!(
-        cluster::controller::run(clusters, namespace, concurrency, shutdown.clone()),
-        task_definition::controller::run(
-            task_definitions,
-            namespace,
-            concurrency,
-            shutdown.clone()
-        ),
-        service::controller::run(ctx, service_cache, namespace, concurrency, shutdown),
+        cluster::controller::run(clusters, namespace, concurrency, stop.clone()),
+        task_definition::controller::run(task_definitions, namespace, concurrency, stop.clone()),
+        service::controller::run(ctx, service_cache, namespace, concurrency, stop),
     );
-    tracing::info!("ecs-operator stopped");
-    Ok(())
+}
+
+/// In-flight reconciles get `deadline` after the stop signal; then the process exits anyway,
+/// well before Kubernetes' default 30 s grace period ends in SIGKILL.
+async fn exit_after_deadline(stop: Stop, deadline: Duration) {
+    stop.await;
+    tokio::time::sleep(deadline).await;
+    tracing::error!(
+        ?deadline,
+        "reconciles still running after the shutdown deadline; exiting"
+    );
+    std::process::exit(1);
 }
 
 /// Resolves on SIGTERM (how Kubernetes stops a pod) or Ctrl-C; in-flight reconciles finish first.

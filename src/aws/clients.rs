@@ -11,7 +11,10 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
+use crate::telemetry::Metrics;
+
 use super::EcsApi;
+use super::call_metrics::CallMetrics;
 use super::retry::Retrying;
 use super::sdk::SdkEcs;
 
@@ -22,12 +25,14 @@ const BASE_DELAY: Duration = Duration::from_millis(200);
 pub struct AwsClients {
     base: SdkConfig,
     default_region: String,
+    metrics: Arc<Metrics>,
     ecs: Mutex<HashMap<String, Arc<dyn EcsApi>>>,
 }
 
 impl AwsClients {
-    /// Loads the shared AWS configuration; `default_region` serves objects that name no region.
-    pub async fn from_env(default_region: Option<String>) -> Self {
+    /// Loads the shared AWS configuration; `default_region` serves objects that name no
+    /// region. Every call attempt is counted in `metrics`.
+    pub async fn from_env(default_region: Option<String>, metrics: Arc<Metrics>) -> Self {
         // Retries are ours (aws::retry), so the SDK makes one attempt per call.
         let base = aws_config::defaults(BehaviorVersion::latest())
             .retry_config(RetryConfig::disabled())
@@ -39,6 +44,7 @@ impl AwsClients {
         Self {
             base,
             default_region,
+            metrics,
             ecs: Mutex::new(HashMap::new()),
         }
     }
@@ -55,6 +61,7 @@ impl AwsClients {
             .or_insert_with(|| {
                 let config = aws_sdk_ecs::config::Builder::from(&self.base)
                     .region(Region::new(region.to_string()))
+                    .interceptor(CallMetrics::new(self.metrics.clone()))
                     .build();
                 let sdk = SdkEcs::new(aws_sdk_ecs::Client::from_conf(config));
                 Arc::new(Retrying::new(sdk, ATTEMPTS, BASE_DELAY))

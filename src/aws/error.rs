@@ -32,6 +32,55 @@ impl ErrorKind {
         }
     }
 
+    /// Classifies an AWS error code (with its message and HTTP status, when there was a response).
+    pub fn of(code: &str, message: &str, http_status: Option<u16>) -> Self {
+        match code {
+            "ThrottlingException"
+            | "Throttling"
+            | "TooManyRequestsException"
+            | "RequestLimitExceeded"
+            | "LimitExceededException" => Self::Throttled,
+            "AccessDeniedException"
+            | "AccessDenied"
+            | "UnauthorizedOperation"
+            | "UnrecognizedClientException"
+            | "InvalidSignatureException"
+            | "ExpiredTokenException" => Self::AccessDenied,
+            // ECS reports missing IAM permissions as ClientException too.
+            "ClientException" if message.contains("not authorized to perform") => {
+                Self::AccessDenied
+            }
+            "ClusterNotFoundException"
+            | "ResourceNotFoundException"
+            | "ServiceNotFoundException" => Self::NotFound,
+            "ClusterContainsServicesException"
+            | "ClusterContainsTasksException"
+            | "ClusterContainsContainerInstancesException"
+            | "ClusterContainsCapacityProviderException"
+            | "UpdateInProgressException"
+            | "ResourceInUseException"
+            | "ConflictException" => Self::InUse,
+            "ServerException"
+            | "ServiceUnavailable"
+            | "ServiceUnavailableException"
+            | "InternalFailure"
+            | "InternalServerError" => Self::Transient,
+            "InvalidParameterException"
+            | "ClientException"
+            | "ValidationException"
+            | "InvalidParameterValue"
+            | "PlatformUnknownException"
+            | "PlatformTaskDefinitionIncompatibilityException" => Self::InvalidInput,
+            _ => match http_status {
+                Some(429) => Self::Throttled,
+                Some(403) => Self::AccessDenied,
+                Some(404) => Self::NotFound,
+                Some(400..=499) => Self::InvalidInput,
+                _ => Self::Transient,
+            },
+        }
+    }
+
     /// Whether retrying the same request later can succeed without a spec change.
     pub fn is_retryable(self) -> bool {
         matches!(self, Self::Throttled | Self::Transient | Self::InUse)
@@ -86,51 +135,7 @@ impl AwsError {
     ) -> Self {
         let code = code.unwrap_or("Unknown");
         let message = message.unwrap_or("no message");
-        let kind = match code {
-            "ThrottlingException"
-            | "Throttling"
-            | "TooManyRequestsException"
-            | "RequestLimitExceeded"
-            | "LimitExceededException" => ErrorKind::Throttled,
-            "AccessDeniedException"
-            | "AccessDenied"
-            | "UnauthorizedOperation"
-            | "UnrecognizedClientException"
-            | "InvalidSignatureException"
-            | "ExpiredTokenException" => ErrorKind::AccessDenied,
-            // ECS reports missing IAM permissions as ClientException too.
-            "ClientException" if message.contains("not authorized to perform") => {
-                ErrorKind::AccessDenied
-            }
-            "ClusterNotFoundException"
-            | "ResourceNotFoundException"
-            | "ServiceNotFoundException" => ErrorKind::NotFound,
-            "ClusterContainsServicesException"
-            | "ClusterContainsTasksException"
-            | "ClusterContainsContainerInstancesException"
-            | "ClusterContainsCapacityProviderException"
-            | "UpdateInProgressException"
-            | "ResourceInUseException"
-            | "ConflictException" => ErrorKind::InUse,
-            "ServerException"
-            | "ServiceUnavailable"
-            | "ServiceUnavailableException"
-            | "InternalFailure"
-            | "InternalServerError" => ErrorKind::Transient,
-            "InvalidParameterException"
-            | "ClientException"
-            | "ValidationException"
-            | "InvalidParameterValue"
-            | "PlatformUnknownException"
-            | "PlatformTaskDefinitionIncompatibilityException" => ErrorKind::InvalidInput,
-            _ => match http_status {
-                Some(429) => ErrorKind::Throttled,
-                Some(403) => ErrorKind::AccessDenied,
-                Some(404) => ErrorKind::NotFound,
-                Some(400..=499) => ErrorKind::InvalidInput,
-                _ => ErrorKind::Transient,
-            },
-        };
+        let kind = ErrorKind::of(code, message, http_status);
         Self::new(kind, action, code, message)
     }
 }

@@ -2,6 +2,7 @@
 //!
 //! Reconcilers see only the types here; `sdk` converts to and from the AWS SDK.
 
+mod call_metrics;
 pub mod clients;
 mod error;
 #[cfg(test)]

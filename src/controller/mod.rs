@@ -6,12 +6,14 @@ mod error;
 mod kube_io;
 pub mod shell;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use kube::Client;
 use kube::runtime::events::{Recorder, Reporter};
 
 use crate::aws::clients::AwsClients;
+use crate::telemetry::Telemetry;
 
 pub use backoff::Backoff;
 pub use error::ReconcileError;
@@ -25,10 +27,16 @@ pub struct Context {
     /// Drift-detection interval; each requeue adds jitter.
     pub resync: Duration,
     pub backoff: Backoff,
+    pub telemetry: Arc<Telemetry>,
 }
 
 impl Context {
-    pub fn new(client: Client, aws: AwsClients, resync: Duration) -> Self {
+    pub fn new(
+        client: Client,
+        aws: AwsClients,
+        resync: Duration,
+        telemetry: Arc<Telemetry>,
+    ) -> Self {
         let reporter = Reporter {
             controller: crate::api::MANAGER.to_string(),
             instance: std::env::var("POD_NAME").ok(),
@@ -39,6 +47,7 @@ impl Context {
             aws,
             resync,
             backoff: Backoff::default(),
+            telemetry,
         }
     }
 }

@@ -5,6 +5,8 @@
 use std::fmt::Debug;
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
 
 use futures::StreamExt;
 
@@ -15,12 +17,15 @@ use kube::runtime::{Controller, WatchStreamExt, predicates, reflector, watcher};
 use kube::{Api, Resource, ResourceExt};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use tracing::Instrument;
 
 use super::backoff::jitter;
 use super::{Context, KubeIo, ReconcileError};
+use crate::api::common::condition::READY;
 use crate::aws::AwsError;
 use crate::conditions::conditions;
 use crate::reconcile::{Cleanup, Health, Next, Note, Outcome};
+use crate::telemetry::Telemetry;
 
 /// What the shell needs to know about a kind.
 pub trait Managed:
@@ -56,8 +61,38 @@ pub fn key<K: Managed>(object: &K) -> String {
 }
 
 /// Runs `reconcile` (or, once the object is being deleted, `cleanup`) and records the result.
-/// Both are futures, so only the one that applies ever runs.
+/// Both are futures, so only the one that applies ever runs. Every log line inside,
+/// the AWS calls' included, carries the object's controller, namespace, name and generation.
 pub async fn drive<K, R, C>(
+    object: &K,
+    ctx: &Context,
+    region: &str,
+    reconcile: R,
+    cleanup: C,
+) -> Result<Action, ReconcileError>
+where
+    K: Managed,
+    R: Future<Output = Result<Outcome<K::Status>, AwsError>>,
+    C: Future<Output = Result<Cleanup<K::Status>, AwsError>>,
+{
+    let span = tracing::info_span!(
+        "reconcile",
+        controller = K::LABEL,
+        namespace = object.namespace().unwrap_or_default(),
+        name = object.name_any(),
+        generation = object.meta().generation.unwrap_or_default(),
+    );
+    let started = Instant::now();
+    let result = drive_once(object, ctx, region, reconcile, cleanup)
+        .instrument(span)
+        .await;
+    ctx.telemetry
+        .metrics
+        .observe_reconcile(K::LABEL, result.is_ok(), started.elapsed());
+    result
+}
+
+async fn drive_once<K, R, C>(
     object: &K,
     ctx: &Context,
     region: &str,
@@ -79,11 +114,12 @@ where
                 io.publish(&notes).await;
                 io.remove_finalizer(object).await?;
                 ctx.backoff.reset(&key(object));
+                ctx.telemetry.metrics.forget_object(K::LABEL, &key(object));
                 tracing::info!(kind = K::LABEL, object = %key(object), "cleanup finished; finalizer removed");
                 Ok(Action::await_change())
             }
             Ok(Cleanup::Waiting(outcome)) => finish(object, ctx, &io, region, outcome).await,
-            Err(e) => Err(report_retryable(object, &io, region, e).await),
+            Err(e) => Err(report_retryable(object, ctx, &io, region, e).await),
         };
     }
     if !KubeIo::has_finalizer(object) {
@@ -92,7 +128,7 @@ where
     }
     match reconcile.await {
         Ok(outcome) => finish(object, ctx, &io, region, outcome).await,
-        Err(e) => Err(report_retryable(object, &io, region, e).await),
+        Err(e) => Err(report_retryable(object, ctx, &io, region, e).await),
     }
 }
 
@@ -104,7 +140,7 @@ async fn finish<K: Managed>(
     outcome: Outcome<K::Status>,
 ) -> Result<Action, ReconcileError> {
     io.publish(&outcome.notes).await;
-    write_status(object, io, region, outcome.status, &outcome.health).await?;
+    write_status(object, ctx, io, region, outcome.status, &outcome.health).await?;
     ctx.backoff.reset(&key(object));
     Ok(match outcome.next {
         Next::Resync => Action::requeue(jitter(ctx.resync)),
@@ -116,6 +152,7 @@ async fn finish<K: Managed>(
 /// A retryable AWS failure: say so on the object, then let the error policy back off.
 async fn report_retryable<K: Managed>(
     object: &K,
+    ctx: &Context,
     io: &KubeIo<'_, K>,
     region: &str,
     error: AwsError,
@@ -127,7 +164,7 @@ async fn report_retryable<K: Managed>(
         reason: "Retrying",
         message: error.to_string(),
     };
-    if let Err(e) = write_status(object, io, region, previous, &health).await {
+    if let Err(e) = write_status(object, ctx, io, region, previous, &health).await {
         tracing::warn!(kind = K::LABEL, object = %key(object), error = %e, "could not record the AWS error in status");
     }
     ReconcileError::Aws(error)
@@ -137,13 +174,23 @@ async fn report_retryable<K: Managed>(
 /// resync makes no Kubernetes write.
 async fn write_status<K: Managed>(
     object: &K,
+    ctx: &Context,
     io: &KubeIo<'_, K>,
     region: &str,
     status: K::Status,
     health: &Health,
 ) -> Result<(), kube::Error> {
     let now = Time(k8s_openapi::jiff::Timestamp::now());
-    let status = next_status(object, status, health, region, &now);
+    let mut status = next_status(object, status, health, region, &now);
+    let (conditions, _, _) = K::shared_fields(&mut status);
+    let ready = match conditions.iter().find(|c| c.type_ == READY) {
+        Some(c) if c.status == "True" => "True",
+        Some(c) if c.status == "False" => "False",
+        _ => "Unknown",
+    };
+    ctx.telemetry
+        .metrics
+        .set_object_ready(K::LABEL, &key(object), ready);
     if object.current_status() != Some(&status) {
         io.apply_status(&status).await?;
     }
@@ -194,8 +241,10 @@ pub async fn run<K, T, F, Fut>(
     Fut: Future<Output = Result<Action, ReconcileError>> + Send + 'static,
 {
     let (reader, writer) = reflector::store();
+    let synced = SyncMarker::new(ctx.as_ref().as_ref().telemetry.clone(), K::LABEL, 1);
     let triggers = watcher(api, watcher::Config::default())
         .default_backoff()
+        .inspect(synced.stream())
         .reflect(writer)
         .touched_objects()
         .predicate_filter(predicates::generation, Default::default());
@@ -215,4 +264,40 @@ pub async fn run<K, T, F, Fut>(
             }
         })
         .await;
+}
+
+/// Marks a controller's caches synced for /readyz once each of its watch streams has
+/// delivered its first complete list. (Waiting on the store instead is not reliable:
+/// the store wakes only the most recent of several waiters.)
+#[derive(Clone)]
+pub struct SyncMarker {
+    telemetry: Arc<Telemetry>,
+    name: &'static str,
+    remaining: Arc<AtomicUsize>,
+}
+
+impl SyncMarker {
+    pub fn new(telemetry: Arc<Telemetry>, name: &'static str, streams: usize) -> Self {
+        Self {
+            telemetry,
+            name,
+            remaining: Arc::new(AtomicUsize::new(streams)),
+        }
+    }
+
+    /// An `inspect` callback for one of the watch streams.
+    pub fn stream<K>(&self) -> impl FnMut(&Result<watcher::Event<K>, watcher::Error>) + use<K> {
+        let marker = self.clone();
+        let mut listed = false;
+        move |event| {
+            if listed || !matches!(event, Ok(watcher::Event::InitDone)) {
+                return;
+            }
+            listed = true;
+            if marker.remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
+                tracing::info!(controller = marker.name, "watch caches synced");
+                marker.telemetry.health.cache_synced(marker.name);
+            }
+        }
+    }
 }

@@ -16,7 +16,7 @@ use kube::{Api, Client, ResourceExt};
 use super::references::Stores;
 use crate::api::common::condition::READY;
 use crate::api::{Cluster, Service, ServiceStatus, TaskDefinition};
-use crate::controller::shell::{self, Managed};
+use crate::controller::shell::{self, Managed, SyncMarker};
 use crate::controller::{Context, ReconcileError};
 
 impl Managed for Service {
@@ -89,20 +89,26 @@ pub async fn run(
     shutdown: impl std::future::Future<Output = ()> + Send + Sync + 'static,
 ) {
     let client = base.client.clone();
+    let synced = SyncMarker::new(base.telemetry.clone(), Service::LABEL, 3);
     let services = watcher(
         api::<Service>(client.clone(), namespace),
         watcher::Config::default(),
     )
     .default_backoff()
+    .inspect(synced.stream())
     .reflect(cache.writer)
     .touched_objects()
     .predicate_filter(predicates::generation, Default::default());
-    let (clusters, cluster_events) = cached(api::<Cluster>(client.clone(), namespace), |c| {
-        readiness_key(c, c.status.as_ref().map(|s| (&s.conditions, &s.arn)))
-    });
-    let (task_definitions, td_events) = cached(api::<TaskDefinition>(client, namespace), |td| {
-        readiness_key(td, td.status.as_ref().map(|s| (&s.conditions, &s.arn)))
-    });
+    let (clusters, cluster_events) = cached(
+        api::<Cluster>(client.clone(), namespace),
+        synced.clone(),
+        |c| readiness_key(c, c.status.as_ref().map(|s| (&s.conditions, &s.arn))),
+    );
+    let (task_definitions, td_events) = cached(
+        api::<TaskDefinition>(client, namespace),
+        synced.clone(),
+        |td| readiness_key(td, td.status.as_ref().map(|s| (&s.conditions, &s.arn))),
+    );
     let ctx = Arc::new(ServiceContext {
         base,
         objects: Stores {
@@ -139,6 +145,7 @@ pub async fn run(
 /// A watch cache of K, and a stream of the objects whose `key` changed.
 fn cached<K>(
     api: Api<K>,
+    synced: SyncMarker,
     key: fn(&K) -> Option<u64>,
 ) -> (
     Store<K>,
@@ -156,6 +163,7 @@ where
     let (store, writer) = reflector::store();
     let events = watcher(api, watcher::Config::default())
         .default_backoff()
+        .inspect(synced.stream())
         .reflect(writer)
         .touched_objects()
         .predicate_filter(key, Default::default());

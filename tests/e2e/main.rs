@@ -6,6 +6,7 @@
 
 mod cluster;
 mod contract;
+mod leader;
 mod service;
 mod service_contract;
 mod smoke;
@@ -39,6 +40,7 @@ fn main() -> ExitCode {
         test!(task_definition::family_cannot_be_renamed),
         test!(service::service_references_and_immutable_fields_are_checked_by_the_api_server),
         test!(service::service_runs_rolls_out_scales_and_goes_with_its_namespace),
+        test!(leader::only_the_leader_reconciles_and_a_standby_takes_over),
     ];
     let trials: Vec<_> = tests
         .into_iter()

@@ -8,7 +8,7 @@ use anyhow::{Context, Result, ensure};
 use crate::support::{TestContext, eventually, moto_network};
 use crate::task_definition::seed_manifest;
 
-fn cluster_manifest(name: &str) -> String {
+pub fn cluster_manifest(name: &str) -> String {
     format!(
         r#"apiVersion: ecs.operator.dev/v1alpha1
 kind: Cluster
@@ -19,7 +19,7 @@ spec: {{}}
     )
 }
 
-fn service_manifest(name: &str, cluster: &str, subnet: &str, group: &str) -> String {
+pub fn service_manifest(name: &str, cluster: &str, subnet: &str, group: &str) -> String {
     format!(
         r#"apiVersion: ecs.operator.dev/v1alpha1
 kind: Service
@@ -46,7 +46,11 @@ fn field(ctx: &TestContext, kind: &str, name: &str, path: &str) -> Result<String
 }
 
 /// The service as moto reports it: (status, task definition ARN, desired count).
-async fn in_moto(ctx: &TestContext, cluster: &str, name: &str) -> Result<(String, String, i32)> {
+pub async fn in_moto(
+    ctx: &TestContext,
+    cluster: &str,
+    name: &str,
+) -> Result<(String, String, i32)> {
     let out = ctx
         .ecs()
         .await

@@ -29,7 +29,7 @@ spec:
 }
 
 /// Status of every revision of `family` that moto knows, oldest first.
-async fn revisions_in_moto(ctx: &TestContext, family: &str) -> Result<Vec<(i32, String)>> {
+pub async fn revisions_in_moto(ctx: &TestContext, family: &str) -> Result<Vec<(i32, String)>> {
     let ecs = ctx.ecs().await;
     let mut found = Vec::new();
     for revision in 1.. {

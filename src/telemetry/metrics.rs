@@ -1,0 +1,268 @@
+//! Prometheus metrics in OpenMetrics text. The reconcile metrics keep
+//! controller-runtime's names so existing dashboards work. Every label value comes
+//! from a fixed set (kinds, results, SDK operation names, error categories): never
+//! error text or object names.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReconcileLabels {
+    controller: &'static str,
+    result: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ControllerLabels {
+    controller: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct AwsCallLabels {
+    service: String,
+    operation: String,
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct AwsOperationLabels {
+    service: String,
+    operation: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ObjectLabels {
+    kind: &'static str,
+    ready: &'static str,
+}
+
+type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
+
+fn reconcile_time_histogram() -> Histogram {
+    // 5 ms to about 80 s: an idle describe is milliseconds, a throttled create can take a minute.
+    Histogram::new(exponential_buckets(0.005, 2.0, 15))
+}
+
+pub struct Metrics {
+    registry: Registry,
+    reconciles: Family<ReconcileLabels, Counter>,
+    reconcile_errors: Family<ControllerLabels, Counter>,
+    reconcile_time: HistogramFamily<ControllerLabels>,
+    aws_calls: Family<AwsCallLabels, Counter>,
+    aws_throttled: Family<AwsOperationLabels, Counter>,
+    leader: Gauge,
+    objects: Family<ObjectLabels, Gauge>,
+    /// The Ready state last counted for each object, so a change moves it between series.
+    object_states: Mutex<HashMap<(&'static str, String), &'static str>>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::default();
+        let reconciles = Family::<ReconcileLabels, Counter>::default();
+        let reconcile_errors = Family::<ControllerLabels, Counter>::default();
+        let reconcile_time: HistogramFamily<ControllerLabels> =
+            Family::new_with_constructor(reconcile_time_histogram);
+        let aws_calls = Family::<AwsCallLabels, Counter>::default();
+        let aws_throttled = Family::<AwsOperationLabels, Counter>::default();
+        let leader = Gauge::default();
+        let objects = Family::<ObjectLabels, Gauge>::default();
+        // Counter names get their _total suffix when encoded.
+        registry.register(
+            "controller_runtime_reconcile",
+            "Reconciles by controller and result (success or error)",
+            reconciles.clone(),
+        );
+        registry.register(
+            "controller_runtime_reconcile_errors",
+            "Reconciles that returned an error, by controller",
+            reconcile_errors.clone(),
+        );
+        registry.register(
+            "controller_runtime_reconcile_time_seconds",
+            "Time one reconcile took, by controller",
+            reconcile_time.clone(),
+        );
+        registry.register(
+            "ecs_operator_aws_api_calls",
+            "AWS API calls (each attempt) by service, operation and outcome",
+            aws_calls.clone(),
+        );
+        registry.register(
+            "ecs_operator_aws_api_throttled",
+            "AWS API calls AWS answered with a throttling error",
+            aws_throttled.clone(),
+        );
+        registry.register(
+            "ecs_operator_leader",
+            "1 while this process holds the leader lease (or runs without leader election)",
+            leader.clone(),
+        );
+        registry.register(
+            "ecs_operator_objects",
+            "Objects this process reconciles, by kind and Ready condition status",
+            objects.clone(),
+        );
+        Self {
+            registry,
+            reconciles,
+            reconcile_errors,
+            reconcile_time,
+            aws_calls,
+            aws_throttled,
+            leader,
+            objects,
+            object_states: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl Metrics {
+    pub fn observe_reconcile(&self, controller: &'static str, succeeded: bool, took: Duration) {
+        let result = if succeeded { "success" } else { "error" };
+        self.reconciles
+            .get_or_create(&ReconcileLabels { controller, result })
+            .inc();
+        if !succeeded {
+            self.reconcile_errors
+                .get_or_create(&ControllerLabels { controller })
+                .inc();
+        }
+        self.reconcile_time
+            .get_or_create(&ControllerLabels { controller })
+            .observe(took.as_secs_f64());
+    }
+
+    /// One AWS call attempt. `outcome` is "success" or an error category.
+    pub fn observe_aws_call(&self, service: &str, operation: &str, outcome: &'static str) {
+        self.aws_calls
+            .get_or_create(&AwsCallLabels {
+                service: service.to_string(),
+                operation: operation.to_string(),
+                outcome,
+            })
+            .inc();
+        if outcome == "throttled" {
+            self.aws_throttled
+                .get_or_create(&AwsOperationLabels {
+                    service: service.to_string(),
+                    operation: operation.to_string(),
+                })
+                .inc();
+        }
+    }
+
+    pub fn set_leader(&self, leading: bool) {
+        self.leader.set(i64::from(leading));
+    }
+
+    /// Records an object's Ready status ("True", "False" or "Unknown") after a reconcile.
+    pub fn set_object_ready(&self, kind: &'static str, key: &str, ready: &'static str) {
+        let mut states = self.object_states.lock().expect("object states lock");
+        let previous = states.insert((kind, key.to_string()), ready);
+        if previous == Some(ready) {
+            return;
+        }
+        if let Some(previous) = previous {
+            self.objects
+                .get_or_create(&ObjectLabels {
+                    kind,
+                    ready: previous,
+                })
+                .dec();
+        }
+        self.objects
+            .get_or_create(&ObjectLabels { kind, ready })
+            .inc();
+    }
+
+    /// Stops counting an object once its cleanup has finished.
+    pub fn forget_object(&self, kind: &'static str, key: &str) {
+        let mut states = self.object_states.lock().expect("object states lock");
+        if let Some(ready) = states.remove(&(kind, key.to_string())) {
+            self.objects
+                .get_or_create(&ObjectLabels { kind, ready })
+                .dec();
+        }
+    }
+
+    /// Every metric in OpenMetrics text format.
+    pub fn encode(&self) -> String {
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, &self.registry)
+            .expect("writing to a String cannot fail");
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reconcile_metrics_use_controller_runtime_names() {
+        let metrics = Metrics::default();
+        metrics.observe_reconcile("service", true, Duration::from_millis(20));
+        metrics.observe_reconcile("service", false, Duration::from_millis(20));
+        let text = metrics.encode();
+        assert!(text.contains(
+            r#"controller_runtime_reconcile_total{controller="service",result="success"} 1"#
+        ));
+        assert!(
+            text.contains(r#"controller_runtime_reconcile_errors_total{controller="service"} 1"#)
+        );
+        assert!(text.contains(
+            r#"controller_runtime_reconcile_time_seconds_count{controller="service"} 2"#
+        ));
+        assert!(
+            text.ends_with("# EOF\n"),
+            "OpenMetrics text ends with # EOF"
+        );
+    }
+
+    #[test]
+    fn an_object_moves_between_ready_series_and_leaves_when_forgotten() {
+        let metrics = Metrics::default();
+        metrics.set_object_ready("cluster", "ns/a", "False");
+        metrics.set_object_ready("cluster", "ns/b", "True");
+        metrics.set_object_ready("cluster", "ns/a", "True");
+        metrics.set_object_ready("cluster", "ns/a", "True");
+        let text = metrics.encode();
+        assert!(
+            text.contains(r#"ecs_operator_objects{kind="cluster",ready="True"} 2"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"ecs_operator_objects{kind="cluster",ready="False"} 0"#),
+            "{text}"
+        );
+        metrics.forget_object("cluster", "ns/a");
+        assert!(
+            metrics
+                .encode()
+                .contains(r#"ecs_operator_objects{kind="cluster",ready="True"} 1"#)
+        );
+    }
+
+    #[test]
+    fn throttled_calls_are_counted_twice_by_outcome_and_as_throttles() {
+        let metrics = Metrics::default();
+        metrics.observe_aws_call("ECS", "DescribeServices", "success");
+        metrics.observe_aws_call("ECS", "DescribeServices", "throttled");
+        let text = metrics.encode();
+        assert!(text.contains(
+            r#"ecs_operator_aws_api_calls_total{service="ECS",operation="DescribeServices",outcome="throttled"} 1"#
+        ));
+        assert!(text.contains(
+            r#"ecs_operator_aws_api_throttled_total{service="ECS",operation="DescribeServices"} 1"#
+        ));
+    }
+}
