@@ -35,8 +35,9 @@ release: ## Build the release binary with the Dockerfile's command, and report i
 	@echo "release binary: $$(du -h target/release/ecs-operator | cut -f1) ($$(stat -c %s target/release/ecs-operator) bytes)"
 
 .PHONY: crds
-crds: build ## Regenerate crds/ from the Rust types
+crds: build ## Regenerate crds/ (and the Helm chart's copy) from the Rust types
 	./target/debug/ecs-operator crds > crds/ecs.operator.dev_crds.yaml
+	cp crds/ecs.operator.dev_crds.yaml charts/ecs-operator/files/crds.yaml
 
 .PHONY: demo
 demo: ## Run the operator locally end to end: test environment, operator, examples/quickstart
