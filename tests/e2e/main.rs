@@ -4,6 +4,7 @@
 //! one at a time by default: they share one moto, which is reset between them.
 //! Run one test: `cargo test --test e2e -- smoke::both_servers_are_real`.
 
+mod chart;
 mod cluster;
 mod contract;
 mod leader;
@@ -41,6 +42,8 @@ fn main() -> ExitCode {
         test!(service::service_references_and_immutable_fields_are_checked_by_the_api_server),
         test!(service::service_runs_rolls_out_scales_and_goes_with_its_namespace),
         test!(leader::only_the_leader_reconciles_and_a_standby_takes_over),
+        test!(chart::chart_lints_and_the_api_server_accepts_what_it_renders),
+        test!(chart::the_charts_identity_runs_the_full_lifecycle_and_nothing_more),
     ];
     let trials: Vec<_> = tests
         .into_iter()

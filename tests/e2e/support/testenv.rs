@@ -109,6 +109,17 @@ impl TestEnv {
         )
     }
 
+    /// helm against the test API server (KUBECONFIG from the environment).
+    pub fn helm(&self, args: &[&str], stdin: Option<&str>) -> Result<String> {
+        run_checked(
+            Command::new(self.var("HELM"))
+                .args(args)
+                .envs(&self.vars)
+                .current_dir(repo_root()),
+            stdin,
+        )
+    }
+
     /// kubectl whose failure is the expected outcome: returns the raw output.
     pub fn kubectl_output(&self, args: &[&str], stdin: Option<&str>) -> Result<Output> {
         run(

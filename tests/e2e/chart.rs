@@ -1,0 +1,385 @@
+//! The Helm chart against the real API server: it lints, what it renders is accepted,
+//! and the identity it creates runs the whole lifecycle with nothing more.
+
+use std::time::Duration;
+
+use anyhow::{Context, Result, ensure};
+use serde_json::Value;
+
+use crate::service::{cluster_manifest, in_moto, service_manifest};
+use crate::support::operator::{self, Operator};
+use crate::support::{TestContext, eventually, moto_network};
+use crate::task_definition::seed_manifest;
+
+const CHART: &str = "charts/ecs-operator";
+
+/// `helm template` with `values`, checked by the API server (`--dry-run=server`); the
+/// objects as the server would store them.
+fn rendered(ctx: &TestContext, values: &[&str]) -> Result<Vec<Value>> {
+    let mut args = vec!["template", "rel", CHART, "--namespace", &ctx.namespace];
+    args.extend_from_slice(&["--kube-version", "1.34.0"]);
+    for value in values {
+        args.extend_from_slice(&["--set", value]);
+    }
+    let manifest = ctx.env.helm(&args, None)?;
+    let applied = ctx.env.kubectl_stdin(
+        &[
+            "apply",
+            "--dry-run=server",
+            "--server-side",
+            "--force-conflicts",
+            "-o",
+            "json",
+            "-f",
+            "-",
+        ],
+        &manifest,
+    )?;
+    let list: Value = serde_json::from_str(&applied)?;
+    Ok(list["items"].as_array().cloned().unwrap_or_default())
+}
+
+fn kinds(objects: &[Value]) -> Vec<&str> {
+    objects.iter().filter_map(|o| o["kind"].as_str()).collect()
+}
+
+fn one<'a>(objects: &'a [Value], kind: &str) -> Result<&'a Value> {
+    objects
+        .iter()
+        .find(|o| o["kind"] == kind)
+        .with_context(|| format!("no {kind} rendered"))
+}
+
+pub async fn chart_lints_and_the_api_server_accepts_what_it_renders(
+    ctx: TestContext,
+) -> Result<()> {
+    for values in [
+        "watchNamespace=",
+        "watchNamespace=apps,leaderElection.enabled=false",
+        "metrics.serviceMonitor.enabled=true",
+    ] {
+        ctx.env
+            .helm(&["lint", "--strict", CHART, "--set", values], None)?;
+    }
+
+    let objects = rendered(&ctx, &[])?;
+    for kind in [
+        "CustomResourceDefinition",
+        "ServiceAccount",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "Role",
+        "RoleBinding",
+        "Deployment",
+        "Service",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+    ] {
+        ensure!(
+            kinds(&objects).contains(&kind),
+            "{kind} missing from {:?}",
+            kinds(&objects)
+        );
+    }
+    let crds: Vec<_> = objects
+        .iter()
+        .filter(|o| o["kind"] == "CustomResourceDefinition")
+        .collect();
+    ensure!(crds.len() == 3, "{} CRDs rendered", crds.len());
+    ensure!(
+        crds.iter()
+            .all(|c| c["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"),
+        "crds.keep defaults to keeping every CRD"
+    );
+
+    let pod = &one(&objects, "Deployment")?["spec"]["template"]["spec"];
+    ensure!(pod["securityContext"]["runAsNonRoot"] == true);
+    ensure!(pod["securityContext"]["runAsUser"].as_i64() == Some(65532));
+    ensure!(pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault");
+    let container = &pod["containers"][0];
+    let security = &container["securityContext"];
+    ensure!(security["readOnlyRootFilesystem"] == true);
+    ensure!(security["allowPrivilegeEscalation"] == false);
+    ensure!(security["capabilities"]["drop"] == serde_json::json!(["ALL"]));
+    ensure!(container["livenessProbe"]["httpGet"]["path"] == "/healthz");
+    ensure!(container["readinessProbe"]["httpGet"]["path"] == "/readyz");
+    ensure!(
+        container["image"] == "ecs-operator:0.1.0",
+        "image defaults to appVersion: {}",
+        container["image"]
+    );
+    ensure!(container["resources"]["limits"]["memory"] == "128Mi");
+
+    for role in objects
+        .iter()
+        .filter(|o| o["kind"] == "ClusterRole" || o["kind"] == "Role")
+    {
+        let text = role["rules"].to_string();
+        ensure!(
+            !text.contains("secrets") && !text.contains('*'),
+            "too broad: {text}"
+        );
+    }
+
+    let namespaced = rendered(
+        &ctx,
+        &["watchNamespace=".to_string() + &ctx.namespace]
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    )?;
+    ensure!(
+        !kinds(&namespaced).contains(&"ClusterRole")
+            && !kinds(&namespaced).contains(&"ClusterRoleBinding"),
+        "watchNamespace still renders cluster-wide RBAC: {:?}",
+        kinds(&namespaced)
+    );
+    let args = one(&namespaced, "Deployment")?["spec"]["template"]["spec"]["containers"][0]["args"]
+        .to_string();
+    ensure!(
+        args.contains(&format!("--namespace={}", ctx.namespace)),
+        "{args}"
+    );
+
+    let without = rendered(&ctx, &["crds.install=false", "crds.keep=false"])?;
+    ensure!(!kinds(&without).contains(&"CustomResourceDefinition"));
+    let unkept = rendered(&ctx, &["crds.keep=false"])?;
+    ensure!(
+        unkept
+            .iter()
+            .filter(|o| o["kind"] == "CustomResourceDefinition")
+            .all(|c| c["metadata"]["annotations"]["helm.sh/resource-policy"].is_null())
+    );
+    Ok(())
+}
+
+/// A kubeconfig that authenticates with `token` only.
+fn token_kubeconfig(ctx: &TestContext, token: &str, path: &std::path::Path) -> Result<()> {
+    let view = |path: &str| {
+        ctx.kubectl(&[
+            "config",
+            "view",
+            "--minify",
+            "--raw",
+            "-o",
+            &format!("jsonpath={{{path}}}"),
+        ])
+    };
+    let server = view(".clusters[0].cluster.server")?;
+    let ca = view(".clusters[0].cluster.certificate-authority")?;
+    let config = format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster:\n    server: {server}\n    certificate-authority: {ca}\nusers:\n- name: operator\n  user:\n    token: {token}\ncontexts:\n- name: operator\n  context: {{cluster: test, user: operator}}\ncurrent-context: operator\n"
+    );
+    std::fs::write(path, config)?;
+    Ok(())
+}
+
+pub async fn the_charts_identity_runs_the_full_lifecycle_and_nothing_more(
+    ctx: TestContext,
+) -> Result<()> {
+    ensure!(operator::stop(), "the shared operator did not stop cleanly");
+    let apps = ctx.unique_name("apps");
+    let other = ctx.unique_name("other");
+    let result = lifecycle_as_the_chart(&ctx, &apps, &other).await;
+    let _ = ctx
+        .env
+        .helm(&["uninstall", "rel", "--namespace", &ctx.namespace], None);
+    for namespace in [&apps, &other] {
+        let _ = ctx.kubectl(&["delete", "namespace", namespace, "--wait=false"]);
+    }
+    result
+}
+
+async fn lifecycle_as_the_chart(ctx: &TestContext, apps: &str, other: &str) -> Result<()> {
+    for namespace in [apps, other] {
+        ctx.kubectl(&["create", "namespace", namespace])?;
+    }
+    let watch = format!("watchNamespace={apps}");
+    ctx.env.helm(
+        &[
+            "install",
+            "rel",
+            CHART,
+            "--namespace",
+            &ctx.namespace,
+            "--take-ownership",
+            "--set",
+            &watch,
+        ],
+        None,
+    )?;
+    let manifest = ctx.env.helm(
+        &["get", "manifest", "rel", "--namespace", &ctx.namespace],
+        None,
+    )?;
+    let created = ctx
+        .env
+        .kubectl_stdin(&["get", "-f", "-", "-o", "name"], &manifest)?;
+    eprintln!(
+        "[e2e] helm install created {} objects",
+        created.lines().count()
+    );
+    let documents = manifest.lines().filter(|l| l.starts_with("kind:")).count();
+    ensure!(
+        created.lines().count() == documents,
+        "{documents} objects in the release, but these exist:\n{created}"
+    );
+
+    // The identity and the command line come from what the chart installed.
+    let deployment = ctx.kubectl_ns(&["get", "deployment", "rel-ecs-operator", "-o", "json"])?;
+    let deployment: Value = serde_json::from_str(&deployment)?;
+    let container = &deployment["spec"]["template"]["spec"]["containers"][0];
+    let args: Vec<String> = container["args"]
+        .as_array()
+        .context("container args")?
+        .iter()
+        .filter_map(|a| a.as_str())
+        .filter(|a| *a != "run" && !a.starts_with("--http-address"))
+        .map(String::from)
+        .collect();
+    let account = deployment["spec"]["template"]["spec"]["serviceAccountName"]
+        .as_str()
+        .context("serviceAccountName")?
+        .to_string();
+    let token = ctx.kubectl_ns(&["create", "token", &account, "--duration=1h"])?;
+    let dir = tempfile::tempdir()?;
+    let kubeconfig = dir.path().join("kubeconfig");
+    token_kubeconfig(ctx, token.trim(), &kubeconfig)?;
+    let kubeconfig = kubeconfig.to_string_lossy().into_owned();
+    let as_operator = |args: &[&str]| {
+        let mut all = vec!["--kubeconfig", kubeconfig.as_str()];
+        all.extend_from_slice(args);
+        ctx.env.kubectl_output(&all, None)
+    };
+
+    let arg_refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let operator = Operator::start(
+        &ctx.env,
+        "chart",
+        &arg_refs,
+        &[
+            ("KUBECONFIG", kubeconfig.as_str()),
+            ("POD_NAME", "rel-ecs-operator-test"),
+            ("POD_NAMESPACE", ctx.namespace.as_str()),
+        ],
+    )?;
+
+    let (subnet, group) = moto_network(ctx)?;
+    let cluster = ctx.unique_name("chart");
+    let name = ctx.unique_name("web");
+    let apply = |manifest: &str| {
+        ctx.env
+            .kubectl_stdin(&["apply", "-n", apps, "-f", "-"], manifest)
+    };
+    let wait_ready = |kind: &str, object: &str| {
+        ctx.kubectl(&[
+            "wait",
+            "-n",
+            apps,
+            &format!("{kind}/{object}"),
+            "--for=condition=Ready",
+            "--timeout=60s",
+        ])
+    };
+    apply(&cluster_manifest(&cluster))?;
+    apply(&seed_manifest(&name, "nginx:1.26"))?;
+    apply(&service_manifest(&name, &cluster, &subnet, &group))?;
+    for (kind, object) in [
+        ("cluster", &cluster),
+        ("taskdefinition", &name),
+        ("service.ecs.operator.dev", &name),
+    ] {
+        wait_ready(kind, object)?;
+    }
+    apply(&seed_manifest(&name, "nginx:1.27"))?;
+    eventually("revision 2 rolled out", 40, || async {
+        let (_, revision, _) = in_moto(ctx, &cluster, &name).await?;
+        Ok(revision.ends_with(&format!("/{name}:2")).then_some(()))
+    })
+    .await?;
+
+    // What the identity may not do.
+    let secrets = as_operator(&["get", "secrets", "-n", apps])?;
+    ensure!(
+        !secrets.status.success(),
+        "the operator's identity can read Secrets"
+    );
+    let elsewhere = as_operator(&["get", "clusters.ecs.operator.dev", "-n", other])?;
+    ensure!(
+        !elsewhere.status.success(),
+        "the operator's identity can read another namespace"
+    );
+    let everywhere = as_operator(&["get", "clusters.ecs.operator.dev", "--all-namespaces"])?;
+    ensure!(
+        !everywhere.status.success(),
+        "the operator's identity can list every namespace"
+    );
+    let spec_write = as_operator(&[
+        "patch",
+        "cluster",
+        &cluster,
+        "-n",
+        apps,
+        "--type=merge",
+        "-p",
+        r#"{"spec":{"tags":{"owner":"operator"}}}"#,
+    ])?;
+    let refusal = String::from_utf8_lossy(&spec_write.stderr);
+    ensure!(
+        !spec_write.status.success(),
+        "the operator's identity changed a spec"
+    );
+    ensure!(
+        refusal.contains("never spec"),
+        "refused for another reason: {refusal}"
+    );
+    let label_write = as_operator(&["label", "cluster", &cluster, "-n", apps, "checked-by=e2e"])?;
+    ensure!(
+        label_write.status.success(),
+        "metadata writes must stay allowed: {}",
+        String::from_utf8_lossy(&label_write.stderr)
+    );
+
+    for (kind, object) in [
+        ("service.ecs.operator.dev", &name),
+        ("taskdefinition", &name),
+        ("cluster", &cluster),
+    ] {
+        ctx.kubectl(&[
+            "delete",
+            "-n",
+            apps,
+            &format!("{kind}/{object}"),
+            "--timeout=60s",
+        ])?;
+    }
+    let (status, _, _) = in_moto(ctx, &cluster, &name).await?;
+    ensure!(status == "INACTIVE", "the ECS service is {status}");
+
+    let lease = ctx.kubectl_ns(&[
+        "get",
+        "lease",
+        "rel-ecs-operator",
+        "-o",
+        "jsonpath={.spec.holderIdentity}",
+    ])?;
+    ensure!(
+        lease == "rel-ecs-operator-test",
+        "the lease is held by {lease:?}"
+    );
+    let log_path = operator.log.clone();
+    let (exit, _) = operator.terminate(Duration::from_secs(30))?;
+    let log = std::fs::read_to_string(log_path)?;
+    let denied: Vec<_> = log
+        .lines()
+        .filter(|l| l.to_lowercase().contains("forbidden"))
+        .take(3)
+        .collect();
+    ensure!(
+        denied.is_empty(),
+        "the operator was refused something it needs:\n{}",
+        denied.join("\n")
+    );
+    ensure!(exit.success(), "the operator exited with {exit}");
+    Ok(())
+}
