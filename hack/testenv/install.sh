@@ -67,6 +67,18 @@ install_lupa() {
   touch "$LUA_VENV/.complete"
 }
 
+build_kstatus() {
+  if [[ -x "$KSTATUS_BIN/kstatus" ]]; then
+    log "kstatus helper: cached in $KSTATUS_BIN"
+    return
+  fi
+  log "building the kstatus helper (sigs.k8s.io/cli-utils)"
+  local scratch="$KSTATUS_BIN.partial"
+  rm -rf "$scratch" && mkdir -p "$scratch"
+  (cd "$REPO_ROOT/hack/kstatus" && go build -mod=readonly -trimpath -ldflags "-s -w" -o "$scratch/kstatus" .)
+  rm -rf "$KSTATUS_BIN" && mv "$scratch" "$KSTATUS_BIN"
+}
+
 ensure_openssl() {
   command -v openssl >/dev/null && return
   log "installing openssl (certificates for the API server)"
@@ -79,4 +91,5 @@ install_moto
 install_lupa
 build_kubernetes
 build_helm
-log "ready: $K8S_BIN, $HELM_BIN, $MOTO_VENV, $LUA_VENV"
+build_kstatus
+log "ready: $K8S_BIN, $HELM_BIN, $MOTO_VENV, $LUA_VENV, $KSTATUS_BIN"

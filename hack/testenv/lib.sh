@@ -25,4 +25,11 @@ MOTO_VENV="$CACHE_ROOT/moto-$MOTO_VERSION-boto3-$BOTO3_VERSION-py$PYTHON_VERSION
 # Lua 5.1 (what Argo CD's gopher-lua implements) for testing the Argo CD health scripts.
 LUA_VENV="$CACHE_ROOT/lupa-$LUPA_VERSION-py$PYTHON_VERSION"
 
+# The kstatus helper (hack/kstatus), keyed by its sources.
+kstatus_key() {
+  cat "$REPO_ROOT/hack/kstatus/go.mod" "$REPO_ROOT/hack/kstatus/go.sum" "$REPO_ROOT/hack/kstatus/main.go" \
+    | sha256sum | cut -c1-12
+}
+KSTATUS_BIN="$CACHE_ROOT/kstatus-$(kstatus_key)"
+
 log() { printf '[testenv] %s\n' "$*" >&2; }

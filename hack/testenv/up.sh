@@ -152,6 +152,7 @@ cat > "$STATE/env" <<ENV
 export KUBECONFIG="$STATE/kubeconfig"
 export KUBECTL="$K8S_BIN/kubectl"
 export HELM="$HELM_BIN/helm"
+export KSTATUS="$KSTATUS_BIN/kstatus"
 export AWS_ENDPOINT_URL="http://127.0.0.1:$MOTO_PORT"
 export AWS_REGION="us-east-1"
 export AWS_DEFAULT_REGION="us-east-1"
