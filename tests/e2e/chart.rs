@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::service::{cluster_manifest, in_moto, service_manifest};
 use crate::support::operator::{self, Operator};
+use crate::support::testenv::repo_root;
 use crate::support::{TestContext, eventually, moto_network};
 use crate::task_definition::seed_manifest;
 
@@ -381,5 +382,74 @@ async fn lifecycle_as_the_chart(ctx: &TestContext, apps: &str, other: &str) -> R
         denied.join("\n")
     );
     ensure!(exit.success(), "the operator exited with {exit}");
+    Ok(())
+}
+
+/// The example manifests (quick start, GitOps) are accepted by the API server, and the
+/// quick start's Argo CD sync waves order Cluster, TaskDefinition, Service.
+pub async fn example_manifests_are_accepted_by_the_api_server(ctx: TestContext) -> Result<()> {
+    // A server-side dry run needs the namespace to exist.
+    ctx.kubectl(&["apply", "-f", "examples/quickstart/00-namespace.yaml"])?;
+    let quickstart = ctx.env.kubectl(&[
+        "apply",
+        "--dry-run=server",
+        "-o",
+        "json",
+        "-f",
+        "examples/quickstart/",
+    ]);
+    ctx.kubectl(&["delete", "namespace", "quickstart", "--wait=false"])?;
+    let list: Value = serde_json::from_str(&quickstart?)?;
+    let items = list["items"].as_array().context("a List")?;
+    let wave = |kind: &str| -> Result<String> {
+        let object = one(items, kind)?;
+        Ok(
+            object["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        )
+    };
+    ensure!(wave("Cluster")? == "0" && wave("TaskDefinition")? == "1" && wave("Service")? == "2");
+    // Argo CD and Flux objects need those projects' CRDs, which this API server lacks:
+    // read them as YAML and check that what they point at exists and says what the README says.
+    let read = |file: &str| -> Result<Vec<Value>> {
+        let text = std::fs::read_to_string(repo_root().join(file))?;
+        serde_saphyr::from_multiple(&text).with_context(|| format!("{file} is not YAML"))
+    };
+    let exists = |path: &str| repo_root().join(path.trim_start_matches("./")).exists();
+    for file in [
+        "examples/gitops/argocd/operator.yaml",
+        "examples/gitops/argocd/quickstart.yaml",
+    ] {
+        for app in read(file)? {
+            let path = app["spec"]["source"]["path"].as_str().unwrap_or_default();
+            ensure!(
+                exists(path),
+                "{file} points at {path:?}, which does not exist"
+            );
+        }
+    }
+    let quickstart_app = &read("examples/gitops/argocd/quickstart.yaml")?[0];
+    ensure!(
+        quickstart_app["spec"]["ignoreDifferences"][0]["jsonPointers"][0] == "/spec/desiredCount"
+    );
+    let release = &read("examples/gitops/flux/operator/helmrelease.yaml")?[0];
+    ensure!(release["spec"]["install"]["crds"] == "CreateReplace");
+    ensure!(release["spec"]["upgrade"]["crds"] == "CreateReplace");
+    ensure!(exists(
+        release["spec"]["chart"]["spec"]["chart"]
+            .as_str()
+            .unwrap_or_default()
+    ));
+    let kustomizations = read("examples/gitops/flux/kustomizations.yaml")?;
+    for kustomization in &kustomizations {
+        let path = kustomization["spec"]["path"].as_str().unwrap_or_default();
+        ensure!(exists(path), "Kustomization path {path:?} does not exist");
+        ensure!(kustomization["spec"]["wait"] == true);
+    }
+    ensure!(
+        kustomizations[1]["spec"]["dependsOn"][0]["name"] == kustomizations[0]["metadata"]["name"]
+    );
     Ok(())
 }

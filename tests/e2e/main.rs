@@ -44,6 +44,7 @@ fn main() -> ExitCode {
         test!(service::service_runs_rolls_out_scales_and_goes_with_its_namespace),
         test!(leader::only_the_leader_reconciles_and_a_standby_takes_over),
         test!(chart::chart_lints_and_the_api_server_accepts_what_it_renders),
+        test!(chart::example_manifests_are_accepted_by_the_api_server),
         test!(kstatus::kstatus_agrees_with_every_state_we_report),
         test!(chart::the_charts_identity_runs_the_full_lifecycle_and_nothing_more),
     ];
