@@ -5,9 +5,9 @@ use std::process::Command;
 
 use anyhow::{Context, Result, ensure};
 
-use crate::service::{cluster_manifest, service_manifest};
+use crate::service::{apply_ready_service, cluster_manifest};
 use crate::support::operator;
-use crate::support::{TestContext, eventually, moto_network};
+use crate::support::{TestContext, eventually};
 use crate::task_definition::seed_manifest;
 
 /// kstatus's verdict on one live object: (status, message).
@@ -46,12 +46,9 @@ async fn until_kstatus(ctx: &TestContext, kind: &str, name: &str, wanted: &str) 
 
 pub async fn kstatus_agrees_with_every_state_we_report(ctx: TestContext) -> Result<()> {
     ctx.start_operator()?;
-    let (subnet, group) = moto_network(&ctx)?;
     let cluster = ctx.unique_name("ks");
     let name = ctx.unique_name("web");
-    ctx.apply(&cluster_manifest(&cluster))?;
-    ctx.apply(&seed_manifest(&name, "nginx:1.26"))?;
-    ctx.apply(&service_manifest(&name, &cluster, &subnet, &group))?;
+    apply_ready_service(&ctx, &cluster, &name)?;
     let service = "service.ecs.operator.dev";
     // Ready → Current.
     for (kind, object) in [
@@ -59,7 +56,6 @@ pub async fn kstatus_agrees_with_every_state_we_report(ctx: TestContext) -> Resu
         ("taskdefinition", &name),
         (service, &name),
     ] {
-        ctx.wait_ready(kind, object)?;
         let (status, message) = kstatus(&ctx, kind, object)?;
         ensure!(status == "Current", "Ready {kind} is {status}: {message}");
     }

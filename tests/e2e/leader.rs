@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, ensure};
 
-use crate::service::{cluster_manifest, in_moto, service_manifest};
+use crate::service::{apply_ready_service, in_moto};
 use crate::support::operator::{self, Operator};
-use crate::support::{TestContext, eventually, moto_network};
+use crate::support::{TestContext, eventually};
 use crate::task_definition::{revisions_in_moto, seed_manifest};
 
 const LEASE: &str = "ecs-operator-e2e";
@@ -64,19 +64,9 @@ pub async fn only_the_leader_reconciles_and_a_standby_takes_over(ctx: TestContex
     .await?;
     ensure!(first.get("/healthz")?.0 == 200, "/healthz of the leader");
 
-    let (subnet, group) = moto_network(&ctx)?;
     let cluster = ctx.unique_name("lead");
     let name = ctx.unique_name("web");
-    ctx.apply(&cluster_manifest(&cluster))?;
-    ctx.apply(&seed_manifest(&name, "nginx:1.26"))?;
-    ctx.apply(&service_manifest(&name, &cluster, &subnet, &group))?;
-    for (kind, object) in [
-        ("cluster", &cluster),
-        ("taskdefinition", &name),
-        ("service.ecs.operator.dev", &name),
-    ] {
-        ctx.wait_ready(kind, object)?;
-    }
+    apply_ready_service(&ctx, &cluster, &name)?;
     let readyz = first.get("/readyz")?;
     ensure!(readyz.0 == 200, "/readyz of the leader: {readyz:?}");
     let (leader_calls, standby_calls) = (aws_calls(&first)?, aws_calls(&second)?);
