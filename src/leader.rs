@@ -55,16 +55,17 @@ pub async fn acquire(
         name: args.lease_name.clone(),
         source,
     };
+    let identity = identity();
     let manager = LeaseManagerBuilder::new(client, &args.lease_name)
         .with_namespace(&namespace)
-        .with_identity(identity())
+        .with_identity(&identity)
         .with_duration(duration)
         .with_grace(grace)
         .build()
         .await
         .map_err(lease_error)?;
     let (mut state, task) = manager.watch().await;
-    tracing::info!(lease = %args.lease_name, namespace = %namespace, identity = %identity(), "waiting for the leader lease");
+    tracing::info!(lease = %args.lease_name, namespace = %namespace, identity = %identity, "waiting for the leader lease");
     tokio::pin!(stop);
     loop {
         if *state.borrow_and_update() {

@@ -83,53 +83,40 @@ where
         generation = object.meta().generation.unwrap_or_default(),
     );
     let started = Instant::now();
-    let result = drive_once(object, ctx, region, reconcile, cleanup)
-        .instrument(span)
-        .await;
+    let result = async {
+        let io = KubeIo::new(ctx.client.clone(), &ctx.recorder, object);
+        if object.meta().deletion_timestamp.is_some() {
+            if !KubeIo::has_finalizer(object) {
+                return Ok(Action::await_change());
+            }
+            return match cleanup.await {
+                Ok(Cleanup::Done(notes)) => {
+                    io.publish(&notes).await;
+                    io.remove_finalizer(object).await?;
+                    ctx.backoff.reset(&key(object));
+                    ctx.telemetry.metrics.forget_object(K::LABEL, &key(object));
+                    tracing::info!(kind = K::LABEL, object = %key(object), "cleanup finished; finalizer removed");
+                    Ok(Action::await_change())
+                }
+                Ok(Cleanup::Waiting(outcome)) => finish(object, ctx, &io, region, outcome).await,
+                Err(e) => Err(report_retryable(object, ctx, &io, region, e).await),
+            };
+        }
+        if !KubeIo::has_finalizer(object) {
+            // Before any AWS create, so a deleted object can never leak an AWS resource.
+            io.add_finalizer(object).await?;
+        }
+        match reconcile.await {
+            Ok(outcome) => finish(object, ctx, &io, region, outcome).await,
+            Err(e) => Err(report_retryable(object, ctx, &io, region, e).await),
+        }
+    }
+    .instrument(span)
+    .await;
     ctx.telemetry
         .metrics
         .observe_reconcile(K::LABEL, result.is_ok(), started.elapsed());
     result
-}
-
-async fn drive_once<K, R, C>(
-    object: &K,
-    ctx: &Context,
-    region: &str,
-    reconcile: R,
-    cleanup: C,
-) -> Result<Action, ReconcileError>
-where
-    K: Managed,
-    R: Future<Output = Result<Outcome<K::Status>, AwsError>>,
-    C: Future<Output = Result<Cleanup<K::Status>, AwsError>>,
-{
-    let io = KubeIo::new(ctx.client.clone(), &ctx.recorder, object);
-    if object.meta().deletion_timestamp.is_some() {
-        if !KubeIo::has_finalizer(object) {
-            return Ok(Action::await_change());
-        }
-        return match cleanup.await {
-            Ok(Cleanup::Done(notes)) => {
-                io.publish(&notes).await;
-                io.remove_finalizer(object).await?;
-                ctx.backoff.reset(&key(object));
-                ctx.telemetry.metrics.forget_object(K::LABEL, &key(object));
-                tracing::info!(kind = K::LABEL, object = %key(object), "cleanup finished; finalizer removed");
-                Ok(Action::await_change())
-            }
-            Ok(Cleanup::Waiting(outcome)) => finish(object, ctx, &io, region, outcome).await,
-            Err(e) => Err(report_retryable(object, ctx, &io, region, e).await),
-        };
-    }
-    if !KubeIo::has_finalizer(object) {
-        // Before any AWS create, so a deleted object can never leak an AWS resource.
-        io.add_finalizer(object).await?;
-    }
-    match reconcile.await {
-        Ok(outcome) => finish(object, ctx, &io, region, outcome).await,
-        Err(e) => Err(report_retryable(object, ctx, &io, region, e).await),
-    }
 }
 
 async fn finish<K: Managed>(

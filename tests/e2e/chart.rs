@@ -6,10 +6,10 @@ use std::time::Duration;
 use anyhow::{Context, Result, ensure};
 use serde_json::Value;
 
-use crate::service::{cluster_manifest, in_moto, service_manifest};
+use crate::service::{apply_ready_service, in_moto};
 use crate::support::operator::{self, Operator};
 use crate::support::testenv::repo_root;
-use crate::support::{TestContext, eventually, moto_network};
+use crate::support::{TestContext, eventually};
 use crate::task_definition::seed_manifest;
 
 const CHART: &str = "charts/ecs-operator";
@@ -122,13 +122,8 @@ pub async fn chart_lints_and_the_api_server_accepts_what_it_renders(
         );
     }
 
-    let namespaced = rendered(
-        &ctx,
-        &["watchNamespace=".to_string() + &ctx.namespace]
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-    )?;
+    let watch = format!("watchNamespace={}", ctx.namespace);
+    let namespaced = rendered(&ctx, &[&watch])?;
     ensure!(
         !kinds(&namespaced).contains(&"ClusterRole")
             && !kinds(&namespaced).contains(&"ClusterRoleBinding"),
@@ -265,34 +260,10 @@ async fn lifecycle_as_the_chart(ctx: &TestContext, apps: &str, other: &str) -> R
         ],
     )?;
 
-    let (subnet, group) = moto_network(ctx)?;
     let cluster = ctx.unique_name("chart");
     let name = ctx.unique_name("web");
-    let apply = |manifest: &str| {
-        ctx.env
-            .kubectl_stdin(&["apply", "-n", apps, "-f", "-"], manifest)
-    };
-    let wait_ready = |kind: &str, object: &str| {
-        ctx.kubectl(&[
-            "wait",
-            "-n",
-            apps,
-            &format!("{kind}/{object}"),
-            "--for=condition=Ready",
-            "--timeout=60s",
-        ])
-    };
-    apply(&cluster_manifest(&cluster))?;
-    apply(&seed_manifest(&name, "nginx:1.26"))?;
-    apply(&service_manifest(&name, &cluster, &subnet, &group))?;
-    for (kind, object) in [
-        ("cluster", &cluster),
-        ("taskdefinition", &name),
-        ("service.ecs.operator.dev", &name),
-    ] {
-        wait_ready(kind, object)?;
-    }
-    apply(&seed_manifest(&name, "nginx:1.27"))?;
+    apply_ready_service(ctx, apps, &cluster, &name)?;
+    ctx.apply_in(apps, &seed_manifest(&name, "nginx:1.27"))?;
     eventually("revision 2 rolled out", 40, || async {
         let (_, revision, _) = in_moto(ctx, &cluster, &name).await?;
         Ok(revision.ends_with(&format!("/{name}:2")).then_some(()))

@@ -48,7 +48,7 @@ pub async fn kstatus_agrees_with_every_state_we_report(ctx: TestContext) -> Resu
     ctx.start_operator()?;
     let cluster = ctx.unique_name("ks");
     let name = ctx.unique_name("web");
-    apply_ready_service(&ctx, &cluster, &name)?;
+    apply_ready_service(&ctx, &ctx.namespace, &cluster, &name)?;
     let service = "service.ecs.operator.dev";
     // Ready → Current.
     for (kind, object) in [

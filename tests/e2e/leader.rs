@@ -66,7 +66,7 @@ pub async fn only_the_leader_reconciles_and_a_standby_takes_over(ctx: TestContex
 
     let cluster = ctx.unique_name("lead");
     let name = ctx.unique_name("web");
-    apply_ready_service(&ctx, &cluster, &name)?;
+    apply_ready_service(&ctx, &ctx.namespace, &cluster, &name)?;
     let readyz = first.get("/readyz")?;
     ensure!(readyz.0 == 200, "/readyz of the leader: {readyz:?}");
     let (leader_calls, standby_calls) = (aws_calls(&first)?, aws_calls(&second)?);

@@ -67,19 +67,24 @@ pub async fn in_moto(
     ))
 }
 
-/// Applies a Cluster, a TaskDefinition (nginx:1.26) and a Service running it in the
-/// test's namespace, and waits until all three are Ready.
-pub fn apply_ready_service(ctx: &TestContext, cluster: &str, name: &str) -> Result<()> {
+/// Applies a Cluster, a TaskDefinition (nginx:1.26) and a Service running it in
+/// `namespace`, and waits until all three are Ready.
+pub fn apply_ready_service(
+    ctx: &TestContext,
+    namespace: &str,
+    cluster: &str,
+    name: &str,
+) -> Result<()> {
     let (subnet, group) = moto_network(ctx)?;
-    ctx.apply(&cluster_manifest(cluster))?;
-    ctx.apply(&seed_manifest(name, "nginx:1.26"))?;
-    ctx.apply(&service_manifest(name, cluster, &subnet, &group))?;
+    ctx.apply_in(namespace, &cluster_manifest(cluster))?;
+    ctx.apply_in(namespace, &seed_manifest(name, "nginx:1.26"))?;
+    ctx.apply_in(namespace, &service_manifest(name, cluster, &subnet, &group))?;
     for (kind, object) in [
         ("cluster", cluster),
         ("taskdefinition", name),
         ("service.ecs.operator.dev", name),
     ] {
-        ctx.wait_ready(kind, object)?;
+        ctx.wait_ready_in(namespace, kind, object)?;
     }
     Ok(())
 }
@@ -90,7 +95,7 @@ pub async fn service_runs_rolls_out_scales_and_goes_with_its_namespace(
     ctx.start_operator()?;
     let cluster = ctx.unique_name("shop");
     let name = ctx.unique_name("web");
-    apply_ready_service(&ctx, &cluster, &name)?;
+    apply_ready_service(&ctx, &ctx.namespace, &cluster, &name)?;
     let (status, revision, desired) = in_moto(&ctx, &cluster, &name).await?;
     ensure!(status == "ACTIVE" && desired == 2, "{status} {desired}");
     ensure!(revision.ends_with(&format!("/{name}:1")), "runs {revision}");

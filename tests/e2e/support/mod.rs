@@ -38,8 +38,13 @@ impl TestContext {
     }
 
     pub fn apply(&self, manifest: &str) -> Result<String> {
+        self.apply_in(&self.namespace, manifest)
+    }
+
+    /// Applies `manifest` in another namespace than the test's own.
+    pub fn apply_in(&self, namespace: &str, manifest: &str) -> Result<String> {
         self.env
-            .kubectl_stdin(&["apply", "-n", &self.namespace, "-f", "-"], manifest)
+            .kubectl_stdin(&["apply", "-n", namespace, "-f", "-"], manifest)
     }
 
     /// Applies `manifest`, expecting the API server to refuse it; returns its message.
@@ -66,8 +71,15 @@ impl TestContext {
 
     /// Waits until the object `kind/name` reports Ready=True.
     pub fn wait_ready(&self, kind: &str, name: &str) -> Result<()> {
-        self.kubectl_ns(&[
+        self.wait_ready_in(&self.namespace, kind, name)
+    }
+
+    /// Waits until `kind/name` in `namespace` reports Ready=True.
+    pub fn wait_ready_in(&self, namespace: &str, kind: &str, name: &str) -> Result<()> {
+        self.kubectl(&[
             "wait",
+            "-n",
+            namespace,
             &format!("{kind}/{name}"),
             "--for=condition=Ready",
             "--timeout=60s",
