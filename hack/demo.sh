@@ -82,6 +82,12 @@ done | "$KUBECTL" apply -f -
 step "kubectl get ecs -A"
 "$KUBECTL" get ecs -A
 
+step "the Service's autoscaling status"
+"$KUBECTL" -n quickstart get ecssvc webserver \
+  -o jsonpath='{range .status.conditions[?(@.type=="AutoscalingReady")]}AutoscalingReady={.status} ({.message}){"\n"}{end}'
+"$KUBECTL" -n quickstart get ecssvc webserver -o jsonpath='{.status.autoscaling}' |
+  "$TESTENV_PYTHON" -c 'import json, sys; print(json.dumps(json.load(sys.stdin), indent=2))'
+
 step "what ECS (moto) holds now"
 "$TESTENV_PYTHON" - <<'PY'
 import boto3
@@ -103,6 +109,16 @@ for cluster in arns:
     for s in ecs.describe_services(cluster=cluster, services=services)["services"] if services else []:
         print(f"service {s['serviceName']}: {s['status']}, {s['runningCount']}/{s['desiredCount']} running "
               f"{s['taskDefinition'].split('/')[-1]}, launch type {s.get('launchType')}")
+scaling = boto3.client("application-autoscaling")
+for t in scaling.describe_scalable_targets(ServiceNamespace="ecs")["ScalableTargets"]:
+    print(f"scalable target {t['ResourceId']}: {t['MinCapacity']}-{t['MaxCapacity']} tasks")
+for p in scaling.describe_scaling_policies(ServiceNamespace="ecs")["ScalingPolicies"]:
+    target = p.get("TargetTrackingScalingPolicyConfiguration", {}).get("TargetValue")
+    print(f"  policy {p['PolicyName']}: {p['PolicyType']}, target value {target}")
+for a in scaling.describe_scheduled_actions(ServiceNamespace="ecs")["ScheduledActions"]:
+    bounds = a.get("ScalableTargetAction", {})
+    print(f"  scheduled action {a['ScheduledActionName']}: {a['Schedule']} {a.get('Timezone') or ''} -> "
+          f"{bounds.get('MinCapacity')}-{bounds.get('MaxCapacity')} tasks")
 PY
 
 step "the operator's own view: /readyz and a few metrics"
@@ -117,7 +133,8 @@ The operator is running. Look around:
   \$KUBECTL -n quickstart describe cluster quickstart  # status, conditions and Events
   \$KUBECTL -n quickstart get taskdefinition webserver -o yaml  # revision, history, conditions
   \$KUBECTL -n quickstart get ecssvc webserver -o yaml   # deployments, counts, ECS events
-  \$KUBECTL -n quickstart scale ecssvc/webserver --replicas=3  # the new count reaches ECS
+  # edit targetValue or maxCapacity under autoscaling in examples/quickstart/service.yaml
+  # and re-apply: the policy or target changes; kubectl scale is refused while it is set
   # change the image in examples/quickstart/task-definition.yaml and re-apply: revision 2,
   # and the Service rolls out to it
   tail -f $DEMO/operator.log                        # what the operator does

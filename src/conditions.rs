@@ -52,6 +52,28 @@ pub fn conditions(
     }
 }
 
+/// A kind's own condition (such as AutoscalingReady), as its reconciler set it, with
+/// the generation it describes and a transition time kept while its status holds.
+pub fn stamped(
+    mut condition: Condition,
+    previous: &[Condition],
+    generation: Option<i64>,
+    now: &Time,
+) -> Condition {
+    condition.observed_generation = generation;
+    condition.last_transition_time = previous
+        .iter()
+        .find(|c| c.type_ == condition.type_ && c.status == condition.status)
+        .map(|c| c.last_transition_time.clone())
+        .unwrap_or_else(|| now.clone());
+    condition
+}
+
+/// Whether the condition is one of kstatus's, which `conditions` computes.
+pub fn is_kstatus(condition: &Condition) -> bool {
+    [READY, RECONCILING, STALLED].contains(&condition.type_.as_str())
+}
+
 /// The Stalled condition's message when the object is stalled on an invalid
 /// spec of its current generation: the reconciler must not call AWS again.
 pub fn stalled_on_current_spec(conditions: &[Condition], generation: Option<i64>) -> Option<&str> {

@@ -63,7 +63,14 @@ impl AwsClients {
                     .region(Region::new(region.to_string()))
                     .interceptor(CallMetrics::new(self.metrics.clone()))
                     .build();
-                let sdk = SdkEcs::new(aws_sdk_ecs::Client::from_conf(config));
+                let scaling = aws_sdk_applicationautoscaling::config::Builder::from(&self.base)
+                    .region(Region::new(region.to_string()))
+                    .interceptor(CallMetrics::new(self.metrics.clone()))
+                    .build();
+                let sdk = SdkEcs::new(
+                    aws_sdk_ecs::Client::from_conf(config),
+                    aws_sdk_applicationautoscaling::Client::from_conf(scaling),
+                );
                 Arc::new(Retrying::new(sdk, ATTEMPTS, BASE_DELAY))
             })
             .clone()

@@ -52,19 +52,33 @@ impl ErrorKind {
             }
             "ClusterNotFoundException"
             | "ResourceNotFoundException"
-            | "ServiceNotFoundException" => Self::NotFound,
+            | "ServiceNotFoundException"
+            | "ObjectNotFoundException" => Self::NotFound,
+            // moto answers a missing scalable target, policy or action this way where AWS
+            // uses ObjectNotFoundException.
+            "ValidationException"
+                if message.starts_with("No scalable target found")
+                    || message.starts_with("No scaling policy found")
+                    || message.starts_with("No scheduled action found") =>
+            {
+                Self::NotFound
+            }
+            // Application Auto Scaling cannot reach the resource or alarm it scales with.
+            "FailedResourceAccessException" => Self::AccessDenied,
             "ClusterContainsServicesException"
             | "ClusterContainsTasksException"
             | "ClusterContainsContainerInstancesException"
             | "ClusterContainsCapacityProviderException"
             | "UpdateInProgressException"
             | "ResourceInUseException"
-            | "ConflictException" => Self::InUse,
+            | "ConflictException"
+            | "ConcurrentUpdateException" => Self::InUse,
             "ServerException"
             | "ServiceUnavailable"
             | "ServiceUnavailableException"
             | "InternalFailure"
-            | "InternalServerError" => Self::Transient,
+            | "InternalServerError"
+            | "InternalServiceException" => Self::Transient,
             "InvalidParameterException"
             | "ClientException"
             | "ValidationException"
@@ -185,6 +199,36 @@ mod tests {
                 e.kind
             );
         }
+    }
+
+    #[test]
+    fn a_missing_scaling_object_is_not_found_in_aws_and_in_moto_wording() {
+        for (code, message) in [
+            ("ObjectNotFoundException", "No scalable target registered"),
+            (
+                "ValidationException",
+                "No scalable target found for service namespace: ecs, resource ID: service/a/b",
+            ),
+            (
+                "ValidationException",
+                "No scaling policy found for service namespace: ecs",
+            ),
+        ] {
+            let e = AwsError::classify(
+                "application-autoscaling:X",
+                Some(code),
+                Some(message),
+                Some(400),
+            );
+            assert_eq!(e.kind, ErrorKind::NotFound, "{code}: {message}");
+        }
+        let other = AwsError::classify(
+            "application-autoscaling:RegisterScalableTarget",
+            Some("ValidationException"),
+            Some("ECS service doesn't exist: service/a/b"),
+            Some(400),
+        );
+        assert_eq!(other.kind, ErrorKind::InvalidInput);
     }
 
     #[test]

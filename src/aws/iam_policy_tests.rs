@@ -4,14 +4,24 @@
 use std::collections::BTreeSet;
 
 const TRAIT_SOURCE: &str = include_str!("mod.rs");
-const SDK_SOURCES: [&str; 3] = [
+const SDK_SOURCES: [&str; 4] = [
     include_str!("sdk.rs"),
     include_str!("sdk/task_definition.rs"),
     include_str!("sdk/service.rs"),
+    include_str!("sdk/scaling.rs"),
 ];
 const POLICY: &str = include_str!("../../docs/iam-policy.json");
-/// Permissions ECS uses on the operator's behalf rather than API calls of its own.
-const DELEGATED: [&str; 2] = ["iam:PassRole", "iam:CreateServiceLinkedRole"];
+/// Permissions AWS uses on the operator's behalf rather than API calls of its own:
+/// roles passed to tasks, service-linked roles created on first use, and the CloudWatch
+/// alarms Application Auto Scaling creates for target tracking policies with the
+/// caller's permissions.
+const DELEGATED: [&str; 5] = [
+    "iam:PassRole",
+    "iam:CreateServiceLinkedRole",
+    "cloudwatch:DescribeAlarms",
+    "cloudwatch:PutMetricAlarm",
+    "cloudwatch:DeleteAlarms",
+];
 const SERVICE_PREFIXES: [&str; 2] = ["ecs:", "application-autoscaling:"];
 
 /// (method, action) for every method of the trait; panics on a method without one.

@@ -8,6 +8,7 @@ mod error;
 #[cfg(test)]
 mod iam_policy_tests;
 pub mod retry;
+pub mod scaling;
 pub mod sdk;
 
 #[cfg(test)]
@@ -29,6 +30,10 @@ use crate::api::service::{
 use crate::api::task_definition::TaskDefinitionFields;
 
 pub use error::{AwsError, ErrorKind};
+pub use scaling::{
+    ObservedPolicy, ObservedScheduledAction, PutPolicyResult, RegisterScalableTarget,
+    ScalableTarget, ScalingPolicy, ScheduledScaling,
+};
 
 /// Tags as ECS stores them: key to value.
 pub type Tags = BTreeMap<String, String>;
@@ -203,8 +208,10 @@ impl ServiceChanges {
     }
 }
 
-/// The ECS operations the operator needs, one method per API call. Each method's doc
-/// names its IAM action in backticks; `docs/iam-policy.json` is checked against them.
+/// The ECS and Application Auto Scaling operations the operator needs, one method per
+/// API call. Each method's doc names its IAM action in backticks; `docs/iam-policy.json`
+/// is checked against them. Scaling calls take the scalable target's resource ID
+/// (`scaling::resource_id`); "not found" is `ErrorKind::NotFound` whichever code AWS used.
 #[async_trait]
 pub trait EcsApi: Send + Sync {
     /// `ecs:DescribeClusters` for one name or ARN. None when ECS does not know it (ECS
@@ -260,4 +267,43 @@ pub trait EcsApi: Send + Sync {
     async fn update_service(&self, request: &UpdateService) -> Result<EcsService, AwsError>;
     /// `ecs:DeleteService`; the service passes through DRAINING before INACTIVE.
     async fn delete_service(&self, cluster: &str, service: &str) -> Result<EcsService, AwsError>;
+
+    /// `application-autoscaling:DescribeScalableTargets` for the service's desiredCount.
+    async fn describe_scalable_target(
+        &self,
+        resource_id: &str,
+    ) -> Result<Option<ScalableTarget>, AwsError>;
+    /// `application-autoscaling:RegisterScalableTarget`: creates or updates; returns the ARN.
+    async fn register_scalable_target(
+        &self,
+        request: &RegisterScalableTarget,
+    ) -> Result<Option<String>, AwsError>;
+    /// `application-autoscaling:DeregisterScalableTarget`; AWS deletes its policies and actions too.
+    async fn deregister_scalable_target(&self, resource_id: &str) -> Result<(), AwsError>;
+    /// `application-autoscaling:DescribeScalingPolicies`: every policy of the target.
+    async fn describe_scaling_policies(
+        &self,
+        resource_id: &str,
+    ) -> Result<Vec<ObservedPolicy>, AwsError>;
+    /// `application-autoscaling:PutScalingPolicy`: creates or replaces by name.
+    async fn put_scaling_policy(
+        &self,
+        resource_id: &str,
+        policy: &ScalingPolicy,
+    ) -> Result<PutPolicyResult, AwsError>;
+    /// `application-autoscaling:DeleteScalingPolicy`.
+    async fn delete_scaling_policy(&self, resource_id: &str, name: &str) -> Result<(), AwsError>;
+    /// `application-autoscaling:DescribeScheduledActions`: every scheduled action of the target.
+    async fn describe_scheduled_actions(
+        &self,
+        resource_id: &str,
+    ) -> Result<Vec<ObservedScheduledAction>, AwsError>;
+    /// `application-autoscaling:PutScheduledAction`: creates or replaces by name.
+    async fn put_scheduled_action(
+        &self,
+        resource_id: &str,
+        action: &ScheduledScaling,
+    ) -> Result<(), AwsError>;
+    /// `application-autoscaling:DeleteScheduledAction`.
+    async fn delete_scheduled_action(&self, resource_id: &str, name: &str) -> Result<(), AwsError>;
 }

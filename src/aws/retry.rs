@@ -11,7 +11,9 @@ use rand::Rng;
 
 use super::{
     AwsError, CreateCluster, CreateService, EcsApi, EcsCluster, EcsService, EcsTaskDefinition,
-    ErrorKind, RegisterTaskDefinition, Tags, TaskDefinitionPage, UpdateCluster, UpdateService,
+    ErrorKind, ObservedPolicy, ObservedScheduledAction, PutPolicyResult, RegisterScalableTarget,
+    RegisterTaskDefinition, ScalableTarget, ScalingPolicy, ScheduledScaling, Tags,
+    TaskDefinitionPage, UpdateCluster, UpdateService,
 };
 use crate::api::cluster::CapacityProviderStrategyItem;
 
@@ -43,6 +45,20 @@ impl<E: EcsApi> Retrying<E> {
     {
         self.retry_on(&[ErrorKind::Throttled, ErrorKind::Transient], call)
             .await
+    }
+
+    /// Scaling calls are idempotent by name, and ConcurrentUpdateException (another
+    /// change to the same target in flight) clears by itself, so it is retried too.
+    async fn retry_scaling<T, F, Fut>(&self, call: F) -> Result<T, AwsError>
+    where
+        F: Fn() -> Fut + Send + Sync,
+        Fut: Future<Output = Result<T, AwsError>> + Send,
+    {
+        self.retry_on(
+            &[ErrorKind::Throttled, ErrorKind::Transient, ErrorKind::InUse],
+            call,
+        )
+        .await
     }
 
     async fn retry_on<T, F, Fut>(&self, kinds: &[ErrorKind], call: F) -> Result<T, AwsError>
@@ -162,6 +178,71 @@ impl<E: EcsApi> EcsApi for Retrying<E> {
 
     async fn delete_service(&self, cluster: &str, service: &str) -> Result<EcsService, AwsError> {
         self.retry(|| self.inner.delete_service(cluster, service))
+            .await
+    }
+
+    async fn describe_scalable_target(
+        &self,
+        resource_id: &str,
+    ) -> Result<Option<ScalableTarget>, AwsError> {
+        self.retry_scaling(|| self.inner.describe_scalable_target(resource_id))
+            .await
+    }
+
+    async fn register_scalable_target(
+        &self,
+        request: &RegisterScalableTarget,
+    ) -> Result<Option<String>, AwsError> {
+        self.retry_scaling(|| self.inner.register_scalable_target(request))
+            .await
+    }
+
+    async fn deregister_scalable_target(&self, resource_id: &str) -> Result<(), AwsError> {
+        self.retry_scaling(|| self.inner.deregister_scalable_target(resource_id))
+            .await
+    }
+
+    async fn describe_scaling_policies(
+        &self,
+        resource_id: &str,
+    ) -> Result<Vec<ObservedPolicy>, AwsError> {
+        self.retry_scaling(|| self.inner.describe_scaling_policies(resource_id))
+            .await
+    }
+
+    async fn put_scaling_policy(
+        &self,
+        resource_id: &str,
+        policy: &ScalingPolicy,
+    ) -> Result<PutPolicyResult, AwsError> {
+        self.retry_scaling(|| self.inner.put_scaling_policy(resource_id, policy))
+            .await
+    }
+
+    async fn delete_scaling_policy(&self, resource_id: &str, name: &str) -> Result<(), AwsError> {
+        self.retry_scaling(|| self.inner.delete_scaling_policy(resource_id, name))
+            .await
+    }
+
+    async fn describe_scheduled_actions(
+        &self,
+        resource_id: &str,
+    ) -> Result<Vec<ObservedScheduledAction>, AwsError> {
+        self.retry_scaling(|| self.inner.describe_scheduled_actions(resource_id))
+            .await
+    }
+
+    async fn put_scheduled_action(
+        &self,
+        resource_id: &str,
+        action: &ScheduledScaling,
+    ) -> Result<(), AwsError> {
+        self.retry_scaling(|| self.inner.put_scheduled_action(resource_id, action))
+            .await
+    }
+
+    async fn delete_scheduled_action(&self, resource_id: &str, name: &str) -> Result<(), AwsError> {
+        self.retry_scaling(|| self.inner.delete_scheduled_action(resource_id, name))
             .await
     }
 }

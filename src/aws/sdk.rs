@@ -6,12 +6,15 @@ use aws_sdk_ecs::types as sdk;
 use aws_smithy_types::error::operation::BuildError;
 use k8s_openapi::jiff::Timestamp;
 
+mod scaling;
 mod service;
 mod task_definition;
 
 use super::{
     AwsError, CreateCluster, CreateService, EcsApi, EcsCluster, EcsService, EcsTaskDefinition,
-    RegisterTaskDefinition, Tags, TaskDefinitionPage, UpdateCluster, UpdateService,
+    ObservedPolicy, ObservedScheduledAction, PutPolicyResult, RegisterScalableTarget,
+    RegisterTaskDefinition, ScalableTarget, ScalingPolicy, ScheduledScaling, Tags,
+    TaskDefinitionPage, UpdateCluster, UpdateService,
 };
 use crate::api::cluster::{
     CapacityProviderStrategyItem, ClusterConfiguration, ClusterSetting, ClusterSettingName,
@@ -19,14 +22,18 @@ use crate::api::cluster::{
     ExecuteCommandLogging, ServiceConnectDefaults,
 };
 
-/// `EcsApi` over one regional ECS client.
+/// `EcsApi` over one region's ECS and Application Auto Scaling clients.
 pub struct SdkEcs {
     client: aws_sdk_ecs::Client,
+    scaling: aws_sdk_applicationautoscaling::Client,
 }
 
 impl SdkEcs {
-    pub fn new(client: aws_sdk_ecs::Client) -> Self {
-        Self { client }
+    pub fn new(
+        client: aws_sdk_ecs::Client,
+        scaling: aws_sdk_applicationautoscaling::Client,
+    ) -> Self {
+        Self { client, scaling }
     }
 }
 
@@ -210,6 +217,62 @@ impl EcsApi for SdkEcs {
 
     async fn delete_service(&self, cluster: &str, service: &str) -> Result<EcsService, AwsError> {
         service::delete(&self.client, cluster, service).await
+    }
+
+    async fn describe_scalable_target(
+        &self,
+        resource_id: &str,
+    ) -> Result<Option<ScalableTarget>, AwsError> {
+        scaling::describe_target(&self.scaling, resource_id).await
+    }
+
+    async fn register_scalable_target(
+        &self,
+        request: &RegisterScalableTarget,
+    ) -> Result<Option<String>, AwsError> {
+        scaling::register_target(&self.scaling, request).await
+    }
+
+    async fn deregister_scalable_target(&self, resource_id: &str) -> Result<(), AwsError> {
+        scaling::deregister_target(&self.scaling, resource_id).await
+    }
+
+    async fn describe_scaling_policies(
+        &self,
+        resource_id: &str,
+    ) -> Result<Vec<ObservedPolicy>, AwsError> {
+        scaling::describe_policies(&self.scaling, resource_id).await
+    }
+
+    async fn put_scaling_policy(
+        &self,
+        resource_id: &str,
+        policy: &ScalingPolicy,
+    ) -> Result<PutPolicyResult, AwsError> {
+        scaling::put_policy(&self.scaling, resource_id, policy).await
+    }
+
+    async fn delete_scaling_policy(&self, resource_id: &str, name: &str) -> Result<(), AwsError> {
+        scaling::delete_policy(&self.scaling, resource_id, name).await
+    }
+
+    async fn describe_scheduled_actions(
+        &self,
+        resource_id: &str,
+    ) -> Result<Vec<ObservedScheduledAction>, AwsError> {
+        scaling::describe_actions(&self.scaling, resource_id).await
+    }
+
+    async fn put_scheduled_action(
+        &self,
+        resource_id: &str,
+        action: &ScheduledScaling,
+    ) -> Result<(), AwsError> {
+        scaling::put_action(&self.scaling, resource_id, action).await
+    }
+
+    async fn delete_scheduled_action(&self, resource_id: &str, name: &str) -> Result<(), AwsError> {
+        scaling::delete_action(&self.scaling, resource_id, name).await
     }
 }
 

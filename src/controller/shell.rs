@@ -23,7 +23,7 @@ use super::backoff::jitter;
 use super::{Context, KubeIo, ReconcileError};
 use crate::api::common::condition::READY;
 use crate::aws::AwsError;
-use crate::conditions::conditions;
+use crate::conditions::{conditions, is_kstatus, stamped};
 use crate::reconcile::{Cleanup, Health, Next, Note, Outcome};
 use crate::telemetry::Telemetry;
 
@@ -198,7 +198,12 @@ pub fn next_status<K: Managed>(
     let generation = object.meta().generation;
     let next = conditions(health, previous_conditions, generation, now);
     let (conditions, observed_generation, status_region) = K::shared_fields(&mut status);
+    let own: Vec<Condition> = conditions.drain(..).filter(|c| !is_kstatus(c)).collect();
     *conditions = next;
+    conditions.extend(
+        own.into_iter()
+            .map(|c| stamped(c, previous_conditions, generation, now)),
+    );
     *observed_generation = generation;
     *status_region = Some(region.to_string());
     status

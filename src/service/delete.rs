@@ -65,6 +65,8 @@ pub async fn cleanup(
             Vec::new(),
         ));
     }
+    // A scaler left registered would raise the count again while the service scales down.
+    super::autoscaling::remove_before_delete(service, ecs, &cluster).await?;
     let daemon = found.settings.scheduling_strategy.as_deref() == Some("DAEMON");
     if found.desired_count > 0 && !daemon {
         ecs.update_service(&UpdateService {

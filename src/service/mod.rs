@@ -1,6 +1,7 @@
 //! Reconciling `Service` objects: references resolved, one ECS service per object,
 //! only real changes sent, and Ready only once the rollout finished.
 
+mod autoscaling;
 pub mod controller;
 mod delete;
 mod normalise;
@@ -10,15 +11,19 @@ mod rollout;
 mod status;
 
 #[cfg(test)]
+mod autoscaling_tests;
+#[cfg(test)]
 mod plan_tests;
 #[cfg(test)]
 mod tests;
 
 use crate::api::common::condition::STALLED;
+use crate::api::service::AUTOSCALING_READY;
 use crate::api::{AdoptionPolicy, Service, ServiceStatus};
 use crate::aws::{AwsError, EcsApi, EcsService, UpdateService};
 use crate::ownership::{Owner, owner_of, tag_changes};
 use crate::reconcile::{CONVERGE_POLL, Health, Next, Note, Outcome, guarded};
+use autoscaling::Scaling;
 pub use delete::cleanup;
 use plan::{Desired, Update, update};
 use references::{Objects, Targets, resolve};
@@ -26,6 +31,7 @@ use rollout::{Rollout, rollout};
 use status::{new_event_notes, observed_status};
 
 const DEPLOYMENT_FAILED: &str = "DeploymentFailed";
+const AUTOSCALING_REJECTED: &str = "AutoscalingRejected";
 
 /// Makes the ECS service match the spec. AWS errors that a retry can fix are returned;
 /// the rest become `Stalled`.
@@ -69,10 +75,89 @@ async fn converge(
         }
     };
     let desired = Desired::new(service, cluster, task_definition);
-    match converge_on(service, ecs, &desired, previous).await {
-        Err(e) if e.code == "ClusterNotFoundException" => Ok(cluster_not_found(&desired, previous)),
-        other => other,
+    let outcome = match converge_on(service, ecs, &desired, previous).await {
+        Err(e) if e.code == "ClusterNotFoundException" => {
+            return Ok(cluster_not_found(&desired, previous));
+        }
+        other => other?,
+    };
+    with_scaling(service, ecs, &desired, outcome, previous).await
+}
+
+/// Brings the live service's Application Auto Scaling to the spec and folds the result
+/// into the outcome: AutoscalingReady, and Ready only when both hold.
+async fn with_scaling(
+    service: &Service,
+    ecs: &dyn EcsApi,
+    desired: &Desired,
+    mut outcome: Outcome<ServiceStatus>,
+    previous: &ServiceStatus,
+) -> Result<Outcome<ServiceStatus>, AwsError> {
+    let status = &mut outcome.status;
+    status.autoscaling = previous.autoscaling.clone();
+    status.conditions.retain(|c| c.type_ != AUTOSCALING_READY);
+    let previous_condition = previous
+        .conditions
+        .iter()
+        .find(|c| c.type_ == AUTOSCALING_READY);
+    if status.status.as_deref() != Some("ACTIVE") {
+        // No live service to scale this pass: keep what was last seen.
+        status.conditions.extend(previous_condition.cloned());
+        return Ok(outcome);
     }
+    let cluster = status
+        .cluster_arn
+        .clone()
+        .unwrap_or(desired.cluster.clone());
+    match autoscaling::converge(service, ecs, &cluster, previous.autoscaling.as_ref()).await? {
+        Scaling::Unmanaged => {}
+        Scaling::Converged {
+            status: None,
+            notes,
+        } => {
+            outcome.status.autoscaling = None;
+            outcome.notes.extend(notes);
+        }
+        Scaling::Converged {
+            status: Some(scaling),
+            notes,
+        } => {
+            let message = format!(
+                "scalable target {} between {} and {} tasks; scaling policies: {}; scheduled actions: {}",
+                scaling.resource_id,
+                scaling.min_capacity.unwrap_or_default(),
+                scaling.max_capacity.unwrap_or_default(),
+                scaling.policies.len(),
+                scaling.scheduled_actions.len()
+            );
+            outcome.status.autoscaling = Some(scaling);
+            outcome
+                .status
+                .conditions
+                .push(autoscaling::condition(true, "Ready", message));
+            outcome.notes.extend(notes);
+        }
+        Scaling::Rejected { message } => {
+            let reported = previous_condition.is_some_and(|c| c.message == message);
+            if !reported {
+                outcome
+                    .notes
+                    .push(Note::warning(AUTOSCALING_REJECTED, message.clone()));
+            }
+            outcome.status.conditions.push(autoscaling::condition(
+                false,
+                AUTOSCALING_REJECTED,
+                message.clone(),
+            ));
+            if !matches!(outcome.health, Health::Stalled { .. }) {
+                outcome.health = Health::Stalled {
+                    reason: AUTOSCALING_REJECTED,
+                    message,
+                };
+            }
+        }
+    }
+    Ok(outcome)
 }
 
 async fn converge_on(

@@ -4,6 +4,7 @@
 use kube::ResourceExt;
 use sha2::{Digest, Sha256};
 
+use super::autoscaling::initial_count;
 use super::normalise;
 use crate::api::Service;
 use crate::api::service::ServiceSettings;
@@ -18,8 +19,10 @@ pub struct Desired {
     pub cluster: String,
     /// Task definition ARN or family:revision.
     pub task_definition: String,
-    /// None for DAEMON services: ECS decides.
+    /// None for DAEMON services: ECS decides. With autoscaling, the count to create with.
     pub desired_count: Option<i32>,
+    /// Application Auto Scaling owns desiredCount: it is sent only at create.
+    pub scaler_owns_count: bool,
     /// The spec's settings as written, for CreateService.
     pub settings: ServiceSettings,
     /// The same, normalised, for comparing with what ECS reports.
@@ -35,10 +38,10 @@ impl Desired {
     pub fn new(service: &Service, cluster: String, task_definition: String) -> Self {
         let spec = &service.spec;
         let daemon = spec.settings.scheduling_strategy.as_deref() == Some("DAEMON");
-        let desired_count = if daemon {
-            None
-        } else {
-            Some(spec.settings.desired_count.unwrap_or(1))
+        let desired_count = match &spec.autoscaling {
+            _ if daemon => None,
+            Some(scaling) => Some(initial_count(spec.settings.desired_count, scaling)),
+            None => Some(spec.settings.desired_count.unwrap_or(1)),
         };
         let normalised = normalise::desired(&spec.settings);
         let hash = intent_hash(
@@ -53,6 +56,7 @@ impl Desired {
             cluster,
             task_definition,
             desired_count,
+            scaler_owns_count: spec.autoscaling.is_some(),
             settings: ServiceSettings {
                 desired_count,
                 ..spec.settings.clone()
@@ -65,6 +69,9 @@ impl Desired {
     }
 
     /// CreateService, with a client token that makes a repeat return the same service.
+    /// The last service this object saw (status.arn) is part of the token, so a service
+    /// deleted behind the operator's back is created anew rather than answered with the
+    /// deleted one.
     pub fn create_request(&self, service: &Service) -> CreateService {
         CreateService {
             cluster: self.cluster.clone(),
@@ -75,6 +82,7 @@ impl Desired {
             client_token: client_token(
                 &service.uid().unwrap_or_default(),
                 service.metadata.generation.unwrap_or_default(),
+                service.status.as_ref().and_then(|s| s.arn.as_deref()),
             ),
         }
     }
@@ -86,9 +94,9 @@ impl Desired {
 }
 
 /// At most 36 characters (ECS API Reference, CreateService clientToken), the same for
-/// every attempt at one generation of one object.
-pub fn client_token(uid: &str, generation: i64) -> String {
-    short_hex(format!("{uid}/{generation}").as_bytes())
+/// every attempt at one generation of one object while its last seen service is the same.
+pub fn client_token(uid: &str, generation: i64, last_seen: Option<&str>) -> String {
+    short_hex(format!("{uid}/{generation}/{}", last_seen.unwrap_or_default()).as_bytes())
 }
 
 fn intent_hash(task_definition: &str, settings: &ServiceSettings, token: Option<&str>) -> String {
@@ -145,6 +153,7 @@ pub fn update(
     let intent_changed = applied_hash != Some(desired.hash.as_str());
     let mut update = Update::default();
     if let Some(count) = desired.desired_count
+        && !desired.scaler_owns_count
         && count != observed.desired_count
     {
         update.desired_count = Some(count);

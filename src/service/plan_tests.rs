@@ -254,12 +254,16 @@ fn desired_count_defaults_to_one() {
 }
 
 #[test]
-fn client_tokens_fit_ecs_and_change_with_the_generation() {
+fn client_tokens_fit_ecs_and_change_with_the_generation_and_the_last_seen_service() {
     let uid = "9d2e1f7a-1111-2222-3333-444455556666";
-    let token = client_token(uid, 1);
+    let token = client_token(uid, 1, None);
     assert!(token.len() <= 36, "{token}");
-    assert_eq!(token, client_token(uid, 1));
-    assert_ne!(token, client_token(uid, 2));
+    assert_eq!(token, client_token(uid, 1, None));
+    assert_ne!(token, client_token(uid, 2, None));
+    assert_ne!(
+        token,
+        client_token(uid, 1, Some("arn:aws:ecs:us-east-1:1:service/main/web"))
+    );
 }
 
 #[test]

@@ -94,7 +94,7 @@ impl Objects for FakeObjects {
     }
 }
 
-fn service_object(uid: &str) -> Service {
+pub(super) fn service_object(uid: &str) -> Service {
     Service {
         metadata: meta("web", uid),
         spec: serde_json::from_value(serde_json::json!({
@@ -110,15 +110,15 @@ fn service_object(uid: &str) -> Service {
     }
 }
 
-struct Rig {
-    ecs: Retrying<FakeEcs>,
+pub(super) struct Rig {
+    pub ecs: Retrying<FakeEcs>,
     objects: FakeObjects,
-    object: Service,
+    pub object: Service,
 }
 
 impl Rig {
     /// A ready Cluster and TaskDefinition (revision 1), and a Service referencing both.
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         let ecs = Retrying::new(FakeEcs::default(), 4, Duration::ZERO);
         ecs.inner().insert_cluster("main", Tags::new());
         let mut objects = FakeObjects::default();
@@ -131,11 +131,11 @@ impl Rig {
         }
     }
 
-    fn fake(&self) -> &FakeEcs {
+    pub(super) fn fake(&self) -> &FakeEcs {
         self.ecs.inner()
     }
 
-    async fn reconcile(&mut self) -> Outcome<ServiceStatus> {
+    pub(super) async fn reconcile(&mut self) -> Outcome<ServiceStatus> {
         let outcome = reconcile(&self.object, &self.ecs, &self.objects)
             .await
             .expect("reconcile succeeds");
@@ -154,7 +154,7 @@ impl Rig {
         ));
     }
 
-    async fn cleanup(&mut self) -> Cleanup<ServiceStatus> {
+    pub(super) async fn cleanup(&mut self) -> Cleanup<ServiceStatus> {
         let result = cleanup(&self.object, &self.ecs, &self.objects)
             .await
             .expect("cleanup succeeds");
@@ -164,19 +164,19 @@ impl Rig {
         result
     }
 
-    fn edit_spec(&mut self, edit: impl FnOnce(&mut crate::api::ServiceSpec)) {
+    pub(super) fn edit_spec(&mut self, edit: impl FnOnce(&mut crate::api::ServiceSpec)) {
         edit(&mut self.object.spec);
         *self.object.metadata.generation.as_mut().unwrap() += 1;
     }
 
-    fn ecs_service(&self) -> crate::aws::EcsService {
+    pub(super) fn ecs_service(&self) -> crate::aws::EcsService {
         self.fake()
             .service("main", "web")
             .expect("the ECS service exists")
     }
 
     /// Reconciles, advancing simulated time, until Ready (at most `rounds` times).
-    async fn until_ready(&mut self, rounds: usize) -> Outcome<ServiceStatus> {
+    pub(super) async fn until_ready(&mut self, rounds: usize) -> Outcome<ServiceStatus> {
         let mut last = self.reconcile().await;
         for _ in 0..rounds {
             if matches!(last.health, Health::Ready { .. }) {
@@ -189,7 +189,7 @@ impl Rig {
     }
 }
 
-fn reason(outcome: &Outcome<ServiceStatus>) -> &'static str {
+pub(super) fn reason(outcome: &Outcome<ServiceStatus>) -> &'static str {
     match &outcome.health {
         Health::Ready { .. } => "Ready",
         Health::Progressing { reason, .. } | Health::Stalled { reason, .. } => reason,

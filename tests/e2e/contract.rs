@@ -15,7 +15,7 @@ use ecs_operator::aws::{CreateCluster, EcsApi, UpdateCluster};
 use crate::support::TestContext;
 
 async fn sdk(ctx: &TestContext) -> SdkEcs {
-    SdkEcs::new(ctx.ecs().await)
+    ctx.sdk().await
 }
 
 fn insights(value: ContainerInsights) -> ClusterSetting {

@@ -4,11 +4,13 @@
 //! one at a time by default: they share one moto, which is reset between them.
 //! Run one test: `cargo test --test e2e -- smoke::both_servers_are_real`.
 
+mod autoscaling;
 mod chart;
 mod cluster;
 mod contract;
 mod kstatus;
 mod leader;
+mod scaling_contract;
 mod service;
 mod service_contract;
 mod smoke;
@@ -36,6 +38,11 @@ fn main() -> ExitCode {
         test!(task_definition_contract::task_definition_list_and_deregister_round_trip),
         test!(task_definition::seed_task_definition_registers_one_revision_per_change),
         test!(service_contract::service_create_update_delete_round_trip),
+        test!(scaling_contract::scalable_target_register_describe_deregister),
+        test!(scaling_contract::scaling_policies_put_describe_delete),
+        test!(scaling_contract::scheduled_actions_put_describe_delete),
+        test!(autoscaling::quickstart_autoscaling_reaches_aws_follows_edits_and_goes_away),
+        test!(autoscaling::deleting_an_autoscaled_service_leaves_nothing_in_aws),
         test!(
             task_definition::bad_fargate_sizes_and_broken_references_are_refused_by_the_api_server
         ),

@@ -14,7 +14,7 @@ use ecs_operator::aws::{
 
 use crate::support::{TestContext, moto_network};
 
-async fn cluster_and_revision(ecs: &SdkEcs) -> Result<String> {
+pub async fn cluster_and_revision(ecs: &SdkEcs) -> Result<String> {
     ecs.create_cluster(&CreateCluster {
         name: "svc-contract".into(),
         ..Default::default()
@@ -42,7 +42,7 @@ async fn cluster_and_revision(ecs: &SdkEcs) -> Result<String> {
 }
 
 pub async fn service_create_update_delete_round_trip(ctx: TestContext) -> Result<()> {
-    let ecs = SdkEcs::new(ctx.ecs().await);
+    let ecs = ctx.sdk().await;
     let revision = cluster_and_revision(&ecs).await?;
     let (subnet, group) = moto_network(&ctx)?;
     ensure!(

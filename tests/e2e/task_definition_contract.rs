@@ -5,7 +5,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{Context, Result, ensure};
 use ecs_operator::api::task_definition::TaskDefinitionFields;
-use ecs_operator::aws::sdk::SdkEcs;
 use ecs_operator::aws::{EcsApi, RegisterTaskDefinition};
 use serde_json::Value;
 
@@ -109,7 +108,7 @@ containerDefinitions:
 "#;
 
 pub async fn task_definition_register_and_describe_round_trip(ctx: TestContext) -> Result<()> {
-    let ecs = SdkEcs::new(ctx.ecs().await);
+    let ecs = ctx.sdk().await;
     let fields: TaskDefinitionFields = serde_saphyr::from_str(EVERY_FIELD)?;
     let request = RegisterTaskDefinition {
         family: "contract".into(),
@@ -171,7 +170,7 @@ fn differences(sent: &Value, got: &Value, path: &str, out: &mut Vec<String>) {
 }
 
 pub async fn task_definition_list_and_deregister_round_trip(ctx: TestContext) -> Result<()> {
-    let ecs = SdkEcs::new(ctx.ecs().await);
+    let ecs = ctx.sdk().await;
     let fields: TaskDefinitionFields = serde_saphyr::from_str(EVERY_FIELD)?;
     ensure!(
         ecs.describe_task_definition("never-registered:1")

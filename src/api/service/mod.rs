@@ -1,5 +1,6 @@
 //! The `Service` kind: an ECS service that keeps tasks of one task definition running.
 
+mod autoscaling;
 mod settings;
 
 use std::collections::BTreeMap;
@@ -10,6 +11,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::common::{AdoptionPolicy, DeletionPolicy, conditions_schema};
+pub use autoscaling::*;
 pub use settings::*;
 
 /// Desired state of an ECS service. The fields outside the references, `region`, `tags`,
@@ -56,6 +58,16 @@ pub use settings::*;
     "!has(self.schedulingStrategy) || self.schedulingStrategy != 'DAEMON' || !has(self.desiredCount)"
 ).message("spec.desiredCount must be left out when spec.schedulingStrategy is DAEMON: ECS runs one task per container instance")
     .field_path(".desiredCount"))]
+#[x_kube(validation = Rule::new(
+    "!has(self.autoscaling) || !has(oldSelf.autoscaling) || \
+     (has(self.desiredCount) ? self.desiredCount : -1) == (has(oldSelf.desiredCount) ? oldSelf.desiredCount : -1)"
+).message("spec.desiredCount cannot change while spec.autoscaling is set: Application Auto Scaling owns the task count; \
+     change spec.autoscaling.minCapacity and maxCapacity instead (kubectl scale is refused for the same reason)")
+    .field_path(".desiredCount"))]
+#[x_kube(validation = Rule::new(
+    "!has(self.autoscaling) || !has(self.schedulingStrategy) || self.schedulingStrategy != 'DAEMON'"
+).message("spec.autoscaling cannot be used with schedulingStrategy DAEMON: ECS runs one task per container instance")
+    .field_path(".autoscaling"))]
 #[x_kube(validation = Rule::new(
     "(has(self.schedulingStrategy) ? self.schedulingStrategy : 'REPLICA') == \
      (has(oldSelf.schedulingStrategy) ? oldSelf.schedulingStrategy : 'REPLICA')"
@@ -109,6 +121,12 @@ pub struct ServiceSpec {
     /// What CreateService and UpdateService send.
     #[serde(flatten)]
     pub settings: ServiceSettings,
+
+    /// Application Auto Scaling of desiredCount. While set, the operator sends desiredCount
+    /// only when it creates the service (clamped to min and max) and never again, so the
+    /// scaler's choice stands; change minCapacity and maxCapacity instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autoscaling: Option<Autoscaling>,
 
     /// Any string. Changing it starts a new deployment of the same revision (forceNewDeployment),
     /// for example to pull a moved image tag again.
@@ -198,6 +216,10 @@ pub struct ServiceStatus {
     /// Keys of the spec tags last applied, so one removed from the spec is removed from AWS.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub managed_tag_keys: Vec<String>,
+    /// The scalable target, policies and scheduled actions, while spec.autoscaling is set
+    /// (or until they are removed after it was taken out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autoscaling: Option<AutoscalingStatus>,
 }
 
 /// One deployment of the service.

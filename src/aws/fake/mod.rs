@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
+mod scaling;
 mod services;
 mod task_definitions;
 
@@ -11,7 +12,9 @@ use async_trait::async_trait;
 
 use super::{
     AwsError, CreateCluster, CreateService, EcsApi, EcsCluster, EcsService, EcsTaskDefinition,
-    ErrorKind, RegisterTaskDefinition, Tags, TaskDefinitionPage, UpdateCluster, UpdateService,
+    ErrorKind, ObservedPolicy, ObservedScheduledAction, PutPolicyResult, RegisterScalableTarget,
+    RegisterTaskDefinition, ScalableTarget, ScalingPolicy, ScheduledScaling, Tags,
+    TaskDefinitionPage, UpdateCluster, UpdateService,
 };
 use crate::api::cluster::CapacityProviderStrategyItem;
 
@@ -34,8 +37,11 @@ struct State {
     calls: Vec<&'static str>,
     throttle_every: Option<usize>,
     faults: BTreeMap<usize, AwsError>,
+    /// Errors for the next call of an action, by IAM action name.
+    action_faults: Vec<AwsError>,
     /// Calls that take effect but whose response is lost (a timeout after the work was done).
     lost_responses: std::collections::BTreeSet<usize>,
+    scaling: scaling::ScalingState,
 }
 
 #[derive(Default)]
@@ -55,6 +61,11 @@ impl FakeEcs {
         let mut state = self.state.lock().unwrap();
         let at = state.calls.len() + n;
         state.faults.insert(at, error);
+    }
+
+    /// The next call of `error.action` fails with `error`.
+    pub fn fail_next(&self, error: AwsError) {
+        self.state.lock().unwrap().action_faults.push(error);
     }
 
     /// The `n`-th call from now takes effect, then fails as if its response timed out.
@@ -112,6 +123,9 @@ impl FakeEcs {
         let n = state.calls.len();
         if let Some(error) = state.faults.remove(&n) {
             return Err(error);
+        }
+        if let Some(at) = state.action_faults.iter().position(|e| e.action == action) {
+            return Err(state.action_faults.remove(at));
         }
         if state
             .throttle_every
@@ -352,6 +366,71 @@ impl EcsApi for FakeEcs {
     async fn delete_service(&self, cluster: &str, service: &str) -> Result<EcsService, AwsError> {
         let mut state = self.call("ecs:DeleteService")?;
         services::delete(&mut state, cluster, service)
+    }
+
+    async fn describe_scalable_target(
+        &self,
+        resource_id: &str,
+    ) -> Result<Option<ScalableTarget>, AwsError> {
+        let state = self.call("application-autoscaling:DescribeScalableTargets")?;
+        Ok(scaling::describe_target(&state, resource_id))
+    }
+
+    async fn register_scalable_target(
+        &self,
+        request: &RegisterScalableTarget,
+    ) -> Result<Option<String>, AwsError> {
+        let mut state = self.call("application-autoscaling:RegisterScalableTarget")?;
+        scaling::register_target(&mut state, request)
+    }
+
+    async fn deregister_scalable_target(&self, resource_id: &str) -> Result<(), AwsError> {
+        let mut state = self.call("application-autoscaling:DeregisterScalableTarget")?;
+        scaling::deregister_target(&mut state, resource_id)
+    }
+
+    async fn describe_scaling_policies(
+        &self,
+        resource_id: &str,
+    ) -> Result<Vec<ObservedPolicy>, AwsError> {
+        let state = self.call("application-autoscaling:DescribeScalingPolicies")?;
+        Ok(scaling::describe_policies(&state, resource_id))
+    }
+
+    async fn put_scaling_policy(
+        &self,
+        resource_id: &str,
+        policy: &ScalingPolicy,
+    ) -> Result<PutPolicyResult, AwsError> {
+        let mut state = self.call("application-autoscaling:PutScalingPolicy")?;
+        scaling::put_scaling_policy(&mut state, resource_id, policy)
+    }
+
+    async fn delete_scaling_policy(&self, resource_id: &str, name: &str) -> Result<(), AwsError> {
+        let mut state = self.call("application-autoscaling:DeleteScalingPolicy")?;
+        scaling::delete_policy(&mut state, resource_id, name)
+    }
+
+    async fn describe_scheduled_actions(
+        &self,
+        resource_id: &str,
+    ) -> Result<Vec<ObservedScheduledAction>, AwsError> {
+        let state = self.call("application-autoscaling:DescribeScheduledActions")?;
+        Ok(scaling::describe_actions(&state, resource_id))
+    }
+
+    async fn put_scheduled_action(
+        &self,
+        resource_id: &str,
+        action: &ScheduledScaling,
+    ) -> Result<(), AwsError> {
+        let mut state = self.call("application-autoscaling:PutScheduledAction")?;
+        scaling::put_action(&mut state, resource_id, action)
+    }
+
+    async fn delete_scheduled_action(&self, resource_id: &str, name: &str) -> Result<(), AwsError> {
+        let mut state = self.call("application-autoscaling:DeleteScheduledAction")?;
+        scaling::delete_action(&mut state, resource_id, name)
     }
 }
 

@@ -144,6 +144,11 @@ pub fn find<'a>(state: &'a State, cluster: &str, name: &str) -> Option<&'a EcsSe
         .find(|s| matches(s, cluster, name))
 }
 
+/// The newest live service of that name, to change behind the operator's back.
+pub fn find_mut<'a>(state: &'a mut State, cluster: &str, name: &str) -> Option<&'a mut EcsService> {
+    find_live(state, cluster, name, "test").ok()
+}
+
 fn find_live<'a>(
     state: &'a mut State,
     cluster: &str,
@@ -376,7 +381,11 @@ pub fn delete(state: &mut State, cluster: &str, name: &str) -> Result<EcsService
         ));
     }
     service.status = "DRAINING".to_string();
-    Ok(service.clone())
+    let deleted = service.clone();
+    // The service's scalable target goes with it.
+    let resource_id = crate::aws::scaling::resource_id(&deleted.cluster_arn, &deleted.name);
+    state.scaling.drop_target(&resource_id);
+    Ok(deleted)
 }
 
 #[cfg(test)]

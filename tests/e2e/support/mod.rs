@@ -99,9 +99,21 @@ impl TestContext {
 
     /// An ECS client configured only by the standard AWS variables, like the operator.
     pub async fn ecs(&self) -> aws_sdk_ecs::Client {
-        aws_sdk_ecs::Client::new(
-            &aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await,
-        )
+        aws_sdk_ecs::Client::new(&Self::aws_config().await)
+    }
+
+    /// A plain Application Auto Scaling client on moto, to check what the operator did.
+    pub async fn scaling(&self) -> aws_sdk_applicationautoscaling::Client {
+        aws_sdk_applicationautoscaling::Client::new(&Self::aws_config().await)
+    }
+
+    /// The operator's own AWS layer on moto, for contract tests.
+    pub async fn sdk(&self) -> ecs_operator::aws::sdk::SdkEcs {
+        ecs_operator::aws::sdk::SdkEcs::new(self.ecs().await, self.scaling().await)
+    }
+
+    async fn aws_config() -> aws_config::SdkConfig {
+        aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
     }
 }
 

@@ -1,0 +1,298 @@
+//! Application Auto Scaling of a Service: the scalable target, its policies and its
+//! scheduled actions, kept to `spec.autoscaling` after the ECS service itself converged.
+
+mod plan;
+#[cfg(test)]
+mod plan_tests;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+use kube::ResourceExt;
+
+use crate::api::Service;
+use crate::api::service::{
+    AUTOSCALING_READY, AutoscalingStatus, ScalingPolicyStatus, ScheduledActionStatus,
+};
+use crate::aws::{AwsError, EcsApi, ErrorKind, PutPolicyResult, scaling};
+use crate::reconcile::Note;
+pub use plan::initial_count;
+use plan::{DesiredScaling, ObservedScaling, ScalingPlan, name_prefix, plan, teardown};
+
+/// Where the service's scaling stands after a pass.
+pub enum Scaling {
+    /// Nothing to manage: no autoscaling block, and nothing left from one.
+    Unmanaged,
+    /// Scaling matches the spec (or was removed, when `status` is None).
+    Converged {
+        status: Option<AutoscalingStatus>,
+        notes: Vec<Note>,
+    },
+    /// AWS refused the autoscaling block; the message says what to fix.
+    Rejected { message: String },
+}
+
+/// The resource ID of the service's scalable target.
+fn resource_id_of(cluster: &str, service: &Service) -> String {
+    scaling::resource_id(cluster, &service.service_name())
+}
+
+fn prefix_of(service: &Service) -> String {
+    name_prefix(
+        &service.namespace().unwrap_or_default(),
+        &service.name_any(),
+    )
+}
+
+/// Makes the live service's scaling match the spec. `cluster` is the service's cluster
+/// name or ARN; `previous` the last recorded scaling status.
+pub async fn converge(
+    service: &Service,
+    ecs: &dyn EcsApi,
+    cluster: &str,
+    previous: Option<&AutoscalingStatus>,
+) -> Result<Scaling, AwsError> {
+    let resource_id = resource_id_of(cluster, service);
+    let prefix = prefix_of(service);
+    let result = match &service.spec.autoscaling {
+        None if previous.is_none() => return Ok(Scaling::Unmanaged),
+        None => remove(ecs, &resource_id, &prefix).await,
+        Some(spec) => {
+            let desired = DesiredScaling::new(spec, resource_id, &prefix);
+            apply_desired(ecs, &desired, &prefix, previous).await
+        }
+    };
+    match result {
+        Err(e) if e.kind == ErrorKind::InvalidInput => Ok(Scaling::Rejected {
+            message: format!(
+                "Application Auto Scaling rejected spec.autoscaling; fix it and re-apply: {e}"
+            ),
+        }),
+        other => other,
+    }
+}
+
+/// Deletes the operator's policies and actions and deregisters the target, before the
+/// ECS service is deleted (a scaler left running would fight the scale-down).
+pub async fn remove_before_delete(
+    service: &Service,
+    ecs: &dyn EcsApi,
+    cluster: &str,
+) -> Result<(), AwsError> {
+    if service.spec.autoscaling.is_none()
+        && service
+            .status
+            .as_ref()
+            .is_none_or(|s| s.autoscaling.is_none())
+    {
+        return Ok(());
+    }
+    remove(ecs, &resource_id_of(cluster, service), &prefix_of(service))
+        .await
+        .map(|_| ())
+}
+
+async fn remove(ecs: &dyn EcsApi, resource_id: &str, prefix: &str) -> Result<Scaling, AwsError> {
+    let observed = observe(ecs, resource_id, true).await?;
+    let steps = teardown(&observed, prefix);
+    let notes = if steps.is_empty() {
+        Vec::new()
+    } else {
+        apply(ecs, resource_id, &steps).await?;
+        vec![Note::normal(
+            "AutoscalingRemoved",
+            format!("deregistered the scalable target {resource_id} and its policies"),
+        )]
+    };
+    Ok(Scaling::Converged {
+        status: None,
+        notes,
+    })
+}
+
+async fn apply_desired(
+    ecs: &dyn EcsApi,
+    desired: &DesiredScaling,
+    prefix: &str,
+    previous: Option<&AutoscalingStatus>,
+) -> Result<Scaling, AwsError> {
+    let resource_id = &desired.target.resource_id;
+    let applied_hash = previous.and_then(|p| p.applied_hash.as_deref());
+    // Policies and actions are read only where there can be some of ours.
+    let had_any =
+        previous.is_some_and(|p| !p.policies.is_empty() || !p.scheduled_actions.is_empty());
+    let look = applied_hash != Some(desired.hash.as_str())
+        || had_any
+        || !desired.policies.is_empty()
+        || !desired.actions.is_empty();
+    let mut observed = observe(ecs, resource_id, look).await?;
+    let steps = plan(desired, &observed, prefix, applied_hash);
+    let mut notes = Vec::new();
+    if !steps.is_empty() {
+        let put = apply(ecs, resource_id, &steps).await?;
+        notes.push(Note::normal(
+            "AutoscalingUpdated",
+            describe(resource_id, &steps),
+        ));
+        // Registered values are what was sent; policy ARNs come from the put responses.
+        if let Some(register) = &steps.register {
+            let target = observed.target.get_or_insert_with(Default::default);
+            target.min_capacity = register.min_capacity;
+            target.max_capacity = register.max_capacity;
+            target.suspended_state = Some(register.suspended_state);
+            if put.target_arn.is_some() {
+                target.arn = put.target_arn;
+            }
+        }
+        for (name, result) in put.policies {
+            observed.policies.retain(|p| p.name != name);
+            observed.policies.push(crate::aws::ObservedPolicy {
+                name,
+                arn: result.arn,
+                alarm_names: result.alarm_names,
+                configuration: None,
+            });
+        }
+        if !steps.put_actions.is_empty() {
+            // PutScheduledAction returns no ARN.
+            observed.actions = ecs.describe_scheduled_actions(resource_id).await?;
+        }
+    }
+    Ok(Scaling::Converged {
+        status: Some(status_of(desired, &observed, prefix)),
+        notes,
+    })
+}
+
+async fn observe(
+    ecs: &dyn EcsApi,
+    resource_id: &str,
+    attached: bool,
+) -> Result<ObservedScaling, AwsError> {
+    let target = ecs.describe_scalable_target(resource_id).await?;
+    if !attached {
+        return Ok(ObservedScaling {
+            target,
+            ..Default::default()
+        });
+    }
+    Ok(ObservedScaling {
+        target,
+        policies: ecs.describe_scaling_policies(resource_id).await?,
+        actions: ecs.describe_scheduled_actions(resource_id).await?,
+    })
+}
+
+/// What the calls returned that status needs.
+#[derive(Default)]
+struct Applied {
+    target_arn: Option<String>,
+    policies: Vec<(String, PutPolicyResult)>,
+}
+
+async fn apply(
+    ecs: &dyn EcsApi,
+    resource_id: &str,
+    steps: &ScalingPlan,
+) -> Result<Applied, AwsError> {
+    let mut applied = Applied::default();
+    if let Some(register) = &steps.register {
+        applied.target_arn = ecs.register_scalable_target(register).await?;
+    }
+    for policy in &steps.put_policies {
+        let result = ecs.put_scaling_policy(resource_id, policy).await?;
+        applied.policies.push((policy.name.clone(), result));
+    }
+    for action in &steps.put_actions {
+        ecs.put_scheduled_action(resource_id, action).await?;
+    }
+    for name in &steps.delete_policies {
+        gone_is_done(ecs.delete_scaling_policy(resource_id, name).await)?;
+    }
+    for name in &steps.delete_actions {
+        gone_is_done(ecs.delete_scheduled_action(resource_id, name).await)?;
+    }
+    if steps.deregister {
+        gone_is_done(ecs.deregister_scalable_target(resource_id).await)?;
+    }
+    Ok(applied)
+}
+
+/// A target, policy or action that is already gone counts as deleted.
+fn gone_is_done(result: Result<(), AwsError>) -> Result<(), AwsError> {
+    match result {
+        Err(e) if e.kind == ErrorKind::NotFound => Ok(()),
+        other => other,
+    }
+}
+
+fn describe(resource_id: &str, steps: &ScalingPlan) -> String {
+    let mut parts = Vec::new();
+    if steps.register.is_some() {
+        parts.push("registered the scalable target".to_string());
+    }
+    let count = |what: &str, n: usize| (n > 0).then(|| format!("{what} {n}"));
+    parts.extend(count("put policies:", steps.put_policies.len()));
+    parts.extend(count("deleted policies:", steps.delete_policies.len()));
+    parts.extend(count("put scheduled actions:", steps.put_actions.len()));
+    parts.extend(count(
+        "deleted scheduled actions:",
+        steps.delete_actions.len(),
+    ));
+    format!("autoscaling of {resource_id}: {}", parts.join("; "))
+}
+
+fn status_of(
+    desired: &DesiredScaling,
+    observed: &ObservedScaling,
+    prefix: &str,
+) -> AutoscalingStatus {
+    let spec_name = |aws_name: &str| {
+        aws_name
+            .strip_prefix(prefix)
+            .unwrap_or(aws_name)
+            .to_string()
+    };
+    AutoscalingStatus {
+        resource_id: desired.target.resource_id.clone(),
+        scalable_target_arn: observed.target.as_ref().and_then(|t| t.arn.clone()),
+        min_capacity: Some(desired.target.min_capacity),
+        max_capacity: Some(desired.target.max_capacity),
+        suspended_state: Some(desired.target.suspended_state),
+        policies: desired
+            .policies
+            .iter()
+            .filter_map(|d| {
+                let o = observed.policies.iter().find(|o| o.name == d.name)?;
+                Some(ScalingPolicyStatus {
+                    name: spec_name(&d.name),
+                    policy_type: d.configuration.policy_type().to_string(),
+                    arn: o.arn.clone(),
+                    alarm_names: o.alarm_names.clone(),
+                })
+            })
+            .collect(),
+        scheduled_actions: desired
+            .actions
+            .iter()
+            .filter_map(|d| {
+                let o = observed.actions.iter().find(|o| o.action.name == d.name)?;
+                Some(ScheduledActionStatus {
+                    name: spec_name(&d.name),
+                    arn: o.arn.clone(),
+                })
+            })
+            .collect(),
+        applied_hash: Some(desired.hash.clone()),
+    }
+}
+
+/// The AutoscalingReady condition for a pass; the shell stamps its time and generation.
+pub fn condition(ready: bool, reason: &str, message: String) -> Condition {
+    Condition {
+        type_: AUTOSCALING_READY.to_string(),
+        status: if ready { "True" } else { "False" }.to_string(),
+        reason: reason.to_string(),
+        message,
+        observed_generation: None,
+        last_transition_time: Time(k8s_openapi::jiff::Timestamp::UNIX_EPOCH),
+    }
+}

@@ -1,0 +1,249 @@
+//! What to send Application Auto Scaling so the service's scaling matches the spec.
+//! Pure: the reconciler observes, this decides, the reconciler applies.
+
+use k8s_openapi::jiff::Timestamp;
+use sha2::{Digest, Sha256};
+
+use crate::api::service::{Autoscaling, SuspendedState};
+use crate::aws::scaling::{PolicyConfiguration, StepScaling, TargetTracking};
+use crate::aws::{
+    ObservedPolicy, ObservedScheduledAction, RegisterScalableTarget, ScalableTarget, ScalingPolicy,
+    ScheduledScaling,
+};
+
+/// The scaling the spec asks for, under AWS names.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DesiredScaling {
+    pub target: RegisterScalableTarget,
+    pub policies: Vec<ScalingPolicy>,
+    pub actions: Vec<ScheduledScaling>,
+    /// Hash of the autoscaling block; a change means the user asked for something.
+    pub hash: String,
+}
+
+impl DesiredScaling {
+    /// `prefix` marks the policies and actions this object owns (`name_prefix`).
+    pub fn new(spec: &Autoscaling, resource_id: String, prefix: &str) -> Self {
+        let policies = spec
+            .target_tracking
+            .iter()
+            .map(|p| ScalingPolicy {
+                name: format!("{prefix}{}", p.name),
+                configuration: PolicyConfiguration::TargetTracking(TargetTracking::from(p)),
+            })
+            .chain(spec.step_scaling.iter().map(|p| ScalingPolicy {
+                name: format!("{prefix}{}", p.name),
+                configuration: PolicyConfiguration::StepScaling(StepScaling::from(p)),
+            }))
+            .collect();
+        let actions = spec
+            .scheduled_actions
+            .iter()
+            .map(|a| {
+                let mut action = ScheduledScaling::from_spec(format!("{prefix}{}", a.name), a);
+                // AWS keeps whole seconds.
+                action.start_time = action.start_time.map(whole_seconds);
+                action.end_time = action.end_time.map(whole_seconds);
+                action
+            })
+            .collect();
+        Self {
+            target: RegisterScalableTarget {
+                resource_id,
+                min_capacity: spec.min_capacity,
+                max_capacity: spec.max_capacity,
+                suspended_state: spec.suspended_state.unwrap_or_default(),
+            },
+            policies,
+            actions,
+            hash: hash(spec),
+        }
+    }
+}
+
+fn whole_seconds(t: Timestamp) -> Timestamp {
+    Timestamp::from_second(t.as_second()).unwrap_or(t)
+}
+
+fn hash(spec: &Autoscaling) -> String {
+    let body = serde_json::to_string(spec).unwrap_or_default();
+    Sha256::digest(body.as_bytes())[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The prefix of the AWS names of one object's policies and actions: stable for the
+/// object's namespace and name, and short enough to leave room for the spec's name.
+pub fn name_prefix(namespace: &str, name: &str) -> String {
+    let digest = Sha256::digest(format!("{namespace}/{name}").as_bytes());
+    let short: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+    format!("ecs-operator-{short}-")
+}
+
+/// What Application Auto Scaling reports for the target.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ObservedScaling {
+    pub target: Option<ScalableTarget>,
+    /// Every policy of the target, the operator's or not.
+    pub policies: Vec<ObservedPolicy>,
+    /// Every scheduled action of the target, the operator's or not.
+    pub actions: Vec<ObservedScheduledAction>,
+}
+
+/// The calls to make, in this order: register, put policies and actions, delete the
+/// ones removed from the spec; or, with `deregister`, delete the operator's policies
+/// and actions and then the target.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ScalingPlan {
+    pub register: Option<RegisterScalableTarget>,
+    pub put_policies: Vec<ScalingPolicy>,
+    pub delete_policies: Vec<String>,
+    pub put_actions: Vec<ScheduledScaling>,
+    pub delete_actions: Vec<String>,
+    pub deregister: bool,
+}
+
+impl ScalingPlan {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// What the target lacks. `applied_hash` is the block last applied: while it is
+/// unchanged, a field the spec leaves out is not compared (AWS reports its defaults);
+/// after a change, it is, so removing a field from the spec resets it.
+pub fn plan(
+    desired: &DesiredScaling,
+    observed: &ObservedScaling,
+    prefix: &str,
+    applied_hash: Option<&str>,
+) -> ScalingPlan {
+    let strict = applied_hash != Some(desired.hash.as_str());
+    let register = match &observed.target {
+        None => true,
+        Some(t) => {
+            t.min_capacity != desired.target.min_capacity
+                || t.max_capacity != desired.target.max_capacity
+                || match t.suspended_state {
+                    Some(s) => s != desired.target.suspended_state,
+                    None => strict && desired.target.suspended_state != SuspendedState::default(),
+                }
+        }
+    };
+    // A new target has nothing attached yet (a recreated service lost its policies).
+    let fresh = observed.target.is_none();
+    let put_policies = desired
+        .policies
+        .iter()
+        .filter(|d| {
+            fresh
+                || !observed.policies.iter().any(|o| {
+                    o.name == d.name
+                        && o.configuration
+                            .as_ref()
+                            .is_some_and(|c| same_policy(&d.configuration, c, strict))
+                })
+        })
+        .cloned()
+        .collect();
+    let put_actions = desired
+        .actions
+        .iter()
+        .filter(|d| {
+            fresh
+                || !observed
+                    .actions
+                    .iter()
+                    .any(|o| o.action.name == d.name && same_action(d, &o.action, strict))
+        })
+        .cloned()
+        .collect();
+    ScalingPlan {
+        register: register.then(|| desired.target.clone()),
+        put_policies,
+        delete_policies: ours(observed.policies.iter().map(|p| &p.name), prefix)
+            .filter(|name| !desired.policies.iter().any(|d| &d.name == name))
+            .collect(),
+        put_actions,
+        delete_actions: ours(observed.actions.iter().map(|a| &a.action.name), prefix)
+            .filter(|name| !desired.actions.iter().any(|d| &d.name == name))
+            .collect(),
+        deregister: false,
+    }
+}
+
+/// Removing the autoscaling block (or deleting the Service): the operator's policies and
+/// actions, then the target. AWS would cascade; deleting them first also leaves nothing
+/// behind where it does not (moto).
+pub fn teardown(observed: &ObservedScaling, prefix: &str) -> ScalingPlan {
+    ScalingPlan {
+        delete_policies: ours(observed.policies.iter().map(|p| &p.name), prefix).collect(),
+        delete_actions: ours(observed.actions.iter().map(|a| &a.action.name), prefix).collect(),
+        deregister: observed.target.is_some(),
+        ..Default::default()
+    }
+}
+
+fn ours<'a>(
+    names: impl Iterator<Item = &'a String> + 'a,
+    prefix: &'a str,
+) -> impl Iterator<Item = String> + 'a {
+    names.filter(move |n| n.starts_with(prefix)).cloned()
+}
+
+/// A field the spec leaves out matches anything unless `strict`.
+fn same_optional<T: PartialEq>(desired: &Option<T>, observed: &Option<T>, strict: bool) -> bool {
+    match desired {
+        None => !strict || observed.is_none(),
+        Some(_) => desired == observed,
+    }
+}
+
+fn same_policy(d: &PolicyConfiguration, o: &PolicyConfiguration, strict: bool) -> bool {
+    match (d, o) {
+        (PolicyConfiguration::TargetTracking(d), PolicyConfiguration::TargetTracking(o)) => {
+            d.predefined_metric == o.predefined_metric
+                && d.customized_metric == o.customized_metric
+                && d.target_value == o.target_value
+                && same_optional(&d.scale_in_cooldown, &o.scale_in_cooldown, strict)
+                && same_optional(&d.scale_out_cooldown, &o.scale_out_cooldown, strict)
+                // false is AWS's default.
+                && (d.disable_scale_in.unwrap_or(false) == o.disable_scale_in.unwrap_or(false))
+        }
+        (PolicyConfiguration::StepScaling(d), PolicyConfiguration::StepScaling(o)) => {
+            d.adjustment_type == o.adjustment_type
+                && d.step_adjustments == o.step_adjustments
+                && same_optional(&d.cooldown, &o.cooldown, strict)
+                && same_optional(
+                    &d.metric_aggregation_type,
+                    &o.metric_aggregation_type,
+                    strict,
+                )
+                && same_optional(
+                    &d.min_adjustment_magnitude,
+                    &o.min_adjustment_magnitude,
+                    strict,
+                )
+        }
+        _ => false,
+    }
+}
+
+fn same_action(d: &ScheduledScaling, o: &ScheduledScaling, strict: bool) -> bool {
+    let second = |t: &Option<Timestamp>| t.map(|t| t.as_second());
+    d.schedule == o.schedule
+        && same_optional(&d.timezone, &o.timezone, strict)
+        && same_optional(&second(&d.start_time), &second(&o.start_time), strict)
+        && same_optional(&second(&d.end_time), &second(&o.end_time), strict)
+        && same_optional(&d.min_capacity, &o.min_capacity, strict)
+        && same_optional(&d.max_capacity, &o.max_capacity, strict)
+}
+
+/// The desiredCount to create the service with: the spec's (default 1) within [min, max].
+pub fn initial_count(spec_count: Option<i32>, scaling: &Autoscaling) -> i32 {
+    spec_count.unwrap_or(1).clamp(
+        scaling.min_capacity,
+        scaling.min_capacity.max(scaling.max_capacity),
+    )
+}
