@@ -1,12 +1,15 @@
-//! An in-memory ECS for reconciler tests. It models what moto does not, each
+//! An in-memory ECS, with Application Auto Scaling, for reconciler tests. It models what moto does not, each
 //! behaviour following the AWS documentation cited beside it.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
+mod clusters;
 mod scaling;
 mod services;
 mod task_definitions;
+
+use clusters::{by_name_or_arn, check_providers, live};
 
 use async_trait::async_trait;
 
@@ -85,38 +88,6 @@ impl FakeEcs {
         self.calls().iter().filter(|c| **c == action).count()
     }
 
-    pub fn cluster(&self, name: &str) -> Option<EcsCluster> {
-        self.state.lock().unwrap().clusters.get(name).cloned()
-    }
-
-    /// Clusters in any state, including INACTIVE ones.
-    pub fn cluster_count(&self) -> usize {
-        self.state.lock().unwrap().clusters.len()
-    }
-
-    /// Puts a cluster in place as if someone else (the console, another tool) made it.
-    pub fn insert_cluster(&self, name: &str, tags: Tags) -> EcsCluster {
-        let cluster = new_cluster(name, tags);
-        self.state
-            .lock()
-            .unwrap()
-            .clusters
-            .insert(name.to_string(), cluster.clone());
-        cluster
-    }
-
-    /// Changes a cluster behind the operator's back (drift, services appearing or going).
-    pub fn edit_cluster(&self, name: &str, edit: impl FnOnce(&mut EcsCluster)) {
-        edit(
-            self.state
-                .lock()
-                .unwrap()
-                .clusters
-                .get_mut(name)
-                .expect("cluster exists"),
-        );
-    }
-
     fn call(&self, action: &'static str) -> Result<std::sync::MutexGuard<'_, State>, AwsError> {
         let mut state = self.state.lock().unwrap();
         state.calls.push(action);
@@ -142,47 +113,6 @@ impl FakeEcs {
     }
 }
 
-fn new_cluster(name: &str, tags: Tags) -> EcsCluster {
-    EcsCluster {
-        arn: format!("arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/{name}"),
-        name: name.to_string(),
-        status: "ACTIVE".to_string(),
-        tags,
-        ..Default::default()
-    }
-}
-
-fn by_name_or_arn<'a>(state: &'a mut State, name_or_arn: &str) -> Option<&'a mut EcsCluster> {
-    let name = name_or_arn.rsplit('/').next().unwrap_or(name_or_arn);
-    state.clusters.get_mut(name)
-}
-
-fn check_providers(
-    action: &'static str,
-    providers: &[String],
-    strategy: &[CapacityProviderStrategyItem],
-) -> Result<(), AwsError> {
-    // Unknown capacity providers are rejected with InvalidParameterException
-    // (ECS API Reference, CreateCluster and PutClusterCapacityProviders, "Errors").
-    let known = |p: &str| matches!(p, "FARGATE" | "FARGATE_SPOT");
-    let unknown = providers
-        .iter()
-        .map(String::as_str)
-        .chain(strategy.iter().map(|s| s.capacity_provider.as_str()))
-        .find(|p| !known(p));
-    match unknown {
-        Some(p) => Err(AwsError::new(
-            ErrorKind::InvalidInput,
-            action,
-            "InvalidParameterException",
-            format!(
-                "The specified capacity provider {p} is not in an ACTIVE state. Specify a valid capacity provider and try again."
-            ),
-        )),
-        None => Ok(()),
-    }
-}
-
 #[async_trait]
 impl EcsApi for FakeEcs {
     async fn describe_cluster(&self, name_or_arn: &str) -> Result<Option<EcsCluster>, AwsError> {
@@ -193,32 +123,7 @@ impl EcsApi for FakeEcs {
 
     async fn create_cluster(&self, request: &CreateCluster) -> Result<EcsCluster, AwsError> {
         let mut state = self.call("ecs:CreateCluster")?;
-        let providers = request.capacity_providers.clone().unwrap_or_default();
-        let strategy = request
-            .default_capacity_provider_strategy
-            .clone()
-            .unwrap_or_default();
-        check_providers("ecs:CreateCluster", &providers, &strategy)?;
-        // CreateCluster on the name of an ACTIVE cluster returns that cluster unchanged
-        // rather than failing (ECS API Reference, CreateCluster).
-        if let Some(existing) = state
-            .clusters
-            .get(&request.name)
-            .filter(|c| c.status != "INACTIVE")
-        {
-            return Ok(existing.clone());
-        }
-        let mut cluster = new_cluster(&request.name, request.tags.clone());
-        cluster.settings = request.settings.clone();
-        cluster.configuration = request.configuration.clone();
-        cluster.capacity_providers = providers;
-        cluster.default_capacity_provider_strategy = strategy;
-        cluster.service_connect_namespace = request
-            .service_connect_defaults
-            .as_ref()
-            .map(|d| d.namespace.clone());
-        state.clusters.insert(request.name.clone(), cluster.clone());
-        Ok(cluster)
+        clusters::create(&mut state, request)
     }
 
     async fn update_cluster(&self, arn: &str, update: &UpdateCluster) -> Result<(), AwsError> {
@@ -267,38 +172,7 @@ impl EcsApi for FakeEcs {
 
     async fn delete_cluster(&self, arn: &str) -> Result<String, AwsError> {
         let mut state = self.call("ecs:DeleteCluster")?;
-        let cluster = live(&mut state, arn, "ecs:DeleteCluster")?;
-        // A cluster with services, tasks or container instances cannot be deleted
-        // (ECS API Reference, DeleteCluster, "Errors").
-        let blocker = if cluster.active_services_count > 0 {
-            Some((
-                "ClusterContainsServicesException",
-                "The Cluster cannot be deleted while Services are active.",
-            ))
-        } else if cluster.running_tasks_count + cluster.pending_tasks_count > 0 {
-            Some((
-                "ClusterContainsTasksException",
-                "The Cluster cannot be deleted while Tasks are active.",
-            ))
-        } else if cluster.registered_container_instances_count > 0 {
-            Some((
-                "ClusterContainsContainerInstancesException",
-                "The Cluster cannot be deleted while Container Instances are active or draining.",
-            ))
-        } else {
-            None
-        };
-        if let Some((code, message)) = blocker {
-            return Err(AwsError::new(
-                ErrorKind::InUse,
-                "ecs:DeleteCluster",
-                code,
-                message,
-            ));
-        }
-        // Deleted clusters stay describable as INACTIVE for a while (ECS API Reference, DeleteCluster).
-        cluster.status = "INACTIVE".to_string();
-        Ok(cluster.status.clone())
+        clusters::delete(&mut state, arn)
     }
 
     async fn register_task_definition(
@@ -463,21 +337,4 @@ fn tags_of<'a>(
         return services::live_by_arn(state, arn, action).map(|s| &mut s.tags);
     }
     live(state, arn, action).map(|c| &mut c.tags)
-}
-
-fn live<'a>(
-    state: &'a mut State,
-    arn: &str,
-    action: &'static str,
-) -> Result<&'a mut EcsCluster, AwsError> {
-    by_name_or_arn(state, arn)
-        .filter(|c| c.status != "INACTIVE")
-        .ok_or_else(|| {
-            AwsError::new(
-                ErrorKind::NotFound,
-                action,
-                "ClusterNotFoundException",
-                "Cluster not found.",
-            )
-        })
 }
