@@ -1,5 +1,5 @@
-//! An in-memory ECS, with Application Auto Scaling, for reconciler tests. It models what moto does not, each
-//! behaviour following the AWS documentation cited beside it.
+//! An in-memory ECS, with Application Auto Scaling, for reconciler tests. It models
+//! what moto does not, each behaviour following the AWS documentation cited beside it.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
