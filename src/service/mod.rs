@@ -13,6 +13,8 @@ mod status;
 #[cfg(test)]
 mod autoscaling_tests;
 #[cfg(test)]
+mod plan_props;
+#[cfg(test)]
 mod plan_tests;
 #[cfg(test)]
 mod tests;

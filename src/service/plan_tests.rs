@@ -9,7 +9,7 @@ use crate::api::Service;
 use crate::api::service::*;
 use crate::aws::{EcsDeployment, EcsService};
 
-const TD1: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:1";
+pub(super) const TD1: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:1";
 const TD2: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:2";
 
 fn object(spec: serde_json::Value) -> Service {
@@ -29,12 +29,12 @@ fn object(spec: serde_json::Value) -> Service {
     }
 }
 
-fn desired(spec: serde_json::Value, task_definition: &str) -> Desired {
+pub(super) fn desired(spec: serde_json::Value, task_definition: &str) -> Desired {
     Desired::new(&object(spec), "main".into(), task_definition.into())
 }
 
 /// The service as real ECS describes it after CreateService: every default spelled out.
-fn as_ecs_reports(d: &Desired) -> EcsService {
+pub(super) fn as_ecs_reports(d: &Desired) -> EcsService {
     let mut settings = d.settings.clone();
     let daemon = settings.scheduling_strategy.as_deref() == Some("DAEMON");
     settings.scheduling_strategy.get_or_insert("REPLICA".into());

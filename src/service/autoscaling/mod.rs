@@ -3,6 +3,8 @@
 
 mod plan;
 #[cfg(test)]
+mod plan_props;
+#[cfg(test)]
 mod plan_tests;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};

@@ -9,7 +9,7 @@ use crate::aws::scaling::{PolicyConfiguration, TargetTracking};
 use crate::aws::{ObservedPolicy, ObservedScheduledAction, ScalableTarget, ScalingPolicy};
 
 const ID: &str = "service/main/web";
-const PREFIX: &str = "ecs-operator-0a1b2c3d-";
+pub(super) const PREFIX: &str = "ecs-operator-0a1b2c3d-";
 
 fn cpu(name: &str, target: f64) -> TargetTrackingPolicy {
     TargetTrackingPolicy {
@@ -62,7 +62,7 @@ fn desired(spec: &Autoscaling) -> DesiredScaling {
 }
 
 /// What AWS reports once `desired` was applied in full.
-fn applied(desired: &DesiredScaling) -> ObservedScaling {
+pub(super) fn applied(desired: &DesiredScaling) -> ObservedScaling {
     ObservedScaling {
         target: Some(ScalableTarget {
             arn: Some("arn:target".into()),

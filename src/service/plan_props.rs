@@ -1,0 +1,178 @@
+//! Properties of normalisation and the update plan over generated specs: no panic on
+//! any input, normalising is idempotent, and a converged service plans nothing.
+
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+use super::normalise;
+use super::plan::update;
+use super::plan_tests::{TD1, as_ecs_reports, desired};
+use crate::api::service::ServiceSettings;
+use crate::aws::EcsService;
+
+fn optional<T: std::fmt::Debug + Clone + 'static>(
+    value: impl Strategy<Value = T>,
+) -> impl Strategy<Value = Option<T>> {
+    proptest::option::of(value)
+}
+
+fn ids(prefix: &'static str) -> impl Strategy<Value = Vec<String>> {
+    proptest::collection::vec(
+        "[0-9a-f]{4}".prop_map(move |s| format!("{prefix}-{s}")),
+        0..4,
+    )
+}
+
+/// A Service spec's settings as a user might write them, with defaults sometimes spelled
+/// out, lists in any order and optional parts present or not.
+fn settings() -> impl Strategy<Value = Value> {
+    let placement = (
+        proptest::collection::vec(
+            prop_oneof![
+                Just(json!({"type": "distinctInstance"})),
+                "[a-z]{1,6}".prop_map(
+                    |z| json!({"type": "memberOf", "expression": format!("attribute:zone == {z}")})
+                ),
+            ],
+            0..3,
+        ),
+        proptest::collection::vec(
+            prop_oneof![
+                Just(json!({"type": "spread", "field": "attribute:ecs.availability-zone"})),
+                Just(json!({"type": "binpack", "field": "memory"})),
+                Just(json!({"type": "random"})),
+            ],
+            0..3,
+        ),
+    );
+    let deployment = optional((
+        optional(0..=100i32),
+        optional(100..=200i32),
+        optional((any::<bool>(), any::<bool>())),
+        optional(prop_oneof![Just("ROLLING"), Just("BLUE_GREEN")]),
+        optional(0..=60i32),
+    ));
+    (
+        (
+            optional(0..=50i32),
+            optional(prop_oneof![Just("FARGATE"), Just("EC2")]),
+            optional(prop_oneof![Just("LATEST"), Just("1.4.0")]),
+            optional((
+                ids("subnet"),
+                ids("sg"),
+                optional(prop_oneof![Just("ENABLED"), Just("DISABLED")]),
+            )),
+            optional(prop_oneof![Just("REPLICA"), Just("DAEMON")]),
+        ),
+        (
+            placement,
+            deployment,
+            optional(0..=600i32),
+            optional(any::<bool>()),
+            optional(any::<bool>()),
+            optional(prop_oneof![
+                Just("NONE"),
+                Just("SERVICE"),
+                Just("TASK_DEFINITION")
+            ]),
+        ),
+    )
+        .prop_map(
+            |(
+                (count, launch, platform, network, scheduling),
+                (placement, deployment, grace, exec, managed, propagate),
+            )| {
+                let mut spec = json!({});
+                let daemon = scheduling == Some("DAEMON");
+                if !daemon {
+                    put(&mut spec, "desiredCount", count.map(Value::from));
+                }
+                put(&mut spec, "launchType", launch.map(Value::from));
+                put(&mut spec, "platformVersion", platform.map(Value::from));
+                if let Some((subnets, groups, public)) = network {
+                    let mut vpc = json!({"subnets": subnets, "securityGroups": groups});
+                    put(&mut vpc, "assignPublicIp", public.map(Value::from));
+                    spec["networkConfiguration"] = json!({"awsvpcConfiguration": vpc});
+                }
+                put(&mut spec, "schedulingStrategy", scheduling.map(Value::from));
+                spec["placementConstraints"] = Value::from(placement.0);
+                spec["placementStrategy"] = Value::from(placement.1);
+                if let Some((min, max, breaker, strategy, bake)) = deployment {
+                    let mut d = json!({});
+                    put(&mut d, "minimumHealthyPercent", min.map(Value::from));
+                    put(&mut d, "maximumPercent", max.map(Value::from));
+                    put(
+                        &mut d,
+                        "deploymentCircuitBreaker",
+                        breaker.map(
+                            |(enable, rollback)| json!({"enable": enable, "rollback": rollback}),
+                        ),
+                    );
+                    put(&mut d, "strategy", strategy.map(Value::from));
+                    put(&mut d, "bakeTimeInMinutes", bake.map(Value::from));
+                    spec["deploymentConfiguration"] = d;
+                }
+                put(
+                    &mut spec,
+                    "healthCheckGracePeriodSeconds",
+                    grace.map(Value::from),
+                );
+                put(&mut spec, "enableExecuteCommand", exec.map(Value::from));
+                put(&mut spec, "enableECSManagedTags", managed.map(Value::from));
+                put(&mut spec, "propagateTags", propagate.map(Value::from));
+                spec
+            },
+        )
+}
+
+fn put(object: &mut Value, key: &str, value: Option<Value>) {
+    if let Some(value) = value {
+        object[key] = value;
+    }
+}
+
+/// Settings as ECS might report them: anything the spec could hold, unrelated to it.
+fn reported() -> impl Strategy<Value = ServiceSettings> {
+    settings().prop_map(|spec| serde_json::from_value(spec).expect("generated settings parse"))
+}
+
+proptest! {
+    #[test]
+    fn normalising_is_idempotent(spec in settings(), ecs in reported()) {
+        let d = desired(spec, TD1);
+        prop_assert_eq!(normalise::observed(&d.normalised), d.normalised.clone());
+        let once = normalise::observed(&ecs);
+        prop_assert_eq!(normalise::observed(&once), once);
+    }
+
+    #[test]
+    fn a_converged_service_plans_nothing(spec in settings(), reverse_lists in any::<bool>()) {
+        let d = desired(spec, TD1);
+        let mut ecs = as_ecs_reports(&d);
+        if reverse_lists {
+            // ECS may list subnets, security groups and constraints in another order.
+            if let Some(network) = &mut ecs.settings.network_configuration {
+                network.awsvpc_configuration.subnets.reverse();
+                network.awsvpc_configuration.security_groups.reverse();
+            }
+            ecs.settings.placement_constraints.reverse();
+        }
+        let planned = update(&d, &ecs, Some(&d.hash), d.redeploy_token.as_deref());
+        prop_assert!(planned.is_empty(), "planned {:?}", planned);
+    }
+
+    #[test]
+    fn planning_against_any_reported_service_never_panics(
+        spec in settings(),
+        ecs in reported(),
+        count in 0..100i32,
+        applied in any::<bool>(),
+    ) {
+        let d = desired(spec, TD1);
+        let observed = EcsService { settings: ecs, desired_count: count, ..as_ecs_reports(&d) };
+        let applied_hash = applied.then_some(d.hash.as_str());
+        let planned = update(&d, &observed, applied_hash, None);
+        // desiredCount is sent exactly when it differs from ECS's.
+        prop_assert_eq!(planned.changed.contains(&"desiredCount"), d.desired_count.is_some_and(|c| c != count));
+    }
+}
