@@ -5,6 +5,7 @@
 //! Run one test: `cargo test --test e2e -- smoke::both_servers_are_real`.
 
 mod autoscaling;
+mod bad_input;
 mod chart;
 mod cluster;
 mod contract;
@@ -43,6 +44,7 @@ fn main() -> ExitCode {
         test!(scaling_contract::scheduled_actions_put_describe_delete),
         test!(autoscaling::quickstart_autoscaling_reaches_aws_follows_edits_and_goes_away),
         test!(autoscaling::deleting_an_autoscaled_service_leaves_nothing_in_aws),
+        test!(bad_input::every_bad_input_is_refused_or_stalls_and_recovers),
         test!(
             task_definition::bad_fargate_sizes_and_broken_references_are_refused_by_the_api_server
         ),

@@ -108,6 +108,11 @@ impl Operator {
             .fold(0.0, |sum, (_, value)| sum + value))
     }
 
+    /// Whether the process is still alive (it has not exited, crashed or been killed).
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
     pub fn kill(mut self) -> Result<()> {
         self.child.kill()?;
         self.child.wait()?;
