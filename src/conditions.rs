@@ -20,20 +20,15 @@ pub fn conditions(
     now: &Time,
 ) -> Vec<Condition> {
     let make = |type_: &str, status: bool, reason: &str, message: &str| {
-        let status = if status { "True" } else { "False" }.to_string();
-        let last_transition_time = previous
-            .iter()
-            .find(|c| c.type_ == type_ && c.status == status)
-            .map(|c| c.last_transition_time.clone())
-            .unwrap_or_else(|| now.clone());
-        Condition {
+        let condition = Condition {
             type_: type_.to_string(),
-            status,
+            status: if status { "True" } else { "False" }.to_string(),
             reason: reason.to_string(),
             message: message.to_string(),
-            observed_generation: generation,
-            last_transition_time,
-        }
+            observed_generation: None,
+            last_transition_time: now.clone(),
+        };
+        stamped(condition, previous, generation, now)
     };
     match health {
         Health::Ready { message } => vec![make(READY, true, REASON_READY, message)],
@@ -52,8 +47,8 @@ pub fn conditions(
     }
 }
 
-/// A kind's own condition (such as AutoscalingReady), as its reconciler set it, with
-/// the generation it describes and a transition time kept while its status holds.
+/// A condition with the generation it describes and a transition time kept while its
+/// status holds: kstatus's, and a kind's own (such as AutoscalingReady).
 pub fn stamped(
     mut condition: Condition,
     previous: &[Condition],

@@ -109,7 +109,7 @@ fn intent_hash(task_definition: &str, settings: &ServiceSettings, token: Option<
 }
 
 /// The first 128 bits of SHA-256, in hex (32 characters).
-fn short_hex(bytes: &[u8]) -> String {
+pub(super) fn short_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)[..16]
         .iter()
         .map(|b| format!("{b:02x}"))

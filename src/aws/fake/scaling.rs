@@ -33,31 +33,22 @@ impl ScalingState {
 
 impl FakeEcs {
     pub fn scalable_target(&self, resource_id: &str) -> Option<ScalableTarget> {
-        let state = self.state.lock().unwrap();
-        state.scaling.targets.get(resource_id).cloned()
+        describe_target(&self.state.lock().unwrap(), resource_id)
     }
 
     /// The target's policies, by AWS name.
     pub fn scaling_policies(&self, resource_id: &str) -> BTreeMap<String, ObservedPolicy> {
-        let state = self.state.lock().unwrap();
-        state
-            .scaling
-            .policies
-            .iter()
-            .filter(|((id, _), _)| id == resource_id)
-            .map(|((_, name), p)| (name.clone(), p.clone()))
+        describe_policies(&self.state.lock().unwrap(), resource_id)
+            .into_iter()
+            .map(|p| (p.name.clone(), p))
             .collect()
     }
 
     /// The target's scheduled actions, by AWS name.
     pub fn scheduled_actions(&self, resource_id: &str) -> BTreeMap<String, ScheduledScaling> {
-        let state = self.state.lock().unwrap();
-        state
-            .scaling
-            .actions
-            .iter()
-            .filter(|((id, _), _)| id == resource_id)
-            .map(|((_, name), a)| (name.clone(), a.action.clone()))
+        describe_actions(&self.state.lock().unwrap(), resource_id)
+            .into_iter()
+            .map(|a| (a.action.name.clone(), a.action))
             .collect()
     }
 

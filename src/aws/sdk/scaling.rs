@@ -1,6 +1,8 @@
 //! Application Auto Scaling between our types and the AWS SDK's. Every call is about
 //! an ECS service's desiredCount.
 
+use std::future::Future;
+
 use aws_sdk_applicationautoscaling::Client;
 use aws_sdk_applicationautoscaling::types as sdk;
 use aws_smithy_types::error::operation::BuildError;
@@ -83,13 +85,29 @@ pub async fn deregister_target(client: &Client, resource_id: &str) -> Result<(),
     Ok(())
 }
 
+/// Every page of a paginated describe: `page` fetches one, given the previous page's token.
+async fn all_pages<T, F, Fut>(mut page: F) -> Result<Vec<T>, AwsError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, Option<String>), AwsError>>,
+{
+    let mut found = Vec::new();
+    let mut next_token = None;
+    loop {
+        let (items, next) = page(next_token).await?;
+        found.extend(items);
+        match next {
+            Some(token) => next_token = Some(token),
+            None => return Ok(found),
+        }
+    }
+}
+
 pub async fn describe_policies(
     client: &Client,
     resource_id: &str,
 ) -> Result<Vec<ObservedPolicy>, AwsError> {
-    let mut found = Vec::new();
-    let mut next_token = None;
-    loop {
+    all_pages(|next_token| async move {
         let out = client
             .describe_scaling_policies()
             .service_namespace(NAMESPACE)
@@ -99,18 +117,16 @@ pub async fn describe_policies(
             .send()
             .await
             .map_err(|e| aws_error("application-autoscaling:DescribeScalingPolicies", e))?;
-        found.extend(
-            out.scaling_policies()
-                .iter()
-                // moto matches resource IDs by substring.
-                .filter(|p| p.resource_id() == resource_id)
-                .map(policy_from_sdk),
-        );
-        next_token = text(out.next_token());
-        if next_token.is_none() {
-            return Ok(found);
-        }
-    }
+        let policies = out
+            .scaling_policies()
+            .iter()
+            // moto matches resource IDs by substring.
+            .filter(|p| p.resource_id() == resource_id)
+            .map(policy_from_sdk)
+            .collect();
+        Ok((policies, text(out.next_token())))
+    })
+    .await
 }
 
 pub async fn put_policy(
@@ -163,9 +179,7 @@ pub async fn describe_actions(
     client: &Client,
     resource_id: &str,
 ) -> Result<Vec<ObservedScheduledAction>, AwsError> {
-    let mut found = Vec::new();
-    let mut next_token = None;
-    loop {
+    all_pages(|next_token| async move {
         let out = client
             .describe_scheduled_actions()
             .service_namespace(NAMESPACE)
@@ -175,28 +189,26 @@ pub async fn describe_actions(
             .send()
             .await
             .map_err(|e| aws_error("application-autoscaling:DescribeScheduledActions", e))?;
-        found.extend(
-            out.scheduled_actions()
-                .iter()
-                .filter(|a| a.resource_id() == resource_id)
-                .map(|a| ObservedScheduledAction {
-                    arn: a.scheduled_action_arn().to_string(),
-                    action: ScheduledScaling {
-                        name: a.scheduled_action_name().to_string(),
-                        schedule: a.schedule().to_string(),
-                        timezone: text(a.timezone()),
-                        start_time: timestamp(a.start_time()),
-                        end_time: timestamp(a.end_time()),
-                        min_capacity: a.scalable_target_action().and_then(|t| t.min_capacity()),
-                        max_capacity: a.scalable_target_action().and_then(|t| t.max_capacity()),
-                    },
-                }),
-        );
-        next_token = text(out.next_token());
-        if next_token.is_none() {
-            return Ok(found);
-        }
-    }
+        let actions = out
+            .scheduled_actions()
+            .iter()
+            .filter(|a| a.resource_id() == resource_id)
+            .map(|a| ObservedScheduledAction {
+                arn: a.scheduled_action_arn().to_string(),
+                action: ScheduledScaling {
+                    name: a.scheduled_action_name().to_string(),
+                    schedule: a.schedule().to_string(),
+                    timezone: text(a.timezone()),
+                    start_time: timestamp(a.start_time()),
+                    end_time: timestamp(a.end_time()),
+                    min_capacity: a.scalable_target_action().and_then(|t| t.min_capacity()),
+                    max_capacity: a.scalable_target_action().and_then(|t| t.max_capacity()),
+                },
+            })
+            .collect();
+        Ok((actions, text(out.next_token())))
+    })
+    .await
 }
 
 pub async fn put_action(

@@ -2,8 +2,8 @@
 //! Pure: the reconciler observes, this decides, the reconciler applies.
 
 use k8s_openapi::jiff::Timestamp;
-use sha2::{Digest, Sha256};
 
+use super::super::plan::short_hex;
 use crate::api::service::{Autoscaling, SuspendedState};
 use crate::aws::scaling::{PolicyConfiguration, StepScaling, TargetTracking};
 use crate::aws::{
@@ -39,13 +39,7 @@ impl DesiredScaling {
         let actions = spec
             .scheduled_actions
             .iter()
-            .map(|a| {
-                let mut action = ScheduledScaling::from_spec(format!("{prefix}{}", a.name), a);
-                // AWS keeps whole seconds.
-                action.start_time = action.start_time.map(whole_seconds);
-                action.end_time = action.end_time.map(whole_seconds);
-                action
-            })
+            .map(|a| ScheduledScaling::from_spec(format!("{prefix}{}", a.name), a))
             .collect();
         Self {
             target: RegisterScalableTarget {
@@ -61,24 +55,15 @@ impl DesiredScaling {
     }
 }
 
-fn whole_seconds(t: Timestamp) -> Timestamp {
-    Timestamp::from_second(t.as_second()).unwrap_or(t)
-}
-
 fn hash(spec: &Autoscaling) -> String {
-    let body = serde_json::to_string(spec).unwrap_or_default();
-    Sha256::digest(body.as_bytes())[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    short_hex(serde_json::to_string(spec).unwrap_or_default().as_bytes())
 }
 
 /// The prefix of the AWS names of one object's policies and actions: stable for the
 /// object's namespace and name, and short enough to leave room for the spec's name.
 pub fn name_prefix(namespace: &str, name: &str) -> String {
-    let digest = Sha256::digest(format!("{namespace}/{name}").as_bytes());
-    let short: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
-    format!("ecs-operator-{short}-")
+    let digest = short_hex(format!("{namespace}/{name}").as_bytes());
+    format!("ecs-operator-{}-", &digest[..8])
 }
 
 /// What Application Auto Scaling reports for the target.
@@ -231,6 +216,7 @@ fn same_policy(d: &PolicyConfiguration, o: &PolicyConfiguration, strict: bool) -
 }
 
 fn same_action(d: &ScheduledScaling, o: &ScheduledScaling, strict: bool) -> bool {
+    // AWS keeps whole seconds.
     let second = |t: &Option<Timestamp>| t.map(|t| t.as_second());
     d.schedule == o.schedule
         && same_optional(&d.timezone, &o.timezone, strict)
