@@ -56,8 +56,8 @@ clippy: ## clippy on every target, warnings are errors
 	$(CARGO) clippy --all-targets --locked -- -D warnings
 
 .PHONY: test-unit
-test-unit: ## Unit tests (no servers needed)
-	$(CARGO) test --locked --lib
+test-unit: ## Unit tests (no servers needed), the test proxy's included
+	$(CARGO) test --locked --lib --bins
 
 .PHONY: test-e2e
 test-e2e: testenv ## Tests against the real API server and moto (starts them unless .testenv/env exists)

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::aws::quota::QuotaOverride;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "ecs-operator",
@@ -40,9 +42,27 @@ pub struct RunArgs {
     #[arg(long, env = "ECS_OPERATOR_RESYNC_INTERVAL", default_value = "5m", value_parser = parse_duration)]
     pub resync_interval: Duration,
 
-    /// How many objects of one kind are reconciled at once.
-    #[arg(long, env = "ECS_OPERATOR_MAX_CONCURRENT_RECONCILES", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
+    /// How many objects of one kind are reconciled at once. At least 10 lets a
+    /// resync's DescribeServices calls carry 10 services each; the AWS rate limits,
+    /// not this, bound the call rate.
+    #[arg(long, env = "ECS_OPERATOR_MAX_CONCURRENT_RECONCILES", default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..))]
     pub max_concurrent_reconciles: u16,
+
+    /// Client-side AWS rate limit for one action group, as GROUP=BURST:PER_SECOND; repeat
+    /// the flag (or separate with commas) for several groups. GROUP is all, cluster-read,
+    /// cluster-write, service-read, service-write, task-definition-read,
+    /// task-definition-write, tagging, scaling-read or scaling-write. The defaults follow
+    /// ECS's published quotas; set these when Service Quotas shows raised ones.
+    #[arg(
+        long = "aws-rate-limit",
+        env = "ECS_OPERATOR_AWS_RATE_LIMITS",
+        value_delimiter = ','
+    )]
+    pub aws_rate_limits: Vec<QuotaOverride>,
+
+    /// How long an AWS request may go unanswered before it is retried, e.g. 30s.
+    #[arg(long, env = "ECS_OPERATOR_AWS_READ_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub aws_read_timeout: Duration,
 
     /// Log format.
     #[arg(long, env = "ECS_OPERATOR_LOG_FORMAT", value_enum, default_value_t = LogFormat::Json)]
@@ -155,5 +175,24 @@ mod tests {
         assert!(!args.leader_election.leader_election);
         assert_eq!(args.leader_election.lease_duration, Duration::from_secs(15));
         assert!(args.http_address.ip().is_loopback());
+        assert!(args.aws_rate_limits.is_empty());
+        assert_eq!(args.aws_read_timeout, Duration::from_secs(30));
+    }
+
+    #[test]
+    fn rate_limits_accept_repeats_and_commas() {
+        let cli = Cli::try_parse_from([
+            "ecs-operator",
+            "run",
+            "--aws-rate-limit",
+            "all=1000:1000,service-write=50:5",
+            "--aws-rate-limit=tagging=10:2",
+        ])
+        .unwrap();
+        let Command::Run(args) = cli.command else {
+            panic!("expected run")
+        };
+        assert_eq!(args.aws_rate_limits.len(), 3);
+        assert!(Cli::try_parse_from(["ecs-operator", "run", "--aws-rate-limit", "fast"]).is_err());
     }
 }

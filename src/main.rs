@@ -3,7 +3,8 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Parser;
-use ecs_operator::aws::clients::AwsClients;
+use ecs_operator::aws::clients::{AwsClients, AwsSettings};
+use ecs_operator::aws::quota::Quotas;
 use ecs_operator::cli::{Cli, Command, RunArgs};
 use ecs_operator::cluster::controller::ClusterContext;
 use ecs_operator::controller::Context;
@@ -107,7 +108,12 @@ async fn run_controllers(
     telemetry: Arc<Telemetry>,
     stop: Stop,
 ) {
-    let aws = AwsClients::from_env(args.default_region.clone(), telemetry.metrics.clone()).await;
+    let aws_settings = AwsSettings {
+        default_region: args.default_region.clone(),
+        quotas: Quotas::default().with_overrides(&args.aws_rate_limits),
+        read_timeout: args.aws_read_timeout,
+    };
+    let aws = AwsClients::from_env(aws_settings, telemetry.metrics.clone()).await;
     let namespace = args.namespace.as_deref();
     let ctx = Arc::new(Context::new(client, aws, args.resync_interval, telemetry));
     // One Service cache: the Service controller fills it, the others read what is in use.

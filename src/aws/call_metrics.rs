@@ -1,6 +1,7 @@
 //! Counts and logs every AWS call attempt from inside the SDK, so no operation can
 //! be forgotten: service and operation come from the SDK's own metadata, the
-//! outcome from the HTTP response.
+//! outcome from the HTTP response. The outcome also tells the rate limiter whether
+//! AWS throttled the call.
 
 use std::sync::Arc;
 
@@ -13,15 +14,17 @@ use aws_smithy_runtime_api::http::Response;
 use aws_smithy_types::config_bag::ConfigBag;
 
 use super::ErrorKind;
+use super::limiter::Limiter;
 use crate::telemetry::Metrics;
 
 pub struct CallMetrics {
     metrics: Arc<Metrics>,
+    limiter: Arc<Limiter>,
 }
 
 impl CallMetrics {
-    pub fn new(metrics: Arc<Metrics>) -> Self {
-        Self { metrics }
+    pub fn new(metrics: Arc<Metrics>, limiter: Arc<Limiter>) -> Self {
+        Self { metrics, limiter }
     }
 }
 
@@ -50,6 +53,11 @@ impl Intercept for CallMetrics {
         let outcome = response.map_or("transient", outcome_of);
         let request_id = response.and_then(request_id).unwrap_or("none");
         self.metrics.observe_aws_call(&service, &operation, outcome);
+        match outcome {
+            "success" => self.limiter.succeeded(&operation),
+            "throttled" => self.limiter.throttled(&operation),
+            _ => {}
+        }
         if outcome == "success" {
             tracing::debug!(aws_service = %service, operation = %operation, request_id, "AWS call");
         } else {

@@ -9,12 +9,15 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
 use crate::telemetry::Metrics;
 
 use super::EcsApi;
 use super::call_metrics::CallMetrics;
+use super::limiter::{Limiter, limited_https_client};
+use super::quota::Quotas;
 use super::retry::Retrying;
 use super::sdk::SdkEcs;
 
@@ -22,28 +25,46 @@ use super::sdk::SdkEcs;
 const ATTEMPTS: u32 = 4;
 const BASE_DELAY: Duration = Duration::from_millis(200);
 
+/// How the operator talks to AWS, beyond what the standard AWS environment says.
+#[derive(Clone, Debug)]
+pub struct AwsSettings {
+    /// Serves objects whose spec names no region; else the SDK's region.
+    pub default_region: Option<String>,
+    /// Client-side token buckets, per region.
+    pub quotas: Quotas,
+    /// How long to wait for AWS to start answering before the attempt counts as failed.
+    pub read_timeout: Duration,
+}
+
 pub struct AwsClients {
     base: SdkConfig,
     default_region: String,
+    quotas: Quotas,
     metrics: Arc<Metrics>,
     ecs: Mutex<HashMap<String, Arc<dyn EcsApi>>>,
 }
 
 impl AwsClients {
-    /// Loads the shared AWS configuration; `default_region` serves objects that name no
-    /// region. Every call attempt is counted in `metrics`.
-    pub async fn from_env(default_region: Option<String>, metrics: Arc<Metrics>) -> Self {
+    /// Loads the shared AWS configuration. Every call attempt is counted in `metrics`.
+    pub async fn from_env(settings: AwsSettings, metrics: Arc<Metrics>) -> Self {
         // Retries are ours (aws::retry), so the SDK makes one attempt per call.
         let base = aws_config::defaults(BehaviorVersion::latest())
             .retry_config(RetryConfig::disabled())
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .read_timeout(settings.read_timeout)
+                    .build(),
+            )
             .load()
             .await;
+        let default_region = settings.default_region;
         let default_region = default_region
             .or_else(|| base.region().map(|r| r.to_string()))
             .unwrap_or_else(|| "us-east-1".to_string());
         Self {
             base,
             default_region,
+            quotas: settings.quotas,
             metrics,
             ecs: Mutex::new(HashMap::new()),
         }
@@ -59,13 +80,19 @@ impl AwsClients {
         clients
             .entry(region.to_string())
             .or_insert_with(|| {
+                // ECS and Application Auto Scaling quotas are per account and region: one
+                // limiter serves both clients of a region.
+                let limiter = Arc::new(Limiter::new(self.quotas.clone(), self.metrics.clone()));
+                let http = limited_https_client(limiter.clone());
                 let config = aws_sdk_ecs::config::Builder::from(&self.base)
                     .region(Region::new(region.to_string()))
-                    .interceptor(CallMetrics::new(self.metrics.clone()))
+                    .http_client(http.clone())
+                    .interceptor(CallMetrics::new(self.metrics.clone(), limiter.clone()))
                     .build();
                 let scaling = aws_sdk_applicationautoscaling::config::Builder::from(&self.base)
                     .region(Region::new(region.to_string()))
-                    .interceptor(CallMetrics::new(self.metrics.clone()))
+                    .http_client(http)
+                    .interceptor(CallMetrics::new(self.metrics.clone(), limiter))
                     .build();
                 let sdk = SdkEcs::new(
                     aws_sdk_ecs::Client::from_conf(config),

@@ -2,11 +2,14 @@
 //!
 //! Reconcilers see only the types here; `sdk` converts to and from the AWS SDK.
 
+mod batch;
 mod call_metrics;
 pub mod clients;
 mod error;
 #[cfg(test)]
 mod iam_policy_tests;
+mod limiter;
+pub mod quota;
 pub mod retry;
 pub mod scaling;
 pub mod sdk;

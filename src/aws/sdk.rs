@@ -6,9 +6,15 @@ use aws_sdk_ecs::types as sdk;
 use aws_smithy_types::error::operation::BuildError;
 use k8s_openapi::jiff::Timestamp;
 
+mod revisions;
 mod scaling;
 mod service;
 mod task_definition;
+
+use std::time::Duration;
+
+use super::batch::Coalescer;
+use revisions::RevisionCache;
 
 use super::{
     AwsError, CreateCluster, CreateService, EcsApi, EcsCluster, EcsService, EcsTaskDefinition,
@@ -22,10 +28,23 @@ use crate::api::cluster::{
     ExecuteCommandLogging, ServiceConnectDefaults,
 };
 
-/// `EcsApi` over one region's ECS and Application Auto Scaling clients.
+/// How long the first describe of a batch waits for others to join it.
+const BATCH_WINDOW: Duration = Duration::from_millis(5);
+/// DescribeServices takes at most 10 services, DescribeClusters at most 100 clusters.
+const SERVICES_PER_DESCRIBE: usize = 10;
+const CLUSTERS_PER_DESCRIBE: usize = 100;
+/// Revisions kept: more than a large account's live revisions, a few MiB at most.
+const REVISIONS_KEPT: usize = 2048;
+
+/// `EcsApi` over one region's ECS and Application Auto Scaling clients. Concurrent
+/// describes of services (per cluster) and clusters share calls; revisions are
+/// described once.
 pub struct SdkEcs {
     client: aws_sdk_ecs::Client,
     scaling: aws_sdk_applicationautoscaling::Client,
+    services: Coalescer<EcsService>,
+    clusters: Coalescer<EcsCluster>,
+    revisions: RevisionCache,
 }
 
 impl SdkEcs {
@@ -33,7 +52,27 @@ impl SdkEcs {
         client: aws_sdk_ecs::Client,
         scaling: aws_sdk_applicationautoscaling::Client,
     ) -> Self {
-        Self { client, scaling }
+        Self {
+            client,
+            scaling,
+            services: Coalescer::new("ecs:DescribeServices", SERVICES_PER_DESCRIBE, BATCH_WINDOW),
+            clusters: Coalescer::new("ecs:DescribeClusters", CLUSTERS_PER_DESCRIBE, BATCH_WINDOW),
+            revisions: RevisionCache::new(REVISIONS_KEPT),
+        }
+    }
+
+    async fn describe_clusters(&self, names: Vec<String>) -> Result<Vec<EcsCluster>, AwsError> {
+        let out = self
+            .client
+            .describe_clusters()
+            .set_clusters(Some(names))
+            .include(sdk::ClusterField::Tags)
+            .include(sdk::ClusterField::Settings)
+            .include(sdk::ClusterField::Configurations)
+            .send()
+            .await
+            .map_err(|e| aws_error("ecs:DescribeClusters", e))?;
+        Ok(out.clusters().iter().map(cluster_from_sdk).collect())
     }
 }
 
@@ -52,17 +91,15 @@ fn aws_error<E: ProvideErrorMetadata>(action: &'static str, err: SdkError<E>) ->
 #[async_trait]
 impl EcsApi for SdkEcs {
     async fn describe_cluster(&self, name_or_arn: &str) -> Result<Option<EcsCluster>, AwsError> {
-        let out = self
-            .client
-            .describe_clusters()
-            .clusters(name_or_arn)
-            .include(sdk::ClusterField::Tags)
-            .include(sdk::ClusterField::Settings)
-            .include(sdk::ClusterField::Configurations)
-            .send()
-            .await
-            .map_err(|e| aws_error("ecs:DescribeClusters", e))?;
-        Ok(out.clusters().first().map(cluster_from_sdk))
+        // A cluster missing from the answer is a "failures" entry with reason MISSING.
+        let all = self
+            .clusters
+            .describe("", name_or_arn, |names| self.describe_clusters(names))
+            .await?;
+        Ok(all
+            .iter()
+            .find(|c| c.name == name_or_arn || c.arn == name_or_arn)
+            .cloned())
     }
 
     async fn create_cluster(&self, request: &CreateCluster) -> Result<EcsCluster, AwsError> {
@@ -137,24 +174,30 @@ impl EcsApi for SdkEcs {
     }
 
     async fn tag_resource(&self, arn: &str, tags: &Tags) -> Result<(), AwsError> {
-        self.client
+        let result = self
+            .client
             .tag_resource()
             .resource_arn(arn)
             .set_tags(Some(tags_to_sdk(tags)))
             .send()
-            .await
-            .map_err(|e| aws_error("ecs:TagResource", e))?;
+            .await;
+        // After the call, so a describe racing it cannot keep the old tags.
+        self.revisions.forget(arn);
+        result.map_err(|e| aws_error("ecs:TagResource", e))?;
         Ok(())
     }
 
     async fn untag_resource(&self, arn: &str, keys: &[String]) -> Result<(), AwsError> {
-        self.client
+        let result = self
+            .client
             .untag_resource()
             .resource_arn(arn)
             .set_tag_keys(Some(keys.to_vec()))
             .send()
-            .await
-            .map_err(|e| aws_error("ecs:UntagResource", e))?;
+            .await;
+        // After the call, so a describe racing it cannot keep the old tags.
+        self.revisions.forget(arn);
+        result.map_err(|e| aws_error("ecs:UntagResource", e))?;
         Ok(())
     }
 
@@ -184,7 +227,14 @@ impl EcsApi for SdkEcs {
         &self,
         arn: &str,
     ) -> Result<Option<EcsTaskDefinition>, AwsError> {
-        task_definition::describe(&self.client, arn).await
+        if let Some(kept) = self.revisions.get(arn) {
+            return Ok(Some(kept));
+        }
+        let described = task_definition::describe(&self.client, arn).await?;
+        if let Some(revision) = &described {
+            self.revisions.keep(arn, revision);
+        }
+        Ok(described)
     }
 
     async fn list_task_definitions(
@@ -196,7 +246,9 @@ impl EcsApi for SdkEcs {
     }
 
     async fn deregister_task_definition(&self, arn: &str) -> Result<(), AwsError> {
-        task_definition::deregister(&self.client, arn).await
+        let result = task_definition::deregister(&self.client, arn).await;
+        self.revisions.forget(arn);
+        result
     }
 
     async fn describe_service(
@@ -204,7 +256,16 @@ impl EcsApi for SdkEcs {
         cluster: &str,
         service: &str,
     ) -> Result<Option<EcsService>, AwsError> {
-        service::describe(&self.client, cluster, service).await
+        let all = self
+            .services
+            .describe(cluster, service, |names| {
+                service::describe_many(&self.client, cluster, names)
+            })
+            .await?;
+        Ok(all
+            .iter()
+            .find(|s| s.name == service || s.arn == service)
+            .cloned())
     }
 
     async fn create_service(&self, request: &CreateService) -> Result<EcsService, AwsError> {

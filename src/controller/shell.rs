@@ -6,7 +6,7 @@ use std::fmt::Debug;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant, SystemTime};
 
 use futures::StreamExt;
 
@@ -130,10 +130,24 @@ async fn finish<K: Managed>(
     write_status(object, ctx, io, region, outcome.status, &outcome.health).await?;
     ctx.backoff.reset(&key(object));
     Ok(match outcome.next {
-        Next::Resync => Action::requeue(jitter(ctx.resync)),
+        Next::Resync => Action::requeue(resync_delay(ctx.resync, SystemTime::now())),
         Next::After(delay) => Action::requeue(jitter(delay)),
         Next::AwaitChange => Action::await_change(),
     })
+}
+
+/// The delay to an object's next drift check: the jittered interval, rounded up to a
+/// shared slot boundary (a twentieth of the interval, 1 to 15 s). Objects that come due
+/// in the same slot are checked together, so their describes share batched calls.
+fn resync_delay(interval: Duration, now: SystemTime) -> Duration {
+    let slot = (interval / 20).clamp(Duration::from_secs(1), Duration::from_secs(15));
+    let since_epoch = now
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default();
+    let due = since_epoch + jitter(interval);
+    let slot_ms = slot.as_millis();
+    let aligned_ms = due.as_millis().div_ceil(slot_ms) * slot_ms;
+    Duration::from_millis(u64::try_from(aligned_ms).unwrap_or(u64::MAX)).saturating_sub(since_epoch)
 }
 
 /// A retryable AWS failure: say so on the object, then let the error policy back off.
@@ -236,6 +250,7 @@ pub async fn run<K, T, F, Fut>(
     let synced = SyncMarker::new(ctx.as_ref().as_ref().telemetry.clone(), K::LABEL, 1);
     let triggers = watcher(api, watcher::Config::default())
         .default_backoff()
+        .modify(slim)
         .inspect(synced.stream())
         .reflect(writer)
         .touched_objects()
@@ -256,6 +271,17 @@ pub async fn run<K, T, F, Fut>(
             }
         })
         .await;
+}
+
+/// Drops what the operator never reads before an object enters a watch cache:
+/// managedFields and kubectl's last-applied copy of the spec are often larger than the
+/// object itself.
+pub fn slim<K: Resource>(object: &mut K) {
+    let meta = object.meta_mut();
+    meta.managed_fields = None;
+    if let Some(annotations) = meta.annotations.as_mut() {
+        annotations.remove("kubectl.kubernetes.io/last-applied-configuration");
+    }
 }
 
 /// Marks a controller's caches synced for /readyz once each of its watch streams has
@@ -291,5 +317,51 @@ impl SyncMarker {
                 marker.telemetry.health.cache_synced(marker.name);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ManagedFieldsEntry;
+
+    use super::*;
+    use crate::api::Service;
+
+    #[test]
+    fn resyncs_land_on_shared_slot_boundaries_within_the_jitter() {
+        let interval = Duration::from_secs(60);
+        let slot = Duration::from_secs(3);
+        for offset_ms in [0, 1, 1499, 2999, 12_345] {
+            let now = SystemTime::UNIX_EPOCH + Duration::from_millis(1_800_000_000_000 + offset_ms);
+            let delay = resync_delay(interval, now);
+            let due = now.duration_since(SystemTime::UNIX_EPOCH).unwrap() + delay;
+            assert_eq!(due.as_millis() % slot.as_millis(), 0, "{due:?}");
+            assert!(delay >= interval.mul_f64(0.8), "{delay:?}");
+            assert!(delay <= interval.mul_f64(1.2) + slot, "{delay:?}");
+        }
+    }
+
+    #[test]
+    fn cached_objects_drop_managed_fields_and_the_last_applied_copy() {
+        let mut service = Service::new("web", Default::default());
+        service.metadata.managed_fields = Some(vec![ManagedFieldsEntry::default()]);
+        service.metadata.annotations = Some(BTreeMap::from([
+            (
+                "kubectl.kubernetes.io/last-applied-configuration".to_string(),
+                "{}".to_string(),
+            ),
+            ("team".to_string(), "payments".to_string()),
+        ]));
+        slim(&mut service);
+        assert_eq!(service.metadata.managed_fields, None);
+        assert_eq!(
+            service.metadata.annotations,
+            Some(BTreeMap::from([(
+                "team".to_string(),
+                "payments".to_string()
+            )]))
+        );
     }
 }

@@ -95,6 +95,7 @@ pub async fn run(
         watcher::Config::default(),
     )
     .default_backoff()
+    .modify(shell::slim)
     .inspect(synced.stream())
     .reflect(cache.writer)
     .touched_objects()
@@ -163,6 +164,7 @@ where
     let (store, writer) = reflector::store();
     let events = watcher(api, watcher::Config::default())
         .default_backoff()
+        .modify(shell::slim)
         .inspect(synced.stream())
         .reflect(writer)
         .touched_objects()

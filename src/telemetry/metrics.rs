@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use prometheus_client::encoding::EncodeLabelSet;
@@ -39,6 +40,11 @@ struct AwsOperationLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ActionGroupLabels {
+    group: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ObjectLabels {
     kind: &'static str,
     ready: &'static str,
@@ -58,6 +64,8 @@ pub struct Metrics {
     reconcile_time: HistogramFamily<ControllerLabels>,
     aws_calls: Family<AwsCallLabels, Counter>,
     aws_throttled: Family<AwsOperationLabels, Counter>,
+    rate_limit_waits: Family<ActionGroupLabels, Counter>,
+    rate_limit_wait_seconds: Family<ActionGroupLabels, Counter<f64, AtomicU64>>,
     leader: Gauge,
     objects: Family<ObjectLabels, Gauge>,
     /// The Ready state last counted for each object, so a change moves it between series.
@@ -73,6 +81,9 @@ impl Default for Metrics {
             Family::new_with_constructor(reconcile_time_histogram);
         let aws_calls = Family::<AwsCallLabels, Counter>::default();
         let aws_throttled = Family::<AwsOperationLabels, Counter>::default();
+        let rate_limit_waits = Family::<ActionGroupLabels, Counter>::default();
+        let rate_limit_wait_seconds =
+            Family::<ActionGroupLabels, Counter<f64, AtomicU64>>::default();
         let leader = Gauge::default();
         let objects = Family::<ObjectLabels, Gauge>::default();
         // Counter names get their _total suffix when encoded.
@@ -102,6 +113,16 @@ impl Default for Metrics {
             aws_throttled.clone(),
         );
         registry.register(
+            "ecs_operator_aws_rate_limit_waits",
+            "AWS calls the client-side rate limiter held back, by action group",
+            rate_limit_waits.clone(),
+        );
+        registry.register(
+            "ecs_operator_aws_rate_limit_wait_seconds",
+            "Time AWS calls spent waiting for the client-side rate limiter, by action group",
+            rate_limit_wait_seconds.clone(),
+        );
+        registry.register(
             "ecs_operator_leader",
             "1 while this process holds the leader lease (or runs without leader election)",
             leader.clone(),
@@ -118,6 +139,8 @@ impl Default for Metrics {
             reconcile_time,
             aws_calls,
             aws_throttled,
+            rate_limit_waits,
+            rate_limit_wait_seconds,
             leader,
             objects,
             object_states: Mutex::new(HashMap::new()),
@@ -158,6 +181,15 @@ impl Metrics {
                 })
                 .inc();
         }
+    }
+
+    /// One AWS call the rate limiter delayed by `waited`.
+    pub fn observe_rate_limit_wait(&self, group: &'static str, waited: Duration) {
+        let labels = ActionGroupLabels { group };
+        self.rate_limit_waits.get_or_create(&labels).inc();
+        self.rate_limit_wait_seconds
+            .get_or_create(&labels)
+            .inc_by(waited.as_secs_f64());
     }
 
     pub fn set_leader(&self, leading: bool) {

@@ -137,6 +137,29 @@ pub async fn chart_lints_and_the_api_server_accepts_what_it_renders(
         "{args}"
     );
 
+    let limited = rendered(&ctx, &["aws.rateLimits.service-write=100:10"])?;
+    let args = one(&limited, "Deployment")?["spec"]["template"]["spec"]["containers"][0]["args"]
+        .to_string();
+    ensure!(
+        args.contains("--aws-rate-limit=service-write=100:10")
+            && args.contains("--aws-read-timeout=30s"),
+        "{args}"
+    );
+    let refused = ctx.env.helm(
+        &[
+            "lint",
+            "--strict",
+            CHART,
+            "--set",
+            "aws.rateLimits.services=100:10",
+        ],
+        None,
+    );
+    ensure!(
+        refused.is_err(),
+        "an unknown action group passed the values schema"
+    );
+
     let without = rendered(&ctx, &["crds.install=false", "crds.keep=false"])?;
     ensure!(!kinds(&without).contains(&"CustomResourceDefinition"));
     let unkept = rendered(&ctx, &["crds.keep=false"])?;

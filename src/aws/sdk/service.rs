@@ -283,21 +283,22 @@ pub async fn update(
         .ok_or_else(|| empty_response(ACTION, "service"))
 }
 
-pub async fn describe(
+/// DescribeServices for up to 10 services of one cluster. A missing service is a
+/// "failures" entry with reason MISSING, not an error, so it is simply absent here.
+pub async fn describe_many(
     client: &aws_sdk_ecs::Client,
     cluster: &str,
-    service: &str,
-) -> Result<Option<EcsService>, AwsError> {
+    services: Vec<String>,
+) -> Result<Vec<EcsService>, AwsError> {
     let out = client
         .describe_services()
         .cluster(cluster)
-        .services(service)
+        .set_services(Some(services))
         .include(sdk::ServiceField::Tags)
         .send()
         .await
         .map_err(|e| aws_error("ecs:DescribeServices", e))?;
-    // A missing service is a "failures" entry with reason MISSING, not an error.
-    Ok(out.services().first().map(from_sdk))
+    Ok(out.services().iter().map(from_sdk).collect())
 }
 
 pub async fn delete(

@@ -1,0 +1,288 @@
+//! Coalescing of concurrent describes: reconcilers still ask for one object each, and
+//! requests that arrive together for the same key (a cluster, a region) go to AWS as
+//! one call of up to `max` ids. The first caller leads: it waits up to `window` for
+//! others to join (or for the batch to fill), makes the call and hands every joiner
+//! the answer.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{Notify, oneshot};
+
+use super::{AwsError, ErrorKind};
+
+type Answer<T> = Result<Arc<Vec<T>>, AwsError>;
+
+struct Pending<T> {
+    ids: Vec<String>,
+    waiters: Vec<oneshot::Sender<Answer<T>>>,
+}
+
+struct Batch<T> {
+    pending: Mutex<Pending<T>>,
+    full: Notify,
+}
+
+pub struct Coalescer<T> {
+    action: &'static str,
+    max: usize,
+    window: Duration,
+    open: Mutex<HashMap<String, Arc<Batch<T>>>>,
+}
+
+impl<T: Send + Sync + 'static> Coalescer<T> {
+    /// `action` names the AWS call in the error a cancelled batch gives its joiners.
+    pub fn new(action: &'static str, max: usize, window: Duration) -> Self {
+        Self {
+            action,
+            max: max.max(1),
+            window,
+            open: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Everything the batch that carried `id` returned; the caller picks its own entry.
+    /// `fetch` is called with the batch's ids when this caller leads the batch. When AWS
+    /// rejects a batch's content, each id is described alone, so one bad id cannot fail
+    /// the others; the bad one is left out of the answer.
+    pub async fn describe<F, Fut>(&self, key: &str, id: &str, fetch: F) -> Answer<T>
+    where
+        F: Fn(Vec<String>) -> Fut,
+        Fut: Future<Output = Result<Vec<T>, AwsError>>,
+    {
+        let (answer, receiver) = oneshot::channel();
+        let led = {
+            let mut open = self.open.lock().expect("batch lock");
+            match open.get(key).cloned() {
+                Some(batch) => {
+                    let mut pending = batch.pending.lock().expect("batch lock");
+                    if !pending.ids.iter().any(|known| known == id) {
+                        pending.ids.push(id.to_string());
+                    }
+                    pending.waiters.push(answer);
+                    if pending.ids.len() >= self.max {
+                        // Full: nobody else may join; the leader sends it now.
+                        open.remove(key);
+                        batch.full.notify_one();
+                    }
+                    None
+                }
+                None => {
+                    let batch = Arc::new(Batch {
+                        pending: Mutex::new(Pending {
+                            ids: vec![id.to_string()],
+                            waiters: vec![answer],
+                        }),
+                        full: Notify::new(),
+                    });
+                    if self.max > 1 {
+                        open.insert(key.to_string(), batch.clone());
+                    }
+                    Some(batch)
+                }
+            }
+        };
+        if let Some(batch) = led {
+            let lead = Lead {
+                open: &self.open,
+                key,
+                batch: batch.clone(),
+            };
+            if self.max > 1 {
+                tokio::select! {
+                    () = tokio::time::sleep(self.window) => {}
+                    () = batch.full.notified() => {}
+                }
+            }
+            let Pending { ids, waiters } = lead.close();
+            let result = match fetch(ids.clone()).await {
+                Err(e) if e.kind == ErrorKind::InvalidInput && ids.len() > 1 => {
+                    let mut found = Vec::new();
+                    for id in ids {
+                        found.extend(fetch(vec![id]).await.unwrap_or_default());
+                    }
+                    Ok(Arc::new(found))
+                }
+                other => other.map(Arc::new),
+            };
+            for waiter in waiters {
+                // A joiner that gave up no longer listens; that is fine.
+                let _ = waiter.send(result.clone());
+            }
+        }
+        receiver.await.unwrap_or_else(|_| {
+            // The leader's reconcile was cancelled before it answered.
+            Err(AwsError::new(
+                ErrorKind::Transient,
+                self.action,
+                "BatchCancelled",
+                "the batched call this request joined was cancelled; it will be retried",
+            ))
+        })
+    }
+}
+
+/// The leader's hold on its batch. Closing it (or dropping it, when the leader's
+/// reconcile is cancelled while waiting) stops anyone joining; on drop the joiners'
+/// channels close, so they fail and retry instead of waiting forever.
+struct Lead<'a, T> {
+    open: &'a Mutex<HashMap<String, Arc<Batch<T>>>>,
+    key: &'a str,
+    batch: Arc<Batch<T>>,
+}
+
+impl<T> Lead<'_, T> {
+    fn close(&self) -> Pending<T> {
+        let mut open = self.open.lock().expect("batch lock");
+        if open
+            .get(self.key)
+            .is_some_and(|b| Arc::ptr_eq(b, &self.batch))
+        {
+            open.remove(self.key);
+        }
+        let mut pending = self.batch.pending.lock().expect("batch lock");
+        Pending {
+            ids: std::mem::take(&mut pending.ids),
+            waiters: std::mem::take(&mut pending.waiters),
+        }
+    }
+}
+
+impl<T> Drop for Lead<'_, T> {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    fn echo(calls: &AtomicUsize, ids: Vec<String>) -> Result<Vec<String>, AwsError> {
+        calls.fetch_add(1, Ordering::SeqCst);
+        Ok(ids)
+    }
+
+    #[tokio::test]
+    async fn concurrent_requests_share_one_call() {
+        let coalescer = Coalescer::new("ecs:DescribeServices", 10, Duration::from_millis(20));
+        let calls = AtomicUsize::new(0);
+        let requests = (0..7).map(|i| {
+            let id = format!("svc-{i}");
+            let (coalescer, calls) = (&coalescer, &calls);
+            async move {
+                let all = coalescer
+                    .describe("cluster", &id, |ids| async move { echo(calls, ids) })
+                    .await
+                    .unwrap();
+                assert!(all.contains(&id));
+                all.len()
+            }
+        });
+        let sizes = futures::future::join_all(requests).await;
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        assert!(sizes.iter().all(|&n| n == 7));
+    }
+
+    #[tokio::test]
+    async fn a_full_batch_goes_at_once_and_the_rest_start_another() {
+        // A long window: the test finishing quickly shows full batches do not wait for it.
+        let coalescer = Coalescer::new("ecs:DescribeServices", 10, Duration::from_secs(30));
+        let calls = AtomicUsize::new(0);
+        let started = std::time::Instant::now();
+        let requests = (0..20).map(|i| {
+            let id = format!("svc-{i}");
+            let (coalescer, calls) = (&coalescer, &calls);
+            async move {
+                coalescer
+                    .describe("cluster", &id, |ids| async move { echo(calls, ids) })
+                    .await
+                    .unwrap()
+                    .len()
+            }
+        });
+        let sizes = futures::future::join_all(requests).await;
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+        assert!(sizes.iter().all(|&n| n == 10));
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[tokio::test]
+    async fn keys_are_batched_apart() {
+        let coalescer = Coalescer::new("ecs:DescribeServices", 10, Duration::from_millis(10));
+        let calls = AtomicUsize::new(0);
+        let (a, b) = tokio::join!(
+            coalescer.describe("one", "svc", |ids| async { echo(&calls, ids) }),
+            coalescer.describe("two", "svc", |ids| async { echo(&calls, ids) }),
+        );
+        assert_eq!((a.unwrap().len(), b.unwrap().len()), (1, 1));
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn every_joiner_gets_the_error() {
+        let coalescer: Coalescer<String> =
+            Coalescer::new("ecs:DescribeServices", 10, Duration::from_millis(10));
+        let fail = |_ids: Vec<String>| async {
+            Err(AwsError::new(
+                ErrorKind::Throttled,
+                "ecs:DescribeServices",
+                "ThrottlingException",
+                "Rate exceeded",
+            ))
+        };
+        let (a, b) = tokio::join!(
+            coalescer.describe("c", "one", fail),
+            coalescer.describe("c", "two", fail),
+        );
+        assert_eq!(a.unwrap_err().kind, ErrorKind::Throttled);
+        assert_eq!(b.unwrap_err().kind, ErrorKind::Throttled);
+    }
+
+    #[tokio::test]
+    async fn one_rejected_id_does_not_fail_the_others() {
+        let coalescer = Coalescer::new("ecs:DescribeClusters", 100, Duration::from_millis(10));
+        let fetch = |ids: Vec<String>| async move {
+            if ids.iter().any(|id| id == "bad name") {
+                return Err(AwsError::new(
+                    ErrorKind::InvalidInput,
+                    "ecs:DescribeClusters",
+                    "InvalidParameterException",
+                    "bad name",
+                ));
+            }
+            Ok(ids)
+        };
+        let (good, bad) = tokio::join!(
+            coalescer.describe("", "good", fetch),
+            coalescer.describe("", "bad name", fetch),
+        );
+        assert_eq!(*good.unwrap(), vec!["good".to_string()]);
+        assert_eq!(*bad.unwrap(), vec!["good".to_string()]);
+    }
+
+    #[tokio::test]
+    async fn a_joiner_whose_leader_is_cancelled_gets_a_retryable_error() {
+        let coalescer: Coalescer<String> =
+            Coalescer::new("ecs:DescribeServices", 10, Duration::from_millis(50));
+        let leader = coalescer.describe("c", "one", |ids| async { Ok(ids) });
+        let joiner = async {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            coalescer
+                .describe("c", "two", |ids| async { Ok(ids) })
+                .await
+        };
+        let cancelled_leader = async {
+            tokio::time::timeout(Duration::from_millis(10), leader)
+                .await
+                .ok()
+        };
+        let (lead, join) = tokio::join!(cancelled_leader, joiner);
+        assert!(lead.is_none());
+        assert_eq!(join.unwrap_err().kind, ErrorKind::Transient);
+    }
+}

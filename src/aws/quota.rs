@@ -1,0 +1,362 @@
+//! AWS request quotas: which action group an operation belongs to, each group's token
+//! bucket, and the bucket itself. The operator's client-side limiter and the test
+//! proxy's enforcement (`src/bin/aws-fault-proxy`) share this one table.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+/// Operations AWS throttles together: one token bucket per group, account and region.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ActionGroup {
+    ClusterRead,
+    ClusterWrite,
+    ServiceRead,
+    ServiceWrite,
+    TaskDefinitionRead,
+    TaskDefinitionWrite,
+    Tagging,
+    ScalingRead,
+    ScalingWrite,
+}
+
+/// A token bucket's size (the burst) and refill rate (the sustained rate).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Quota {
+    pub burst: u32,
+    pub per_second: f64,
+}
+
+impl ActionGroup {
+    pub const ALL: [ActionGroup; 9] = [
+        Self::ClusterRead,
+        Self::ClusterWrite,
+        Self::ServiceRead,
+        Self::ServiceWrite,
+        Self::TaskDefinitionRead,
+        Self::TaskDefinitionWrite,
+        Self::Tagging,
+        Self::ScalingRead,
+        Self::ScalingWrite,
+    ];
+
+    /// The group of an ECS or Application Auto Scaling operation; None for operations
+    /// the operator never calls.
+    pub fn of(operation: &str) -> Option<Self> {
+        Some(match operation {
+            "DescribeClusters" | "ListClusters" => Self::ClusterRead,
+            "CreateCluster"
+            | "UpdateCluster"
+            | "DeleteCluster"
+            | "UpdateClusterSettings"
+            | "PutClusterCapacityProviders" => Self::ClusterWrite,
+            "DescribeServices" | "ListServices" => Self::ServiceRead,
+            "CreateService" | "UpdateService" | "DeleteService" => Self::ServiceWrite,
+            "DescribeTaskDefinition" | "ListTaskDefinitions" | "ListTaskDefinitionFamilies" => {
+                Self::TaskDefinitionRead
+            }
+            "RegisterTaskDefinition" | "DeregisterTaskDefinition" | "DeleteTaskDefinitions" => {
+                Self::TaskDefinitionWrite
+            }
+            "TagResource" | "UntagResource" | "ListTagsForResource" => Self::Tagging,
+            "DescribeScalableTargets" | "DescribeScalingPolicies" | "DescribeScheduledActions" => {
+                Self::ScalingRead
+            }
+            "RegisterScalableTarget"
+            | "DeregisterScalableTarget"
+            | "PutScalingPolicy"
+            | "DeleteScalingPolicy"
+            | "PutScheduledAction"
+            | "DeleteScheduledAction" => Self::ScalingWrite,
+            _ => return None,
+        })
+    }
+
+    /// The name used by flags, Helm values and metric labels.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ClusterRead => "cluster-read",
+            Self::ClusterWrite => "cluster-write",
+            Self::ServiceRead => "service-read",
+            Self::ServiceWrite => "service-write",
+            Self::TaskDefinitionRead => "task-definition-read",
+            Self::TaskDefinitionWrite => "task-definition-write",
+            Self::Tagging => "tagging",
+            Self::ScalingRead => "scaling-read",
+            Self::ScalingWrite => "scaling-write",
+        }
+    }
+
+    /// The default bucket: ECS's published per-account, per-Region request quotas, and for
+    /// Application Auto Scaling (which publishes no per-action buckets) a conservative
+    /// guess. Accounts with raised quotas override them with `--aws-rate-limit`.
+    pub fn default_quota(self) -> Quota {
+        let (burst, per_second) = match self {
+            Self::ClusterRead => (50, 20.0),
+            Self::ClusterWrite => (20, 1.0),
+            Self::ServiceRead => (100, 20.0),
+            Self::ServiceWrite => (50, 5.0),
+            Self::TaskDefinitionRead => (50, 20.0),
+            Self::TaskDefinitionWrite => (20, 1.0),
+            Self::Tagging => (50, 20.0),
+            Self::ScalingRead => (40, 10.0),
+            Self::ScalingWrite => (20, 5.0),
+        };
+        Quota { burst, per_second }
+    }
+}
+
+impl fmt::Display for ActionGroup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Every group's quota: the defaults with any overrides applied.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Quotas(BTreeMap<ActionGroup, Quota>);
+
+impl Default for Quotas {
+    fn default() -> Self {
+        Self(
+            ActionGroup::ALL
+                .into_iter()
+                .map(|g| (g, g.default_quota()))
+                .collect(),
+        )
+    }
+}
+
+impl Quotas {
+    pub fn get(&self, group: ActionGroup) -> Quota {
+        self.0[&group]
+    }
+
+    /// Applies overrides such as `service-write=100:10` (burst 100, 10 per second);
+    /// `all=` sets every group.
+    pub fn with_overrides(mut self, overrides: &[QuotaOverride]) -> Self {
+        for o in overrides {
+            match o.group {
+                Some(group) => {
+                    self.0.insert(group, o.quota);
+                }
+                None => self.0.values_mut().for_each(|q| *q = o.quota),
+            }
+        }
+        self
+    }
+}
+
+/// One `GROUP=BURST:PER_SECOND` setting; GROUP `all` means every group.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QuotaOverride {
+    pub group: Option<ActionGroup>,
+    pub quota: Quota,
+}
+
+impl FromStr for QuotaOverride {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let usage = || {
+            let groups: Vec<&str> = ActionGroup::ALL.iter().map(|g| g.name()).collect();
+            format!(
+                "{text:?} is not GROUP=BURST:PER_SECOND (for example service-write=50:5); GROUP is all or one of {}",
+                groups.join(", ")
+            )
+        };
+        let (name, numbers) = text.trim().split_once('=').ok_or_else(usage)?;
+        let group = match name {
+            "all" => None,
+            _ => Some(
+                *ActionGroup::ALL
+                    .iter()
+                    .find(|g| g.name() == name)
+                    .ok_or_else(usage)?,
+            ),
+        };
+        let (burst, per_second) = numbers.split_once(':').ok_or_else(usage)?;
+        let burst: u32 = burst.parse().map_err(|_| usage())?;
+        let per_second: f64 = per_second.parse().map_err(|_| usage())?;
+        if burst == 0 || !per_second.is_finite() || per_second <= 0.0 {
+            return Err(format!(
+                "{text:?}: the burst and the rate must be above zero"
+            ));
+        }
+        Ok(Self {
+            group,
+            quota: Quota { burst, per_second },
+        })
+    }
+}
+
+/// A token bucket that refills continuously at `rate` tokens per second up to its burst.
+#[derive(Clone, Debug)]
+pub struct TokenBucket {
+    capacity: f64,
+    rate: f64,
+    tokens: f64,
+    updated: Instant,
+}
+
+impl TokenBucket {
+    /// A full bucket, as AWS starts an account.
+    pub fn full(quota: Quota, now: Instant) -> Self {
+        Self {
+            capacity: f64::from(quota.burst),
+            rate: quota.per_second,
+            tokens: f64::from(quota.burst),
+            updated: now,
+        }
+    }
+
+    pub fn rate(&self) -> f64 {
+        self.rate
+    }
+
+    pub fn set_rate(&mut self, rate: f64, now: Instant) {
+        self.refill(now);
+        self.rate = rate;
+    }
+
+    fn refill(&mut self, now: Instant) {
+        let elapsed = now.saturating_duration_since(self.updated).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * self.rate).min(self.capacity);
+        self.updated = now;
+    }
+
+    /// Takes a token if one is there, as AWS does: a request without one is throttled.
+    pub fn try_take(&mut self, now: Instant) -> bool {
+        self.refill(now);
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Reserves the next token, going into debt if need be, and returns how long the
+    /// caller must wait for it. Callers queue in the order they reserve.
+    pub fn reserve(&mut self, now: Instant) -> Duration {
+        self.refill(now);
+        self.tokens -= 1.0;
+        if self.tokens >= 0.0 {
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64(-self.tokens / self.rate)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_the_operator_calls_has_a_group() {
+        let called = [
+            "DescribeClusters",
+            "CreateCluster",
+            "UpdateCluster",
+            "PutClusterCapacityProviders",
+            "DeleteCluster",
+            "TagResource",
+            "UntagResource",
+            "RegisterTaskDefinition",
+            "DescribeTaskDefinition",
+            "ListTaskDefinitions",
+            "DeregisterTaskDefinition",
+            "DescribeServices",
+            "CreateService",
+            "UpdateService",
+            "DeleteService",
+            "DescribeScalableTargets",
+            "RegisterScalableTarget",
+            "DeregisterScalableTarget",
+            "DescribeScalingPolicies",
+            "PutScalingPolicy",
+            "DeleteScalingPolicy",
+            "DescribeScheduledActions",
+            "PutScheduledAction",
+            "DeleteScheduledAction",
+        ];
+        for operation in called {
+            assert!(ActionGroup::of(operation).is_some(), "{operation}");
+        }
+        assert_eq!(ActionGroup::of("RunTask"), None);
+    }
+
+    #[test]
+    fn overrides_set_one_group_or_all() {
+        let one: QuotaOverride = "service-write=100:10".parse().unwrap();
+        let all: QuotaOverride = "all=1000:500.5".parse().unwrap();
+        let quotas = Quotas::default().with_overrides(std::slice::from_ref(&one));
+        assert_eq!(
+            quotas.get(ActionGroup::ServiceWrite),
+            Quota {
+                burst: 100,
+                per_second: 10.0
+            }
+        );
+        assert_eq!(
+            quotas.get(ActionGroup::ServiceRead),
+            ActionGroup::ServiceRead.default_quota()
+        );
+        let quotas = Quotas::default().with_overrides(&[all, one]);
+        assert_eq!(quotas.get(ActionGroup::ClusterRead).burst, 1000);
+        assert_eq!(quotas.get(ActionGroup::ServiceWrite).burst, 100);
+    }
+
+    #[test]
+    fn bad_overrides_say_what_is_expected() {
+        for bad in [
+            "service-write",
+            "services=1:1",
+            "service-write=1",
+            "service-write=0:1",
+            "service-write=1:-2",
+            "service-write=a:b",
+        ] {
+            let error = bad.parse::<QuotaOverride>().unwrap_err();
+            assert!(error.contains(bad), "{error}");
+        }
+    }
+
+    #[test]
+    fn a_bucket_allows_its_burst_then_its_rate() {
+        let start = Instant::now();
+        let mut bucket = TokenBucket::full(
+            Quota {
+                burst: 3,
+                per_second: 2.0,
+            },
+            start,
+        );
+        assert!((0..3).all(|_| bucket.try_take(start)));
+        assert!(!bucket.try_take(start));
+        assert!(!bucket.try_take(start + Duration::from_millis(400)));
+        assert!(bucket.try_take(start + Duration::from_millis(500)));
+        // Refill never exceeds the burst.
+        let later = start + Duration::from_secs(60);
+        assert_eq!((0..10).filter(|_| bucket.try_take(later)).count(), 3);
+    }
+
+    #[test]
+    fn reservations_queue_callers_at_the_refill_rate() {
+        let start = Instant::now();
+        let mut bucket = TokenBucket::full(
+            Quota {
+                burst: 1,
+                per_second: 4.0,
+            },
+            start,
+        );
+        let waits: Vec<Duration> = (0..4).map(|_| bucket.reserve(start)).collect();
+        assert_eq!(
+            waits,
+            [0, 250, 500, 750].map(Duration::from_millis).to_vec()
+        );
+    }
+}
