@@ -63,9 +63,27 @@ test-unit: ## Unit tests (no servers needed), the test proxy's included
 test-e2e: testenv ## Tests against the real API server and moto (starts them unless .testenv/env exists)
 	$(CARGO) test --locked --test e2e
 
+.PHONY: chaos
+chaos: testenv ## The full chaos test: 200 Services, 20 SIGKILLs, 20% AWS faults, a kube-apiserver restart
+	ECS_OPERATOR_CHAOS=full $(CARGO) test --locked --test e2e chaos::
+
 .PHONY: test-argocd
 test-argocd: testenv ## The Argo CD health scripts under Lua 5.1, against objects in every state
 	hack/argocd/test.sh
 
+BENCH_BINARIES := $(CARGO) build --release --locked --bin ecs-operator --bin aws-fault-proxy
+BENCH_SERVICES ?= 1000
+
+.PHONY: bench
+bench: testenv ## Scale benchmark: BENCH_SERVICES (1000) Services to Ready, idle cost, footprint, then under AWS's quotas; writes bench/results/
+	$(BENCH_BINARIES)
+	hack/bench/bench.py --services $(BENCH_SERVICES) --out bench/results/latest
+	hack/bench/bench.py --services $(BENCH_SERVICES) --mode quota --out bench/results/latest-quota
+
+.PHONY: bench-smoke
+bench-smoke: testenv ## The benchmark with 50 Services, checking only that its counts are sane
+	$(BENCH_BINARIES)
+	hack/bench/bench.py --services 50 --resync 10 --out target/bench/smoke --smoke
+
 .PHONY: test
-test: fmt-check clippy test-unit test-argocd test-e2e release ## Every check and test tier, then the release build
+test: fmt-check clippy test-unit test-argocd test-e2e release bench-smoke ## Every check and test tier, the release build, the benchmark smoke check

@@ -1,6 +1,7 @@
 //! Status from what ECS reported, and Events for the service events not seen before.
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use k8s_openapi::jiff::Timestamp;
 
 use crate::api::service::{DeploymentStatus, ServiceEvent, ServiceStatus};
 use crate::aws::EcsService;
@@ -44,7 +45,7 @@ pub fn observed_status(
                 running_count: d.running_count,
                 pending_count: d.pending_count,
                 failed_tasks: d.failed_tasks,
-                updated_at: d.updated_at.map(Time),
+                updated_at: d.updated_at.map(whole_seconds),
             })
             .collect(),
         events: service
@@ -53,7 +54,7 @@ pub fn observed_status(
             .take(EVENTS_KEPT)
             .map(|e| ServiceEvent {
                 id: e.id.clone(),
-                created_at: e.created_at.map(Time),
+                created_at: e.created_at.map(whole_seconds),
                 message: e.message.clone(),
             })
             .collect(),
@@ -95,4 +96,42 @@ fn looks_like_trouble(message: &str) -> bool {
     ["unable", "failed", "unhealthy", "error"]
         .iter()
         .any(|word| lower.contains(word))
+}
+
+/// Kubernetes stores times in whole seconds; comparing a finer AWS time with the
+/// stored one would see a change at every resync and write status for nothing.
+fn whole_seconds(time: Timestamp) -> Time {
+    Time(Timestamp::from_second(time.as_second()).unwrap_or(time))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::{EcsDeployment, EcsServiceEvent};
+
+    #[test]
+    fn status_survives_a_trip_through_the_api_server_unchanged() {
+        let moment: Timestamp = "2026-11-21T10:00:00.123456Z".parse().unwrap();
+        let service = EcsService {
+            name: "web".into(),
+            deployments: vec![EcsDeployment {
+                id: "ecs-svc/1".into(),
+                updated_at: Some(moment),
+                ..Default::default()
+            }],
+            events: vec![EcsServiceEvent {
+                id: "e1".into(),
+                created_at: Some(moment),
+                message: "steady".into(),
+            }],
+            ..Default::default()
+        };
+        let status = observed_status(&service, "web:1", &ServiceStatus::default());
+        let stored: ServiceStatus =
+            serde_json::from_value(serde_json::to_value(&status).unwrap()).unwrap();
+        assert_eq!(
+            stored, status,
+            "a status that changes on its way through the API server is written at every resync"
+        );
+    }
 }

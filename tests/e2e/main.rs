@@ -6,6 +6,7 @@
 
 mod autoscaling;
 mod bad_input;
+mod chaos;
 mod chart;
 mod cluster;
 mod contract;
@@ -45,6 +46,7 @@ fn main() -> ExitCode {
         test!(autoscaling::quickstart_autoscaling_reaches_aws_follows_edits_and_goes_away),
         test!(autoscaling::deleting_an_autoscaled_service_leaves_nothing_in_aws),
         test!(bad_input::every_bad_input_is_refused_or_stalls_and_recovers),
+        test!(chaos::operator_survives_kills_faults_and_restarts_without_duplicates_or_leaks),
         test!(
             task_definition::bad_fargate_sizes_and_broken_references_are_refused_by_the_api_server
         ),

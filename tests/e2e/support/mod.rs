@@ -2,6 +2,7 @@
 //! test, and the runner that cleans up whatever the test's outcome.
 
 pub mod operator;
+pub mod proxy;
 pub mod testenv;
 
 use std::future::Future;

@@ -79,6 +79,62 @@ impl TestEnv {
         }
     }
 
+    /// Restarts kube-apiserver with the same command line; etcd and its data stay.
+    pub fn restart_apiserver(&self) -> Result<()> {
+        let state = PathBuf::from(self.var("TESTENV_STATE"));
+        let pids_file = state.join("pids");
+        let pids = std::fs::read_to_string(&pids_file)?;
+        let pid: u32 = pids
+            .lines()
+            .find_map(|line| line.strip_prefix("kube-apiserver "))
+            .context("kube-apiserver in the pids file")?
+            .trim()
+            .parse()?;
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline"))?;
+        let argv: Vec<String> = cmdline
+            .split(|&b| b == 0)
+            .filter(|part| !part.is_empty())
+            .map(|part| String::from_utf8_lossy(part).into_owned())
+            .collect();
+        // Each server leads its own session (up.sh starts it with setsid).
+        Command::new("kill")
+            .args(["-TERM", "--", &format!("-{pid}")])
+            .status()?;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while Path::new(&format!("/proc/{pid}")).exists() {
+            ensure!(
+                std::time::Instant::now() < deadline,
+                "kube-apiserver ignored SIGTERM"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let log = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(state.join("logs/kube-apiserver.log"))?;
+        let child = Command::new("setsid")
+            .args(&argv)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone()?)
+            .stderr(log)
+            .spawn()
+            .context("starting kube-apiserver again")?;
+        let updated = pids.replace(
+            &format!("kube-apiserver {pid}"),
+            &format!("kube-apiserver {}", child.id()),
+        );
+        std::fs::write(&pids_file, updated)?;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+        while self.kubectl(&["get", "--raw", "/readyz"]).is_err() {
+            ensure!(
+                std::time::Instant::now() < deadline,
+                "kube-apiserver did not come back"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(250));
+        }
+        Ok(())
+    }
+
     pub fn var(&self, name: &str) -> &str {
         self.vars
             .get(name)

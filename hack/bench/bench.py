@@ -1,0 +1,427 @@
+#!/usr/bin/env python3
+"""The scale benchmark behind `make bench` (and its N=50 smoke check in `make test`).
+
+One run: a fresh test environment (kube-apiserver, etcd, moto), the release operator
+talking to moto through aws-fault-proxy, which counts every AWS call independently of
+the operator. 1 Cluster, 10 TaskDefinitions and N Services go in with one server-side
+apply; the run waits until all are Ready, then, after one settling interval, idles for two resync intervals.
+
+Two modes:
+- raised (default): rate limits raised, for time-to-Ready and idle cost;
+- quota: the operator's default limits, and a proxy that throttles with the documented
+  ECS buckets; reports convergence time against the time the quotas allow.
+
+Results go to <out>.json and <out>.md. --smoke asserts only that the counts are sane.
+"""
+
+import argparse
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+NAMESPACE = "bench"
+TASK_DEFINITIONS = 10
+GROUP = "ecs.operator.dev"
+WRITE_VERBS = {"POST", "PUT", "PATCH", "DELETE", "APPLY"}
+
+
+def log(message):
+    print(f"[bench] {message}", flush=True)
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Run:
+    def __init__(self, args, workdir):
+        self.args = args
+        self.workdir = workdir
+        self.processes = []
+        self.env = dict(os.environ)
+
+    # --- processes -------------------------------------------------------------
+
+    def start(self, name, command, env=None):
+        logfile = open(self.workdir / f"{name}.log", "w")
+        process = subprocess.Popen(
+            command, stdout=logfile, stderr=subprocess.STDOUT, env=env or self.env,
+            stdin=subprocess.DEVNULL,
+        )
+        self.processes.append((name, process))
+        return process
+
+    def stop_all(self):
+        for name, process in reversed(self.processes):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=25)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+        state = self.workdir / "testenv"
+        subprocess.run([str(REPO / "hack/testenv/down.sh")], env={**self.env, "TESTENV_STATE": str(state)},
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def testenv_up(self):
+        state = self.workdir / "testenv"
+        env = {**os.environ, "TESTENV_STATE": str(state), "TESTENV_OWNER_PID": str(os.getpid()),
+               "MOTO_ECS_SERVICE_RUNNING": "2"}
+        subprocess.run([str(REPO / "hack/testenv/up.sh")], env=env, check=True, stdout=sys.stderr)
+        for line in (state / "env").read_text().splitlines():
+            match = re.match(r'export (\w+)="(.*)"', line)
+            if match:
+                self.env[match.group(1)] = match.group(2)
+        self.moto = self.env["AWS_ENDPOINT_URL"]
+
+    def kubectl(self, *args, stdin=None):
+        result = subprocess.run([self.env["KUBECTL"], *args], env=self.env, input=stdin,
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            raise RuntimeError(f"kubectl {' '.join(args)}: {result.stderr.strip()}")
+        return result.stdout
+
+    # --- measurements ----------------------------------------------------------
+
+    def proxy_stats(self):
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.proxy_port}/__proxy/stats") as r:
+            return json.load(r)
+
+    def proxy_reset(self):
+        request = urllib.request.Request(f"http://127.0.0.1:{self.proxy_port}/__proxy/reset", method="POST")
+        urllib.request.urlopen(request).read()
+
+    def apiserver_writes(self):
+        """Writes to our objects and Events, from kube-apiserver's own request counter."""
+        writes = {}
+        for line in self.kubectl("get", "--raw", "/metrics").splitlines():
+            if not line.startswith("apiserver_request_total{"):
+                continue
+            labels = dict(re.findall(r'(\w+)="([^"]*)"', line))
+            ours = labels.get("group") == GROUP or labels.get("resource") == "events"
+            if ours and labels.get("verb") in WRITE_VERBS:
+                key = f"{labels['verb']} {labels['resource']}"
+                if labels.get("subresource"):
+                    key += "/" + labels["subresource"]
+                writes[key] = writes.get(key, 0) + int(float(line.rsplit(" ", 1)[1]))
+        return writes
+
+    def operator_metric(self, name, labels=""):
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics") as r:
+            text = r.read().decode()
+        total = 0.0
+        for line in text.splitlines():
+            if line.startswith(name + "{") and labels in line or line.startswith(name + " "):
+                total += float(line.rsplit(" ", 1)[1])
+        return total
+
+    def operator_usage(self):
+        pid = self.operator.pid
+        status = Path(f"/proc/{pid}/status").read_text()
+        peak = int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1))
+        rss = int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1))
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks = os.sysconf("SC_CLK_TCK")
+        cpu = (int(fields[11]) + int(fields[12])) / ticks
+        return {"peak_rss_mib": round(peak / 1024, 1), "rss_mib": round(rss / 1024, 1),
+                "cpu_seconds": round(cpu, 2)}
+
+    def ready_counts(self):
+        out = self.kubectl(
+            "get", "services.ecs.operator.dev,taskdefinitions.ecs.operator.dev,clusters.ecs.operator.dev",
+            "-n", NAMESPACE, "-o",
+            'jsonpath={range .items[*]}{.kind}{"|"}{.status.conditions[?(@.type=="Ready")].status}'
+            '{"|"}{.status.observedGeneration}{"|"}{.metadata.generation}{"\\n"}{end}')
+        counts = {"Service": 0, "TaskDefinition": 0, "Cluster": 0}
+        for line in out.splitlines():
+            kind, ready, observed, generation = line.split("|")
+            if ready == "True" and observed == generation:
+                counts[kind] += 1
+        return counts
+
+    # --- the run ---------------------------------------------------------------
+
+    def network(self):
+        script = (
+            "import boto3\n"
+            "ec2 = boto3.client('ec2')\n"
+            "vpc = ec2.create_vpc(CidrBlock='10.0.0.0/16')['Vpc']['VpcId']\n"
+            "subnet = ec2.create_subnet(VpcId=vpc, CidrBlock='10.0.1.0/24')['Subnet']['SubnetId']\n"
+            "group = ec2.create_security_group(GroupName='bench', Description='bench', VpcId=vpc)['GroupId']\n"
+            "print(subnet, group)\n")
+        out = subprocess.run([self.env["TESTENV_PYTHON"], "-c", script], env=self.env, check=True,
+                             capture_output=True, text=True).stdout
+        return out.split()
+
+    def manifest(self, subnet, group):
+        docs = [f"apiVersion: v1\nkind: Namespace\nmetadata: {{name: {NAMESPACE}}}\n",
+                f"apiVersion: {GROUP}/v1alpha1\nkind: Cluster\nmetadata: {{name: bench, namespace: {NAMESPACE}}}\n"
+                "spec: {}\n"]
+        for t in range(TASK_DEFINITIONS):
+            docs.append(
+                f"apiVersion: {GROUP}/v1alpha1\nkind: TaskDefinition\n"
+                f"metadata: {{name: app-{t}, namespace: {NAMESPACE}}}\n"
+                "spec:\n  requiresCompatibilities: [FARGATE]\n  networkMode: awsvpc\n"
+                '  cpu: "256"\n  memory: "512"\n'
+                f"  containerDefinitions:\n    - {{name: app, image: nginx, essential: true}}\n")
+        for s in range(self.args.services):
+            docs.append(
+                f"apiVersion: {GROUP}/v1alpha1\nkind: Service\n"
+                f"metadata: {{name: svc-{s}, namespace: {NAMESPACE}}}\n"
+                f"spec:\n  clusterRef: {{name: bench}}\n  taskDefinitionRef: {{name: app-{s % TASK_DEFINITIONS}}}\n"
+                "  desiredCount: 2\n  launchType: FARGATE\n"
+                f"  networkConfiguration:\n    awsvpcConfiguration: {{subnets: [{subnet}], securityGroups: [{group}]}}\n")
+        return "---\n".join(docs)
+
+    def execute(self):
+        args = self.args
+        self.testenv_up()
+        self.kubectl("apply", "--server-side", "-f", str(REPO / "crds"))
+        subnet, group = self.network()
+
+        self.proxy_port = free_port()
+        proxy = [str(args.proxy), "--upstream", self.moto, "--listen", f"127.0.0.1:{self.proxy_port}"]
+        if args.mode == "quota":
+            proxy.append("--enforce-quotas")
+        self.start("proxy", proxy)
+        time.sleep(0.5)
+
+        self.metrics_port = free_port()
+        operator_env = {**self.env, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{self.proxy_port}"}
+        command = [str(args.operator), "run", f"--resync-interval={args.resync}s",
+                   f"--http-address=127.0.0.1:{self.metrics_port}", "--log-level=warn"]
+        if args.mode == "raised":
+            command.append("--aws-rate-limit=all=100000:100000")
+        self.operator = self.start("operator", command, env=operator_env)
+        deadline = time.time() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/readyz").read()
+                break
+            except Exception:
+                if time.time() > deadline or self.operator.poll() is not None:
+                    raise RuntimeError("the operator did not become ready; see operator.log")
+                time.sleep(0.2)
+
+        manifest = self.workdir / "objects.yaml"
+        manifest.write_text(self.manifest(subnet, group))
+        started = time.time()
+        self.kubectl("apply", "--server-side", "-f", str(manifest))
+        applied = time.time() - started
+        log(f"applied {args.services} Services, 1 Cluster, {TASK_DEFINITIONS} TaskDefinitions in {applied:.1f}s")
+
+        milestones = {}
+        timeline = []
+        deadline = started + args.timeout
+        while True:
+            counts = self.ready_counts()
+            creates = self.proxy_stats()["forwarded"].get("CreateService", 0)
+            elapsed = round(time.time() - started, 1)
+            timeline.append({"seconds": elapsed, "services_ready": counts["Service"], "creates_sent": creates})
+            if counts["TaskDefinition"] == TASK_DEFINITIONS and counts["Cluster"] == 1:
+                milestones.setdefault("cluster_and_task_definitions_ready", elapsed)
+            if creates >= args.services:
+                milestones.setdefault("all_creates_sent", elapsed)
+            if counts["Service"] >= args.services // 2:
+                milestones.setdefault("half_services_ready", elapsed)
+            if counts["Service"] == args.services:
+                milestones["all_ready"] = elapsed
+                break
+            if time.time() > deadline:
+                raise RuntimeError(f"only {counts} Ready after {args.timeout}s")
+            if self.operator.poll() is not None:
+                raise RuntimeError("the operator exited; see operator.log")
+            time.sleep(1)
+        log(f"all Ready after {milestones['all_ready']}s")
+        converge_calls = self.proxy_stats()
+        converge_usage = self.operator_usage()
+
+        result = {
+            "mode": args.mode,
+            "services": args.services,
+            "task_definitions": TASK_DEFINITIONS,
+            "clusters": 1,
+            "resync_seconds": args.resync,
+            "apply_seconds": round(applied, 1),
+            "milestones_seconds": milestones,
+            "timeline": timeline,
+            "converge": {
+                "aws_calls": converge_calls["requests"],
+                "aws_calls_total": sum(converge_calls["requests"].values()),
+                "throttled": converge_calls["faults"].get("throttle", 0),
+                "rate_limit_wait_seconds": round(self.operator_metric("ecs_operator_aws_rate_limit_wait_seconds_total"), 1),
+                "operator": converge_usage,
+            },
+        }
+        if args.mode == "quota":
+            result["converge"]["quota_seconds"] = quota_seconds(converge_calls["forwarded"])
+        else:
+            result["idle"] = self.idle()
+        result["operator_final"] = self.operator_usage()
+        return result
+
+    def idle(self):
+        # One interval first: each object's first drift check after convergence may
+        # record real news (a Cluster's service count); idle is what follows.
+        log(f"settling for one resync interval ({self.args.resync}s)")
+        time.sleep(self.args.resync)
+        self.proxy_reset()
+        writes_before = self.apiserver_writes()
+        resyncs_before = self.operator_metric("controller_runtime_reconcile_total", 'controller="service"')
+        seconds = 2 * self.args.resync
+        log(f"idling for {seconds}s (two resync intervals)")
+        time.sleep(seconds)
+        calls = self.proxy_stats()["requests"]
+        after = self.apiserver_writes()
+        writes = {k: n - writes_before.get(k, 0) for k, n in after.items() if n != writes_before.get(k, 0)}
+        resyncs = self.operator_metric("controller_runtime_reconcile_total", 'controller="service"') - resyncs_before
+        ecs_calls = sum(n for op, n in calls.items() if not is_scaling(op))
+        aws_writes = sum(n for op, n in calls.items() if not op.startswith(("Describe", "List")))
+        per_resync = resyncs / self.args.services if self.args.services else 0
+        return {
+            "seconds": seconds,
+            "aws_calls": calls,
+            "aws_writes": aws_writes,
+            "service_resyncs": int(resyncs),
+            "ecs_calls_per_service_per_resync": round(ecs_calls / resyncs, 3) if resyncs else None,
+            "resyncs_per_service": round(per_resync, 2),
+            "kubernetes_writes": sum(writes.values()),
+            "kubernetes_writes_by_request": writes,
+        }
+
+
+def is_scaling(operation):
+    return operation in {"DescribeScalableTargets", "DescribeScalingPolicies", "DescribeScheduledActions",
+                         "RegisterScalableTarget", "DeregisterScalableTarget", "PutScalingPolicy",
+                         "DeleteScalingPolicy", "PutScheduledAction", "DeleteScheduledAction"}
+
+
+# The proxy's default buckets (src/aws/quota.rs), per group: (burst, per second).
+QUOTAS = {
+    "cluster-read": (50, 20), "cluster-write": (20, 1), "service-read": (100, 20), "service-write": (50, 5),
+    "task-definition-read": (50, 20), "task-definition-write": (20, 1), "tagging": (50, 20),
+    "scaling-read": (40, 10), "scaling-write": (20, 5),
+}
+GROUPS = {
+    "DescribeClusters": "cluster-read", "CreateCluster": "cluster-write", "UpdateCluster": "cluster-write",
+    "PutClusterCapacityProviders": "cluster-write", "DeleteCluster": "cluster-write",
+    "DescribeServices": "service-read", "CreateService": "service-write", "UpdateService": "service-write",
+    "DeleteService": "service-write", "DescribeTaskDefinition": "task-definition-read",
+    "ListTaskDefinitions": "task-definition-read", "RegisterTaskDefinition": "task-definition-write",
+    "DeregisterTaskDefinition": "task-definition-write", "TagResource": "tagging", "UntagResource": "tagging",
+}
+
+
+def quota_seconds(forwarded):
+    """The least time the buckets allow for the calls that got through: per group,
+    (calls beyond the burst) / refill rate; the slowest group decides."""
+    per_group = {}
+    for operation, count in forwarded.items():
+        group = GROUPS.get(operation)
+        if group:
+            per_group[group] = per_group.get(group, 0) + count
+    return round(max([max(0, n - QUOTAS[g][0]) / QUOTAS[g][1] for g, n in per_group.items()] or [0]), 1)
+
+
+def markdown(result):
+    lines = [f"# Benchmark: {result['services']} Services, mode {result['mode']}", "",
+             f"1 Cluster, {result['task_definitions']} TaskDefinitions, {result['services']} Services in one "
+             f"server-side apply; resync interval {result['resync_seconds']} s. AWS calls counted by aws-fault-proxy.",
+             "", "| measure | value |", "| --- | --- |"]
+    m = result["milestones_seconds"]
+    lines.append(f"| apply to all Ready | {m['all_ready']} s |")
+    for key, value in m.items():
+        if key != "all_ready":
+            lines.append(f"| {key.replace('_', ' ')} | {value} s |")
+    c = result["converge"]
+    lines.append(f"| AWS calls to converge | {c['aws_calls_total']} |")
+    lines.append(f"| throttled | {c['throttled']} |")
+    lines.append(f"| time waiting in the client-side rate limiter | {c['rate_limit_wait_seconds']} s |")
+    if "quota_seconds" in c:
+        lines.append(f"| time the quotas allow for these calls | {c['quota_seconds']} s |")
+        ratio = m["all_ready"] / c["quota_seconds"] if c["quota_seconds"] else None
+        lines.append(f"| convergence / quota time | {ratio:.2f} |" if ratio else "| convergence / quota time | n/a |")
+    if "idle" in result:
+        i = result["idle"]
+        lines.append(f"| idle: ECS calls per Service per resync | {i['ecs_calls_per_service_per_resync']} |")
+        lines.append(f"| idle: AWS writes | {i['aws_writes']} |")
+        lines.append(f"| idle: Kubernetes writes | {i['kubernetes_writes']} |")
+        lines.append(f"| idle: Service resyncs | {i['service_resyncs']} ({i['resyncs_per_service']} per Service) |")
+    o = result["operator_final"]
+    lines.append(f"| operator peak RSS | {o['peak_rss_mib']} MiB |")
+    lines.append(f"| operator CPU | {o['cpu_seconds']} s |")
+    lines += ["", "AWS calls by operation while converging:", ""]
+    lines += [f"- {op}: {n}" for op, n in sorted(c["aws_calls"].items())]
+    if "idle" in result:
+        lines += ["", "AWS calls by operation while idle:", ""]
+        lines += [f"- {op}: {n}" for op, n in sorted(result["idle"]["aws_calls"].items())] or ["- none"]
+    return "\n".join(lines) + "\n"
+
+
+def check_sane(result):
+    """The smoke check: generous bounds, so it does not flake, but no zero-by-accident."""
+    problems = []
+    c, i = result["converge"], result["idle"]
+    if c["aws_calls"].get("CreateService", 0) < result["services"]:
+        problems.append("fewer CreateService calls than Services")
+    if c["aws_calls"].get("CreateService", 0) > 2 * result["services"]:
+        problems.append("more than two CreateService calls per Service")
+    if i["aws_writes"] != 0:
+        problems.append(f"{i['aws_writes']} AWS writes while idle")
+    if i["kubernetes_writes"] != 0:
+        problems.append(f"{i['kubernetes_writes']} Kubernetes writes while idle")
+    if i["service_resyncs"] < result["services"]:
+        problems.append("Services were not resynced while idle")
+    if i["ecs_calls_per_service_per_resync"] is None or i["ecs_calls_per_service_per_resync"] > 1.0:
+        problems.append("more than one ECS call per Service per resync")
+    return problems
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--services", type=int, default=1000)
+    parser.add_argument("--mode", choices=["raised", "quota"], default="raised")
+    parser.add_argument("--resync", type=int, default=20, help="resync interval for the run, seconds")
+    parser.add_argument("--timeout", type=int, default=900, help="longest wait for all Ready, seconds")
+    parser.add_argument("--operator", type=Path, default=REPO / "target/release/ecs-operator")
+    parser.add_argument("--proxy", type=Path, default=REPO / "target/release/aws-fault-proxy")
+    parser.add_argument("--out", type=Path, required=True, help="writes OUT.json and OUT.md")
+    parser.add_argument("--smoke", action="store_true", help="fail unless the counts are sane")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="ecs-operator-bench."))
+    run = Run(args, workdir)
+    try:
+        result = run.execute()
+    except Exception as error:
+        log(f"failed: {error}; logs in {workdir}")
+        run.stop_all()
+        return 1
+    run.stop_all()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
+    args.out.with_suffix(".md").write_text(markdown(result))
+    print(markdown(result))
+    if args.smoke:
+        problems = check_sane(result)
+        if problems:
+            log("smoke check failed: " + "; ".join(problems))
+            return 1
+        log("smoke check passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
