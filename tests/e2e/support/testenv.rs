@@ -101,7 +101,7 @@ impl TestEnv {
             .args(["-TERM", "--", &format!("-{pid}")])
             .status()?;
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while Path::new(&format!("/proc/{pid}")).exists() {
+        while is_alive(pid) {
             ensure!(
                 std::time::Instant::now() < deadline,
                 "kube-apiserver ignored SIGTERM"
@@ -282,4 +282,20 @@ fn run_checked(command: &mut Command, stdin: Option<&str>) -> Result<String> {
         String::from_utf8_lossy(&out.stderr)
     );
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Whether `pid` still runs; an exited process nobody has reaped yet (a zombie) does not.
+fn is_alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            let state = stat
+                .rsplit_once(')')?
+                .1
+                .split_whitespace()
+                .next()?
+                .to_string();
+            Some(state != "Z" && state != "X")
+        })
+        .unwrap_or(false)
 }
