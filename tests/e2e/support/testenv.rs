@@ -100,12 +100,15 @@ impl TestEnv {
         Command::new("kill")
             .args(["-TERM", "--", &format!("-{pid}")])
             .status()?;
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        // Its graceful shutdown can wait a minute for open watches; after 20 s it is
+        // killed, which loses nothing: the data is in etcd.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
         while is_alive(pid) {
-            ensure!(
-                std::time::Instant::now() < deadline,
-                "kube-apiserver ignored SIGTERM"
-            );
+            if std::time::Instant::now() > deadline {
+                Command::new("kill")
+                    .args(["-KILL", "--", &format!("-{pid}")])
+                    .status()?;
+            }
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
         let log = std::fs::OpenOptions::new()
