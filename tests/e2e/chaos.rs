@@ -150,6 +150,25 @@ fn services_settled(ctx: &TestContext, revisions: &BTreeMap<String, usize>) -> R
         .count())
 }
 
+/// Every named service of `cluster` as moto describes it, 10 names per call.
+async fn describe_all(
+    ecs: &aws_sdk_ecs::Client,
+    cluster: &str,
+    names: &[String],
+) -> Result<Vec<aws_sdk_ecs::types::Service>> {
+    let mut found = Vec::new();
+    for chunk in names.chunks(10) {
+        let out = ecs
+            .describe_services()
+            .cluster(cluster)
+            .set_services(Some(chunk.to_vec()))
+            .send()
+            .await?;
+        found.extend(out.services().iter().cloned());
+    }
+    Ok(found)
+}
+
 pub async fn operator_survives_kills_faults_and_restarts_without_duplicates_or_leaks(
     ctx: TestContext,
 ) -> Result<()> {
@@ -263,23 +282,15 @@ pub async fn operator_survives_kills_faults_and_restarts_without_duplicates_or_l
 
     // ECS runs the revision each Service asks for.
     let mut wrong_revision = Vec::new();
-    for chunk in services.chunks(10) {
-        let out = ecs
-            .describe_services()
-            .cluster(&cluster)
-            .set_services(Some(chunk.to_vec()))
-            .send()
-            .await?;
-        for service in out.services() {
-            let name = service.service_name().unwrap_or_default();
-            let expected = format!(":{}", service_revisions[name]);
-            if !service
-                .task_definition()
-                .unwrap_or_default()
-                .ends_with(&expected)
-            {
-                wrong_revision.push(name.to_string());
-            }
+    for service in describe_all(&ecs, &cluster, &services).await? {
+        let name = service.service_name().unwrap_or_default();
+        let expected = format!(":{}", service_revisions[name]);
+        if !service
+            .task_definition()
+            .unwrap_or_default()
+            .ends_with(&expected)
+        {
+            wrong_revision.push(name.to_string());
         }
     }
     ensure!(
@@ -325,20 +336,11 @@ pub async fn operator_survives_kills_faults_and_restarts_without_duplicates_or_l
     })
     .await?;
     // moto keeps listing deleted services; what counts is whether any is not INACTIVE.
-    let mut left_services = 0;
-    for chunk in services.chunks(10) {
-        let out = ecs
-            .describe_services()
-            .cluster(&cluster)
-            .set_services(Some(chunk.to_vec()))
-            .send()
-            .await?;
-        left_services += out
-            .services()
-            .iter()
-            .filter(|s| s.status() != Some("INACTIVE"))
-            .count();
-    }
+    let left_services = describe_all(&ecs, &cluster, &services)
+        .await?
+        .iter()
+        .filter(|s| s.status() != Some("INACTIVE"))
+        .count();
     let cluster_status = ecs
         .describe_clusters()
         .clusters(&cluster)
