@@ -4,7 +4,8 @@
 One run: a fresh test environment (kube-apiserver, etcd, moto), the release operator
 talking to moto through aws-fault-proxy, which counts every AWS call independently of
 the operator. 1 Cluster, 10 TaskDefinitions and N Services go in with one server-side
-apply; the run waits until all are Ready, then, after one settling interval, idles for two resync intervals.
+apply; the run waits until all are Ready, then settles for 1.5 resync intervals and idles
+for two.
 
 Two modes:
 - raised (default): rate limits raised, for time-to-Ready and idle cost;
@@ -266,17 +267,19 @@ class Run:
             },
         }
         if args.mode == "quota":
-            result["converge"]["quota_seconds"] = quota_seconds(converge_calls["forwarded"])
+            result["converge"]["quota_seconds"] = quota_seconds(converge_calls)
         else:
             result["idle"] = self.idle()
         result["operator_final"] = self.operator_usage()
         return result
 
     def idle(self):
-        # One interval first: each object's first drift check after convergence may
-        # record real news (a Cluster's service count); idle is what follows.
-        log(f"settling for one resync interval ({self.args.resync}s)")
-        time.sleep(self.args.resync)
+        # Each object's first drift check after convergence may record real news (a
+        # Cluster's service count); idle is what follows. A check comes up to 1.2
+        # intervals (jitter) plus one slot after the last, so settle for 1.5 intervals.
+        settle = self.args.resync * 1.5
+        log(f"settling for {settle:.0f}s (1.5 resync intervals)")
+        time.sleep(settle)
         self.proxy_reset()
         writes_before = self.apiserver_writes()
         resyncs_before = self.operator_metric("controller_runtime_reconcile_total", 'controller="service"')
@@ -308,31 +311,12 @@ def is_scaling(operation):
                          "DeleteScalingPolicy", "PutScheduledAction", "DeleteScheduledAction"}
 
 
-# The proxy's default buckets (src/aws/quota.rs), per group: (burst, per second).
-QUOTAS = {
-    "cluster-read": (50, 20), "cluster-write": (20, 1), "service-read": (100, 20), "service-write": (50, 5),
-    "task-definition-read": (50, 20), "task-definition-write": (20, 1), "tagging": (50, 20),
-    "scaling-read": (40, 10), "scaling-write": (20, 5),
-}
-GROUPS = {
-    "DescribeClusters": "cluster-read", "CreateCluster": "cluster-write", "UpdateCluster": "cluster-write",
-    "PutClusterCapacityProviders": "cluster-write", "DeleteCluster": "cluster-write",
-    "DescribeServices": "service-read", "CreateService": "service-write", "UpdateService": "service-write",
-    "DeleteService": "service-write", "DescribeTaskDefinition": "task-definition-read",
-    "ListTaskDefinitions": "task-definition-read", "RegisterTaskDefinition": "task-definition-write",
-    "DeregisterTaskDefinition": "task-definition-write", "TagResource": "tagging", "UntagResource": "tagging",
-}
-
-
-def quota_seconds(forwarded):
-    """The least time the buckets allow for the calls that got through: per group,
-    (calls beyond the burst) / refill rate; the slowest group decides."""
-    per_group = {}
-    for operation, count in forwarded.items():
-        group = GROUPS.get(operation)
-        if group:
-            per_group[group] = per_group.get(group, 0) + count
-    return round(max([max(0, n - QUOTAS[g][0]) / QUOTAS[g][1] for g, n in per_group.items()] or [0]), 1)
+def quota_seconds(stats):
+    """The least time the proxy's buckets allow for the calls that got through: per
+    group, (calls beyond the burst) / refill rate; the slowest group decides."""
+    quotas = stats["quotas"]
+    return round(max([max(0, n - quotas[g]["burst"]) / quotas[g]["per_second"]
+                      for g, n in stats["forwarded_by_group"].items()] or [0]), 1)
 
 
 def markdown(result):
@@ -342,6 +326,7 @@ def markdown(result):
              "", "| measure | value |", "| --- | --- |"]
     m = result["milestones_seconds"]
     lines.append(f"| apply to all Ready | {m['all_ready']} s |")
+    lines.append(f"| of which kubectl's server-side apply itself | {result['apply_seconds']} s |")
     for key, value in m.items():
         if key != "all_ready":
             lines.append(f"| {key.replace('_', ' ')} | {value} s |")
@@ -378,10 +363,12 @@ def check_sane(result):
         problems.append("fewer CreateService calls than Services")
     if c["aws_calls"].get("CreateService", 0) > 2 * result["services"]:
         problems.append("more than two CreateService calls per Service")
+    if c["aws_calls"].get("UpdateService", 0) != 0:
+        problems.append("UpdateService calls while converging, though no spec changed")
     if i["aws_writes"] != 0:
         problems.append(f"{i['aws_writes']} AWS writes while idle")
     if i["kubernetes_writes"] != 0:
-        problems.append(f"{i['kubernetes_writes']} Kubernetes writes while idle")
+        problems.append(f"{i['kubernetes_writes']} Kubernetes writes while idle: {i['kubernetes_writes_by_request']}")
     if i["service_resyncs"] < result["services"]:
         problems.append("Services were not resynced while idle")
     if i["ecs_calls_per_service_per_resync"] is None or i["ecs_calls_per_service_per_resync"] > 1.0:

@@ -3,6 +3,10 @@
 //! one call of up to `max` ids. The first caller leads: it waits up to `window` for
 //! others to join (or for the batch to fill), makes the call and hands every joiner
 //! the answer.
+//!
+//! Under a rate limit the batch stays open while its leader waits for the token, so
+//! the calls that do go out are full: a few large describes instead of many small
+//! ones queueing for the same bucket.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -11,6 +15,7 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, oneshot};
 
+use super::limiter::{Limiter, prepaid};
 use super::{AwsError, ErrorKind};
 
 type Answer<T> = Result<Arc<Vec<T>>, AwsError>;
@@ -30,6 +35,7 @@ pub struct Coalescer<T> {
     max: usize,
     window: Duration,
     open: Mutex<HashMap<String, Arc<Batch<T>>>>,
+    admission: Option<Arc<Limiter>>,
 }
 
 impl<T: Send + Sync + 'static> Coalescer<T> {
@@ -40,7 +46,20 @@ impl<T: Send + Sync + 'static> Coalescer<T> {
             max: max.max(1),
             window,
             open: Mutex::new(HashMap::new()),
+            admission: None,
         }
+    }
+
+    /// Each batch takes its token from `limiter` before it closes; the call it then
+    /// makes is not charged again at the connector.
+    pub fn admitted_by(mut self, limiter: Arc<Limiter>) -> Self {
+        self.admission = Some(limiter);
+        self
+    }
+
+    /// "ecs:DescribeServices" → "DescribeServices", as the limiter names operations.
+    fn operation(&self) -> &'static str {
+        self.action.rsplit(':').next().unwrap_or(self.action)
     }
 
     /// Everything the batch that carried `id` returned; the caller picks its own entry.
@@ -63,7 +82,7 @@ impl<T: Send + Sync + 'static> Coalescer<T> {
                     }
                     pending.waiters.push(answer);
                     if pending.ids.len() >= self.max {
-                        // Full: nobody else may join; the leader sends it now.
+                        // Full: nobody else may join; the leader sends it as soon as it may.
                         open.remove(key);
                         batch.full.notify_one();
                     }
@@ -96,8 +115,13 @@ impl<T: Send + Sync + 'static> Coalescer<T> {
                     () = batch.full.notified() => {}
                 }
             }
+            if let Some(limiter) = &self.admission {
+                // Still open: requests keep joining while the token is awaited.
+                limiter.acquire(self.operation()).await;
+            }
             let Pending { ids, waiters } = lead.close();
-            let result = match fetch(ids.clone()).await {
+            let first = prepaid(self.admission.is_some(), fetch(ids.clone())).await;
+            let result = match first {
                 Err(e) if e.kind == ErrorKind::InvalidInput && ids.len() > 1 => {
                     let mut found = Vec::new();
                     for id in ids {
@@ -209,6 +233,44 @@ mod tests {
         assert_eq!(calls.load(Ordering::SeqCst), 2);
         assert!(sizes.iter().all(|&n| n == 10));
         assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[tokio::test]
+    async fn under_a_rate_limit_batches_fill_while_waiting_for_their_token() {
+        use crate::aws::quota::{QuotaOverride, Quotas};
+        use crate::telemetry::Metrics;
+        // One token every 50 ms, and the burst already spent.
+        let quotas = Quotas::default()
+            .with_overrides(&["service-read=1:20".parse::<QuotaOverride>().unwrap()]);
+        let limiter = Arc::new(Limiter::new(quotas, Arc::new(Metrics::default())));
+        limiter.acquire("DescribeServices").await;
+        let coalescer = Coalescer::new("ecs:DescribeServices", 10, Duration::from_millis(5))
+            .admitted_by(limiter);
+        let calls = AtomicUsize::new(0);
+        let charged_again = AtomicUsize::new(0);
+        // Requests 10 ms apart: without the hold, each window would close on one id.
+        let requests = (0..20).map(|i| {
+            let id = format!("svc-{i}");
+            let (coalescer, calls, charged_again) = (&coalescer, &calls, &charged_again);
+            async move {
+                tokio::time::sleep(Duration::from_millis(10 * i)).await;
+                coalescer
+                    .describe("cluster", &id, |ids| async move {
+                        if !crate::aws::limiter::take_prepaid() {
+                            charged_again.fetch_add(1, Ordering::SeqCst);
+                        }
+                        echo(calls, ids)
+                    })
+                    .await
+                    .unwrap()
+                    .contains(&id)
+            }
+        });
+        let answered = futures::future::join_all(requests).await;
+        assert!(answered.iter().all(|&found| found));
+        let calls = calls.load(Ordering::SeqCst);
+        assert!(calls <= 8, "20 requests took {calls} calls");
+        assert_eq!(charged_again.load(Ordering::SeqCst), 0);
     }
 
     #[tokio::test]

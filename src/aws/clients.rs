@@ -92,12 +92,13 @@ impl AwsClients {
                 let scaling = aws_sdk_applicationautoscaling::config::Builder::from(&self.base)
                     .region(Region::new(region.to_string()))
                     .http_client(http)
-                    .interceptor(CallMetrics::new(self.metrics.clone(), limiter))
+                    .interceptor(CallMetrics::new(self.metrics.clone(), limiter.clone()))
                     .build();
                 let sdk = SdkEcs::new(
                     aws_sdk_ecs::Client::from_conf(config),
                     aws_sdk_applicationautoscaling::Client::from_conf(scaling),
-                );
+                )
+                .admitted_by(limiter);
                 Arc::new(Retrying::new(sdk, ATTEMPTS, BASE_DELAY))
             })
             .clone()

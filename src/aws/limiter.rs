@@ -6,7 +6,9 @@
 //! It sits at the HTTP connector, below the describe batching, so one batched
 //! DescribeServices costs one token, as it does at AWS.
 
+use std::cell::Cell;
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -26,6 +28,24 @@ use crate::telemetry::Metrics;
 const FLOOR: f64 = 0.1;
 /// Each success gives back this share of the quota, up to the quota.
 const RECOVERY: f64 = 0.05;
+
+tokio::task_local! {
+    /// Set while a call whose token was already taken (by a describe batch) is sent.
+    static PREPAID: Cell<bool>;
+}
+
+/// Runs `call` with its first AWS request exempt from the connector's token when
+/// `paid` (the caller took it); retries pay as usual.
+pub async fn prepaid<F: Future>(paid: bool, call: F) -> F::Output {
+    PREPAID.scope(Cell::new(paid), call).await
+}
+
+/// Whether the request being sent was paid for; uses the credit up.
+pub(super) fn take_prepaid() -> bool {
+    PREPAID
+        .try_with(|paid| paid.replace(false))
+        .unwrap_or(false)
+}
 
 /// One account and region's buckets.
 pub struct Limiter {
@@ -158,8 +178,10 @@ impl HttpConnector for LimitedConnector {
             .map(str::to_string);
         let inner = self.inner.clone();
         let limiter = self.limiter.clone();
+        // Read now: the SDK calls the connector from within the caller's task.
+        let paid = take_prepaid();
         HttpConnectorFuture::new(async move {
-            if let Some(operation) = operation {
+            if let Some(operation) = operation.filter(|_| !paid) {
                 limiter.acquire(&operation).await;
             }
             inner.call(request).await
@@ -222,6 +244,18 @@ mod tests {
     fn operations_outside_the_table_are_not_limited() {
         let limiter = limiter("all=1:1");
         assert!(limiter.reserve("RunTask").is_none());
+    }
+
+    #[tokio::test]
+    async fn a_prepaid_call_is_exempt_once() {
+        assert!(!take_prepaid(), "outside a prepaid call nothing is exempt");
+        let exempt = prepaid(true, async { (take_prepaid(), take_prepaid()) }).await;
+        assert_eq!(
+            exempt,
+            (true, false),
+            "the first request only; a retry pays"
+        );
+        assert!(!prepaid(false, async { take_prepaid() }).await);
     }
 
     #[tokio::test]

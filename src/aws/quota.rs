@@ -22,7 +22,7 @@ pub enum ActionGroup {
 }
 
 /// A token bucket's size (the burst) and refill rate (the sustained rate).
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub struct Quota {
     pub burst: u32,
     pub per_second: f64,
@@ -56,10 +56,8 @@ impl ActionGroup {
             "DescribeTaskDefinition" | "ListTaskDefinitions" | "ListTaskDefinitionFamilies" => {
                 Self::TaskDefinitionRead
             }
-            "RegisterTaskDefinition" | "DeregisterTaskDefinition" | "DeleteTaskDefinitions" => {
-                Self::TaskDefinitionWrite
-            }
-            "TagResource" | "UntagResource" | "ListTagsForResource" => Self::Tagging,
+            "RegisterTaskDefinition" | "DeregisterTaskDefinition" => Self::TaskDefinitionWrite,
+            "TagResource" | "UntagResource" => Self::Tagging,
             "DescribeScalableTargets" | "DescribeScalingPolicies" | "DescribeScheduledActions" => {
                 Self::ScalingRead
             }
@@ -88,9 +86,11 @@ impl ActionGroup {
         }
     }
 
-    /// The default bucket: ECS's published per-account, per-Region request quotas, and for
-    /// Application Auto Scaling (which publishes no per-action buckets) a conservative
-    /// guess. Accounts with raised quotas override them with `--aws-rate-limit`.
+    /// The default bucket. ECS: the per-account, per-Region table in the ECS API
+    /// Reference, "Request throttling for the Amazon ECS API" (cluster, service and task
+    /// definition read and modify actions, tag modify actions). Application Auto Scaling
+    /// publishes no per-action buckets, so its two are a conservative guess. Accounts
+    /// with raised quotas override them with `--aws-rate-limit`.
     pub fn default_quota(self) -> Quota {
         let (burst, per_second) = match self {
             Self::ClusterRead => (50, 20.0),
@@ -99,7 +99,7 @@ impl ActionGroup {
             Self::ServiceWrite => (50, 5.0),
             Self::TaskDefinitionRead => (50, 20.0),
             Self::TaskDefinitionWrite => (20, 1.0),
-            Self::Tagging => (50, 20.0),
+            Self::Tagging => (20, 10.0),
             Self::ScalingRead => (40, 10.0),
             Self::ScalingWrite => (20, 5.0),
         };

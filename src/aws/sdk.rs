@@ -11,9 +11,11 @@ mod scaling;
 mod service;
 mod task_definition;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::batch::Coalescer;
+use super::limiter::Limiter;
 use revisions::RevisionCache;
 
 use super::{
@@ -59,6 +61,14 @@ impl SdkEcs {
             clusters: Coalescer::new("ecs:DescribeClusters", CLUSTERS_PER_DESCRIBE, BATCH_WINDOW),
             revisions: RevisionCache::new(REVISIONS_KEPT),
         }
+    }
+
+    /// `limiter` is the one the clients' connector uses: describe batches take their
+    /// tokens from it directly, so they fill while waiting.
+    pub(crate) fn admitted_by(mut self, limiter: Arc<Limiter>) -> Self {
+        self.services = self.services.admitted_by(limiter.clone());
+        self.clusters = self.clusters.admitted_by(limiter);
+        self
     }
 
     async fn describe_clusters(&self, names: Vec<String>) -> Result<Vec<EcsCluster>, AwsError> {
@@ -220,7 +230,12 @@ impl EcsApi for SdkEcs {
         &self,
         request: &RegisterTaskDefinition,
     ) -> Result<EcsTaskDefinition, AwsError> {
-        task_definition::register(&self.client, request).await
+        let mut registered = task_definition::register(&self.client, request).await?;
+        // A new revision carries exactly the tags sent (moto leaves them out of its
+        // answer), so it is kept as a describe would show it.
+        registered.tags = request.tags.clone();
+        self.revisions.keep(&registered.arn, &registered);
+        Ok(registered)
     }
 
     async fn describe_task_definition(

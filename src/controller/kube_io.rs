@@ -43,8 +43,8 @@ where
         object.finalizers().iter().any(|f| f == FINALIZER)
     }
 
-    /// Adds the finalizer.
-    pub async fn add_finalizer(&self, object: &K) -> Result<(), kube::Error> {
+    /// Adds the finalizer; returns the object as written.
+    pub async fn add_finalizer(&self, object: &K) -> Result<K, kube::Error> {
         let mut finalizers = object.finalizers().to_vec();
         finalizers.push(FINALIZER.to_string());
         self.set_finalizers(object, finalizers).await
@@ -63,21 +63,20 @@ where
             .collect();
         match self.set_finalizers(object, finalizers).await {
             Err(kube::Error::Api(e)) if e.code == 404 => Ok(()),
-            other => other,
+            other => other.map(drop),
         }
     }
 
     /// Replaces the finalizer list, guarded by resourceVersion so a concurrent edit is not lost.
-    async fn set_finalizers(&self, object: &K, finalizers: Vec<String>) -> Result<(), kube::Error> {
+    async fn set_finalizers(&self, object: &K, finalizers: Vec<String>) -> Result<K, kube::Error> {
         let patch = json!({"metadata": {"finalizers": finalizers, "resourceVersion": object.resource_version()}});
         self.api
             .patch(&self.name, &PatchParams::default(), &Patch::Merge(patch))
-            .await?;
-        Ok(())
+            .await
     }
 
     /// Server-side applies the status, owning every field it sets.
-    pub async fn apply_status<S: Serialize>(&self, status: &S) -> Result<(), kube::Error> {
+    pub async fn apply_status<S: Serialize>(&self, status: &S) -> Result<K, kube::Error> {
         let patch = json!({
             "apiVersion": K::api_version(&()),
             "kind": K::kind(&()),
@@ -89,8 +88,7 @@ where
                 &PatchParams::apply(MANAGER).force(),
                 &Patch::Apply(patch),
             )
-            .await?;
-        Ok(())
+            .await
     }
 
     /// Publishes Events; a failure to record one is logged, never fatal.

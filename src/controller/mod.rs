@@ -5,6 +5,7 @@ pub mod backoff;
 mod error;
 mod kube_io;
 pub mod shell;
+mod written;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,6 +15,7 @@ use kube::runtime::events::{Recorder, Reporter};
 
 use crate::aws::clients::AwsClients;
 use crate::telemetry::Telemetry;
+use written::Written;
 
 pub use backoff::Backoff;
 pub use error::ReconcileError;
@@ -28,6 +30,8 @@ pub struct Context {
     pub resync: Duration,
     pub backoff: Backoff,
     pub telemetry: Arc<Telemetry>,
+    /// The operator's own writes, for reconciles the watch cache has not caught up with.
+    pub written: Written,
 }
 
 impl Context {
@@ -48,6 +52,7 @@ impl Context {
             resync,
             backoff: Backoff::default(),
             telemetry,
+            written: Written::default(),
         }
     }
 }

@@ -93,6 +93,7 @@ where
                 Ok(Cleanup::Done(notes)) => {
                     io.publish(&notes).await;
                     io.remove_finalizer(object).await?;
+                    ctx.written.forget(object);
                     ctx.backoff.reset(&key(object));
                     ctx.telemetry.metrics.forget_object(K::LABEL, &key(object));
                     tracing::info!(kind = K::LABEL, object = %key(object), "cleanup finished; finalizer removed");
@@ -104,7 +105,8 @@ where
         }
         if !KubeIo::has_finalizer(object) {
             // Before any AWS create, so a deleted object can never leak an AWS resource.
-            io.add_finalizer(object).await?;
+            let written = io.add_finalizer(object).await?;
+            ctx.written.record(object, slimmed(written));
         }
         match reconcile.await {
             Ok(outcome) => finish(object, ctx, &io, region, outcome).await,
@@ -193,7 +195,8 @@ async fn write_status<K: Managed>(
         .metrics
         .set_object_ready(K::LABEL, &key(object), ready);
     if object.current_status() != Some(&status) {
-        io.apply_status(&status).await?;
+        let written = io.apply_status(&status).await?;
+        ctx.written.record(object, slimmed(written));
     }
     Ok(())
 }
@@ -255,11 +258,15 @@ pub async fn run<K, T, F, Fut>(
         .reflect(writer)
         .touched_objects()
         .predicate_filter(predicates::generation, Default::default());
+    let mut reconcile = reconcile;
     Controller::for_stream(triggers, reader)
         .with_config(Config::default().concurrency(concurrency))
         .graceful_shutdown_on(shutdown)
         .run(
-            reconcile,
+            move |object: Arc<K>, ctx: Arc<T>| {
+                let object = ctx.as_ref().as_ref().written.freshest(object);
+                reconcile(object, ctx)
+            },
             |object: Arc<K>, error: &ReconcileError, ctx: Arc<T>| {
                 error_policy(object.as_ref(), error, ctx.as_ref().as_ref())
             },
@@ -282,6 +289,11 @@ pub fn slim<K: Resource>(object: &mut K) {
     if let Some(annotations) = meta.annotations.as_mut() {
         annotations.remove("kubectl.kubernetes.io/last-applied-configuration");
     }
+}
+
+fn slimmed<K: Resource>(mut object: K) -> K {
+    slim(&mut object);
+    object
 }
 
 /// Marks a controller's caches synced for /readyz once each of its watch streams has

@@ -129,7 +129,9 @@ pub async fn run(
         .with_config(Config::default().concurrency(concurrency))
         .graceful_shutdown_on(shutdown)
         .run(
-            reconcile,
+            |service: Arc<Service>, ctx: Arc<ServiceContext>| {
+                reconcile(ctx.base.written.freshest(service), ctx)
+            },
             |service: Arc<Service>, error: &ReconcileError, ctx: Arc<ServiceContext>| {
                 shell::error_policy(service.as_ref(), error, &ctx.base)
             },

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
-use ecs_operator::aws::quota::{ActionGroup, Quotas, TokenBucket};
+use ecs_operator::aws::quota::{ActionGroup, Quota, Quotas, TokenBucket};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
@@ -79,6 +79,8 @@ pub struct Stats {
     pub requests: BTreeMap<String, u64>,
     /// Requests that reached the upstream (dropped answers included), by operation.
     pub forwarded: BTreeMap<String, u64>,
+    /// The same, by quota group (operations outside the quota table left out).
+    pub forwarded_by_group: BTreeMap<&'static str, u64>,
     /// Injected faults by kind.
     pub faults: BTreeMap<Fault, u64>,
     /// Injected faults by operation.
@@ -117,6 +119,17 @@ impl Injector {
             let seen = self.stats.requests.get(&f.operation).copied().unwrap_or(0);
             self.script.push((f.operation, seen + f.nth, f.fault));
         }
+    }
+
+    /// The buckets enforced, by group; None when quotas are not enforced.
+    pub fn quota_table(&self) -> Option<BTreeMap<&'static str, Quota>> {
+        let quotas = self.quotas.as_ref()?;
+        Some(
+            ActionGroup::ALL
+                .into_iter()
+                .map(|g| (g.name(), quotas.get(g)))
+                .collect(),
+        )
     }
 
     pub fn reset_stats(&mut self) {
@@ -167,6 +180,13 @@ impl Injector {
                 .forwarded
                 .entry(operation.to_string())
                 .or_insert(0) += 1;
+            if let Some(group) = ActionGroup::of(operation) {
+                *self
+                    .stats
+                    .forwarded_by_group
+                    .entry(group.name())
+                    .or_insert(0) += 1;
+            }
         }
         Decision { fault, delay }
     }
@@ -278,6 +298,9 @@ mod tests {
         );
         assert_eq!(injector.stats.faults[&Fault::Throttle], 1);
         assert_eq!(injector.stats.forwarded["CreateService"], 5);
+        // The benchmark sets calls per group against the table it was held to.
+        assert_eq!(injector.stats.forwarded_by_group["service-write"], 5);
+        assert_eq!(injector.quota_table().unwrap()["service-write"].burst, 2);
     }
 
     #[test]

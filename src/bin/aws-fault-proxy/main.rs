@@ -5,7 +5,7 @@
 //! reached the upstream. Listens on loopback only.
 //!
 //! Control endpoints (never forwarded):
-//! - `GET /__proxy/stats`: counters as JSON;
+//! - `GET /__proxy/stats`: counters as JSON, with the quota table enforced;
 //! - `POST /__proxy/reset`: zero the counters and forget scripted faults;
 //! - `PUT /__proxy/faults`: replace the random faults, e.g. `{"error_rate":0.05}`;
 //! - `POST /__proxy/script`: add scripted faults, e.g.
@@ -224,7 +224,10 @@ impl Proxy {
         };
         let mut injector = self.injector.lock().expect("injector lock");
         match (method, path.as_str()) {
-            (Method::GET, "/__proxy/stats") => json(&injector.stats),
+            (Method::GET, "/__proxy/stats") => json(&StatsReply {
+                stats: &injector.stats,
+                quotas: injector.quota_table(),
+            }),
             (Method::POST, "/__proxy/reset") => {
                 injector.reset_stats();
                 plain(StatusCode::OK, "reset\n".to_string())
@@ -285,6 +288,14 @@ fn aws_error(status: StatusCode, code: &str, message: &str) -> Reply {
         .header("x-amzn-requestid", "aws-fault-proxy")
         .body(Full::new(Bytes::from(body)))
         .expect("static response")
+}
+
+/// The counters, and the buckets they were held to (null when quotas are not enforced).
+#[derive(serde::Serialize)]
+struct StatsReply<'a> {
+    #[serde(flatten)]
+    stats: &'a faults::Stats,
+    quotas: Option<std::collections::BTreeMap<&'static str, ecs_operator::aws::quota::Quota>>,
 }
 
 fn json<T: serde::Serialize>(value: &T) -> Reply {
