@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use futures::StreamExt;
+use futures::{Stream, StreamExt};
 
 use k8s_openapi::NamespaceResourceScope;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
@@ -251,13 +251,7 @@ pub async fn run<K, T, F, Fut>(
 {
     let (reader, writer) = reflector::store();
     let synced = SyncMarker::new(ctx.as_ref().as_ref().telemetry.clone(), K::LABEL, 1);
-    let triggers = watcher(api, watcher::Config::default())
-        .default_backoff()
-        .modify(slim)
-        .inspect(synced.stream())
-        .reflect(writer)
-        .touched_objects()
-        .predicate_filter(predicates::generation, Default::default());
+    let triggers = watched(api, writer, &synced, predicates::generation);
     let mut reconcile = reconcile;
     Controller::for_stream(triggers, reader)
         .with_config(Config::default().concurrency(concurrency))
@@ -278,6 +272,26 @@ pub async fn run<K, T, F, Fut>(
             }
         })
         .await;
+}
+
+/// Watches K into `writer`'s cache (slimmed, and counted towards `synced`), yielding
+/// the objects whose `key` changed.
+pub fn watched<K>(
+    api: Api<K>,
+    writer: reflector::store::Writer<K>,
+    synced: &SyncMarker,
+    key: fn(&K) -> Option<u64>,
+) -> impl Stream<Item = Result<K, watcher::Error>> + Send + use<K>
+where
+    K: Resource<DynamicType = ()> + Clone + Debug + DeserializeOwned + Send + Sync + 'static,
+{
+    watcher(api, watcher::Config::default())
+        .default_backoff()
+        .modify(slim)
+        .inspect(synced.stream())
+        .reflect(writer)
+        .touched_objects()
+        .predicate_filter(key, Default::default())
 }
 
 /// Drops what the operator never reads before an object enters a watch cache:

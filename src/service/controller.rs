@@ -10,7 +10,7 @@ use futures::{Stream, StreamExt};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use kube::runtime::controller::{Action, Config};
 use kube::runtime::reflector::{self, ObjectRef, Store};
-use kube::runtime::{Controller, WatchStreamExt, predicates, watcher};
+use kube::runtime::{Controller, predicates, watcher};
 use kube::{Api, Client, ResourceExt};
 
 use super::references::Stores;
@@ -90,16 +90,12 @@ pub async fn run(
 ) {
     let client = base.client.clone();
     let synced = SyncMarker::new(base.telemetry.clone(), Service::LABEL, 3);
-    let services = watcher(
+    let services = shell::watched(
         api::<Service>(client.clone(), namespace),
-        watcher::Config::default(),
-    )
-    .default_backoff()
-    .modify(shell::slim)
-    .inspect(synced.stream())
-    .reflect(cache.writer)
-    .touched_objects()
-    .predicate_filter(predicates::generation, Default::default());
+        cache.writer,
+        &synced,
+        predicates::generation,
+    );
     let (clusters, cluster_events) = cached(
         api::<Cluster>(client.clone(), namespace),
         synced.clone(),
@@ -164,14 +160,7 @@ where
         + 'static,
 {
     let (store, writer) = reflector::store();
-    let events = watcher(api, watcher::Config::default())
-        .default_backoff()
-        .modify(shell::slim)
-        .inspect(synced.stream())
-        .reflect(writer)
-        .touched_objects()
-        .predicate_filter(key, Default::default());
-    (store, events)
+    (store, shell::watched(api, writer, &synced, key))
 }
 
 /// What a Service cares about in an object it references: whether it is Ready for its
