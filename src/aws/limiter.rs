@@ -178,8 +178,10 @@ impl HttpConnector for LimitedConnector {
             .map(str::to_string);
         let inner = self.inner.clone();
         let limiter = self.limiter.clone();
-        // Read now: the SDK calls the connector from within the caller's task.
-        let paid = take_prepaid();
+        // Read now: the SDK calls the connector from within the caller's task. Only an
+        // ECS or Application Auto Scaling request uses the credit (a credentials
+        // request made on the way must not).
+        let paid = operation.is_some() && take_prepaid();
         HttpConnectorFuture::new(async move {
             if let Some(operation) = operation.filter(|_| !paid) {
                 limiter.acquire(&operation).await;

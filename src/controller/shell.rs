@@ -297,7 +297,7 @@ where
 /// Drops what the operator never reads before an object enters a watch cache:
 /// managedFields and kubectl's last-applied copy of the spec are often larger than the
 /// object itself.
-pub fn slim<K: Resource>(object: &mut K) {
+fn slim<K: Resource>(object: &mut K) {
     let meta = object.meta_mut();
     meta.managed_fields = None;
     if let Some(annotations) = meta.annotations.as_mut() {
