@@ -53,7 +53,8 @@ impl Plan {
     }
 }
 
-/// The default seed; `ECS_OPERATOR_CHAOS_SEED` replays or explores another run.
+/// The default seed of the kill moments and the proxy's fault draws;
+/// `ECS_OPERATOR_CHAOS_SEED` picks another.
 const SEED: u64 = 20_261_121;
 
 fn seed() -> Result<u64> {
