@@ -14,6 +14,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
 
+use crate::service::{cluster_manifest, service_manifest};
 use crate::support::operator::{self, Operator};
 use crate::support::proxy::FaultProxy;
 use crate::support::{TestContext, eventually, moto_network};
@@ -68,23 +69,6 @@ fn seed() -> Result<u64> {
 /// One scripted fault of each kind, on calls whose repetition is the dangerous part.
 const SCRIPT: &str = "CreateService#3=drop,RegisterTaskDefinition#2=drop,\
 CreateService#5=reset,DescribeServices#4=error,UpdateService#1=drop,CreateService#8=throttle";
-
-fn service_manifest(name: &str, cluster: &str, td: &str, subnet: &str, group: &str) -> String {
-    format!(
-        r#"apiVersion: ecs.operator.dev/v1alpha1
-kind: Service
-metadata:
-  name: {name}
-spec:
-  clusterRef: {{name: {cluster}}}
-  taskDefinitionRef: {{name: {td}}}
-  desiredCount: 2
-  launchType: FARGATE
-  networkConfiguration:
-    awsvpcConfiguration: {{subnets: [{subnet}], securityGroups: [{group}]}}
-"#
-    )
-}
 
 fn start_operator(ctx: &TestContext, proxy: &FaultProxy, run: usize) -> Result<Operator> {
     Operator::start(
@@ -205,7 +189,7 @@ pub async fn operator_survives_kills_faults_and_restarts_without_duplicates_or_l
         .map(|t| format!("app-{t}"))
         .collect();
     let services: Vec<String> = (0..plan.services).map(|s| format!("svc-{s}")).collect();
-    let mut objects = vec![crate::service::cluster_manifest(&cluster)];
+    let mut objects = vec![cluster_manifest(&cluster)];
     objects.extend(tds.iter().map(|td| seed_manifest(td, "nginx:1.27")));
     objects.extend(
         services.iter().enumerate().map(|(s, name)| {

@@ -19,7 +19,8 @@ spec: {{}}
     )
 }
 
-pub fn service_manifest(name: &str, cluster: &str, subnet: &str, group: &str) -> String {
+/// A Fargate Service running TaskDefinition `td` in `cluster`.
+pub fn service_manifest(name: &str, cluster: &str, td: &str, subnet: &str, group: &str) -> String {
     format!(
         r#"apiVersion: ecs.operator.dev/v1alpha1
 kind: Service
@@ -27,7 +28,7 @@ metadata:
   name: {name}
 spec:
   clusterRef: {{name: {cluster}}}
-  taskDefinitionRef: {{name: {name}}}
+  taskDefinitionRef: {{name: {td}}}
   desiredCount: 2
   launchType: FARGATE
   networkConfiguration:
@@ -78,7 +79,10 @@ pub fn apply_ready_service(
     let (subnet, group) = moto_network(ctx)?;
     ctx.apply_in(namespace, &cluster_manifest(cluster))?;
     ctx.apply_in(namespace, &seed_manifest(name, "nginx:1.26"))?;
-    ctx.apply_in(namespace, &service_manifest(name, cluster, &subnet, &group))?;
+    ctx.apply_in(
+        namespace,
+        &service_manifest(name, cluster, name, &subnet, &group),
+    )?;
     for (kind, object) in [
         ("cluster", cluster),
         ("taskdefinition", name),
@@ -164,7 +168,7 @@ pub async fn service_runs_rolls_out_scales_and_goes_with_its_namespace(
 pub async fn service_references_and_immutable_fields_are_checked_by_the_api_server(
     ctx: TestContext,
 ) -> Result<()> {
-    let base = service_manifest("checked", "shop", "subnet-1", "sg-1");
+    let base = service_manifest("checked", "shop", "checked", "subnet-1", "sg-1");
     let both = base.replace(
         "  clusterRef: {name: shop}\n",
         "  clusterRef: {name: shop}\n  cluster: other\n",
