@@ -253,6 +253,30 @@ fn desired_count_defaults_to_one() {
     assert_eq!(desired(serde_json::json!({}), TD1).desired_count, Some(1));
 }
 
+/// The intent hash is kept in status (appliedHash) and the client token goes to ECS: an
+/// upgrade that changed either would resend every Service's settings, or create a
+/// second service for an object mid-create.
+#[test]
+fn the_stored_intent_hash_and_client_token_are_the_ones_earlier_releases_wrote() {
+    assert_eq!(
+        desired(serde_json::json!({}), TD1).hash,
+        "5d0c09686a4842156908dd796ad82989"
+    );
+    assert_eq!(
+        desired(rich_spec(), TD2).hash,
+        "690b5d2589f7696dd89828d4fe504962"
+    );
+    let uid = "9d2e1f7a-1111-2222-3333-444455556666";
+    assert_eq!(
+        client_token(uid, 1, None),
+        "ef7182a8827d7e05e4cb2f13f56e3b75"
+    );
+    assert_eq!(
+        client_token(uid, 4, Some("arn:aws:ecs:us-east-1:1:service/main/web")),
+        "79c372386e6b363d620461dc9f72d792"
+    );
+}
+
 #[test]
 fn client_tokens_fit_ecs_and_change_with_the_generation_and_the_last_seen_service() {
     let uid = "9d2e1f7a-1111-2222-3333-444455556666";

@@ -134,6 +134,20 @@ fn hash_is_a_stable_sha256() {
     assert_eq!(h, hash(&written()));
 }
 
+/// The hash is stored as a tag on every registered revision: an upgrade that changed it
+/// would register a new revision of every task definition in every estate.
+#[test]
+fn the_stored_spec_hash_is_the_one_earlier_releases_wrote() {
+    assert_eq!(
+        hash(&written()),
+        "1db32d2d22ca84aaa44d28449bdbab96a649d90c757d23d18b6ef9c2ac9df241"
+    );
+    assert_eq!(
+        spec_hash("api", &TaskDefinitionFields::default()),
+        "c4387fa1713d7b1cbfb976a9dc03505c902a989a58ffde451f1a21cdb321105b"
+    );
+}
+
 #[test]
 fn family_is_part_of_the_hash() {
     assert_ne!(spec_hash("web", &written()), spec_hash("api", &written()));

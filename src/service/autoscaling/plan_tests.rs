@@ -303,6 +303,14 @@ fn the_count_to_create_with_is_clamped_to_min_and_max() {
     assert_eq!(initial_count(None, &zero), 0);
 }
 
+/// The prefix names every policy and scheduled action in AWS, and the hash is kept in
+/// status: an upgrade that changed them would recreate every object's policies.
+#[test]
+fn the_stored_name_prefix_and_hash_are_the_ones_earlier_releases_wrote() {
+    assert_eq!(name_prefix("shop", "web"), "ecs-operator-97375646-");
+    assert_eq!(desired(&spec()).hash, "f8fcb1c6ea27632eb2f76f725eaa06f6");
+}
+
 #[test]
 fn name_prefixes_are_stable_per_object_and_leave_room_for_names() {
     let a = name_prefix("shop", "web");
