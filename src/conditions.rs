@@ -3,7 +3,23 @@
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 
 use crate::api::common::condition::{READY, RECONCILING, STALLED};
-use crate::reconcile::Health;
+
+/// How the object stands after a reconcile, as the conditions will say it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Health {
+    /// AWS matches the spec.
+    Ready { message: String },
+    /// Work is under way; AWS will converge without help.
+    Progressing {
+        reason: &'static str,
+        message: String,
+    },
+    /// A person must act; the message says what to do.
+    Stalled {
+        reason: &'static str,
+        message: String,
+    },
+}
 
 /// Reason on Ready=True.
 pub const REASON_READY: &str = "Ready";

@@ -1,14 +1,18 @@
 //! ecs-operator: run AWS ECS clusters, task definitions and services from Kubernetes.
 
+#![forbid(unsafe_code)]
+
 pub mod api;
 pub mod aws;
 pub mod cli;
 pub mod cluster;
 pub mod conditions;
 pub mod controller;
+mod digest;
 pub mod leader;
 pub mod ownership;
 pub mod reconcile;
 pub mod service;
+mod sync;
 pub mod task_definition;
 pub mod telemetry;

@@ -1,3 +1,5 @@
+#![forbid(unsafe_code)]
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -149,10 +151,19 @@ async fn exit_after_deadline(stop: Stop, deadline: Duration) {
 
 /// Resolves on SIGTERM (how Kubernetes stops a pod) or Ctrl-C; in-flight reconciles finish first.
 async fn shutdown_signal() {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("SIGTERM handler");
+    let sigterm = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM; only an interrupt stops the operator gracefully");
+                futures::future::pending::<()>().await;
+            }
+        }
+    };
     tokio::select! {
-        _ = term.recv() => tracing::info!("SIGTERM received; finishing in-flight reconciles"),
+        () = sigterm => tracing::info!("SIGTERM received; finishing in-flight reconciles"),
         _ = tokio::signal::ctrl_c() => tracing::info!("interrupt received; finishing in-flight reconciles"),
     }
 }

@@ -2,29 +2,17 @@
 //! reconcilers can be tested against the ECS fake without an API server.
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::time::Duration;
+
+use futures::FutureExt;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 
 use crate::aws::{AwsError, ErrorKind};
+pub use crate::conditions::Health;
 use crate::conditions::{REASON_INVALID_SPEC, stalled_on_current_spec};
-
-/// How the object stands after a reconcile, as the conditions will say it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Health {
-    /// AWS matches the spec.
-    Ready { message: String },
-    /// Work is under way; AWS will converge without help.
-    Progressing {
-        reason: &'static str,
-        message: String,
-    },
-    /// A person must act; the message says what to do.
-    Stalled {
-        reason: &'static str,
-        message: String,
-    },
-}
+use crate::telemetry::Metrics;
 
 /// A Kubernetes Event to publish on the object.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,6 +49,9 @@ pub enum Next {
     After(Duration),
     /// Only when the spec changes: retrying the same input would fail the same way.
     AwaitChange,
+    /// After the object's failure backoff, which grows with each failure in a row: the
+    /// operator itself failed, and retrying at once would fail the same way.
+    Backoff,
 }
 
 /// The result of reconciling one object.
@@ -129,5 +120,45 @@ pub async fn guarded<S: Clone>(
             Next::Resync,
         )),
         other => other,
+    }
+}
+
+/// Reason on Stalled when the operator failed on an object (a bug, not the user's input).
+pub const REASON_INTERNAL_ERROR: &str = "InternalError";
+
+/// Runs a kind's reconcile or cleanup with a panic contained: the object gets
+/// `Stalled InternalError` (through `on_panic`, which fits it to what the work returns)
+/// and a metric counts it, so one object the code cannot handle never takes the
+/// process, and every other object, down with it.
+pub async fn contained<S, T>(
+    kind: &'static str,
+    metrics: &Metrics,
+    previous: S,
+    work: impl Future<Output = Result<T, AwsError>>,
+    on_panic: fn(Outcome<S>) -> T,
+) -> Result<T, AwsError> {
+    // What the work borrows is either read-only or behind `sync::Lock`, whose guards
+    // survive a panic, so nothing is observed half-written afterwards.
+    match AssertUnwindSafe(work).catch_unwind().await {
+        Ok(result) => result,
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".to_string());
+            metrics.observe_panic(kind);
+            tracing::error!(kind, panic = %what, "reconcile panicked; the object is Stalled and retried with backoff");
+            let message = format!(
+                "ecs-operator failed on this object ({what}); this is a bug: please report it \
+                 with this message and the operator's log. Retrying with backoff"
+            );
+            Ok(on_panic(Outcome::stalled(
+                previous,
+                REASON_INTERNAL_ERROR,
+                message,
+                Next::Backoff,
+            )))
+        }
     }
 }

@@ -17,6 +17,7 @@ use tokio::sync::{Notify, oneshot};
 
 use super::limiter::{Limiter, prepaid};
 use super::{AwsError, ErrorKind};
+use crate::sync::Lock;
 
 type Answer<T> = Result<Arc<Vec<T>>, AwsError>;
 
@@ -73,10 +74,10 @@ impl<T: Send + Sync + 'static> Coalescer<T> {
     {
         let (answer, receiver) = oneshot::channel();
         let led = {
-            let mut open = self.open.lock().expect("batch lock");
+            let mut open = self.open.locked();
             match open.get(key).cloned() {
                 Some(batch) => {
-                    let mut pending = batch.pending.lock().expect("batch lock");
+                    let mut pending = batch.pending.locked();
                     if !pending.ids.iter().any(|known| known == id) {
                         pending.ids.push(id.to_string());
                     }
@@ -159,14 +160,14 @@ struct Lead<'a, T> {
 
 impl<T> Lead<'_, T> {
     fn close(&self) -> Pending<T> {
-        let mut open = self.open.lock().expect("batch lock");
+        let mut open = self.open.locked();
         if open
             .get(self.key)
             .is_some_and(|b| Arc::ptr_eq(b, &self.batch))
         {
             open.remove(self.key);
         }
-        let mut pending = self.batch.pending.lock().expect("batch lock");
+        let mut pending = self.batch.pending.locked();
         Pending {
             ids: std::mem::take(&mut pending.ids),
             waiters: std::mem::take(&mut pending.waiters),

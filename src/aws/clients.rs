@@ -20,6 +20,7 @@ use super::limiter::{Limiter, limited_https_client};
 use super::quota::Quotas;
 use super::retry::Retrying;
 use super::sdk::SdkEcs;
+use crate::sync::Lock;
 
 /// Attempts per AWS call, and the first backoff ceiling, for throttled or transient failures.
 const ATTEMPTS: u32 = 4;
@@ -76,7 +77,7 @@ impl AwsClients {
     }
 
     pub fn ecs(&self, region: &str) -> Arc<dyn EcsApi> {
-        let mut clients = self.ecs.lock().expect("client map lock poisoned");
+        let mut clients = self.ecs.locked();
         clients
             .entry(region.to_string())
             .or_insert_with(|| {

@@ -22,6 +22,7 @@ use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 
 use super::quota::{ActionGroup, Quotas, TokenBucket};
+use crate::sync::Lock;
 use crate::telemetry::Metrics;
 
 /// After a throttle the rate never drops below this share of the quota.
@@ -65,7 +66,7 @@ impl Limiter {
 
     fn with_bucket<T>(&self, group: ActionGroup, f: impl FnOnce(&mut TokenBucket, f64) -> T) -> T {
         let quota = self.quotas.get(group);
-        let mut buckets = self.buckets.lock().expect("rate limiter lock");
+        let mut buckets = self.buckets.locked();
         let bucket = buckets
             .entry(group)
             .or_insert_with(|| TokenBucket::full(quota, Instant::now()));

@@ -72,7 +72,18 @@ async fn converge(
             // Read back what the updates did, so status shows AWS's view rather than ours.
             ecs.describe_cluster(&current.arn).await?.unwrap_or(current)
         }
-        (None, None) => unreachable!("a plan for an absent cluster always creates it"),
+        (None, None) => {
+            // The plan for an absent cluster creates it; should it ever not, look again soon.
+            return Ok(Outcome {
+                status: previous.clone(),
+                health: Health::Progressing {
+                    reason: "Provisioning",
+                    message: format!("ECS cluster {} does not exist yet", desired.name),
+                },
+                notes,
+                next: Next::After(CONVERGE_POLL),
+            });
+        }
     };
 
     let mut status = observed_status(&observed);

@@ -253,7 +253,7 @@ async fn invalid_input_stalls_and_is_not_retried_until_the_spec_changes() {
     assert_eq!(stalled_reason(&outcome), Some(REASON_INVALID_SPEC));
     assert_eq!(outcome.next, Next::AwaitChange);
     let Health::Stalled { message, .. } = &outcome.health else {
-        unreachable!()
+        panic!("expected Stalled, got {:?}", outcome.health)
     };
     assert!(
         message.contains("NOT_A_PROVIDER"),
@@ -291,7 +291,7 @@ async fn access_denied_stalls_naming_the_iam_action() {
     let outcome = rig.reconcile().await.unwrap();
     assert_eq!(stalled_reason(&outcome), Some("AccessDenied"));
     let Health::Stalled { message, .. } = &outcome.health else {
-        unreachable!()
+        panic!("expected Stalled, got {:?}", outcome.health)
     };
     assert!(message.contains("ecs:CreateCluster"), "{message}");
     assert_eq!(

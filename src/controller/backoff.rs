@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use crate::sync::Lock;
 use rand::Rng;
 
 const FIRST: Duration = Duration::from_secs(2);
@@ -18,7 +19,7 @@ pub struct Backoff {
 impl Backoff {
     /// The delay before retrying `key` after one more failure.
     pub fn next_delay(&self, key: &str) -> Duration {
-        let mut failures = self.failures.lock().expect("backoff lock poisoned");
+        let mut failures = self.failures.locked();
         let count = failures.entry(key.to_string()).or_insert(0);
         *count = count.saturating_add(1);
         let exponential = FIRST.saturating_mul(1 << (*count - 1).min(16)).min(MAX);
@@ -27,10 +28,7 @@ impl Backoff {
 
     /// Forgets `key`'s failures after a success.
     pub fn reset(&self, key: &str) {
-        self.failures
-            .lock()
-            .expect("backoff lock poisoned")
-            .remove(key);
+        self.failures.locked().remove(key);
     }
 }
 

@@ -20,11 +20,11 @@ use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
 use super::backoff::jitter;
-use super::{Context, KubeIo, ReconcileError};
+use super::{Backoff, Context, KubeIo, ReconcileError};
 use crate::api::common::condition::READY;
 use crate::aws::AwsError;
 use crate::conditions::{conditions, is_kstatus, stamped};
-use crate::reconcile::{Cleanup, Health, Next, Note, Outcome};
+use crate::reconcile::{Cleanup, Health, Next, Note, Outcome, contained};
 use crate::telemetry::Telemetry;
 
 /// What the shell needs to know about a kind.
@@ -89,6 +89,8 @@ where
             if !KubeIo::has_finalizer(object) {
                 return Ok(Action::await_change());
             }
+            let previous = object.current_status().cloned().unwrap_or_default();
+            let cleanup = contained(K::LABEL, &ctx.telemetry.metrics, previous, cleanup, Cleanup::Waiting);
             return match cleanup.await {
                 Ok(Cleanup::Done(notes)) => {
                     io.publish(&notes).await;
@@ -108,6 +110,8 @@ where
             let written = io.add_finalizer(object).await?;
             ctx.written.record(object, slimmed(written));
         }
+        let previous = object.current_status().cloned().unwrap_or_default();
+        let reconcile = contained(K::LABEL, &ctx.telemetry.metrics, previous, reconcile, |o| o);
         match reconcile.await {
             Ok(outcome) => finish(object, ctx, &io, region, outcome).await,
             Err(e) => Err(report_retryable(object, ctx, &io, region, e).await),
@@ -130,12 +134,31 @@ async fn finish<K: Managed>(
 ) -> Result<Action, ReconcileError> {
     io.publish(&outcome.notes).await;
     write_status(object, ctx, io, region, outcome.status, &outcome.health).await?;
-    ctx.backoff.reset(&key(object));
-    Ok(match outcome.next {
-        Next::Resync => Action::requeue(resync_delay(ctx.resync, SystemTime::now())),
-        Next::After(delay) => Action::requeue(jitter(delay)),
-        Next::AwaitChange => Action::await_change(),
-    })
+    Ok(
+        match requeue_delay(outcome.next, &ctx.backoff, ctx.resync, &key(object)) {
+            Some(delay) => Action::requeue(delay),
+            None => Action::await_change(),
+        },
+    )
+}
+
+/// How long until the object `key` is reconciled again; None waits for a change. Any
+/// outcome but `Backoff` ends a run of failures, so the next one backs off from the start.
+pub(crate) fn requeue_delay(
+    next: Next,
+    backoff: &Backoff,
+    resync: Duration,
+    key: &str,
+) -> Option<Duration> {
+    if next != Next::Backoff {
+        backoff.reset(key);
+    }
+    match next {
+        Next::Resync => Some(resync_delay(resync, SystemTime::now())),
+        Next::After(delay) => Some(jitter(delay)),
+        Next::AwaitChange => None,
+        Next::Backoff => Some(backoff.next_delay(key)),
+    }
 }
 
 /// The delay to an object's next drift check: the jittered interval, rounded up to a

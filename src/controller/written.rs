@@ -12,6 +12,7 @@ use std::any::Any;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use crate::sync::Lock;
 use kube::{Resource, ResourceExt};
 
 struct Entry {
@@ -32,7 +33,7 @@ impl Written {
         let (Some(uid), Some(old)) = (written.uid(), replaced.resource_version()) else {
             return;
         };
-        let mut entries = self.entries.lock().expect("written lock");
+        let mut entries = self.entries.locked();
         let mut stale = vec![old];
         if let Some(previous) = entries.remove(&uid) {
             stale.extend(previous.replaced);
@@ -55,7 +56,7 @@ impl Written {
         let (Some(uid), Some(version)) = (cached.uid(), cached.resource_version()) else {
             return cached;
         };
-        let mut entries = self.entries.lock().expect("written lock");
+        let mut entries = self.entries.locked();
         let Some(entry) = entries.get(&uid) else {
             return cached;
         };
@@ -69,7 +70,7 @@ impl Written {
     /// The object is gone; nothing to remember.
     pub fn forget<K: Resource>(&self, object: &K) {
         if let Some(uid) = object.uid() {
-            self.entries.lock().expect("written lock").remove(&uid);
+            self.entries.locked().remove(&uid);
         }
     }
 }

@@ -2,8 +2,6 @@
 //! TaskDefinitions, so a Service reacts within seconds when what it references becomes
 //! Ready or registers a new revision.
 
-use std::collections::hash_map::DefaultHasher;
-use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use futures::{Stream, StreamExt};
@@ -18,6 +16,7 @@ use crate::api::common::condition::READY;
 use crate::api::{Cluster, Service, ServiceStatus, TaskDefinition};
 use crate::controller::shell::{self, Managed, SyncMarker};
 use crate::controller::{Context, ReconcileError};
+use crate::digest::fingerprint;
 
 impl Managed for Service {
     type Status = ServiceStatus;
@@ -169,15 +168,17 @@ fn readiness_key<K: ResourceExt>(
     object: &K,
     status: Option<(&Vec<Condition>, &Option<String>)>,
 ) -> Option<u64> {
-    let mut hasher = DefaultHasher::new();
-    object.meta().generation.hash(&mut hasher);
-    if let Some((conditions, arn)) = status {
-        arn.hash(&mut hasher);
-        if let Some(ready) = conditions.iter().find(|c| c.type_ == READY) {
-            (&ready.status, ready.observed_generation).hash(&mut hasher);
-        }
-    }
-    Some(hasher.finish())
+    let (arn, ready) = match status {
+        Some((conditions, arn)) => (
+            arn.as_deref(),
+            conditions
+                .iter()
+                .find(|c| c.type_ == READY)
+                .map(|c| (c.status.as_str(), c.observed_generation)),
+        ),
+        None => (None, None),
+    };
+    Some(fingerprint(&(object.meta().generation, arn, ready)))
 }
 
 /// The Services in the object's namespace whose reference (`reference_of`) names it.

@@ -13,6 +13,8 @@ mod status;
 #[cfg(test)]
 mod autoscaling_tests;
 #[cfg(test)]
+mod internal_error_tests;
+#[cfg(test)]
 mod plan_props;
 #[cfg(test)]
 mod plan_tests;
@@ -23,12 +25,13 @@ use crate::api::common::condition::STALLED;
 use crate::api::service::AUTOSCALING_READY;
 use crate::api::{AdoptionPolicy, Service, ServiceStatus};
 use crate::aws::{AwsError, EcsApi, EcsService, UpdateService};
+use crate::conditions::REASON_INVALID_SPEC;
 use crate::ownership::{Owner, owner_of, tag_changes};
 use crate::reconcile::{CONVERGE_POLL, Health, Next, Note, Outcome, guarded};
 use autoscaling::Scaling;
 pub use delete::cleanup;
 use plan::{Desired, Update, update};
-use references::{Objects, Targets, resolve};
+use references::{Objects, Targets, Unresolved, resolve};
 use rollout::{Rollout, rollout};
 use status::{new_event_notes, observed_status};
 
@@ -63,7 +66,15 @@ async fn converge(
         task_definition,
     } = match resolve(service, objects) {
         Ok(targets) => targets,
-        Err(waiting) => {
+        Err(Unresolved::Invalid(message)) => {
+            return Ok(Outcome::stalled(
+                previous.clone(),
+                REASON_INVALID_SPEC,
+                message,
+                Next::AwaitChange,
+            ));
+        }
+        Err(Unresolved::Waiting(waiting)) => {
             return Ok(Outcome {
                 status: previous.clone(),
                 health: Health::Progressing {

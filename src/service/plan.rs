@@ -2,13 +2,13 @@
 //! this decides, the reconciler applies.
 
 use kube::ResourceExt;
-use sha2::{Digest, Sha256};
 
 use super::autoscaling::initial_count;
 use super::normalise;
 use crate::api::Service;
 use crate::api::service::ServiceSettings;
 use crate::aws::{CreateService, EcsService, ServiceChanges, Tags};
+use crate::digest::short_hex;
 use crate::ownership::ownership_tags;
 
 /// The service the spec asks for, with its references resolved.
@@ -106,14 +106,6 @@ fn intent_hash(task_definition: &str, settings: &ServiceSettings, token: Option<
         "redeployToken": token,
     });
     short_hex(body.to_string().as_bytes())
-}
-
-/// The first 128 bits of SHA-256, in hex (32 characters).
-pub(super) fn short_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// family:revision, from either form, so an ARN and its short form compare equal.

@@ -48,10 +48,33 @@ pub struct Waiting {
     pub message: String,
 }
 
+/// Why the references cannot be resolved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unresolved {
+    /// A referenced object is missing or not Ready yet; its watch wakes the Service.
+    Waiting(Waiting),
+    /// The spec names neither form of a reference. The CRD refuses that on write, but an
+    /// object stored before its rules held (an older CRD, or one installed without them)
+    /// still reaches the operator. The message says what to fix.
+    Invalid(String),
+}
+
+impl From<Waiting> for Unresolved {
+    fn from(waiting: Waiting) -> Self {
+        Self::Waiting(waiting)
+    }
+}
+
+fn neither(reference: &str, name: &str, what: &str) -> Unresolved {
+    Unresolved::Invalid(format!(
+        "spec sets neither {reference} nor {name}: set exactly one ({what})"
+    ))
+}
+
 pub const WAITING_FOR_CLUSTER: &str = "WaitingForCluster";
 pub const WAITING_FOR_TASK_DEFINITION: &str = "WaitingForTaskDefinition";
 
-pub fn resolve(service: &Service, objects: &dyn Objects) -> Result<Targets, Waiting> {
+pub fn resolve(service: &Service, objects: &dyn Objects) -> Result<Targets, Unresolved> {
     Ok(Targets {
         cluster: cluster(service, objects)?,
         task_definition: task_definition(service, objects)?,
@@ -59,7 +82,7 @@ pub fn resolve(service: &Service, objects: &dyn Objects) -> Result<Targets, Wait
 }
 
 /// The cluster alone, for deleting a service whose task definition is gone.
-pub fn cluster(service: &Service, objects: &dyn Objects) -> Result<String, Waiting> {
+pub fn cluster(service: &Service, objects: &dyn Objects) -> Result<String, Unresolved> {
     let namespace = service.namespace().unwrap_or_default();
     let spec = &service.spec;
     match (&spec.cluster_ref, &spec.cluster) {
@@ -73,18 +96,22 @@ pub fn cluster(service: &Service, objects: &dyn Objects) -> Result<String, Waiti
                 .ok_or_else(|| waiting("it does not exist".into()))?;
             let status = cluster.status.as_ref();
             if !is_ready(cluster.as_ref(), status.map(|s| s.conditions.as_slice())) {
-                return Err(waiting("it is not Ready".into()));
+                return Err(waiting("it is not Ready".into()).into());
             }
-            status
+            Ok(status
                 .and_then(|s| s.arn.clone())
-                .ok_or_else(|| waiting("its status has no ARN yet".into()))
+                .ok_or_else(|| waiting("its status has no ARN yet".into()))?)
         }
         (None, Some(name)) => Ok(name.clone()),
-        (None, None) => unreachable!("the CRD's CEL rule requires clusterRef or cluster"),
+        (None, None) => Err(neither(
+            "spec.clusterRef",
+            "spec.cluster",
+            "a Cluster object, or an ECS cluster name or ARN",
+        )),
     }
 }
 
-fn task_definition(service: &Service, objects: &dyn Objects) -> Result<String, Waiting> {
+fn task_definition(service: &Service, objects: &dyn Objects) -> Result<String, Unresolved> {
     let namespace = service.namespace().unwrap_or_default();
     let spec = &service.spec;
     match (&spec.task_definition_ref, &spec.task_definition) {
@@ -103,16 +130,19 @@ fn task_definition(service: &Service, objects: &dyn Objects) -> Result<String, W
             if !is_ready(td.as_ref(), status.map(|s| s.conditions.as_slice())) {
                 return Err(waiting(
                     "it is not Ready (its latest spec is not registered yet)".into(),
-                ));
+                )
+                .into());
             }
-            status
+            Ok(status
                 .and_then(|s| s.arn.clone())
-                .ok_or_else(|| waiting("its status has no revision ARN yet".into()))
+                .ok_or_else(|| waiting("its status has no revision ARN yet".into()))?)
         }
         (None, Some(name)) => Ok(name.clone()),
-        (None, None) => {
-            unreachable!("the CRD's CEL rule requires taskDefinitionRef or taskDefinition")
-        }
+        (None, None) => Err(neither(
+            "spec.taskDefinitionRef",
+            "spec.taskDefinition",
+            "a TaskDefinition object, or family:revision or an ARN",
+        )),
     }
 }
 

@@ -143,6 +143,20 @@ impl Rig {
         outcome
     }
 
+    /// One reconcile as the driver runs it: a panic becomes Stalled InternalError.
+    pub(super) async fn reconcile_contained(
+        &mut self,
+        metrics: &crate::telemetry::Metrics,
+    ) -> Outcome<ServiceStatus> {
+        let previous = self.object.status.clone().unwrap_or_default();
+        let work = reconcile(&self.object, &self.ecs, &self.objects);
+        let outcome = crate::reconcile::contained("service", metrics, previous, work, |o| o)
+            .await
+            .expect("reconcile succeeds");
+        self.record(&outcome);
+        outcome
+    }
+
     fn record(&mut self, outcome: &Outcome<ServiceStatus>) {
         let now = Time(k8s_openapi::jiff::Timestamp::UNIX_EPOCH);
         self.object.status = Some(next_status(

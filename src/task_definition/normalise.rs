@@ -3,12 +3,12 @@
 //! change must give a different one. The hash decides whether to register a revision.
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::api::task_definition::{
     ContainerDefinition, EfsAuthorizationConfig, HealthCheck, LinuxParameters, PortMapping,
     TaskDefinitionFields, Volume,
 };
+use crate::digest::{json, sha256_hex};
 
 /// Hex SHA-256 of the normalised family and fields.
 pub fn spec_hash(family: &str, fields: &TaskDefinitionFields) -> String {
@@ -22,11 +22,7 @@ pub fn spec_hash(family: &str, fields: &TaskDefinitionFields) -> String {
         family,
         fields: normalise(fields),
     };
-    let bytes = serde_json::to_vec(&hashed).expect("task definition fields serialise");
-    Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    sha256_hex(&json(&hashed))
 }
 
 /// The canonical form: ECS's server-side defaults made explicit, false flags left out,

@@ -376,7 +376,7 @@ async fn spec_aws_rejects_is_stalled_until_it_changes() {
     let outcome = rig.reconcile().await.unwrap();
     assert_eq!(stalled_reason(&outcome), Some("InvalidSpec"));
     let Health::Stalled { message, .. } = &outcome.health else {
-        unreachable!()
+        panic!("expected Stalled, got {:?}", outcome.health)
     };
     assert!(message.contains("execution role"), "{message}");
 

@@ -3,6 +3,7 @@
 //! is waiting for the lease: it is a healthy spare, and marking it unready would
 //! stall a rolling update of a two-replica Deployment.
 
+use crate::sync::Lock;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -31,18 +32,18 @@ impl Default for Health {
 impl Health {
     /// Names the caches that must sync before a leader is ready.
     pub fn expect_caches(&self, names: &[&'static str]) {
-        let mut caches = self.caches.lock().expect("health lock");
+        let mut caches = self.caches.locked();
         for name in names {
             caches.entry(name).or_insert(false);
         }
     }
 
     pub fn cache_synced(&self, name: &'static str) {
-        self.caches.lock().expect("health lock").insert(name, true);
+        self.caches.locked().insert(name, true);
     }
 
     pub fn set_role(&self, role: Role) {
-        *self.role.lock().expect("health lock") = role;
+        *self.role.locked() = role;
     }
 
     pub fn is_ready(&self) -> bool {
@@ -51,11 +52,11 @@ impl Health {
 
     /// Why the process is not ready yet, for the /readyz body; None when it is.
     pub fn not_ready_because(&self) -> Option<String> {
-        match *self.role.lock().expect("health lock") {
+        match *self.role.locked() {
             Role::Starting => Some("starting".to_string()),
             Role::Standby => None,
             Role::Leading => {
-                let caches = self.caches.lock().expect("health lock");
+                let caches = self.caches.locked();
                 let mut waiting: Vec<_> = caches
                     .iter()
                     .filter(|(_, synced)| !**synced)

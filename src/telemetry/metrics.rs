@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
+use crate::sync::Lock;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -62,6 +63,7 @@ pub struct Metrics {
     reconciles: Family<ReconcileLabels, Counter>,
     reconcile_errors: Family<ControllerLabels, Counter>,
     reconcile_time: HistogramFamily<ControllerLabels>,
+    reconcile_panics: Family<ControllerLabels, Counter>,
     aws_calls: Family<AwsCallLabels, Counter>,
     aws_throttled: Family<AwsOperationLabels, Counter>,
     rate_limit_waits: Family<ActionGroupLabels, Counter>,
@@ -79,6 +81,7 @@ impl Default for Metrics {
         let reconcile_errors = Family::<ControllerLabels, Counter>::default();
         let reconcile_time: HistogramFamily<ControllerLabels> =
             Family::new_with_constructor(reconcile_time_histogram);
+        let reconcile_panics = Family::<ControllerLabels, Counter>::default();
         let aws_calls = Family::<AwsCallLabels, Counter>::default();
         let aws_throttled = Family::<AwsOperationLabels, Counter>::default();
         let rate_limit_waits = Family::<ActionGroupLabels, Counter>::default();
@@ -101,6 +104,11 @@ impl Default for Metrics {
             "controller_runtime_reconcile_time_seconds",
             "Time one reconcile took, by controller",
             reconcile_time.clone(),
+        );
+        registry.register(
+            "ecs_operator_reconcile_panics",
+            "Reconciles that panicked (a bug: the object is Stalled InternalError), by controller",
+            reconcile_panics.clone(),
         );
         registry.register(
             "ecs_operator_aws_api_calls",
@@ -137,6 +145,7 @@ impl Default for Metrics {
             reconciles,
             reconcile_errors,
             reconcile_time,
+            reconcile_panics,
             aws_calls,
             aws_throttled,
             rate_limit_waits,
@@ -162,6 +171,13 @@ impl Metrics {
         self.reconcile_time
             .get_or_create(&ControllerLabels { controller })
             .observe(took.as_secs_f64());
+    }
+
+    /// A reconcile of `controller` panicked and was contained.
+    pub fn observe_panic(&self, controller: &'static str) {
+        self.reconcile_panics
+            .get_or_create(&ControllerLabels { controller })
+            .inc();
     }
 
     /// One AWS call attempt. `outcome` is "success" or an error category.
@@ -198,7 +214,7 @@ impl Metrics {
 
     /// Records an object's Ready status ("True", "False" or "Unknown") after a reconcile.
     pub fn set_object_ready(&self, kind: &'static str, key: &str, ready: &'static str) {
-        let mut states = self.object_states.lock().expect("object states lock");
+        let mut states = self.object_states.locked();
         let previous = states.insert((kind, key.to_string()), ready);
         if previous == Some(ready) {
             return;
@@ -218,7 +234,7 @@ impl Metrics {
 
     /// Stops counting an object once its cleanup has finished.
     pub fn forget_object(&self, kind: &'static str, key: &str) {
-        let mut states = self.object_states.lock().expect("object states lock");
+        let mut states = self.object_states.locked();
         if let Some(ready) = states.remove(&(kind, key.to_string())) {
             self.objects
                 .get_or_create(&ObjectLabels { kind, ready })
@@ -229,9 +245,11 @@ impl Metrics {
     /// Every metric in OpenMetrics text format.
     pub fn encode(&self) -> String {
         let mut text = String::new();
-        prometheus_client::encoding::text::encode(&mut text, &self.registry)
-            .expect("writing to a String cannot fail");
-        text
+        // Writing to a String cannot fail.
+        match prometheus_client::encoding::text::encode(&mut text, &self.registry) {
+            Ok(()) => text,
+            Err(_) => String::new(),
+        }
     }
 }
 

@@ -4,12 +4,16 @@
 //! one at a time by default: they share one moto, which is reset between them.
 //! Run one test: `cargo test --test e2e -- smoke::both_servers_are_real`.
 
+// Test code: a failed expectation fails the test, which is what unwrap and expect are for here.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod autoscaling;
 mod bad_input;
 mod chaos;
 mod chart;
 mod cluster;
 mod contract;
+mod internal_error;
 mod kstatus;
 mod leader;
 mod scaling_contract;
@@ -46,6 +50,7 @@ fn main() -> ExitCode {
         test!(autoscaling::quickstart_autoscaling_reaches_aws_follows_edits_and_goes_away),
         test!(autoscaling::deleting_an_autoscaled_service_leaves_nothing_in_aws),
         test!(bad_input::every_bad_input_is_refused_or_stalls_and_recovers),
+        test!(internal_error::an_object_stored_without_the_crds_rules_stalls_and_the_operator_serves_the_rest),
         test!(chaos::operator_survives_kills_faults_and_restarts_without_duplicates_or_leaks),
         test!(
             task_definition::bad_fargate_sizes_and_broken_references_are_refused_by_the_api_server
@@ -78,7 +83,10 @@ fn main() -> ExitCode {
     // SDK and kube clients then find moto and the API server through the standard
     // variables (AWS_ENDPOINT_URL, KUBECONFIG), as the operator does.
     for (name, value) in env.vars() {
-        unsafe { std::env::set_var(name, value) };
+        #[allow(unsafe_code)] // Sound: no other thread exists yet.
+        unsafe {
+            std::env::set_var(name, value)
+        };
     }
     let env = support::set_env(env);
     let conclusion = match env.install_crds() {

@@ -79,8 +79,8 @@ pub use settings::*;
 ).message("spec.deploymentController is immutable: ECS cannot change it; create a new Service object instead")
     .field_path(".deploymentController"))]
 #[x_kube(validation = Rule::new(
-    "(has(self.clusterRef) ? 'ref:' + self.clusterRef.name : 'ecs:' + self.cluster) == \
-     (has(oldSelf.clusterRef) ? 'ref:' + oldSelf.clusterRef.name : 'ecs:' + oldSelf.cluster)"
+    "(has(self.clusterRef) ? 'ref:' + self.clusterRef.name : has(self.cluster) ? 'ecs:' + self.cluster : '') == \
+     (has(oldSelf.clusterRef) ? 'ref:' + oldSelf.clusterRef.name : has(oldSelf.cluster) ? 'ecs:' + oldSelf.cluster : '')"
 ).message("spec.clusterRef and spec.cluster are immutable: a service cannot move to another cluster; create a new Service object instead")
     .field_path(".clusterRef"))]
 #[x_kube(validation = Rule::new(

@@ -3,15 +3,16 @@
 use super::{ACCOUNT, FakeEcs, REGION, State};
 use crate::api::cluster::CapacityProviderStrategyItem;
 use crate::aws::{AwsError, CreateCluster, EcsCluster, ErrorKind, Tags};
+use crate::sync::Lock;
 
 impl FakeEcs {
     pub fn cluster(&self, name: &str) -> Option<EcsCluster> {
-        self.state.lock().unwrap().clusters.get(name).cloned()
+        self.state.locked().clusters.get(name).cloned()
     }
 
     /// Clusters in any state, including INACTIVE ones.
     pub fn cluster_count(&self) -> usize {
-        self.state.lock().unwrap().clusters.len()
+        self.state.locked().clusters.len()
     }
 
     /// Puts a cluster in place as if someone else (the console, another tool) made it.

@@ -20,6 +20,7 @@ use super::{
     TaskDefinitionPage, UpdateCluster, UpdateService,
 };
 use crate::api::cluster::CapacityProviderStrategyItem;
+use crate::sync::Lock;
 
 const ACCOUNT: &str = "123456789012";
 const REGION: &str = "us-east-1";
@@ -45,6 +46,8 @@ struct State {
     /// Calls that take effect but whose response is lost (a timeout after the work was done).
     lost_responses: std::collections::BTreeSet<usize>,
     scaling: scaling::ScalingState,
+    /// Services whose describe panics, standing in for a bug in the operator.
+    panicking_services: std::collections::BTreeSet<String>,
 }
 
 #[derive(Default)]
@@ -56,32 +59,41 @@ impl FakeEcs {
     /// Every n-th call fails with ThrottlingException, as ECS does when an account's
     /// token bucket is empty ("Request throttling for the Amazon ECS API", ECS Developer Guide).
     pub fn throttle_every(&self, n: usize) {
-        self.state.lock().unwrap().throttle_every = Some(n);
+        self.state.locked().throttle_every = Some(n);
     }
 
     /// The `n`-th call from now (1-based) fails with `error`.
     pub fn fail_call(&self, n: usize, error: AwsError) {
-        let mut state = self.state.lock().unwrap();
+        let mut state = self.state.locked();
         let at = state.calls.len() + n;
         state.faults.insert(at, error);
     }
 
     /// The next call of `error.action` fails with `error`.
     pub fn fail_next(&self, error: AwsError) {
-        self.state.lock().unwrap().action_faults.push(error);
+        self.state.locked().action_faults.push(error);
     }
 
     /// The `n`-th call from now takes effect, then fails as if its response timed out.
     /// RegisterTaskDefinition and CreateService, the calls whose repeats matter, honour it.
     pub fn lose_response(&self, n: usize) {
-        let mut state = self.state.lock().unwrap();
+        let mut state = self.state.locked();
         let at = state.calls.len() + n;
         state.lost_responses.insert(at);
     }
 
+    /// Every describe of service `name` panics while holding the fake's lock, as a bug
+    /// in the operator might (this is no AWS behaviour).
+    pub fn panic_on_describe(&self, name: &str) {
+        self.state
+            .locked()
+            .panicking_services
+            .insert(name.to_string());
+    }
+
     /// Calls made so far, by IAM action name.
     pub fn calls(&self) -> Vec<&'static str> {
-        self.state.lock().unwrap().calls.clone()
+        self.state.locked().calls.clone()
     }
 
     pub fn count(&self, action: &str) -> usize {
@@ -89,7 +101,7 @@ impl FakeEcs {
     }
 
     fn call(&self, action: &'static str) -> Result<std::sync::MutexGuard<'_, State>, AwsError> {
-        let mut state = self.state.lock().unwrap();
+        let mut state = self.state.locked();
         state.calls.push(action);
         let n = state.calls.len();
         if let Some(error) = state.faults.remove(&n) {
@@ -213,6 +225,9 @@ impl EcsApi for FakeEcs {
         service: &str,
     ) -> Result<Option<EcsService>, AwsError> {
         let mut state = self.call("ecs:DescribeServices")?;
+        if state.panicking_services.contains(service) {
+            panic!("the fake was told to panic describing {service}");
+        }
         // An unknown cluster is an error here, unlike an unknown service (ECS API Reference, DescribeServices).
         by_name_or_arn(&mut state, cluster).ok_or_else(|| {
             AwsError::new(

@@ -3,6 +3,7 @@
 //! scheduled actions (Application Auto Scaling API Reference, DeregisterScalableTarget);
 //! and deleting the ECS service drops its target.
 
+use crate::sync::Lock;
 use std::collections::BTreeMap;
 
 use super::{ACCOUNT, FakeEcs, REGION, State, services};
@@ -33,12 +34,12 @@ impl ScalingState {
 
 impl FakeEcs {
     pub fn scalable_target(&self, resource_id: &str) -> Option<ScalableTarget> {
-        describe_target(&self.state.lock().unwrap(), resource_id)
+        describe_target(&self.state.locked(), resource_id)
     }
 
     /// The target's policies, by AWS name.
     pub fn scaling_policies(&self, resource_id: &str) -> BTreeMap<String, ObservedPolicy> {
-        describe_policies(&self.state.lock().unwrap(), resource_id)
+        describe_policies(&self.state.locked(), resource_id)
             .into_iter()
             .map(|p| (p.name.clone(), p))
             .collect()
@@ -46,7 +47,7 @@ impl FakeEcs {
 
     /// The target's scheduled actions, by AWS name.
     pub fn scheduled_actions(&self, resource_id: &str) -> BTreeMap<String, ScheduledScaling> {
-        describe_actions(&self.state.lock().unwrap(), resource_id)
+        describe_actions(&self.state.locked(), resource_id)
             .into_iter()
             .map(|a| (a.action.name.clone(), a.action))
             .collect()
@@ -54,13 +55,13 @@ impl FakeEcs {
 
     /// Puts a policy in place as if a person had added it in the console.
     pub fn insert_scaling_policy(&self, resource_id: &str, policy: ScalingPolicy) {
-        let mut state = self.state.lock().unwrap();
+        let mut state = self.state.locked();
         put_policy(&mut state.scaling, resource_id, &policy);
     }
 
     /// The scaler (or a person) sets the service's desiredCount.
     pub fn scale_service(&self, cluster: &str, name: &str, count: i32) {
-        let mut state = self.state.lock().unwrap();
+        let mut state = self.state.locked();
         let service = services::find_mut(&mut state, cluster, name).expect("service exists");
         service.desired_count = count;
     }

@@ -6,6 +6,7 @@ use crate::aws::{
     AwsError, CreateService, EcsDeployment, EcsService, EcsServiceEvent, ErrorKind, ServiceChanges,
     UpdateService,
 };
+use crate::sync::Lock;
 
 const CREATE: &str = "ecs:CreateService";
 
@@ -13,7 +14,7 @@ impl FakeEcs {
     /// One step of simulated time: rollouts in progress complete (or fail, for task
     /// definitions marked with `fail_rollouts_of`), and DRAINING services become INACTIVE.
     pub fn advance(&self) {
-        let mut state = self.state.lock().unwrap();
+        let mut state = self.state.locked();
         let failing = state.failing_task_definitions.clone();
         let mut event_id = state.services.len() * 1000 + state.calls.len();
         for service in &mut state.services {
@@ -28,26 +29,26 @@ impl FakeEcs {
 
     /// Rollouts of this task definition fail: its tasks never start.
     pub fn fail_rollouts_of(&self, task_definition: &str) {
-        let mut state = self.state.lock().unwrap();
+        let mut state = self.state.locked();
         state
             .failing_task_definitions
             .push(task_definition.to_string());
     }
 
     pub fn service(&self, cluster: &str, name: &str) -> Option<EcsService> {
-        let state = self.state.lock().unwrap();
+        let state = self.state.locked();
         find(&state, cluster, name).cloned()
     }
 
     /// Services with this name in any state, including INACTIVE ones.
     pub fn service_count(&self, name: &str) -> usize {
-        let state = self.state.lock().unwrap();
+        let state = self.state.locked();
         state.services.iter().filter(|s| s.name == name).count()
     }
 
     /// Puts a service in place as if someone else had created it.
     pub fn insert_service(&self, request: &CreateService) -> EcsService {
-        create(&mut self.state.lock().unwrap(), request).expect("valid service")
+        create(&mut self.state.locked(), request).expect("valid service")
     }
 }
 

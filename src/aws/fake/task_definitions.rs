@@ -1,5 +1,6 @@
 //! Task definition revisions in the fake ECS.
 
+use crate::sync::Lock;
 use k8s_openapi::jiff::Timestamp;
 
 use super::{ACCOUNT, FakeEcs, REGION, State};
@@ -13,12 +14,12 @@ const FIRST_REGISTRATION: i64 = 1_767_225_600;
 impl FakeEcs {
     /// ListTaskDefinitions returns at most `n` ARNs per page (ECS's own maximum is 100).
     pub fn set_page_size(&self, n: usize) {
-        self.state.lock().unwrap().page_size = Some(n);
+        self.state.locked().page_size = Some(n);
     }
 
     /// Every revision of `family`, in any state, oldest first.
     pub fn task_definitions(&self, family: &str) -> Vec<EcsTaskDefinition> {
-        let state = self.state.lock().unwrap();
+        let state = self.state.locked();
         state
             .task_definitions
             .iter()
@@ -39,7 +40,7 @@ impl FakeEcs {
             fields,
             tags,
         };
-        register(&mut self.state.lock().unwrap(), &request).expect("valid revision")
+        register(&mut self.state.locked(), &request).expect("valid revision")
     }
 }
 

@@ -2,7 +2,12 @@
 
 use aws_sdk_ecs::types as sdk;
 
-use super::{aws_error, empty_response, non_empty, strategy_to_sdk, tags_from_sdk, tags_to_sdk};
+use aws_smithy_types::error::operation::BuildError;
+
+use super::{
+    aws_error, empty_response, invalid_input, non_empty, strategy_to_sdk, tags_from_sdk,
+    tags_to_sdk,
+};
 use crate::api::cluster::{
     CapacityProviderStrategyItem, ClusterConfiguration, ClusterSetting, ClusterSettingName,
     ContainerInsights, ExecuteCommandConfiguration, ExecuteCommandLogConfiguration,
@@ -50,7 +55,9 @@ pub async fn create(
             request
                 .service_connect_defaults
                 .as_ref()
-                .map(connect_defaults_to_sdk),
+                .map(connect_defaults_to_sdk)
+                .transpose()
+                .map_err(invalid_input("ecs:CreateCluster"))?,
         )
         .send()
         .await
@@ -79,7 +86,9 @@ pub async fn update(
             update
                 .service_connect_defaults
                 .as_ref()
-                .map(connect_defaults_to_sdk),
+                .map(connect_defaults_to_sdk)
+                .transpose()
+                .map_err(invalid_input("ecs:UpdateCluster"))?,
         )
         .send()
         .await
@@ -232,9 +241,8 @@ fn configuration_from_sdk(c: &sdk::ClusterConfiguration) -> ClusterConfiguration
 
 fn connect_defaults_to_sdk(
     d: &ServiceConnectDefaults,
-) -> sdk::ClusterServiceConnectDefaultsRequest {
+) -> Result<sdk::ClusterServiceConnectDefaultsRequest, BuildError> {
     sdk::ClusterServiceConnectDefaultsRequest::builder()
         .namespace(&d.namespace)
         .build()
-        .expect("namespace is set, the only required field")
 }

@@ -6,6 +6,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
 use crate::aws::EcsTaskDefinition;
+use crate::sync::Lock;
 
 /// The oldest entries go first once `capacity` revisions are kept.
 pub struct RevisionCache {
@@ -22,12 +23,7 @@ impl RevisionCache {
     }
 
     pub fn get(&self, arn: &str) -> Option<EcsTaskDefinition> {
-        self.entries
-            .lock()
-            .expect("revision cache lock")
-            .0
-            .get(arn)
-            .cloned()
+        self.entries.locked().0.get(arn).cloned()
     }
 
     /// Keeps a described revision under the ARN it was asked for, when that ARN names
@@ -36,7 +32,7 @@ impl RevisionCache {
         if !names_a_revision(asked) {
             return;
         }
-        let mut guard = self.entries.lock().expect("revision cache lock");
+        let mut guard = self.entries.locked();
         let (entries, order) = &mut *guard;
         if entries
             .insert(asked.to_string(), revision.clone())
@@ -52,7 +48,7 @@ impl RevisionCache {
     }
 
     pub fn forget(&self, arn: &str) {
-        let mut guard = self.entries.lock().expect("revision cache lock");
+        let mut guard = self.entries.locked();
         let (entries, order) = &mut *guard;
         if entries.remove(arn).is_some() {
             order.retain(|kept| kept != arn);

@@ -11,6 +11,8 @@
 //! - `POST /__proxy/script`: add scripted faults, e.g.
 //!   `[{"operation":"CreateService","nth":2,"fault":"drop"}]`.
 
+#![forbid(unsafe_code)]
+
 mod faults;
 
 use std::net::SocketAddr;
@@ -154,12 +156,11 @@ impl Proxy {
             .and_then(|t| t.rsplit('.').next().map(str::to_string))
             .unwrap_or_else(|| "other".to_string());
         let (account, region) = credential_scope(header(&request, "authorization").as_deref());
-        let decision = self.injector.lock().expect("injector lock").decide(
-            &operation,
-            &account,
-            &region,
-            Instant::now(),
-        );
+        let decision = self
+            .injector
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .decide(&operation, &account, &region, Instant::now());
         if !decision.delay.is_zero() {
             tokio::time::sleep(decision.delay).await;
         }
@@ -222,7 +223,10 @@ impl Proxy {
             Ok(body) => body.to_bytes(),
             Err(e) => return plain(StatusCode::BAD_REQUEST, e.to_string()),
         };
-        let mut injector = self.injector.lock().expect("injector lock");
+        let mut injector = self
+            .injector
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         match (method, path.as_str()) {
             (Method::GET, "/__proxy/stats") => json(&StatsReply {
                 stats: &injector.stats,
@@ -281,13 +285,29 @@ fn credential_scope(authorization: Option<&str>) -> (String, String) {
 /// An error in the AWS JSON protocol's shape, which the SDK classifies by `__type`.
 fn aws_error(status: StatusCode, code: &str, message: &str) -> Reply {
     let body = serde_json::json!({ "__type": code, "message": message }).to_string();
-    Response::builder()
-        .status(status)
-        .header("content-type", "application/x-amz-json-1.1")
-        .header("x-amzn-errortype", code)
-        .header("x-amzn-requestid", "aws-fault-proxy")
-        .body(Full::new(Bytes::from(body)))
-        .expect("static response")
+    reply(
+        status,
+        &[
+            ("content-type", "application/x-amz-json-1.1"),
+            ("x-amzn-errortype", code),
+            ("x-amzn-requestid", "aws-fault-proxy"),
+        ],
+        body.into(),
+    )
+}
+
+/// A response; a header whose value is not valid in HTTP is left out.
+fn reply(status: StatusCode, headers: &[(&'static str, &str)], body: Bytes) -> Reply {
+    let mut response = Response::new(Full::new(body));
+    *response.status_mut() = status;
+    for (name, value) in headers {
+        if let Ok(value) = hyper::header::HeaderValue::from_str(value) {
+            response
+                .headers_mut()
+                .insert(hyper::header::HeaderName::from_static(name), value);
+        }
+    }
+    response
 }
 
 /// The counters, and the buckets they were held to (null when quotas are not enforced).
@@ -300,17 +320,15 @@ struct StatsReply<'a> {
 
 fn json<T: serde::Serialize>(value: &T) -> Reply {
     let body = serde_json::to_vec_pretty(value).unwrap_or_default();
-    Response::builder()
-        .header("content-type", "application/json")
-        .body(Full::new(Bytes::from(body)))
-        .expect("static response")
+    reply(
+        StatusCode::OK,
+        &[("content-type", "application/json")],
+        body.into(),
+    )
 }
 
 fn plain(status: StatusCode, text: String) -> Reply {
-    Response::builder()
-        .status(status)
-        .body(Full::new(Bytes::from(text)))
-        .expect("static response")
+    reply(status, &[], text.into())
 }
 
 #[cfg(test)]

@@ -3,13 +3,13 @@
 
 use k8s_openapi::jiff::Timestamp;
 
-use super::super::plan::short_hex;
 use crate::api::service::{Autoscaling, SuspendedState};
 use crate::aws::scaling::{PolicyConfiguration, StepScaling, TargetTracking};
 use crate::aws::{
     ObservedPolicy, ObservedScheduledAction, RegisterScalableTarget, ScalableTarget, ScalingPolicy,
     ScheduledScaling,
 };
+use crate::digest::{json, short_hex};
 
 /// The scaling the spec asks for, under AWS names.
 #[derive(Clone, Debug, PartialEq)]
@@ -56,7 +56,7 @@ impl DesiredScaling {
 }
 
 fn hash(spec: &Autoscaling) -> String {
-    short_hex(serde_json::to_string(spec).unwrap_or_default().as_bytes())
+    short_hex(&json(spec))
 }
 
 /// The prefix of the AWS names of one object's policies and actions: stable for the
