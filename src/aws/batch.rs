@@ -15,7 +15,8 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, oneshot};
 
-use super::limiter::{Limiter, prepaid};
+use super::limiter::{Limiter, Prepaid};
+use super::operations::Operation;
 use super::{AwsError, ErrorKind};
 use crate::sync::Lock;
 
@@ -32,7 +33,7 @@ struct Batch<T> {
 }
 
 pub struct Coalescer<T> {
-    action: &'static str,
+    operation: Operation,
     max: usize,
     window: Duration,
     open: Mutex<HashMap<String, Arc<Batch<T>>>>,
@@ -40,10 +41,9 @@ pub struct Coalescer<T> {
 }
 
 impl<T: Send + Sync + 'static> Coalescer<T> {
-    /// `action` names the AWS call in the error a cancelled batch gives its joiners.
-    pub fn new(action: &'static str, max: usize, window: Duration) -> Self {
+    pub fn new(operation: Operation, max: usize, window: Duration) -> Self {
         Self {
-            action,
+            operation,
             max: max.max(1),
             window,
             open: Mutex::new(HashMap::new()),
@@ -52,24 +52,20 @@ impl<T: Send + Sync + 'static> Coalescer<T> {
     }
 
     /// Each batch takes its token from `limiter` before it closes; the call it then
-    /// makes is not charged again at the connector.
+    /// makes carries the receipt and is not charged again at the connector.
     pub fn admitted_by(mut self, limiter: Arc<Limiter>) -> Self {
         self.admission = Some(limiter);
         self
     }
 
-    /// "ecs:DescribeServices" → "DescribeServices", as the limiter names operations.
-    fn operation(&self) -> &'static str {
-        self.action.rsplit(':').next().unwrap_or(self.action)
-    }
-
     /// Everything the batch that carried `id` returned; the caller picks its own entry.
-    /// `fetch` is called with the batch's ids when this caller leads the batch. When AWS
-    /// rejects a batch's content, each id is described alone, so one bad id cannot fail
-    /// the others; the bad one is left out of the answer.
+    /// `fetch` is called with the batch's ids, and the receipt for its token when there
+    /// is one, when this caller leads the batch. When AWS rejects a batch's content,
+    /// each id is described alone (paying as usual), so one bad id cannot fail the
+    /// others; the bad one is left out of the answer.
     pub async fn describe<F, Fut>(&self, key: &str, id: &str, fetch: F) -> Answer<T>
     where
-        F: Fn(Vec<String>) -> Fut,
+        F: Fn(Vec<String>, Option<Prepaid>) -> Fut,
         Fut: Future<Output = Result<Vec<T>, AwsError>>,
     {
         let (answer, receiver) = oneshot::channel();
@@ -116,17 +112,18 @@ impl<T: Send + Sync + 'static> Coalescer<T> {
                     () = batch.full.notified() => {}
                 }
             }
-            if let Some(limiter) = &self.admission {
+            let receipt = match &self.admission {
                 // Still open: requests keep joining while the token is awaited.
-                limiter.acquire(self.operation()).await;
-            }
+                Some(limiter) => Some(limiter.prepay(self.operation).await),
+                None => None,
+            };
             let Pending { ids, waiters } = lead.close();
-            let first = prepaid(self.admission.is_some(), fetch(ids.clone())).await;
+            let first = fetch(ids.clone(), receipt).await;
             let result = match first {
                 Err(e) if e.kind == ErrorKind::InvalidInput && ids.len() > 1 => {
                     let mut found = Vec::new();
                     for id in ids {
-                        found.extend(fetch(vec![id]).await.unwrap_or_default());
+                        found.extend(fetch(vec![id], None).await.unwrap_or_default());
                     }
                     Ok(Arc::new(found))
                 }
@@ -141,7 +138,7 @@ impl<T: Send + Sync + 'static> Coalescer<T> {
             // The leader's reconcile was cancelled before it answered.
             Err(AwsError::new(
                 ErrorKind::Transient,
-                self.action,
+                self.operation.iam_action(),
                 "BatchCancelled",
                 "the batched call this request joined was cancelled; it will be retried",
             ))
@@ -186,6 +183,7 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use super::*;
+    use Operation::DescribeServices;
 
     fn echo(calls: &AtomicUsize, ids: Vec<String>) -> Result<Vec<String>, AwsError> {
         calls.fetch_add(1, Ordering::SeqCst);
@@ -194,14 +192,14 @@ mod tests {
 
     #[tokio::test]
     async fn concurrent_requests_share_one_call() {
-        let coalescer = Coalescer::new("ecs:DescribeServices", 10, Duration::from_millis(20));
+        let coalescer = Coalescer::new(DescribeServices, 10, Duration::from_millis(20));
         let calls = AtomicUsize::new(0);
         let requests = (0..7).map(|i| {
             let id = format!("svc-{i}");
             let (coalescer, calls) = (&coalescer, &calls);
             async move {
                 let all = coalescer
-                    .describe("cluster", &id, |ids| async move { echo(calls, ids) })
+                    .describe("cluster", &id, |ids, _| async move { echo(calls, ids) })
                     .await
                     .unwrap();
                 assert!(all.contains(&id));
@@ -216,7 +214,7 @@ mod tests {
     #[tokio::test]
     async fn a_full_batch_goes_at_once_and_the_rest_start_another() {
         // A long window: the test finishing quickly shows full batches do not wait for it.
-        let coalescer = Coalescer::new("ecs:DescribeServices", 10, Duration::from_secs(30));
+        let coalescer = Coalescer::new(DescribeServices, 10, Duration::from_secs(30));
         let calls = AtomicUsize::new(0);
         let started = std::time::Instant::now();
         let requests = (0..20).map(|i| {
@@ -224,7 +222,7 @@ mod tests {
             let (coalescer, calls) = (&coalescer, &calls);
             async move {
                 coalescer
-                    .describe("cluster", &id, |ids| async move { echo(calls, ids) })
+                    .describe("cluster", &id, |ids, _| async move { echo(calls, ids) })
                     .await
                     .unwrap()
                     .len()
@@ -244,9 +242,9 @@ mod tests {
         let quotas = Quotas::default()
             .with_overrides(&["service-read=1:20".parse::<QuotaOverride>().unwrap()]);
         let limiter = Arc::new(Limiter::new(quotas, Arc::new(Metrics::default())));
-        limiter.acquire("DescribeServices").await;
-        let coalescer = Coalescer::new("ecs:DescribeServices", 10, Duration::from_millis(5))
-            .admitted_by(limiter);
+        limiter.acquire(DescribeServices).await;
+        let coalescer =
+            Coalescer::new(DescribeServices, 10, Duration::from_millis(5)).admitted_by(limiter);
         let calls = AtomicUsize::new(0);
         let charged_again = AtomicUsize::new(0);
         // Requests 10 ms apart: without the hold, each window would close on one id.
@@ -256,8 +254,8 @@ mod tests {
             async move {
                 tokio::time::sleep(Duration::from_millis(10 * i)).await;
                 coalescer
-                    .describe("cluster", &id, |ids| async move {
-                        if !crate::aws::limiter::take_prepaid() {
+                    .describe("cluster", &id, |ids, receipt| async move {
+                        if receipt.is_none() {
                             charged_again.fetch_add(1, Ordering::SeqCst);
                         }
                         echo(calls, ids)
@@ -276,11 +274,11 @@ mod tests {
 
     #[tokio::test]
     async fn keys_are_batched_apart() {
-        let coalescer = Coalescer::new("ecs:DescribeServices", 10, Duration::from_millis(10));
+        let coalescer = Coalescer::new(DescribeServices, 10, Duration::from_millis(10));
         let calls = AtomicUsize::new(0);
         let (a, b) = tokio::join!(
-            coalescer.describe("one", "svc", |ids| async { echo(&calls, ids) }),
-            coalescer.describe("two", "svc", |ids| async { echo(&calls, ids) }),
+            coalescer.describe("one", "svc", |ids, _| async { echo(&calls, ids) }),
+            coalescer.describe("two", "svc", |ids, _| async { echo(&calls, ids) }),
         );
         assert_eq!((a.unwrap().len(), b.unwrap().len()), (1, 1));
         assert_eq!(calls.load(Ordering::SeqCst), 2);
@@ -289,8 +287,8 @@ mod tests {
     #[tokio::test]
     async fn every_joiner_gets_the_error() {
         let coalescer: Coalescer<String> =
-            Coalescer::new("ecs:DescribeServices", 10, Duration::from_millis(10));
-        let fail = |_ids: Vec<String>| async {
+            Coalescer::new(DescribeServices, 10, Duration::from_millis(10));
+        let fail = |_ids: Vec<String>, _: Option<Prepaid>| async {
             Err(AwsError::new(
                 ErrorKind::Throttled,
                 "ecs:DescribeServices",
@@ -308,8 +306,8 @@ mod tests {
 
     #[tokio::test]
     async fn one_rejected_id_does_not_fail_the_others() {
-        let coalescer = Coalescer::new("ecs:DescribeClusters", 100, Duration::from_millis(10));
-        let fetch = |ids: Vec<String>| async move {
+        let coalescer = Coalescer::new(Operation::DescribeClusters, 100, Duration::from_millis(10));
+        let fetch = |ids: Vec<String>, _: Option<Prepaid>| async move {
             if ids.iter().any(|id| id == "bad name") {
                 return Err(AwsError::new(
                     ErrorKind::InvalidInput,
@@ -331,12 +329,12 @@ mod tests {
     #[tokio::test]
     async fn a_joiner_whose_leader_is_cancelled_gets_a_retryable_error() {
         let coalescer: Coalescer<String> =
-            Coalescer::new("ecs:DescribeServices", 10, Duration::from_millis(50));
-        let leader = coalescer.describe("c", "one", |ids| async { Ok(ids) });
+            Coalescer::new(DescribeServices, 10, Duration::from_millis(50));
+        let leader = coalescer.describe("c", "one", |ids, _| async { Ok(ids) });
         let joiner = async {
             tokio::time::sleep(Duration::from_millis(5)).await;
             coalescer
-                .describe("c", "two", |ids| async { Ok(ids) })
+                .describe("c", "two", |ids, _| async { Ok(ids) })
                 .await
         };
         let cancelled_leader = async {

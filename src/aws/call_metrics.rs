@@ -1,7 +1,7 @@
 //! Counts and logs every AWS call attempt from inside the SDK, so no operation can
-//! be forgotten: service and operation come from the SDK's own metadata, the
-//! outcome from the HTTP response. The outcome also tells the rate limiter whether
-//! AWS throttled the call.
+//! be forgotten: the SDK's own metadata names the operation, which the operation
+//! table turns into fixed labels; the outcome comes from the HTTP response. The
+//! outcome also tells the rate limiter whether AWS throttled the call.
 
 use std::sync::Arc;
 
@@ -15,6 +15,7 @@ use aws_smithy_types::config_bag::ConfigBag;
 
 use super::ErrorKind;
 use super::limiter::Limiter;
+use super::operations::Operation;
 use crate::telemetry::Metrics;
 
 pub struct CallMetrics {
@@ -45,17 +46,21 @@ impl Intercept for CallMetrics {
         _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let (service, operation) = cfg
+        let called = cfg
             .load::<Metadata>()
-            .map(|m| (m.service().to_string(), m.name().to_string()))
-            .unwrap_or_else(|| ("unknown".into(), "unknown".into()));
+            .and_then(|m| Operation::from_name(m.name()));
+        let (service, operation) = match called {
+            Some(op) => (op.service().sdk_name(), op.name()),
+            // Only the operation table's calls go through these clients.
+            None => ("unknown", "unknown"),
+        };
         let response = context.response();
         let outcome = response.map_or("transient", outcome_of);
         let request_id = response.and_then(request_id).unwrap_or("none");
-        self.metrics.observe_aws_call(&service, &operation, outcome);
-        match outcome {
-            "success" => self.limiter.succeeded(&operation),
-            "throttled" => self.limiter.throttled(&operation),
+        self.metrics.observe_aws_call(service, operation, outcome);
+        match (called, outcome) {
+            (Some(op), "success") => self.limiter.succeeded(op),
+            (Some(op), "throttled") => self.limiter.throttled(op),
             _ => {}
         }
         if outcome == "success" {

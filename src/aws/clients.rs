@@ -14,7 +14,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 
 use crate::telemetry::Metrics;
 
-use super::EcsApi;
+use super::AwsApi;
 use super::call_metrics::CallMetrics;
 use super::limiter::{Limiter, limited_https_client};
 use super::quota::Quotas;
@@ -42,7 +42,7 @@ pub struct AwsClients {
     default_region: String,
     quotas: Quotas,
     metrics: Arc<Metrics>,
-    ecs: Mutex<HashMap<String, Arc<dyn EcsApi>>>,
+    ecs: Mutex<HashMap<String, Arc<dyn AwsApi>>>,
 }
 
 impl AwsClients {
@@ -76,7 +76,7 @@ impl AwsClients {
         spec_region.unwrap_or(&self.default_region).to_string()
     }
 
-    pub fn ecs(&self, region: &str) -> Arc<dyn EcsApi> {
+    pub fn ecs(&self, region: &str) -> Arc<dyn AwsApi> {
         let mut clients = self.ecs.locked();
         clients
             .entry(region.to_string())

@@ -1,9 +1,9 @@
 //! `docs/iam-policy.json` grants every AWS action the code calls, and nothing more.
-//! The actions come from the `EcsApi` trait: each method's doc names its action.
+//! The actions come from the operation table (`operations`).
 
 use std::collections::BTreeSet;
 
-const TRAIT_SOURCE: &str = include_str!("mod.rs");
+use super::Operation;
 
 /// `sdk.rs` and every file under `sdk/`, read from disk so a new file cannot be missed.
 fn sdk_sources() -> Vec<String> {
@@ -28,49 +28,23 @@ const DELEGATED: [&str; 5] = [
     "cloudwatch:PutMetricAlarm",
     "cloudwatch:DeleteAlarms",
 ];
-const SERVICE_PREFIXES: [&str; 2] = ["ecs:", "application-autoscaling:"];
 
-/// (method, action) for every method of the trait; panics on a method without one.
-fn trait_actions() -> Vec<(String, String)> {
-    let body = TRAIT_SOURCE
-        .split("pub trait EcsApi")
-        .nth(1)
-        .and_then(|rest| rest.split("\n}\n").next())
-        .expect("src/aws/mod.rs declares the EcsApi trait");
-    let mut docs = String::new();
-    let mut found = Vec::new();
-    for line in body.lines().map(str::trim) {
-        if let Some(doc) = line.strip_prefix("///") {
-            docs.push_str(doc);
-        } else if let Some(signature) = line.strip_prefix("async fn ") {
-            let method = signature
-                .split(['(', '<'])
-                .next()
-                .unwrap_or_default()
-                .to_string();
-            let action = docs
-                .split('`')
-                .find(|quoted| SERVICE_PREFIXES.iter().any(|p| quoted.starts_with(p)))
-                .unwrap_or_else(|| {
-                    panic!("EcsApi::{method} must name its IAM action in its doc, like `ecs:CreateService`")
-                })
-                .to_string();
-            found.push((method, action));
-            docs.clear();
-        }
-    }
-    found
-}
-
-fn trait_action_set() -> BTreeSet<String> {
-    trait_actions().into_iter().map(|(_, a)| a).collect()
+fn table_actions() -> BTreeSet<String> {
+    Operation::ALL
+        .iter()
+        .map(|op| op.iam_action().to_string())
+        .collect()
 }
 
 /// Action literals in the SDK layer (its error messages name the action).
 fn sdk_actions() -> BTreeSet<String> {
     let mut found = BTreeSet::new();
     for source in sdk_sources() {
-        for prefix in SERVICE_PREFIXES {
+        let prefixes: BTreeSet<_> = Operation::ALL
+            .iter()
+            .map(|op| format!("{}:", op.service().iam_prefix()))
+            .collect();
+        for prefix in prefixes {
             for piece in source.split(&format!("\"{prefix}")).skip(1) {
                 let name: String = piece
                     .chars()
@@ -105,27 +79,13 @@ fn granted() -> BTreeSet<String> {
 }
 
 #[test]
-fn every_aws_method_names_its_iam_action() {
-    let actions = trait_actions();
-    let methods = TRAIT_SOURCE
-        .split("pub trait EcsApi")
-        .nth(1)
-        .and_then(|rest| rest.split("\n}\n").next())
-        .unwrap()
-        .matches("async fn ")
-        .count();
-    assert_eq!(actions.len(), methods);
-    assert!(actions.len() >= 15, "{actions:?}");
-}
-
-#[test]
-fn the_sdk_layer_calls_exactly_the_actions_the_trait_names() {
-    let named = trait_action_set();
+fn the_sdk_layer_calls_exactly_the_actions_the_table_declares() {
+    let named = table_actions();
     let called = sdk_actions();
     let unnamed: Vec<_> = called.difference(&named).collect();
     assert!(
         unnamed.is_empty(),
-        "the SDK layer calls {unnamed:?}, which no EcsApi method names"
+        "the SDK layer calls {unnamed:?}, which the operation table does not declare"
     );
     let unseen: Vec<_> = named.difference(&called).collect();
     assert!(
@@ -137,16 +97,13 @@ fn the_sdk_layer_calls_exactly_the_actions_the_trait_names() {
 #[test]
 fn the_policy_grants_every_action_the_code_calls() {
     let granted = granted();
-    let missing: Vec<_> = trait_actions()
-        .into_iter()
-        .filter(|(_, action)| !granted.contains(action))
-        .collect();
+    let missing: Vec<_> = table_actions().difference(&granted).cloned().collect();
     assert!(missing.is_empty(), "docs/iam-policy.json lacks {missing:?}");
 }
 
 #[test]
 fn the_policy_grants_nothing_the_code_does_not_use() {
-    let mut used = trait_action_set();
+    let mut used = table_actions();
     used.extend(DELEGATED.iter().map(|a| a.to_string()));
     let extra: Vec<_> = granted().difference(&used).cloned().collect();
     assert!(

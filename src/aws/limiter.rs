@@ -4,11 +4,11 @@
 //! the quota) halves the group's rate; successes bring it back step by step.
 //!
 //! It sits at the HTTP connector, below the describe batching, so one batched
-//! DescribeServices costs one token, as it does at AWS.
+//! DescribeServices costs one token, as it does at AWS. A batch takes its token before
+//! it closes (so it fills while waiting) and attaches the receipt to the one request it
+//! then sends: the connector lets exactly that request through unpaid.
 
-use std::cell::Cell;
 use std::collections::HashMap;
-use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -21,6 +21,7 @@ use aws_smithy_runtime_api::client::http::{
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 
+use super::operations::Operation;
 use super::quota::{ActionGroup, Quotas, TokenBucket};
 use crate::sync::Lock;
 use crate::telemetry::Metrics;
@@ -30,22 +31,19 @@ const FLOOR: f64 = 0.1;
 /// Each success gives back this share of the quota, up to the quota.
 const RECOVERY: f64 = 0.05;
 
-tokio::task_local! {
-    /// Set while a call whose token was already taken (by a describe batch) is sent.
-    static PREPAID: Cell<bool>;
+/// A token already taken from the limiter for one request of `operation`. Only
+/// `Limiter::prepay` makes one; the request it is attached to (as an HTTP request
+/// extension) is not charged again, and no other request can use it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Prepaid {
+    operation: Operation,
 }
 
-/// Runs `call` with its first AWS request exempt from the connector's token when
-/// `paid` (the caller took it); retries pay as usual.
-pub async fn prepaid<F: Future>(paid: bool, call: F) -> F::Output {
-    PREPAID.scope(Cell::new(paid), call).await
-}
-
-/// Whether the request being sent was paid for; uses the credit up.
-pub(super) fn take_prepaid() -> bool {
-    PREPAID
-        .try_with(|paid| paid.replace(false))
-        .unwrap_or(false)
+impl Prepaid {
+    /// Marks `request` as paid for.
+    pub fn attach(self, request: &mut HttpRequest) {
+        request.add_extension(self);
+    }
 }
 
 /// One account and region's buckets.
@@ -74,27 +72,31 @@ impl Limiter {
     }
 
     /// How long the next call of `operation` must wait; the token is reserved.
-    fn reserve(&self, operation: &str) -> Option<(ActionGroup, Duration)> {
-        let group = ActionGroup::of(operation)?;
-        let wait = self.with_bucket(group, |bucket, _| bucket.reserve(Instant::now()));
-        Some((group, wait))
+    fn reserve(&self, operation: Operation) -> Duration {
+        self.with_bucket(operation.group(), |bucket, _| {
+            bucket.reserve(Instant::now())
+        })
     }
 
     /// Waits until `operation` may be sent.
-    pub async fn acquire(&self, operation: &str) {
-        if let Some((group, wait)) = self.reserve(operation)
-            && !wait.is_zero()
-        {
-            self.metrics.observe_rate_limit_wait(group.name(), wait);
+    pub async fn acquire(&self, operation: Operation) {
+        let wait = self.reserve(operation);
+        if !wait.is_zero() {
+            self.metrics
+                .observe_rate_limit_wait(operation.group().name(), wait);
             tokio::time::sleep(wait).await;
         }
     }
 
+    /// Waits for a token of `operation` and hands it over, for a request sent later.
+    pub async fn prepay(&self, operation: Operation) -> Prepaid {
+        self.acquire(operation).await;
+        Prepaid { operation }
+    }
+
     /// AWS throttled `operation`: halve its group's rate.
-    pub fn throttled(&self, operation: &str) {
-        let Some(group) = ActionGroup::of(operation) else {
-            return;
-        };
+    pub fn throttled(&self, operation: Operation) {
+        let group = operation.group();
         self.with_bucket(group, |bucket, quota| {
             let rate = (bucket.rate() / 2.0).max(quota * FLOOR);
             bucket.set_rate(rate, Instant::now());
@@ -107,11 +109,8 @@ impl Limiter {
     }
 
     /// `operation` succeeded: recover part of its group's rate.
-    pub fn succeeded(&self, operation: &str) {
-        let Some(group) = ActionGroup::of(operation) else {
-            return;
-        };
-        self.with_bucket(group, |bucket, quota| {
+    pub fn succeeded(&self, operation: Operation) {
+        self.with_bucket(operation.group(), |bucket, quota| {
             if bucket.rate() < quota {
                 let rate = (bucket.rate() + quota * RECOVERY).min(quota);
                 bucket.set_rate(rate, Instant::now());
@@ -120,9 +119,8 @@ impl Limiter {
     }
 
     #[cfg(test)]
-    fn rate(&self, operation: &str) -> f64 {
-        let group = ActionGroup::of(operation).expect("known operation");
-        self.with_bucket(group, |bucket, _| bucket.rate())
+    fn rate(&self, operation: Operation) -> f64 {
+        self.with_bucket(operation.group(), |bucket, _| bucket.rate())
     }
 }
 
@@ -168,24 +166,30 @@ struct LimitedConnector {
     limiter: Arc<Limiter>,
 }
 
+/// The operation `request` must take a token for: None for a request outside the
+/// operation table (a credentials request, say) and for one that carries its token.
+fn charged(request: &HttpRequest) -> Option<Operation> {
+    // Both ECS and Application Auto Scaling name the operation in X-Amz-Target
+    // ("AmazonEC2ContainerServiceV20141113.DescribeServices").
+    let operation = request
+        .headers()
+        .get("x-amz-target")
+        .and_then(|target| target.rsplit('.').next())
+        .and_then(Operation::from_name)?;
+    let paid = request
+        .extension::<Prepaid>()
+        .is_some_and(|receipt| receipt.operation == operation);
+    (!paid).then_some(operation)
+}
+
 impl HttpConnector for LimitedConnector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        // Both ECS and Application Auto Scaling name the operation in X-Amz-Target
-        // ("AmazonEC2ContainerServiceV20141113.DescribeServices").
-        let operation = request
-            .headers()
-            .get("x-amz-target")
-            .and_then(|target| target.rsplit('.').next())
-            .map(str::to_string);
+        let operation = charged(&request);
         let inner = self.inner.clone();
         let limiter = self.limiter.clone();
-        // Read now: the SDK calls the connector from within the caller's task. Only an
-        // ECS or Application Auto Scaling request uses the credit (a credentials
-        // request made on the way must not).
-        let paid = operation.is_some() && take_prepaid();
         HttpConnectorFuture::new(async move {
-            if let Some(operation) = operation.filter(|_| !paid) {
-                limiter.acquire(&operation).await;
+            if let Some(operation) = operation {
+                limiter.acquire(operation).await;
             }
             inner.call(request).await
         })
@@ -202,8 +206,12 @@ impl std::fmt::Debug for Limiter {
 
 #[cfg(test)]
 mod tests {
+    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+    use aws_smithy_types::body::SdkBody;
+
     use super::*;
     use crate::aws::quota::QuotaOverride;
+    use Operation::{CreateService, DescribeServices, TagResource, UpdateService};
 
     fn limiter(setting: &str) -> Limiter {
         let quotas = Quotas::default().with_overrides(&[setting.parse::<QuotaOverride>().unwrap()]);
@@ -213,52 +221,87 @@ mod tests {
     #[test]
     fn calls_beyond_the_burst_wait_for_the_refill() {
         let limiter = limiter("service-write=2:10");
-        let waits: Vec<Duration> = (0..4)
-            .map(|_| limiter.reserve("CreateService").unwrap().1)
-            .collect();
+        let waits: Vec<Duration> = (0..4).map(|_| limiter.reserve(CreateService)).collect();
         assert!(waits[0].is_zero() && waits[1].is_zero());
         assert!(waits[2] > Duration::from_millis(50) && waits[2] <= Duration::from_millis(100));
         assert!(waits[3] > Duration::from_millis(150) && waits[3] <= Duration::from_millis(200));
         // Another group has its own bucket.
-        assert!(limiter.reserve("DescribeServices").unwrap().1.is_zero());
+        assert!(limiter.reserve(DescribeServices).is_zero());
     }
 
     #[test]
     fn a_throttle_halves_the_rate_and_successes_restore_it() {
         let limiter = limiter("service-read=10:20");
-        limiter.throttled("DescribeServices");
-        assert_eq!(limiter.rate("DescribeServices"), 10.0);
+        limiter.throttled(DescribeServices);
+        assert_eq!(limiter.rate(DescribeServices), 10.0);
         for _ in 0..10 {
-            limiter.throttled("DescribeServices");
+            limiter.throttled(DescribeServices);
         }
-        assert_eq!(limiter.rate("DescribeServices"), 2.0, "never below 10 %");
+        assert_eq!(limiter.rate(DescribeServices), 2.0, "never below 10 %");
         for _ in 0..100 {
-            limiter.succeeded("DescribeServices");
+            limiter.succeeded(DescribeServices);
         }
         assert_eq!(
-            limiter.rate("DescribeServices"),
+            limiter.rate(DescribeServices),
             20.0,
             "never above the quota"
         );
-        assert_eq!(limiter.rate("UpdateService"), 5.0, "other groups untouched");
+        assert_eq!(limiter.rate(UpdateService), 5.0, "other groups untouched");
     }
 
-    #[test]
-    fn operations_outside_the_table_are_not_limited() {
-        let limiter = limiter("all=1:1");
-        assert!(limiter.reserve("RunTask").is_none());
+    /// Answers every request at once with 200.
+    #[derive(Debug)]
+    struct Answering;
+
+    impl HttpConnector for Answering {
+        fn call(&self, _request: HttpRequest) -> HttpConnectorFuture {
+            HttpConnectorFuture::ready(Ok(HttpResponse::new(
+                200.try_into().unwrap(),
+                SdkBody::empty(),
+            )))
+        }
+    }
+
+    fn request(target: Option<&str>, receipt: Option<Prepaid>) -> HttpRequest {
+        let mut request = HttpRequest::empty();
+        if let Some(target) = target {
+            request.headers_mut().insert(
+                "x-amz-target",
+                format!("AmazonEC2ContainerServiceV20141113.{target}"),
+            );
+        }
+        if let Some(receipt) = receipt {
+            receipt.attach(&mut request);
+        }
+        request
+    }
+
+    /// Whether the connector answers `request` within 200 ms (not held for a token).
+    async fn sent_at_once(connector: &LimitedConnector, request: HttpRequest) -> bool {
+        tokio::time::timeout(Duration::from_millis(200), connector.call(request))
+            .await
+            .is_ok()
     }
 
     #[tokio::test]
-    async fn a_prepaid_call_is_exempt_once() {
-        assert!(!take_prepaid(), "outside a prepaid call nothing is exempt");
-        let exempt = prepaid(true, async { (take_prepaid(), take_prepaid()) }).await;
-        assert_eq!(
-            exempt,
-            (true, false),
-            "the first request only; a retry pays"
-        );
-        assert!(!prepaid(false, async { take_prepaid() }).await);
+    async fn a_receipt_lets_through_only_the_request_it_is_attached_to() {
+        // One token, refilled only after about three hours.
+        let limiter = Arc::new(limiter("service-read=1:0.0001"));
+        let connector = LimitedConnector {
+            inner: SharedHttpConnector::new(Answering),
+            limiter: limiter.clone(),
+        };
+        let receipt = limiter.prepay(DescribeServices).await;
+        // A request outside the table on the same connector (credentials, say) takes
+        // no token, and cannot take the receipt's.
+        assert!(sent_at_once(&connector, request(None, None)).await);
+        // A receipt for another operation is no payment for this one.
+        let other = limiter.prepay(TagResource).await;
+        assert!(!sent_at_once(&connector, request(Some("DescribeServices"), Some(other))).await);
+        // The request the batch attached its receipt to is not charged again ...
+        assert!(sent_at_once(&connector, request(Some("DescribeServices"), Some(receipt))).await);
+        // ... and one without a receipt waits for the refill.
+        assert!(!sent_at_once(&connector, request(Some("DescribeServices"), None)).await);
     }
 
     #[tokio::test]
@@ -267,8 +310,8 @@ mod tests {
         let quotas =
             Quotas::default().with_overrides(&["tagging=1:100".parse::<QuotaOverride>().unwrap()]);
         let limiter = Limiter::new(quotas, metrics.clone());
-        limiter.acquire("TagResource").await;
-        limiter.acquire("TagResource").await;
+        limiter.acquire(TagResource).await;
+        limiter.acquire(TagResource).await;
         let text = metrics.encode();
         assert!(
             text.contains(r#"ecs_operator_aws_rate_limit_waits_total{group="tagging"} 1"#),

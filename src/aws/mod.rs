@@ -1,6 +1,7 @@
 //! The narrow AWS interface the reconcilers use, and the errors it returns.
 //!
-//! Reconcilers see only the types here; `sdk` converts to and from the AWS SDK.
+//! Reconcilers see only the types here and the port traits of `operations`, the table
+//! of every AWS operation; `sdk` converts to and from the AWS SDK.
 
 mod batch;
 mod call_metrics;
@@ -8,7 +9,8 @@ pub mod clients;
 mod error;
 #[cfg(test)]
 mod iam_policy_tests;
-mod limiter;
+pub(crate) mod limiter;
+pub mod operations;
 pub mod quota;
 pub mod retry;
 pub mod scaling;
@@ -18,8 +20,6 @@ pub mod sdk;
 pub mod fake;
 
 use std::collections::BTreeMap;
-
-use async_trait::async_trait;
 
 use k8s_openapi::jiff::Timestamp;
 
@@ -33,6 +33,7 @@ use crate::api::service::{
 use crate::api::task_definition::TaskDefinitionFields;
 
 pub use error::{AwsError, ErrorKind};
+pub use operations::{AwsApi, EcsApi, Operation, ScalingApi};
 pub use scaling::{
     ObservedPolicy, ObservedScheduledAction, PutPolicyResult, RegisterScalableTarget,
     ScalableTarget, ScalingPolicy, ScheduledScaling,
@@ -209,104 +210,4 @@ impl ServiceChanges {
     pub fn is_empty(&self) -> bool {
         *self == Self::default()
     }
-}
-
-/// The ECS and Application Auto Scaling operations the operator needs, one method per
-/// API call. Each method's doc names its IAM action in backticks; `docs/iam-policy.json`
-/// is checked against them. Scaling calls take the scalable target's resource ID
-/// (`scaling::resource_id`); "not found" is `ErrorKind::NotFound` whichever code AWS used.
-#[async_trait]
-pub trait EcsApi: Send + Sync {
-    /// `ecs:DescribeClusters` for one name or ARN. None when ECS does not know it (ECS
-    /// reports a failure with reason MISSING rather than an error).
-    async fn describe_cluster(&self, name_or_arn: &str) -> Result<Option<EcsCluster>, AwsError>;
-    /// `ecs:CreateCluster`.
-    async fn create_cluster(&self, request: &CreateCluster) -> Result<EcsCluster, AwsError>;
-    /// `ecs:UpdateCluster`.
-    async fn update_cluster(&self, arn: &str, update: &UpdateCluster) -> Result<(), AwsError>;
-    /// `ecs:PutClusterCapacityProviders`.
-    async fn put_cluster_capacity_providers(
-        &self,
-        arn: &str,
-        providers: &[String],
-        strategy: &[CapacityProviderStrategyItem],
-    ) -> Result<(), AwsError>;
-    /// `ecs:TagResource` on a cluster, service or task definition revision.
-    async fn tag_resource(&self, arn: &str, tags: &Tags) -> Result<(), AwsError>;
-    /// `ecs:UntagResource`.
-    async fn untag_resource(&self, arn: &str, keys: &[String]) -> Result<(), AwsError>;
-    /// `ecs:DeleteCluster`; returns the cluster's status afterwards (INACTIVE, or DEPROVISIONING).
-    async fn delete_cluster(&self, arn: &str) -> Result<String, AwsError>;
-
-    /// `ecs:RegisterTaskDefinition`.
-    async fn register_task_definition(
-        &self,
-        request: &RegisterTaskDefinition,
-    ) -> Result<EcsTaskDefinition, AwsError>;
-    /// `ecs:DescribeTaskDefinition` with tags. None when ECS does not know the revision.
-    async fn describe_task_definition(
-        &self,
-        arn: &str,
-    ) -> Result<Option<EcsTaskDefinition>, AwsError>;
-    /// `ecs:ListTaskDefinitions`: one page of the ACTIVE revisions whose family starts with
-    /// `family_prefix` (ECS matches prefixes: callers filter for the exact family).
-    async fn list_task_definitions(
-        &self,
-        family_prefix: &str,
-        next_token: Option<&str>,
-    ) -> Result<TaskDefinitionPage, AwsError>;
-    /// `ecs:DeregisterTaskDefinition`.
-    async fn deregister_task_definition(&self, arn: &str) -> Result<(), AwsError>;
-
-    /// `ecs:DescribeServices` for one service of `cluster`. None when ECS reports it MISSING.
-    async fn describe_service(
-        &self,
-        cluster: &str,
-        service: &str,
-    ) -> Result<Option<EcsService>, AwsError>;
-    /// `ecs:CreateService`.
-    async fn create_service(&self, request: &CreateService) -> Result<EcsService, AwsError>;
-    /// `ecs:UpdateService`.
-    async fn update_service(&self, request: &UpdateService) -> Result<EcsService, AwsError>;
-    /// `ecs:DeleteService`; the service passes through DRAINING before INACTIVE.
-    async fn delete_service(&self, cluster: &str, service: &str) -> Result<EcsService, AwsError>;
-
-    /// `application-autoscaling:DescribeScalableTargets` for the service's desiredCount.
-    async fn describe_scalable_target(
-        &self,
-        resource_id: &str,
-    ) -> Result<Option<ScalableTarget>, AwsError>;
-    /// `application-autoscaling:RegisterScalableTarget`: creates or updates; returns the ARN.
-    async fn register_scalable_target(
-        &self,
-        request: &RegisterScalableTarget,
-    ) -> Result<Option<String>, AwsError>;
-    /// `application-autoscaling:DeregisterScalableTarget`; AWS deletes its policies and actions too.
-    async fn deregister_scalable_target(&self, resource_id: &str) -> Result<(), AwsError>;
-    /// `application-autoscaling:DescribeScalingPolicies`: every policy of the target.
-    async fn describe_scaling_policies(
-        &self,
-        resource_id: &str,
-    ) -> Result<Vec<ObservedPolicy>, AwsError>;
-    /// `application-autoscaling:PutScalingPolicy`: creates or replaces by name.
-    async fn put_scaling_policy(
-        &self,
-        resource_id: &str,
-        policy: &ScalingPolicy,
-    ) -> Result<PutPolicyResult, AwsError>;
-    /// `application-autoscaling:DeleteScalingPolicy`.
-    async fn delete_scaling_policy(&self, resource_id: &str, name: &str) -> Result<(), AwsError>;
-    /// `application-autoscaling:DescribeScheduledActions`: every scheduled action of the target.
-    async fn describe_scheduled_actions(
-        &self,
-        resource_id: &str,
-    ) -> Result<Vec<ObservedScheduledAction>, AwsError>;
-    /// `application-autoscaling:PutScheduledAction`: creates or replaces by name.
-    async fn put_scheduled_action(
-        &self,
-        resource_id: &str,
-        action: &ScheduledScaling,
-    ) -> Result<(), AwsError>;
-    /// `application-autoscaling:DeleteScheduledAction`.
-    async fn delete_scheduled_action(&self, resource_id: &str, name: &str) -> Result<(), AwsError>;
 }

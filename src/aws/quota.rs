@@ -1,6 +1,7 @@
-//! AWS request quotas: which action group an operation belongs to, each group's token
-//! bucket, and the bucket itself. The operator's client-side limiter and the test
-//! proxy's enforcement (`src/bin/aws-fault-proxy`) share this one table.
+//! AWS request quotas: each action group's token bucket, and the bucket itself. Which
+//! group an operation belongs to is in the operation table (`operations`). The
+//! operator's client-side limiter and the test proxy's enforcement
+//! (`src/bin/aws-fault-proxy`) share both.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -40,36 +41,6 @@ impl ActionGroup {
         Self::ScalingRead,
         Self::ScalingWrite,
     ];
-
-    /// The group of an ECS or Application Auto Scaling operation; None for operations
-    /// the operator never calls.
-    pub fn of(operation: &str) -> Option<Self> {
-        Some(match operation {
-            "DescribeClusters" | "ListClusters" => Self::ClusterRead,
-            "CreateCluster"
-            | "UpdateCluster"
-            | "DeleteCluster"
-            | "UpdateClusterSettings"
-            | "PutClusterCapacityProviders" => Self::ClusterWrite,
-            "DescribeServices" | "ListServices" => Self::ServiceRead,
-            "CreateService" | "UpdateService" | "DeleteService" => Self::ServiceWrite,
-            "DescribeTaskDefinition" | "ListTaskDefinitions" | "ListTaskDefinitionFamilies" => {
-                Self::TaskDefinitionRead
-            }
-            "RegisterTaskDefinition" | "DeregisterTaskDefinition" => Self::TaskDefinitionWrite,
-            "TagResource" | "UntagResource" => Self::Tagging,
-            "DescribeScalableTargets" | "DescribeScalingPolicies" | "DescribeScheduledActions" => {
-                Self::ScalingRead
-            }
-            "RegisterScalableTarget"
-            | "DeregisterScalableTarget"
-            | "PutScalingPolicy"
-            | "DeleteScalingPolicy"
-            | "PutScheduledAction"
-            | "DeleteScheduledAction" => Self::ScalingWrite,
-            _ => return None,
-        })
-    }
 
     /// The name used by flags, Helm values and metric labels.
     pub fn name(self) -> &'static str {
@@ -255,37 +226,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_operation_the_operator_calls_has_a_group() {
-        let called = [
-            "DescribeClusters",
-            "CreateCluster",
-            "UpdateCluster",
-            "PutClusterCapacityProviders",
-            "DeleteCluster",
-            "TagResource",
-            "UntagResource",
-            "RegisterTaskDefinition",
-            "DescribeTaskDefinition",
-            "ListTaskDefinitions",
-            "DeregisterTaskDefinition",
-            "DescribeServices",
-            "CreateService",
-            "UpdateService",
-            "DeleteService",
-            "DescribeScalableTargets",
-            "RegisterScalableTarget",
-            "DeregisterScalableTarget",
-            "DescribeScalingPolicies",
-            "PutScalingPolicy",
-            "DeleteScalingPolicy",
-            "DescribeScheduledActions",
-            "PutScheduledAction",
-            "DeleteScheduledAction",
-        ];
-        for operation in called {
-            assert!(ActionGroup::of(operation).is_some(), "{operation}");
+    fn every_group_throttles_some_operation() {
+        use crate::aws::Operation;
+        for group in ActionGroup::ALL {
+            assert!(
+                Operation::ALL.iter().any(|op| op.group() == group),
+                "{group} has no operation: remove it, or give an operation that group"
+            );
         }
-        assert_eq!(ActionGroup::of("RunTask"), None);
     }
 
     #[test]

@@ -21,8 +21,8 @@ use revisions::RevisionCache;
 
 use super::{
     AwsError, CreateCluster, CreateService, EcsApi, EcsCluster, EcsService, EcsTaskDefinition,
-    ObservedPolicy, ObservedScheduledAction, PutPolicyResult, RegisterScalableTarget,
-    RegisterTaskDefinition, ScalableTarget, ScalingPolicy, ScheduledScaling, Tags,
+    ObservedPolicy, ObservedScheduledAction, Operation, PutPolicyResult, RegisterScalableTarget,
+    RegisterTaskDefinition, ScalableTarget, ScalingApi, ScalingPolicy, ScheduledScaling, Tags,
     TaskDefinitionPage, UpdateCluster, UpdateService,
 };
 use crate::api::cluster::CapacityProviderStrategyItem;
@@ -54,8 +54,16 @@ impl SdkEcs {
         Self {
             client,
             scaling,
-            services: Coalescer::new("ecs:DescribeServices", SERVICES_PER_DESCRIBE, BATCH_WINDOW),
-            clusters: Coalescer::new("ecs:DescribeClusters", CLUSTERS_PER_DESCRIBE, BATCH_WINDOW),
+            services: Coalescer::new(
+                Operation::DescribeServices,
+                SERVICES_PER_DESCRIBE,
+                BATCH_WINDOW,
+            ),
+            clusters: Coalescer::new(
+                Operation::DescribeClusters,
+                CLUSTERS_PER_DESCRIBE,
+                BATCH_WINDOW,
+            ),
             revisions: RevisionCache::new(REVISIONS_KEPT),
         }
     }
@@ -87,8 +95,8 @@ impl EcsApi for SdkEcs {
         // A cluster missing from the answer is a "failures" entry with reason MISSING.
         let all = self
             .clusters
-            .describe("", name_or_arn, |names| {
-                cluster::describe(&self.client, names)
+            .describe("", name_or_arn, |names, receipt| {
+                cluster::describe(&self.client, names, receipt)
             })
             .await?;
         Ok(all
@@ -193,8 +201,8 @@ impl EcsApi for SdkEcs {
     ) -> Result<Option<EcsService>, AwsError> {
         let all = self
             .services
-            .describe(cluster, service, |names| {
-                service::describe_many(&self.client, cluster, names)
+            .describe(cluster, service, |names, receipt| {
+                service::describe_many(&self.client, cluster, names, receipt)
             })
             .await?;
         Ok(all
@@ -214,7 +222,10 @@ impl EcsApi for SdkEcs {
     async fn delete_service(&self, cluster: &str, service: &str) -> Result<EcsService, AwsError> {
         service::delete(&self.client, cluster, service).await
     }
+}
 
+#[async_trait]
+impl ScalingApi for SdkEcs {
     async fn describe_scalable_target(
         &self,
         resource_id: &str,

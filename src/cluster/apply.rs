@@ -1,13 +1,13 @@
 //! Carrying out a plan through `EcsApi`.
 
 use super::plan::Action;
-use crate::aws::{AwsError, EcsApi, EcsCluster};
+use crate::aws::{AwsApi, AwsError, EcsCluster};
 
 /// Runs the actions in order against the cluster `arn` (None before it exists; the
 /// actions after a Create apply to the cluster it made). Returns the cluster
 /// CreateCluster returned, if the plan created one.
 pub async fn apply(
-    ecs: &dyn EcsApi,
+    ecs: &dyn AwsApi,
     arn: Option<&str>,
     actions: &[Action],
 ) -> Result<Option<EcsCluster>, AwsError> {

@@ -10,7 +10,7 @@ mod status;
 mod tests;
 
 use crate::api::{AdoptionPolicy, Cluster, ClusterStatus, DeletionPolicy};
-use crate::aws::{AwsError, EcsApi, EcsCluster, ErrorKind};
+use crate::aws::{AwsApi, AwsError, EcsCluster, ErrorKind};
 use crate::ownership::{Owner, owner_of};
 use crate::reconcile::{CONVERGE_POLL, Cleanup, Health, Next, Note, Outcome, guarded};
 use observe::{Observed, observe};
@@ -21,7 +21,7 @@ use status::observed_status;
 /// AWS errors that a retry can fix are returned; the rest become `Stalled`.
 pub async fn reconcile(
     cluster: &Cluster,
-    ecs: &dyn EcsApi,
+    ecs: &dyn AwsApi,
 ) -> Result<Outcome<ClusterStatus>, AwsError> {
     let previous = cluster.status.clone().unwrap_or_default();
     guarded(
@@ -35,7 +35,7 @@ pub async fn reconcile(
 
 async fn converge(
     cluster: &Cluster,
-    ecs: &dyn EcsApi,
+    ecs: &dyn AwsApi,
     previous: &ClusterStatus,
 ) -> Result<Outcome<ClusterStatus>, AwsError> {
     let desired = Desired::from_object(cluster);
@@ -176,7 +176,7 @@ fn name_conflict(found: &EcsCluster) -> Outcome<ClusterStatus> {
 /// services, tasks or container instances, deletion waits.
 pub async fn cleanup(
     cluster: &Cluster,
-    ecs: &dyn EcsApi,
+    ecs: &dyn AwsApi,
     dependents: &[String],
 ) -> Result<Cleanup<ClusterStatus>, AwsError> {
     if !dependents.is_empty() {

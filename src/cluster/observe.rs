@@ -1,7 +1,7 @@
 //! Finding the ECS cluster that belongs to a Cluster object.
 
 use crate::api::Cluster;
-use crate::aws::{AwsError, EcsApi, EcsCluster};
+use crate::aws::{AwsApi, AwsError, EcsCluster};
 use crate::ownership::{Owner, owner_of};
 
 /// What ECS holds under the object's cluster name.
@@ -19,7 +19,7 @@ const INACTIVE: &str = "INACTIVE";
 
 /// Looks the cluster up by the ARN in status, else by name, and judges ownership by tags.
 /// One DescribeClusters call when the ARN is known and still live.
-pub async fn observe(cluster: &Cluster, ecs: &dyn EcsApi) -> Result<Observed, AwsError> {
+pub async fn observe(cluster: &Cluster, ecs: &dyn AwsApi) -> Result<Observed, AwsError> {
     let by_arn = match cluster.status.as_ref().and_then(|s| s.arn.as_deref()) {
         Some(arn) => ecs
             .describe_cluster(arn)

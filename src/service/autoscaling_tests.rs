@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::tests::{Rig, reason};
 use crate::api::service::{AUTOSCALING_READY, Autoscaling};
-use crate::aws::{AwsError, EcsApi, ErrorKind, ScalingPolicy, scaling};
+use crate::aws::{AwsError, EcsApi, ErrorKind, ScalingApi, ScalingPolicy, scaling};
 use crate::reconcile::{Cleanup, Health};
 
 const ID: &str = "service/main/web";

@@ -3,13 +3,13 @@
 
 use super::references::{self, Objects};
 use crate::api::{DeletionPolicy, Service, ServiceStatus};
-use crate::aws::{AwsError, EcsApi, ErrorKind, UpdateService};
+use crate::aws::{AwsApi, AwsError, ErrorKind, UpdateService};
 use crate::ownership::{Owner, owner_of};
 use crate::reconcile::{CONVERGE_POLL, Cleanup, Health, Next, Note, Outcome};
 
 pub async fn cleanup(
     service: &Service,
-    ecs: &dyn EcsApi,
+    ecs: &dyn AwsApi,
     objects: &dyn Objects,
 ) -> Result<Cleanup<ServiceStatus>, AwsError> {
     let name = service.service_name();

@@ -24,7 +24,7 @@ mod tests;
 use crate::api::common::condition::STALLED;
 use crate::api::service::AUTOSCALING_READY;
 use crate::api::{AdoptionPolicy, Service, ServiceStatus};
-use crate::aws::{AwsError, EcsApi, EcsService, UpdateService};
+use crate::aws::{AwsApi, AwsError, EcsService, UpdateService};
 use crate::conditions::REASON_INVALID_SPEC;
 use crate::ownership::{Owner, owner_of, tag_changes};
 use crate::reconcile::{CONVERGE_POLL, Health, Next, Note, Outcome, guarded};
@@ -42,7 +42,7 @@ const AUTOSCALING_REJECTED: &str = "AutoscalingRejected";
 /// the rest become `Stalled`.
 pub async fn reconcile(
     service: &Service,
-    ecs: &dyn EcsApi,
+    ecs: &dyn AwsApi,
     objects: &dyn Objects,
 ) -> Result<Outcome<ServiceStatus>, AwsError> {
     let previous = service.status.clone().unwrap_or_default();
@@ -57,7 +57,7 @@ pub async fn reconcile(
 
 async fn converge(
     service: &Service,
-    ecs: &dyn EcsApi,
+    ecs: &dyn AwsApi,
     objects: &dyn Objects,
     previous: &ServiceStatus,
 ) -> Result<Outcome<ServiceStatus>, AwsError> {
@@ -101,7 +101,7 @@ async fn converge(
 /// into the outcome: AutoscalingReady, and Ready only when both hold.
 async fn with_scaling(
     service: &Service,
-    ecs: &dyn EcsApi,
+    ecs: &dyn AwsApi,
     desired: &Desired,
     mut outcome: Outcome<ServiceStatus>,
     previous: &ServiceStatus,
@@ -175,7 +175,7 @@ async fn with_scaling(
 
 async fn converge_on(
     service: &Service,
-    ecs: &dyn EcsApi,
+    ecs: &dyn AwsApi,
     desired: &Desired,
     previous: &ServiceStatus,
 ) -> Result<Outcome<ServiceStatus>, AwsError> {

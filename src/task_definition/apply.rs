@@ -1,10 +1,10 @@
 //! The ECS writes a plan calls for.
 
-use crate::aws::{AwsError, EcsApi, ErrorKind};
+use crate::aws::{AwsApi, AwsError, ErrorKind};
 use crate::ownership::TagChanges;
 
 /// Brings the latest revision's tags in line (tags are the one thing a revision lets change).
-pub async fn retag(ecs: &dyn EcsApi, arn: &str, changes: &TagChanges) -> Result<(), AwsError> {
+pub async fn retag(ecs: &dyn AwsApi, arn: &str, changes: &TagChanges) -> Result<(), AwsError> {
     if !changes.set.is_empty() {
         ecs.tag_resource(arn, &changes.set).await?;
     }
@@ -16,7 +16,7 @@ pub async fn retag(ecs: &dyn EcsApi, arn: &str, changes: &TagChanges) -> Result<
 
 /// Deregisters each revision. One ECS no longer knows counts as done: ECS reports an
 /// unknown revision as a ClientException, which is classified as invalid input.
-pub async fn deregister(ecs: &dyn EcsApi, arns: &[String]) -> Result<(), AwsError> {
+pub async fn deregister(ecs: &dyn AwsApi, arns: &[String]) -> Result<(), AwsError> {
     for arn in arns {
         match ecs.deregister_task_definition(arn).await {
             Err(e) if matches!(e.kind, ErrorKind::NotFound | ErrorKind::InvalidInput) => {

@@ -19,7 +19,7 @@ mod tests;
 use kube::ResourceExt;
 
 use crate::api::{AdoptionPolicy, DeletionPolicy, TaskDefinition, TaskDefinitionStatus};
-use crate::aws::{AwsError, EcsApi};
+use crate::aws::{AwsApi, AwsError};
 use crate::ownership::tag_changes;
 use crate::reconcile::{CONVERGE_POLL, Cleanup, Health, Next, Note, Outcome, guarded};
 pub use normalise::spec_hash;
@@ -35,7 +35,7 @@ pub const SPEC_HASH_TAG: &str = "ecs.operator.dev/spec-hash";
 /// AWS errors that a retry can fix are returned; the rest become `Stalled`.
 pub async fn reconcile(
     td: &TaskDefinition,
-    ecs: &dyn EcsApi,
+    ecs: &dyn AwsApi,
     users: &dyn RevisionUsers,
 ) -> Result<Outcome<TaskDefinitionStatus>, AwsError> {
     let previous = td.status.clone().unwrap_or_default();
@@ -50,7 +50,7 @@ pub async fn reconcile(
 
 async fn converge(
     td: &TaskDefinition,
-    ecs: &dyn EcsApi,
+    ecs: &dyn AwsApi,
     users: &dyn RevisionUsers,
     previous: &TaskDefinitionStatus,
 ) -> Result<Outcome<TaskDefinitionStatus>, AwsError> {
@@ -172,7 +172,7 @@ fn family_conflict(family: &str, foreign: &[String]) -> Outcome<TaskDefinitionSt
 /// While a Service references this object or runs one of its revisions, deletion waits.
 pub async fn cleanup(
     td: &TaskDefinition,
-    ecs: &dyn EcsApi,
+    ecs: &dyn AwsApi,
     users: &dyn RevisionUsers,
 ) -> Result<Cleanup<TaskDefinitionStatus>, AwsError> {
     let previous = td.status.clone().unwrap_or_default();

@@ -3,7 +3,7 @@
 
 use super::plan::{Revision, parse_arn};
 use crate::api::TaskDefinition;
-use crate::aws::{AwsError, EcsApi, EcsTaskDefinition};
+use crate::aws::{AwsApi, AwsError, EcsTaskDefinition};
 use crate::ownership::{Owner, owner_of};
 
 pub struct Observed {
@@ -24,7 +24,7 @@ pub struct Observed {
 /// revision of the family is read.
 pub async fn observe(
     td: &TaskDefinition,
-    ecs: &dyn EcsApi,
+    ecs: &dyn AwsApi,
     desired_hash: &str,
 ) -> Result<Observed, AwsError> {
     let family = td.family();
@@ -57,7 +57,7 @@ pub async fn observe(
 
 /// Every revision this object registered, for deletion: the recorded ones and any
 /// found in ECS.
-pub async fn all_owned(td: &TaskDefinition, ecs: &dyn EcsApi) -> Result<Vec<String>, AwsError> {
+pub async fn all_owned(td: &TaskDefinition, ecs: &dyn AwsApi) -> Result<Vec<String>, AwsError> {
     let family = td.family();
     let mut arns: Vec<String> = recorded_revisions(td, &family)
         .into_iter()
@@ -94,7 +94,7 @@ fn recorded_revisions(td: &TaskDefinition, family: &str) -> Vec<Revision> {
 /// Describes the family's ACTIVE revisions numbered above `after` and sorts them by owner.
 async fn scan_family(
     td: &TaskDefinition,
-    ecs: &dyn EcsApi,
+    ecs: &dyn AwsApi,
     family: &str,
     after: i32,
 ) -> Result<Observed, AwsError> {
@@ -132,7 +132,7 @@ async fn scan_family(
 
 /// ARNs of the family's ACTIVE revisions, through every page. ListTaskDefinitions
 /// matches a prefix, so "web" also lists "web-worker": only the exact family is kept.
-pub async fn family_revisions(ecs: &dyn EcsApi, family: &str) -> Result<Vec<String>, AwsError> {
+pub async fn family_revisions(ecs: &dyn AwsApi, family: &str) -> Result<Vec<String>, AwsError> {
     let mut arns = Vec::new();
     let mut token: Option<String> = None;
     loop {

@@ -14,7 +14,7 @@ use crate::api::task_definition::{
 };
 use crate::aws::fake::FakeEcs;
 use crate::aws::retry::Retrying;
-use crate::aws::{AwsError, EcsTaskDefinition, ErrorKind, Tags};
+use crate::aws::{AwsError, EcsApi, EcsTaskDefinition, ErrorKind, Tags};
 use crate::controller::shell::next_status;
 use crate::ownership::UID;
 

@@ -29,15 +29,15 @@ struct ControllerLabels {
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct AwsCallLabels {
-    service: String,
-    operation: String,
+    service: &'static str,
+    operation: &'static str,
     outcome: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct AwsOperationLabels {
-    service: String,
-    operation: String,
+    service: &'static str,
+    operation: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -181,20 +181,22 @@ impl Metrics {
     }
 
     /// One AWS call attempt. `outcome` is "success" or an error category.
-    pub fn observe_aws_call(&self, service: &str, operation: &str, outcome: &'static str) {
+    pub fn observe_aws_call(
+        &self,
+        service: &'static str,
+        operation: &'static str,
+        outcome: &'static str,
+    ) {
         self.aws_calls
             .get_or_create(&AwsCallLabels {
-                service: service.to_string(),
-                operation: operation.to_string(),
+                service,
+                operation,
                 outcome,
             })
             .inc();
         if outcome == "throttled" {
             self.aws_throttled
-                .get_or_create(&AwsOperationLabels {
-                    service: service.to_string(),
-                    operation: operation.to_string(),
-                })
+                .get_or_create(&AwsOperationLabels { service, operation })
                 .inc();
         }
     }

@@ -15,7 +15,8 @@ use ecs_operator::api::service::{
 use ecs_operator::aws::scaling::{PolicyConfiguration, StepScaling, TargetTracking, resource_id};
 use ecs_operator::aws::sdk::SdkEcs;
 use ecs_operator::aws::{
-    CreateService, EcsApi, ErrorKind, RegisterScalableTarget, ScalingPolicy, ScheduledScaling,
+    CreateService, EcsApi, ErrorKind, RegisterScalableTarget, ScalingApi, ScalingPolicy,
+    ScheduledScaling,
 };
 use k8s_openapi::jiff::Timestamp;
 

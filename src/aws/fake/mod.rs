@@ -16,7 +16,7 @@ use async_trait::async_trait;
 use super::{
     AwsError, CreateCluster, CreateService, EcsApi, EcsCluster, EcsService, EcsTaskDefinition,
     ErrorKind, ObservedPolicy, ObservedScheduledAction, PutPolicyResult, RegisterScalableTarget,
-    RegisterTaskDefinition, ScalableTarget, ScalingPolicy, ScheduledScaling, Tags,
+    RegisterTaskDefinition, ScalableTarget, ScalingApi, ScalingPolicy, ScheduledScaling, Tags,
     TaskDefinitionPage, UpdateCluster, UpdateService,
 };
 use crate::api::cluster::CapacityProviderStrategyItem;
@@ -256,7 +256,10 @@ impl EcsApi for FakeEcs {
         let mut state = self.call("ecs:DeleteService")?;
         services::delete(&mut state, cluster, service)
     }
+}
 
+#[async_trait]
+impl ScalingApi for FakeEcs {
     async fn describe_scalable_target(
         &self,
         resource_id: &str,

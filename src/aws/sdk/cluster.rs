@@ -13,12 +13,14 @@ use crate::api::cluster::{
     ContainerInsights, ExecuteCommandConfiguration, ExecuteCommandLogConfiguration,
     ExecuteCommandLogging, ServiceConnectDefaults,
 };
+use crate::aws::limiter::Prepaid;
 use crate::aws::{AwsError, CreateCluster, EcsCluster, UpdateCluster};
 
 /// Describes up to 100 clusters, with their tags, settings and configuration.
 pub async fn describe(
     client: &aws_sdk_ecs::Client,
     names: Vec<String>,
+    receipt: Option<Prepaid>,
 ) -> Result<Vec<EcsCluster>, AwsError> {
     let out = client
         .describe_clusters()
@@ -26,6 +28,8 @@ pub async fn describe(
         .include(sdk::ClusterField::Tags)
         .include(sdk::ClusterField::Settings)
         .include(sdk::ClusterField::Configurations)
+        .customize()
+        .mutate_request(move |request| receipt.iter().for_each(|r| r.attach(request)))
         .send()
         .await
         .map_err(|e| aws_error("ecs:DescribeClusters", e))?;

@@ -9,6 +9,7 @@ use super::{
 };
 use crate::api::cluster::CapacityProviderStrategyItem;
 use crate::api::service::*;
+use crate::aws::limiter::Prepaid;
 use crate::aws::{
     AwsError, CreateService, EcsDeployment, EcsService, EcsServiceEvent, UpdateService,
 };
@@ -289,12 +290,15 @@ pub async fn describe_many(
     client: &aws_sdk_ecs::Client,
     cluster: &str,
     services: Vec<String>,
+    receipt: Option<Prepaid>,
 ) -> Result<Vec<EcsService>, AwsError> {
     let out = client
         .describe_services()
         .cluster(cluster)
         .set_services(Some(services))
         .include(sdk::ServiceField::Tags)
+        .customize()
+        .mutate_request(move |request| receipt.iter().for_each(|r| r.attach(request)))
         .send()
         .await
         .map_err(|e| aws_error("ecs:DescribeServices", e))?;

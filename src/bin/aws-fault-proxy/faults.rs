@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
+use ecs_operator::aws::Operation;
 use ecs_operator::aws::quota::{ActionGroup, Quota, Quotas, TokenBucket};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -180,7 +181,7 @@ impl Injector {
                 .forwarded
                 .entry(operation.to_string())
                 .or_insert(0) += 1;
-            if let Some(group) = ActionGroup::of(operation) {
+            if let Some(group) = Operation::from_name(operation).map(Operation::group) {
                 *self
                     .stats
                     .forwarded_by_group
@@ -192,7 +193,10 @@ impl Injector {
     }
 
     fn throttled(&mut self, operation: &str, account: &str, region: &str, now: Instant) -> bool {
-        let (Some(quotas), Some(group)) = (&self.quotas, ActionGroup::of(operation)) else {
+        let (Some(quotas), Some(group)) = (
+            &self.quotas,
+            Operation::from_name(operation).map(Operation::group),
+        ) else {
             return false;
         };
         let quota = quotas.get(group);

@@ -14,7 +14,7 @@ use crate::api::Service;
 use crate::api::service::{
     AUTOSCALING_READY, AutoscalingStatus, ScalingPolicyStatus, ScheduledActionStatus,
 };
-use crate::aws::{AwsError, EcsApi, ErrorKind, PutPolicyResult, scaling};
+use crate::aws::{AwsApi, AwsError, ErrorKind, PutPolicyResult, scaling};
 use crate::reconcile::Note;
 pub use plan::initial_count;
 use plan::{DesiredScaling, ObservedScaling, ScalingPlan, name_prefix, plan, teardown};
@@ -48,7 +48,7 @@ fn prefix_of(service: &Service) -> String {
 /// name or ARN; `previous` the last recorded scaling status.
 pub async fn converge(
     service: &Service,
-    ecs: &dyn EcsApi,
+    ecs: &dyn AwsApi,
     cluster: &str,
     previous: Option<&AutoscalingStatus>,
 ) -> Result<Scaling, AwsError> {
@@ -76,7 +76,7 @@ pub async fn converge(
 /// ECS service is deleted (a scaler left running would fight the scale-down).
 pub async fn remove_before_delete(
     service: &Service,
-    ecs: &dyn EcsApi,
+    ecs: &dyn AwsApi,
     cluster: &str,
 ) -> Result<(), AwsError> {
     if service.spec.autoscaling.is_none()
@@ -92,7 +92,7 @@ pub async fn remove_before_delete(
         .map(|_| ())
 }
 
-async fn remove(ecs: &dyn EcsApi, resource_id: &str, prefix: &str) -> Result<Scaling, AwsError> {
+async fn remove(ecs: &dyn AwsApi, resource_id: &str, prefix: &str) -> Result<Scaling, AwsError> {
     let observed = observe(ecs, resource_id, true).await?;
     let steps = teardown(&observed, prefix);
     let notes = if steps.is_empty() {
@@ -111,7 +111,7 @@ async fn remove(ecs: &dyn EcsApi, resource_id: &str, prefix: &str) -> Result<Sca
 }
 
 async fn apply_desired(
-    ecs: &dyn EcsApi,
+    ecs: &dyn AwsApi,
     desired: &DesiredScaling,
     prefix: &str,
     previous: Option<&AutoscalingStatus>,
@@ -165,7 +165,7 @@ async fn apply_desired(
 }
 
 async fn observe(
-    ecs: &dyn EcsApi,
+    ecs: &dyn AwsApi,
     resource_id: &str,
     attached: bool,
 ) -> Result<ObservedScaling, AwsError> {
@@ -191,7 +191,7 @@ struct Applied {
 }
 
 async fn apply(
-    ecs: &dyn EcsApi,
+    ecs: &dyn AwsApi,
     resource_id: &str,
     steps: &ScalingPlan,
 ) -> Result<Applied, AwsError> {

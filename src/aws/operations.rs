@@ -1,0 +1,263 @@
+//! Every AWS operation the operator calls, declared once: its AWS service (and so its
+//! IAM action), the quota group AWS throttles it in, which failures a retry can cure,
+//! and whether repeating it after an unanswered attempt is safe. The port traits (one
+//! per AWS service) and their retrying wrapper are generated from the same lines, so
+//! the IAM policy test, the rate limiter, the retries and the call metrics cannot miss
+//! an operation: each reads `Operation`, and every match on it is exhaustive.
+//!
+//! Adding an operation: one entry here, its SDK mapping (`sdk/`), the fake (`fake/`),
+//! and the IAM policy (`docs/iam-policy.json`, which a test holds to this table).
+
+use async_trait::async_trait;
+
+use super::quota::ActionGroup;
+use super::retry::Retrying;
+use super::{
+    AwsError, CreateCluster, CreateService, EcsCluster, EcsService, EcsTaskDefinition,
+    ObservedPolicy, ObservedScheduledAction, PutPolicyResult, RegisterScalableTarget,
+    RegisterTaskDefinition, ScalableTarget, ScalingPolicy, ScheduledScaling, Tags,
+    TaskDefinitionPage, UpdateCluster, UpdateService,
+};
+use crate::api::cluster::CapacityProviderStrategyItem;
+
+/// The AWS service an operation belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AwsService {
+    Ecs,
+    ApplicationAutoScaling,
+}
+
+impl AwsService {
+    /// The service as the AWS SDK names it, which the call metrics use as their label.
+    pub fn sdk_name(self) -> &'static str {
+        match self {
+            Self::Ecs => "ECS",
+            Self::ApplicationAutoScaling => "Application Auto Scaling",
+        }
+    }
+}
+
+/// Which failures of an operation a retry can cure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RetryClass {
+    /// Throttling, 5xx answers, timeouts and connection failures.
+    Standard,
+    /// Those, and ConcurrentUpdateException (`ErrorKind::InUse`): another change to the
+    /// same scalable target is in flight and clears by itself.
+    ConcurrentUpdates,
+}
+
+/// Whether an operation may be sent again after an attempt whose answer was lost.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Repeat {
+    /// Idempotent, or made so (a client token, create-or-return-existing, put by name).
+    Safe,
+    /// A lost answer may hide work done: only throttling, which AWS refuses before any
+    /// work, is retried; the next reconcile finds what the lost attempt did.
+    OnlyWhenThrottled,
+}
+
+macro_rules! operations {
+    ($(
+        $(#[doc = $api_doc:literal])*
+        $api:ident for $service:ident, $prefix:literal {
+            $(
+                $(#[doc = $doc:literal])*
+                $op:ident: $group:ident, $class:ident, $repeat:ident;
+                fn $method:ident(&self $(, $arg:ident: $ty:ty)* $(,)?) -> $ret:ty;
+            )*
+        }
+    )*) => {
+        /// One AWS API operation the operator calls.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Operation {
+            $($($op,)*)*
+        }
+
+        impl Operation {
+            pub const ALL: &[Operation] = &[$($(Self::$op,)*)*];
+
+            /// The operation's name in the AWS API.
+            pub fn name(self) -> &'static str {
+                match self { $($(Self::$op => stringify!($op),)*)* }
+            }
+
+            /// The IAM action that permits the operation, such as `ecs:CreateService`.
+            pub fn iam_action(self) -> &'static str {
+                match self { $($(Self::$op => concat!($prefix, ":", stringify!($op)),)*)* }
+            }
+
+            pub fn service(self) -> AwsService {
+                match self { $($(Self::$op => AwsService::$service,)*)* }
+            }
+
+            /// The token bucket AWS throttles the operation in.
+            pub fn group(self) -> ActionGroup {
+                match self { $($(Self::$op => ActionGroup::$group,)*)* }
+            }
+
+            pub fn retry_class(self) -> RetryClass {
+                match self { $($(Self::$op => RetryClass::$class,)*)* }
+            }
+
+            pub fn repeat(self) -> Repeat {
+                match self { $($(Self::$op => Repeat::$repeat,)*)* }
+            }
+        }
+
+        impl AwsService {
+            /// The prefix of the service's IAM actions.
+            pub fn iam_prefix(self) -> &'static str {
+                match self { $(Self::$service => $prefix,)* }
+            }
+        }
+
+        $(
+            $(#[doc = $api_doc])*
+            #[async_trait]
+            pub trait $api: Send + Sync {
+                $(
+                    $(#[doc = $doc])*
+                    async fn $method(&self $(, $arg: $ty)*) -> Result<$ret, AwsError>;
+                )*
+            }
+
+            #[async_trait]
+            impl<E: $api> $api for Retrying<E> {
+                $(
+                    async fn $method(&self $(, $arg: $ty)*) -> Result<$ret, AwsError> {
+                        self.retry(Operation::$op, || self.inner().$method($($arg),*)).await
+                    }
+                )*
+            }
+        )*
+    };
+}
+
+operations! {
+    /// The ECS operations, one method per API call.
+    EcsApi for Ecs, "ecs" {
+        /// One cluster by name or ARN. None when ECS does not know it (ECS reports a
+        /// failure with reason MISSING rather than an error).
+        DescribeClusters: ClusterRead, Standard, Safe;
+        fn describe_cluster(&self, name_or_arn: &str) -> Option<EcsCluster>;
+        /// Returns the existing cluster when the name is taken, so a repeat is harmless.
+        CreateCluster: ClusterWrite, Standard, Safe;
+        fn create_cluster(&self, request: &CreateCluster) -> EcsCluster;
+        UpdateCluster: ClusterWrite, Standard, Safe;
+        fn update_cluster(&self, arn: &str, update: &UpdateCluster) -> ();
+        PutClusterCapacityProviders: ClusterWrite, Standard, Safe;
+        fn put_cluster_capacity_providers(
+            &self,
+            arn: &str,
+            providers: &[String],
+            strategy: &[CapacityProviderStrategyItem],
+        ) -> ();
+        /// Tags a cluster, service or task definition revision.
+        TagResource: Tagging, Standard, Safe;
+        fn tag_resource(&self, arn: &str, tags: &Tags) -> ();
+        UntagResource: Tagging, Standard, Safe;
+        fn untag_resource(&self, arn: &str, keys: &[String]) -> ();
+        /// Returns the cluster's status afterwards (INACTIVE, or DEPROVISIONING).
+        DeleteCluster: ClusterWrite, Standard, Safe;
+        fn delete_cluster(&self, arn: &str) -> String;
+
+        /// Not idempotent: repeating it after a lost answer would add a second revision.
+        RegisterTaskDefinition: TaskDefinitionWrite, Standard, OnlyWhenThrottled;
+        fn register_task_definition(&self, request: &RegisterTaskDefinition) -> EcsTaskDefinition;
+        /// One revision with its tags. None when ECS does not know it.
+        DescribeTaskDefinition: TaskDefinitionRead, Standard, Safe;
+        fn describe_task_definition(&self, arn: &str) -> Option<EcsTaskDefinition>;
+        /// One page of the ACTIVE revisions whose family starts with `family_prefix`
+        /// (ECS matches prefixes: callers filter for the exact family).
+        ListTaskDefinitions: TaskDefinitionRead, Standard, Safe;
+        fn list_task_definitions(
+            &self,
+            family_prefix: &str,
+            next_token: Option<&str>,
+        ) -> TaskDefinitionPage;
+        DeregisterTaskDefinition: TaskDefinitionWrite, Standard, Safe;
+        fn deregister_task_definition(&self, arn: &str) -> ();
+
+        /// One service of `cluster`. None when ECS reports it MISSING.
+        DescribeServices: ServiceRead, Standard, Safe;
+        fn describe_service(&self, cluster: &str, service: &str) -> Option<EcsService>;
+        /// Its client token makes ECS answer a repeat with the service the first call made.
+        CreateService: ServiceWrite, Standard, Safe;
+        fn create_service(&self, request: &CreateService) -> EcsService;
+        UpdateService: ServiceWrite, Standard, Safe;
+        fn update_service(&self, request: &UpdateService) -> EcsService;
+        /// The service passes through DRAINING before INACTIVE.
+        DeleteService: ServiceWrite, Standard, Safe;
+        fn delete_service(&self, cluster: &str, service: &str) -> EcsService;
+    }
+
+    /// The Application Auto Scaling operations for a service's desiredCount. Each takes
+    /// the scalable target's resource ID (`scaling::resource_id`); "not found" is
+    /// `ErrorKind::NotFound` whichever code AWS used. Every call is idempotent by name.
+    ScalingApi for ApplicationAutoScaling, "application-autoscaling" {
+        DescribeScalableTargets: ScalingRead, ConcurrentUpdates, Safe;
+        fn describe_scalable_target(&self, resource_id: &str) -> Option<ScalableTarget>;
+        /// Creates or updates; returns the target's ARN.
+        RegisterScalableTarget: ScalingWrite, ConcurrentUpdates, Safe;
+        fn register_scalable_target(&self, request: &RegisterScalableTarget) -> Option<String>;
+        /// AWS deletes the target's policies and scheduled actions with it.
+        DeregisterScalableTarget: ScalingWrite, ConcurrentUpdates, Safe;
+        fn deregister_scalable_target(&self, resource_id: &str) -> ();
+        /// Every policy of the target.
+        DescribeScalingPolicies: ScalingRead, ConcurrentUpdates, Safe;
+        fn describe_scaling_policies(&self, resource_id: &str) -> Vec<ObservedPolicy>;
+        /// Creates or replaces by name.
+        PutScalingPolicy: ScalingWrite, ConcurrentUpdates, Safe;
+        fn put_scaling_policy(&self, resource_id: &str, policy: &ScalingPolicy) -> PutPolicyResult;
+        DeleteScalingPolicy: ScalingWrite, ConcurrentUpdates, Safe;
+        fn delete_scaling_policy(&self, resource_id: &str, name: &str) -> ();
+        /// Every scheduled action of the target.
+        DescribeScheduledActions: ScalingRead, ConcurrentUpdates, Safe;
+        fn describe_scheduled_actions(&self, resource_id: &str) -> Vec<ObservedScheduledAction>;
+        /// Creates or replaces by name.
+        PutScheduledAction: ScalingWrite, ConcurrentUpdates, Safe;
+        fn put_scheduled_action(&self, resource_id: &str, action: &ScheduledScaling) -> ();
+        DeleteScheduledAction: ScalingWrite, ConcurrentUpdates, Safe;
+        fn delete_scheduled_action(&self, resource_id: &str, name: &str) -> ();
+    }
+}
+
+/// Both services' operations: what the reconcilers are handed for one region.
+pub trait AwsApi: EcsApi + ScalingApi {}
+
+impl<T: EcsApi + ScalingApi> AwsApi for T {}
+
+impl Operation {
+    /// The operation AWS calls `name` (as the SDK and the X-Amz-Target header name it).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|op| op.name() == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_are_unique() {
+        for op in Operation::ALL {
+            assert_eq!(Operation::from_name(op.name()), Some(*op));
+        }
+        assert_eq!(Operation::from_name("RunTask"), None);
+        assert_eq!(Operation::CreateService.iam_action(), "ecs:CreateService");
+        assert_eq!(
+            Operation::PutScalingPolicy.iam_action(),
+            "application-autoscaling:PutScalingPolicy"
+        );
+    }
+
+    #[test]
+    fn only_a_register_is_unsafe_to_repeat() {
+        let unsafe_to_repeat: Vec<_> = Operation::ALL
+            .iter()
+            .filter(|op| op.repeat() == Repeat::OnlyWhenThrottled)
+            .collect();
+        assert_eq!(unsafe_to_repeat, [&Operation::RegisterTaskDefinition]);
+    }
+}
