@@ -11,7 +11,7 @@ help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 .PHONY: testenv
-testenv: ## Build or install kube-apiserver, kubectl, etcd, helm and moto into ~/.cache/ecs-operator
+testenv: ## Build or install kube-apiserver, kubectl, etcd, helm, moto and cargo-deny into ~/.cache/ecs-operator
 	$(TESTENV)/install.sh
 
 .PHONY: testenv-up
@@ -55,6 +55,10 @@ fmt-check: ## cargo fmt --check
 clippy: ## clippy on every target, warnings are errors
 	$(CARGO) clippy --all-targets --locked -- -D warnings
 
+.PHONY: deny
+deny: testenv ## cargo deny: banned crates, licenses and sources (offline: no advisory database here)
+	hack/testenv/cargo-deny.sh --offline check --hide-inclusion-graph bans licenses sources
+
 .PHONY: test-unit
 test-unit: ## Unit tests (no servers needed), the test proxy's included
 	$(CARGO) test --locked --lib --bins
@@ -86,4 +90,4 @@ bench-smoke: testenv ## The benchmark with 50 Services, checking only that its c
 	hack/bench/bench.py --services 50 --resync 10 --out target/bench/smoke --smoke
 
 .PHONY: test
-test: fmt-check clippy test-unit test-argocd test-e2e release bench-smoke ## Every check and test tier, the release build, the benchmark smoke check
+test: fmt-check clippy deny test-unit test-argocd test-e2e release bench-smoke ## Every check and test tier, the release build, the benchmark smoke check

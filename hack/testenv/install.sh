@@ -79,6 +79,20 @@ build_kstatus() {
   rm -rf "$KSTATUS_BIN" && mv "$scratch" "$KSTATUS_BIN"
 }
 
+build_cargo_deny() {
+  if [[ -x "$CARGO_DENY_BIN/bin/cargo-deny" ]]; then
+    log "cargo-deny $CARGO_DENY_VERSION: cached in $CARGO_DENY_BIN"
+    return
+  fi
+  log "building cargo-deny $CARGO_DENY_VERSION from crates.io (first run only; several minutes)"
+  local scratch="$CARGO_DENY_BIN.partial"
+  rm -rf "$scratch"
+  # Its own target folder, so the build never touches the project's.
+  CARGO_TARGET_DIR="$scratch.target" cargo install --quiet --locked --root "$scratch" \
+    --version "$CARGO_DENY_VERSION" cargo-deny
+  rm -rf "$scratch.target" "$CARGO_DENY_BIN" && mv "$scratch" "$CARGO_DENY_BIN"
+}
+
 ensure_openssl() {
   command -v openssl >/dev/null && return
   log "installing openssl (certificates for the API server)"
@@ -92,4 +106,5 @@ install_lupa
 build_kubernetes
 build_helm
 build_kstatus
-log "ready: $K8S_BIN, $HELM_BIN, $MOTO_VENV, $LUA_VENV, $KSTATUS_BIN"
+build_cargo_deny
+log "ready: $K8S_BIN, $HELM_BIN, $MOTO_VENV, $LUA_VENV, $KSTATUS_BIN, $CARGO_DENY_BIN"

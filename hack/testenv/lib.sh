@@ -31,5 +31,7 @@ kstatus_key() {
     | sha256sum | cut -c1-12
 }
 KSTATUS_BIN="$CACHE_ROOT/kstatus-$(kstatus_key)"
+# cargo-deny, keyed by its version and the Rust toolchain that builds it.
+CARGO_DENY_BIN="$CACHE_ROOT/cargo-deny-$CARGO_DENY_VERSION-rust$(rustc --version | cut -d' ' -f2)"
 
 log() { printf '[testenv] %s\n' "$*" >&2; }

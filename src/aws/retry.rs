@@ -8,8 +8,6 @@
 use std::future::Future;
 use std::time::Duration;
 
-use rand::Rng;
-
 use super::operations::{Operation, Repeat, RetryClass};
 use super::{AwsError, ErrorKind};
 
@@ -48,7 +46,7 @@ impl<E> Retrying<E> {
             match call().await {
                 Err(e) if attempt < self.attempts && retried(operation, e.kind) => {
                     let ceiling = self.base_delay.saturating_mul(1 << attempt.min(10));
-                    let delay = ceiling.mul_f64(rand::rng().random_range(0.0..1.0));
+                    let delay = ceiling.mul_f64(rand::random_range(0.0..1.0));
                     tracing::debug!(action = e.action, code = %e.code, attempt, ?delay, "retrying AWS call");
                     tokio::time::sleep(delay).await;
                     attempt += 1;

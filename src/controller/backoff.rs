@@ -6,7 +6,6 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use crate::sync::Lock;
-use rand::Rng;
 
 const FIRST: Duration = Duration::from_secs(2);
 const MAX: Duration = Duration::from_secs(300);
@@ -34,7 +33,7 @@ impl Backoff {
 
 /// `base` scaled by a random factor in [0.8, 1.2).
 pub fn jitter(base: Duration) -> Duration {
-    base.mul_f64(rand::rng().random_range(0.8..1.2))
+    base.mul_f64(rand::random_range(0.8..1.2))
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use ecs_operator::aws::Operation;
 use ecs_operator::aws::quota::{ActionGroup, Quota, Quotas, TokenBucket};
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 /// A fault the proxy can inject.
