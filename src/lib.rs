@@ -13,6 +13,8 @@ pub mod leader;
 pub mod ownership;
 pub mod reconcile;
 pub mod service;
+#[cfg(test)]
+mod shape_tests;
 mod sync;
 pub mod task_definition;
 pub mod telemetry;

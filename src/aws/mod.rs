@@ -15,6 +15,7 @@ pub mod quota;
 pub mod retry;
 pub mod scaling;
 pub mod sdk;
+pub mod states;
 
 #[cfg(test)]
 pub mod fake;
@@ -38,6 +39,7 @@ pub use scaling::{
     ObservedPolicy, ObservedScheduledAction, PutPolicyResult, RegisterScalableTarget,
     ScalableTarget, ScalingPolicy, ScheduledScaling,
 };
+pub use states::{ClusterState, DeploymentStatus, RevisionState, RolloutState, ServiceState};
 
 /// Tags as ECS stores them: key to value.
 pub type Tags = BTreeMap<String, String>;
@@ -47,7 +49,7 @@ pub type Tags = BTreeMap<String, String>;
 pub struct EcsCluster {
     pub arn: String,
     pub name: String,
-    pub status: String,
+    pub status: ClusterState,
     pub tags: Tags,
     pub settings: Vec<ClusterSetting>,
     pub configuration: Option<ClusterConfiguration>,
@@ -94,8 +96,7 @@ pub struct EcsTaskDefinition {
     pub arn: String,
     pub family: String,
     pub revision: i32,
-    /// ACTIVE, INACTIVE or DELETE_IN_PROGRESS.
-    pub status: String,
+    pub status: RevisionState,
     pub registered_at: Option<Timestamp>,
     pub tags: Tags,
     pub fields: TaskDefinitionFields,
@@ -122,8 +123,7 @@ pub struct EcsService {
     pub arn: String,
     pub name: String,
     pub cluster_arn: String,
-    /// ACTIVE, DRAINING or INACTIVE.
-    pub status: String,
+    pub status: ServiceState,
     /// The service's task definition: the one its PRIMARY deployment runs.
     pub task_definition: String,
     pub desired_count: i32,
@@ -141,10 +141,8 @@ pub struct EcsService {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EcsDeployment {
     pub id: String,
-    /// PRIMARY (the newest), ACTIVE (still draining or rolling back) or INACTIVE.
-    pub status: String,
-    /// IN_PROGRESS, COMPLETED or FAILED.
-    pub rollout_state: Option<String>,
+    pub status: DeploymentStatus,
+    pub rollout_state: Option<RolloutState>,
     pub rollout_state_reason: Option<String>,
     pub task_definition: String,
     pub desired_count: i32,

@@ -11,12 +11,12 @@
 use async_trait::async_trait;
 
 use super::quota::ActionGroup;
-use super::retry::Retrying;
+use super::retry::{Repeat, RetryClass, Retrying};
 use super::{
-    AwsError, CreateCluster, CreateService, EcsCluster, EcsService, EcsTaskDefinition,
-    ObservedPolicy, ObservedScheduledAction, PutPolicyResult, RegisterScalableTarget,
-    RegisterTaskDefinition, ScalableTarget, ScalingPolicy, ScheduledScaling, Tags,
-    TaskDefinitionPage, UpdateCluster, UpdateService,
+    AwsError, ClusterState, CreateCluster, CreateService, EcsCluster, EcsService,
+    EcsTaskDefinition, ObservedPolicy, ObservedScheduledAction, PutPolicyResult,
+    RegisterScalableTarget, RegisterTaskDefinition, ScalableTarget, ScalingPolicy,
+    ScheduledScaling, Tags, TaskDefinitionPage, UpdateCluster, UpdateService,
 };
 use crate::api::cluster::CapacityProviderStrategyItem;
 
@@ -35,26 +35,6 @@ impl AwsService {
             Self::ApplicationAutoScaling => "Application Auto Scaling",
         }
     }
-}
-
-/// Which failures of an operation a retry can cure.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RetryClass {
-    /// Throttling, 5xx answers, timeouts and connection failures.
-    Standard,
-    /// Those, and ConcurrentUpdateException (`ErrorKind::InUse`): another change to the
-    /// same scalable target is in flight and clears by itself.
-    ConcurrentUpdates,
-}
-
-/// Whether an operation may be sent again after an attempt whose answer was lost.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Repeat {
-    /// Idempotent, or made so (a client token, create-or-return-existing, put by name).
-    Safe,
-    /// A lost answer may hide work done: only throttling, which AWS refuses before any
-    /// work, is retried; the next reconcile finds what the lost attempt did.
-    OnlyWhenThrottled,
 }
 
 macro_rules! operations {
@@ -126,7 +106,8 @@ macro_rules! operations {
             impl<E: $api> $api for Retrying<E> {
                 $(
                     async fn $method(&self $(, $arg: $ty)*) -> Result<$ret, AwsError> {
-                        self.retry(Operation::$op, || self.inner().$method($($arg),*)).await
+                        let op = Operation::$op;
+                        self.retry(op.retry_class(), op.repeat(), || self.inner().$method($($arg),*)).await
                     }
                 )*
             }
@@ -160,7 +141,7 @@ operations! {
         fn untag_resource(&self, arn: &str, keys: &[String]) -> ();
         /// Returns the cluster's status afterwards (INACTIVE, or DEPROVISIONING).
         DeleteCluster: ClusterWrite, Standard, Safe;
-        fn delete_cluster(&self, arn: &str) -> String;
+        fn delete_cluster(&self, arn: &str) -> ClusterState;
 
         /// Not idempotent: repeating it after a lost answer would add a second revision.
         RegisterTaskDefinition: TaskDefinitionWrite, Standard, OnlyWhenThrottled;
@@ -238,6 +219,7 @@ impl Operation {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::aws::retry::Repeat;
 
     #[test]
     fn names_round_trip_and_are_unique() {

@@ -8,8 +8,27 @@
 use std::future::Future;
 use std::time::Duration;
 
-use super::operations::{Operation, Repeat, RetryClass};
 use super::{AwsError, ErrorKind};
+
+/// Which failures of an operation a retry can cure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RetryClass {
+    /// Throttling, 5xx answers, timeouts and connection failures.
+    Standard,
+    /// Those, and ConcurrentUpdateException (`ErrorKind::InUse`): another change to the
+    /// same scalable target is in flight and clears by itself.
+    ConcurrentUpdates,
+}
+
+/// Whether an operation may be sent again after an attempt whose answer was lost.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Repeat {
+    /// Idempotent, or made so (a client token, create-or-return-existing, put by name).
+    Safe,
+    /// A lost answer may hide work done: only throttling, which AWS refuses before any
+    /// work, is retried; the next reconcile finds what the lost attempt did.
+    OnlyWhenThrottled,
+}
 
 /// Wraps an AWS port, retrying what the operation table says a retry can cure with
 /// exponential backoff and full jitter. Anything else is returned at once.
@@ -32,9 +51,12 @@ impl<E> Retrying<E> {
         &self.inner
     }
 
+    /// Calls `call` until it succeeds, fails in a way `class` cannot cure or `repeat`
+    /// forbids repeating, or runs out of attempts.
     pub(super) async fn retry<T, F, Fut>(
         &self,
-        operation: Operation,
+        class: RetryClass,
+        repeat: Repeat,
         call: F,
     ) -> Result<T, AwsError>
     where
@@ -44,7 +66,7 @@ impl<E> Retrying<E> {
         let mut attempt = 1;
         loop {
             match call().await {
-                Err(e) if attempt < self.attempts && retried(operation, e.kind) => {
+                Err(e) if attempt < self.attempts && retried(class, repeat, e.kind) => {
                     let ceiling = self.base_delay.saturating_mul(1 << attempt.min(10));
                     let delay = ceiling.mul_f64(rand::random_range(0.0..1.0));
                     tracing::debug!(action = e.action, code = %e.code, attempt, ?delay, "retrying AWS call");
@@ -57,16 +79,16 @@ impl<E> Retrying<E> {
     }
 }
 
-/// Whether a failure of `kind` is worth another attempt of `operation`.
-fn retried(operation: Operation, kind: ErrorKind) -> bool {
-    let curable = match operation.retry_class() {
+/// Whether a failure of `kind` is worth another attempt.
+fn retried(class: RetryClass, repeat: Repeat, kind: ErrorKind) -> bool {
+    let curable = match class {
         RetryClass::Standard => matches!(kind, ErrorKind::Throttled | ErrorKind::Transient),
         RetryClass::ConcurrentUpdates => matches!(
             kind,
             ErrorKind::Throttled | ErrorKind::Transient | ErrorKind::InUse
         ),
     };
-    match operation.repeat() {
+    match repeat {
         Repeat::Safe => curable,
         Repeat::OnlyWhenThrottled => kind == ErrorKind::Throttled,
     }
@@ -75,23 +97,28 @@ fn retried(operation: Operation, kind: ErrorKind) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::aws::Operation;
+
+    fn retried_op(op: Operation, kind: ErrorKind) -> bool {
+        retried(op.retry_class(), op.repeat(), kind)
+    }
 
     #[test]
     fn a_register_is_retried_only_when_throttled() {
         let op = Operation::RegisterTaskDefinition;
-        assert!(retried(op, ErrorKind::Throttled));
+        assert!(retried_op(op, ErrorKind::Throttled));
         assert!(
-            !retried(op, ErrorKind::Transient),
+            !retried_op(op, ErrorKind::Transient),
             "a timeout may hide a registered revision"
         );
-        assert!(retried(Operation::CreateService, ErrorKind::Transient));
+        assert!(retried_op(Operation::CreateService, ErrorKind::Transient));
     }
 
     #[test]
     fn concurrent_scaling_updates_are_retried_and_user_errors_never() {
-        assert!(retried(Operation::PutScalingPolicy, ErrorKind::InUse));
+        assert!(retried_op(Operation::PutScalingPolicy, ErrorKind::InUse));
         assert!(
-            !retried(Operation::DeleteCluster, ErrorKind::InUse),
+            !retried_op(Operation::DeleteCluster, ErrorKind::InUse),
             "a cluster with services waits for the reconcile"
         );
         for op in Operation::ALL {
@@ -100,7 +127,7 @@ mod tests {
                 ErrorKind::AccessDenied,
                 ErrorKind::NotFound,
             ] {
-                assert!(!retried(*op, kind), "{op:?} {kind:?}");
+                assert!(!retried_op(*op, kind), "{op:?} {kind:?}");
             }
         }
     }

@@ -20,10 +20,10 @@ use super::limiter::Limiter;
 use revisions::RevisionCache;
 
 use super::{
-    AwsError, CreateCluster, CreateService, EcsApi, EcsCluster, EcsService, EcsTaskDefinition,
-    ObservedPolicy, ObservedScheduledAction, Operation, PutPolicyResult, RegisterScalableTarget,
-    RegisterTaskDefinition, ScalableTarget, ScalingApi, ScalingPolicy, ScheduledScaling, Tags,
-    TaskDefinitionPage, UpdateCluster, UpdateService,
+    AwsError, ClusterState, CreateCluster, CreateService, EcsApi, EcsCluster, EcsService,
+    EcsTaskDefinition, ObservedPolicy, ObservedScheduledAction, Operation, PutPolicyResult,
+    RegisterScalableTarget, RegisterTaskDefinition, ScalableTarget, ScalingApi, ScalingPolicy,
+    ScheduledScaling, Tags, TaskDefinitionPage, UpdateCluster, UpdateService,
 };
 use crate::api::cluster::CapacityProviderStrategyItem;
 
@@ -150,7 +150,7 @@ impl EcsApi for SdkEcs {
         Ok(())
     }
 
-    async fn delete_cluster(&self, arn: &str) -> Result<String, AwsError> {
+    async fn delete_cluster(&self, arn: &str) -> Result<ClusterState, AwsError> {
         cluster::delete(&self.client, arn).await
     }
 

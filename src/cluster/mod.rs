@@ -10,7 +10,7 @@ mod status;
 mod tests;
 
 use crate::api::{AdoptionPolicy, Cluster, ClusterStatus, DeletionPolicy};
-use crate::aws::{AwsApi, AwsError, EcsCluster, ErrorKind};
+use crate::aws::{AwsApi, AwsError, ClusterState, EcsCluster, ErrorKind};
 use crate::ownership::{Owner, owner_of};
 use crate::reconcile::{CONVERGE_POLL, Cleanup, Health, Next, Note, Outcome, guarded};
 use observe::{Observed, observe};
@@ -88,14 +88,14 @@ async fn converge(
 
     let mut status = observed_status(&observed);
     status.managed_tag_keys = desired.spec_tag_keys();
-    let (health, next) = match observed.status.as_str() {
-        "ACTIVE" => (
+    let (health, next) = match &observed.status {
+        ClusterState::Active => (
             Health::Ready {
                 message: format!("ECS cluster {} is ACTIVE", observed.name),
             },
             Next::Resync,
         ),
-        "FAILED" => (
+        ClusterState::Failed => (
             Health::Stalled {
                 reason: "ClusterFailed",
                 message: format!(
@@ -209,13 +209,13 @@ pub async fn cleanup(
     };
     let previous = cluster.status.clone().unwrap_or_default();
     match ecs.delete_cluster(&current.arn).await {
-        Ok(status) if status == "INACTIVE" => Ok(Cleanup::Done(vec![Note::normal(
+        Ok(ClusterState::Inactive) => Ok(Cleanup::Done(vec![Note::normal(
             "Deleted",
             format!("deleted ECS cluster {}", current.arn),
         )])),
         Ok(status) => Ok(Cleanup::Waiting(Outcome {
             status: ClusterStatus {
-                status: Some(status.clone()),
+                status: Some(status.to_string()),
                 ..previous
             },
             health: Health::Progressing {

@@ -1,7 +1,7 @@
 //! Finding the ECS cluster that belongs to a Cluster object.
 
 use crate::api::Cluster;
-use crate::aws::{AwsApi, AwsError, EcsCluster};
+use crate::aws::{AwsApi, AwsError, ClusterState, EcsCluster};
 use crate::ownership::{Owner, owner_of};
 
 /// What ECS holds under the object's cluster name.
@@ -15,8 +15,6 @@ pub enum Observed {
     Foreign(EcsCluster),
 }
 
-const INACTIVE: &str = "INACTIVE";
-
 /// Looks the cluster up by the ARN in status, else by name, and judges ownership by tags.
 /// One DescribeClusters call when the ARN is known and still live.
 pub async fn observe(cluster: &Cluster, ecs: &dyn AwsApi) -> Result<Observed, AwsError> {
@@ -24,7 +22,7 @@ pub async fn observe(cluster: &Cluster, ecs: &dyn AwsApi) -> Result<Observed, Aw
         Some(arn) => ecs
             .describe_cluster(arn)
             .await?
-            .filter(|c| c.status != INACTIVE),
+            .filter(|c| c.status != ClusterState::Inactive),
         None => None,
     };
     let found = match by_arn {
@@ -32,7 +30,7 @@ pub async fn observe(cluster: &Cluster, ecs: &dyn AwsApi) -> Result<Observed, Aw
         None => ecs
             .describe_cluster(&cluster.cluster_name())
             .await?
-            .filter(|c| c.status != INACTIVE),
+            .filter(|c| c.status != ClusterState::Inactive),
     };
     Ok(match found {
         None => Observed::Absent,

@@ -7,7 +7,7 @@ use crate::aws::EcsCluster;
 pub fn observed_status(c: &EcsCluster) -> ClusterStatus {
     ClusterStatus {
         arn: Some(c.arn.clone()),
-        status: Some(c.status.clone()),
+        status: Some(c.status.to_string()),
         active_services_count: Some(c.active_services_count),
         running_tasks_count: Some(c.running_tasks_count),
         pending_tasks_count: Some(c.pending_tasks_count),

@@ -1,6 +1,7 @@
 //! Reconciler tests: the Cluster reconcile against the in-memory ECS fake,
 //! with the object's status carried between rounds as the controller writes it.
 
+use crate::aws::ClusterState;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
 use super::*;
@@ -191,7 +192,10 @@ async fn deleting_a_cluster_with_services_waits_then_completes() {
     };
     assert_eq!(*reason, "ClusterHasServices");
     assert!(message.contains("delete its services"), "{message}");
-    assert_eq!(rig.ecs.inner().cluster("web").unwrap().status, "ACTIVE");
+    assert_eq!(
+        rig.ecs.inner().cluster("web").unwrap().status,
+        ClusterState::Active
+    );
 
     rig.ecs
         .inner()
@@ -200,7 +204,10 @@ async fn deleting_a_cluster_with_services_waits_then_completes() {
         panic!("deletion must finish")
     };
     assert!(notes.iter().any(|n| n.reason == "Deleted"));
-    assert_eq!(rig.ecs.inner().cluster("web").unwrap().status, "INACTIVE");
+    assert_eq!(
+        rig.ecs.inner().cluster("web").unwrap().status,
+        ClusterState::Inactive
+    );
 }
 
 #[tokio::test]
@@ -213,7 +220,10 @@ async fn retain_policy_leaves_the_cluster_in_aws() {
         cleanup(&rig.object, &rig.ecs, &[]).await.unwrap(),
         Cleanup::Done(_)
     ));
-    assert_eq!(rig.ecs.inner().cluster("web").unwrap().status, "ACTIVE");
+    assert_eq!(
+        rig.ecs.inner().cluster("web").unwrap().status,
+        ClusterState::Active
+    );
     assert_eq!(rig.ecs.inner().count("ecs:DeleteCluster"), 0);
 }
 
@@ -367,7 +377,10 @@ async fn cluster_deleted_outside_kubernetes_is_recreated() {
     let outcome = rig.reconcile().await.unwrap();
     assert!(is_ready(&outcome));
     assert_eq!(rig.ecs.inner().count("ecs:CreateCluster"), 2);
-    assert_eq!(rig.ecs.inner().cluster("web").unwrap().status, "ACTIVE");
+    assert_eq!(
+        rig.ecs.inner().cluster("web").unwrap().status,
+        ClusterState::Active
+    );
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 
 use super::references::{self, Objects};
 use crate::api::{DeletionPolicy, Service, ServiceStatus};
-use crate::aws::{AwsApi, AwsError, ErrorKind, UpdateService};
+use crate::aws::{AwsApi, AwsError, ErrorKind, ServiceState, UpdateService};
 use crate::ownership::{Owner, owner_of};
 use crate::reconcile::{CONVERGE_POLL, Cleanup, Health, Next, Note, Outcome};
 
@@ -34,14 +34,14 @@ pub async fn cleanup(
         Err(e) if e.kind == ErrorKind::NotFound => None,
         Err(e) => return Err(e),
     };
-    let Some(found) = found.filter(|s| s.status != "INACTIVE") else {
+    let Some(found) = found.filter(|s| s.status != ServiceState::Inactive) else {
         return Ok(Cleanup::Done(Vec::new()));
     };
     if owner_of(&found.tags, service) == Owner::Someone {
         // Never delete what this object does not own.
         return Ok(Cleanup::Done(Vec::new()));
     }
-    let waiting = |status: &str, message: String, notes: Vec<Note>| {
+    let waiting = |status: &ServiceState, message: String, notes: Vec<Note>| {
         Cleanup::Waiting(Outcome {
             status: ServiceStatus {
                 status: Some(status.to_string()),
@@ -55,9 +55,9 @@ pub async fn cleanup(
             next: Next::After(CONVERGE_POLL),
         })
     };
-    if found.status == "DRAINING" {
+    if found.status == ServiceState::Draining {
         return Ok(waiting(
-            "DRAINING",
+            &found.status,
             format!(
                 "ECS service {} is DRAINING; waiting for INACTIVE",
                 found.arn
@@ -83,7 +83,7 @@ pub async fn cleanup(
         Err(e) => return Err(e),
     };
     let note = Note::normal("Deleting", format!("deleting ECS service {}", found.arn));
-    if deleted.status == "INACTIVE" {
+    if deleted.status == ServiceState::Inactive {
         return Ok(Cleanup::Done(vec![note]));
     }
     Ok(waiting(

@@ -24,7 +24,7 @@ mod tests;
 use crate::api::common::condition::STALLED;
 use crate::api::service::AUTOSCALING_READY;
 use crate::api::{AdoptionPolicy, Service, ServiceStatus};
-use crate::aws::{AwsApi, AwsError, EcsService, UpdateService};
+use crate::aws::{AwsApi, AwsError, EcsService, RolloutState, ServiceState, UpdateService};
 use crate::conditions::REASON_INVALID_SPEC;
 use crate::ownership::{Owner, owner_of, tag_changes};
 use crate::reconcile::{CONVERGE_POLL, Health, Next, Note, Outcome, guarded};
@@ -113,7 +113,7 @@ async fn with_scaling(
         .conditions
         .iter()
         .find(|c| c.type_ == AUTOSCALING_READY);
-    if status.status.as_deref() != Some("ACTIVE") {
+    if status.status.as_deref().map(ServiceState::from) != Some(ServiceState::Active) {
         // No live service to scale this pass: keep what was last seen.
         status.conditions.extend(previous_condition.cloned());
         return Ok(outcome);
@@ -183,8 +183,8 @@ async fn converge_on(
         .describe_service(&desired.cluster, &desired.name)
         .await?;
     let (current, mut notes) = match found {
-        Some(s) if s.status == "DRAINING" => return Ok(draining(&s, previous)),
-        Some(s) if s.status != "INACTIVE" => match owner_of(&s.tags, service) {
+        Some(s) if s.status == ServiceState::Draining => return Ok(draining(&s, previous)),
+        Some(s) if s.status != ServiceState::Inactive => match owner_of(&s.tags, service) {
             Owner::ThisObject => (s, Vec::new()),
             Owner::Someone if service.spec.adoption_policy == AdoptionPolicy::Adopt => {
                 let note = Note::normal("Adopted", format!("adopted ECS service {}", s.arn));
@@ -328,7 +328,7 @@ fn judged(
                 || current
                     .deployments
                     .iter()
-                    .any(|d| d.rollout_state.as_deref() == Some("IN_PROGRESS"));
+                    .any(|d| d.rollout_state == Some(RolloutState::InProgress));
             (
                 Health::Stalled {
                     reason: DEPLOYMENT_FAILED,
@@ -353,7 +353,7 @@ fn judged(
 fn draining(found: &EcsService, previous: &ServiceStatus) -> Outcome<ServiceStatus> {
     Outcome {
         status: ServiceStatus {
-            status: Some(found.status.clone()),
+            status: Some(found.status.to_string()),
             ..previous.clone()
         },
         health: Health::Progressing {

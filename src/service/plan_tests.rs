@@ -1,5 +1,6 @@
 //! The update plan, normalisation and the rollout judgement, without any ECS.
 
+use crate::aws::{DeploymentStatus, RolloutState};
 use kube::api::ObjectMeta;
 
 use super::normalise;
@@ -82,7 +83,7 @@ fn deployment_of(td: &str, status: &str, state: Option<&str>, count: i32) -> Ecs
     EcsDeployment {
         id: format!("ecs-svc/{status}-{}", revision_key(td)),
         status: status.into(),
-        rollout_state: state.map(str::to_string),
+        rollout_state: state.map(RolloutState::from),
         rollout_state_reason: state.map(|s| format!("ECS deployment {s}.")),
         task_definition: td.into(),
         desired_count: count,
@@ -303,7 +304,7 @@ fn service_with(deployments: Vec<EcsDeployment>, running: i32, desired: i32) -> 
         status: "ACTIVE".into(),
         task_definition: deployments
             .iter()
-            .find(|d| d.status == "PRIMARY")
+            .find(|d| d.status == DeploymentStatus::Primary)
             .map(|d| d.task_definition.clone())
             .unwrap_or_default(),
         desired_count: desired,

@@ -2,10 +2,7 @@
 //! not that ECS accepted a call.
 
 use super::plan::revision_key;
-use crate::aws::{EcsDeployment, EcsService};
-
-const COMPLETED: &str = "COMPLETED";
-const FAILED: &str = "FAILED";
+use crate::aws::{DeploymentStatus, EcsDeployment, EcsService, RolloutState};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Rollout {
@@ -24,7 +21,7 @@ pub fn rollout(service: &EcsService, desired_task_definition: &str) -> Rollout {
         .deployments
         .iter()
         .filter(ours)
-        .find(|d| d.rollout_state.as_deref() == Some(FAILED))
+        .find(|d| d.rollout_state == Some(RolloutState::Failed))
     {
         let reason = failed
             .rollout_state_reason
@@ -48,7 +45,7 @@ pub fn rollout(service: &EcsService, desired_task_definition: &str) -> Rollout {
     let primaries: Vec<&EcsDeployment> = service
         .deployments
         .iter()
-        .filter(|d| d.status == "PRIMARY")
+        .filter(|d| d.status == DeploymentStatus::Primary)
         .collect();
     let counts = format!(
         "{}/{} tasks running",
@@ -59,15 +56,18 @@ pub fn rollout(service: &EcsService, desired_task_definition: &str) -> Rollout {
             // Deployments run by CODE_DEPLOY or EXTERNAL controllers carry no rolloutState.
             let done = primary
                 .rollout_state
-                .as_deref()
-                .is_none_or(|s| s == COMPLETED);
+                .as_ref()
+                .is_none_or(|s| *s == RolloutState::Completed);
             if done && service.running_count == service.desired_count {
                 Rollout::Complete(format!("{wanted} rolled out; {counts}"))
             } else {
                 Rollout::InProgress(format!(
                     "deployment {} of {wanted} is {}; {counts}",
                     primary.id,
-                    primary.rollout_state.as_deref().unwrap_or("starting tasks")
+                    primary
+                        .rollout_state
+                        .as_ref()
+                        .map_or("starting tasks", RolloutState::as_str)
                 ))
             }
         }

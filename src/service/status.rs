@@ -4,7 +4,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::Timestamp;
 
 use crate::api::service::{DeploymentStatus, ServiceEvent, ServiceStatus};
-use crate::aws::EcsService;
+use crate::aws::{EcsService, RolloutState};
 use crate::reconcile::Note;
 
 /// How many ECS service events status keeps.
@@ -24,7 +24,7 @@ pub fn observed_status(
         desired_task_definition.to_string()
     };
     ServiceStatus {
-        status: Some(service.status.clone()),
+        status: Some(service.status.to_string()),
         service_name: Some(service.name.clone()),
         arn: Some(service.arn.clone()),
         cluster_arn: Some(service.cluster_arn.clone()),
@@ -37,8 +37,8 @@ pub fn observed_status(
             .iter()
             .map(|d| DeploymentStatus {
                 id: d.id.clone(),
-                status: d.status.clone(),
-                rollout_state: d.rollout_state.clone(),
+                status: d.status.to_string(),
+                rollout_state: d.rollout_state.as_ref().map(RolloutState::to_string),
                 rollout_state_reason: d.rollout_state_reason.clone(),
                 task_definition: d.task_definition.clone(),
                 desired_count: d.desired_count,

@@ -2,6 +2,7 @@
 //! rollouts progress when the test advances time, with status carried between rounds
 //! as the controller writes it.
 
+use crate::aws::ServiceState;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -291,7 +292,7 @@ async fn a_recreated_object_waits_while_the_old_service_drains() {
     let mut rig = Rig::new();
     rig.until_ready(3).await;
     assert!(matches!(rig.cleanup().await, Cleanup::Waiting(_)));
-    assert_eq!(rig.ecs_service().status, "DRAINING");
+    assert_eq!(rig.ecs_service().status, ServiceState::Draining);
 
     // The same manifest applied again: a new object, so a new UID.
     rig.object = service_object("uid-web-2");
@@ -302,7 +303,7 @@ async fn a_recreated_object_waits_while_the_old_service_drains() {
     rig.fake().advance();
     rig.until_ready(3).await;
     assert_eq!(rig.fake().count("ecs:CreateService"), 2);
-    assert_eq!(rig.ecs_service().status, "ACTIVE");
+    assert_eq!(rig.ecs_service().status, ServiceState::Active);
     assert_eq!(
         rig.ecs_service().tags.get(UID).map(String::as_str),
         Some("uid-web-2")
@@ -335,7 +336,7 @@ async fn a_foreign_service_with_the_same_name_is_left_alone() {
 
     // Nor is it deleted with the object.
     assert!(matches!(rig.cleanup().await, Cleanup::Done(_)));
-    assert_eq!(rig.ecs_service().status, "ACTIVE");
+    assert_eq!(rig.ecs_service().status, ServiceState::Active);
 }
 
 #[tokio::test]
@@ -506,7 +507,7 @@ async fn delete_scales_to_zero_and_waits_for_inactive() {
     );
     rig.fake().advance();
     assert!(matches!(rig.cleanup().await, Cleanup::Done(_)));
-    assert_eq!(rig.ecs_service().status, "INACTIVE");
+    assert_eq!(rig.ecs_service().status, ServiceState::Inactive);
     assert_eq!(rig.fake().count("ecs:DeleteService"), 1);
 }
 
@@ -516,7 +517,7 @@ async fn retain_leaves_the_service_running() {
     rig.until_ready(3).await;
     rig.object.spec.deletion_policy = crate::api::DeletionPolicy::Retain;
     assert!(matches!(rig.cleanup().await, Cleanup::Done(_)));
-    assert_eq!(rig.ecs_service().status, "ACTIVE");
+    assert_eq!(rig.ecs_service().status, ServiceState::Active);
     assert_eq!(rig.fake().count("ecs:DeleteService"), 0);
 }
 

@@ -3,7 +3,7 @@
 
 use super::plan::{Revision, parse_arn};
 use crate::api::TaskDefinition;
-use crate::aws::{AwsApi, AwsError, EcsTaskDefinition};
+use crate::aws::{AwsApi, AwsError, EcsTaskDefinition, RevisionState};
 use crate::ownership::{Owner, owner_of};
 
 pub struct Observed {
@@ -34,7 +34,8 @@ pub async fn observe(
     };
     let latest = match ecs.describe_task_definition(&newest.arn).await? {
         Some(latest)
-            if latest.status == "ACTIVE" && owner_of(&latest.tags, td) == Owner::ThisObject =>
+            if latest.status == RevisionState::Active
+                && owner_of(&latest.tags, td) == Owner::ThisObject =>
         {
             latest
         }
@@ -110,7 +111,7 @@ async fn scan_family(
         let Some(revision) = ecs.describe_task_definition(&arn).await? else {
             continue;
         };
-        if revision.status != "ACTIVE" {
+        if revision.status != RevisionState::Active {
             continue;
         }
         if owner_of(&revision.tags, td) == Owner::ThisObject {

@@ -1,6 +1,7 @@
 //! Reconciler tests: the TaskDefinition reconcile against the in-memory ECS fake,
 //! with the object's status carried between rounds as the controller writes it.
 
+use crate::aws::RevisionState;
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -139,7 +140,7 @@ impl Rig {
     fn active(&self, family: &str) -> Vec<i32> {
         self.revisions(family)
             .iter()
-            .filter(|t| t.status == "ACTIVE")
+            .filter(|t| t.status == RevisionState::Active)
             .map(|t| t.revision)
             .collect()
     }

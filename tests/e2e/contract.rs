@@ -1,6 +1,7 @@
 //! Contract tests: the operator's own SDK conversion (`aws::sdk::SdkEcs`)
 //! against moto, proving each cluster call's fields survive the wire both ways.
 
+use ecs_operator::aws::ClusterState;
 use std::collections::BTreeMap;
 
 use anyhow::{Context, Result, ensure};
@@ -67,7 +68,7 @@ pub async fn cluster_create_and_describe_round_trip(ctx: TestContext) -> Result<
     };
     let created = ecs.create_cluster(&request).await?;
     ensure!(
-        created.arn.ends_with(":cluster/contract") && created.status == "ACTIVE",
+        created.arn.ends_with(":cluster/contract") && created.status == ClusterState::Active,
         "{created:?}"
     );
 
@@ -167,10 +168,15 @@ pub async fn cluster_updates_tags_and_delete_round_trip(ctx: TestContext) -> Res
     );
 
     let status = ecs.delete_cluster(arn).await?;
-    ensure!(status == "INACTIVE", "DeleteCluster left {status}");
+    ensure!(
+        status == ClusterState::Inactive,
+        "DeleteCluster left {status}"
+    );
     let after = ecs.describe_cluster(arn).await?;
     ensure!(
-        after.as_ref().is_none_or(|c| c.status == "INACTIVE"),
+        after
+            .as_ref()
+            .is_none_or(|c| c.status == ClusterState::Inactive),
         "after delete: {after:?}"
     );
     // moto still accepts UpdateCluster on an INACTIVE cluster, where ECS answers

@@ -1,5 +1,6 @@
 //! Contract tests: the operator's service calls (`aws::sdk::SdkEcs`) against moto.
 
+use ecs_operator::aws::{DeploymentStatus, ServiceState};
 use std::collections::BTreeMap;
 
 use anyhow::{Context, Result, ensure};
@@ -81,7 +82,7 @@ pub async fn service_create_update_delete_round_trip(ctx: TestContext) -> Result
     };
     let created = ecs.create_service(&request).await?;
     ensure!(
-        created.status == "ACTIVE" && created.task_definition == revision,
+        created.status == ServiceState::Active && created.task_definition == revision,
         "{created:?}"
     );
 
@@ -119,7 +120,7 @@ pub async fn service_create_update_delete_round_trip(ctx: TestContext) -> Result
     let primary = described
         .deployments
         .iter()
-        .find(|d| d.status == "PRIMARY")
+        .find(|d| d.status == DeploymentStatus::Primary)
         .context("a PRIMARY deployment")?;
     ensure!(primary.task_definition == revision, "{primary:?}");
 
@@ -135,7 +136,10 @@ pub async fn service_create_update_delete_round_trip(ctx: TestContext) -> Result
 
     let deleted = ecs.delete_service("svc-contract", "web").await?;
     ensure!(
-        matches!(deleted.status.as_str(), "DRAINING" | "INACTIVE"),
+        matches!(
+            deleted.status,
+            ServiceState::Draining | ServiceState::Inactive
+        ),
         "after DeleteService: {}",
         deleted.status
     );

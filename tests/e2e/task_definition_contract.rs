@@ -1,6 +1,7 @@
 //! Contract tests: the operator's task definition conversion (`aws::sdk::SdkEcs`)
 //! against moto, proving every supported field survives Register and Describe.
 
+use ecs_operator::aws::RevisionState;
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{Context, Result, ensure};
@@ -122,7 +123,7 @@ pub async fn task_definition_register_and_describe_round_trip(ctx: TestContext) 
     ensure!(
         registered.revision == 1
             && registered.family == "contract"
-            && registered.status == "ACTIVE",
+            && registered.status == RevisionState::Active,
         "{registered:?}"
     );
     // moto 5.2 leaves registeredAt out of task definitions, and tags out of the
@@ -198,7 +199,7 @@ pub async fn task_definition_list_and_deregister_round_trip(ctx: TestContext) ->
         .describe_task_definition(&arns[0])
         .await?
         .context("a deregistered revision stays describable")?;
-    ensure!(gone.status == "INACTIVE", "{}", gone.status);
+    ensure!(gone.status == RevisionState::Inactive, "{}", gone.status);
     let page = ecs.list_task_definitions("listed", None).await?;
     ensure!(page.arns == arns[1..2], "ACTIVE only: {:?}", page.arns);
     Ok(())

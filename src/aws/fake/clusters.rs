@@ -2,6 +2,7 @@
 
 use super::{ACCOUNT, FakeEcs, REGION, State};
 use crate::api::cluster::CapacityProviderStrategyItem;
+use crate::aws::ClusterState;
 use crate::aws::{AwsError, CreateCluster, EcsCluster, ErrorKind, Tags};
 use crate::sync::Lock;
 
@@ -52,7 +53,7 @@ pub fn create(state: &mut State, request: &CreateCluster) -> Result<EcsCluster, 
     if let Some(existing) = state
         .clusters
         .get(&request.name)
-        .filter(|c| c.status != "INACTIVE")
+        .filter(|c| c.status != ClusterState::Inactive)
     {
         return Ok(existing.clone());
     }
@@ -70,7 +71,7 @@ pub fn create(state: &mut State, request: &CreateCluster) -> Result<EcsCluster, 
 }
 
 /// DeleteCluster.
-pub fn delete(state: &mut State, arn: &str) -> Result<String, AwsError> {
+pub fn delete(state: &mut State, arn: &str) -> Result<ClusterState, AwsError> {
     let cluster = live(state, arn, "ecs:DeleteCluster")?;
     // A cluster with services, tasks or container instances cannot be deleted
     // (ECS API Reference, DeleteCluster, "Errors").
@@ -101,7 +102,7 @@ pub fn delete(state: &mut State, arn: &str) -> Result<String, AwsError> {
         ));
     }
     // Deleted clusters stay describable as INACTIVE for a while (ECS API Reference, DeleteCluster).
-    cluster.status = "INACTIVE".to_string();
+    cluster.status = ClusterState::Inactive;
     Ok(cluster.status.clone())
 }
 
@@ -109,7 +110,7 @@ pub fn new_cluster(name: &str, tags: Tags) -> EcsCluster {
     EcsCluster {
         arn: format!("arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/{name}"),
         name: name.to_string(),
-        status: "ACTIVE".to_string(),
+        status: ClusterState::Active,
         tags,
         ..Default::default()
     }
@@ -152,7 +153,7 @@ pub fn live<'a>(
     action: &'static str,
 ) -> Result<&'a mut EcsCluster, AwsError> {
     by_name_or_arn(state, arn)
-        .filter(|c| c.status != "INACTIVE")
+        .filter(|c| c.status != ClusterState::Inactive)
         .ok_or_else(|| {
             AwsError::new(
                 ErrorKind::NotFound,

@@ -20,6 +20,7 @@ use super::{
     TaskDefinitionPage, UpdateCluster, UpdateService,
 };
 use crate::api::cluster::CapacityProviderStrategyItem;
+use crate::aws::ClusterState;
 use crate::sync::Lock;
 
 const ACCOUNT: &str = "123456789012";
@@ -182,7 +183,7 @@ impl EcsApi for FakeEcs {
         Ok(())
     }
 
-    async fn delete_cluster(&self, arn: &str) -> Result<String, AwsError> {
+    async fn delete_cluster(&self, arn: &str) -> Result<ClusterState, AwsError> {
         let mut state = self.call("ecs:DeleteCluster")?;
         clusters::delete(&mut state, arn)
     }

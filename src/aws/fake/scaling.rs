@@ -3,6 +3,7 @@
 //! scheduled actions (Application Auto Scaling API Reference, DeregisterScalableTarget);
 //! and deleting the ECS service drops its target.
 
+use crate::aws::ServiceState;
 use crate::sync::Lock;
 use std::collections::BTreeMap;
 
@@ -90,7 +91,7 @@ fn check_service(state: &State, resource_id: &str, action: &'static str) -> Resu
         ));
     };
     match services::find(state, cluster, name) {
-        Some(s) if s.status == "ACTIVE" => Ok(()),
+        Some(s) if s.status == ServiceState::Active => Ok(()),
         _ => Err(AwsError::new(
             ErrorKind::InvalidInput,
             action,

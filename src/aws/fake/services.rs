@@ -6,6 +6,7 @@ use crate::aws::{
     AwsError, CreateService, EcsDeployment, EcsService, EcsServiceEvent, ErrorKind, ServiceChanges,
     UpdateService,
 };
+use crate::aws::{ClusterState, DeploymentStatus, RolloutState, ServiceState};
 use crate::sync::Lock;
 
 const CREATE: &str = "ecs:CreateService";
@@ -19,8 +20,8 @@ impl FakeEcs {
         let mut event_id = state.services.len() * 1000 + state.calls.len();
         for service in &mut state.services {
             event_id += 1;
-            if service.status == "DRAINING" {
-                service.status = "INACTIVE".to_string();
+            if service.status == ServiceState::Draining {
+                service.status = ServiceState::Inactive;
                 continue;
             }
             progress(service, &failing, event_id);
@@ -59,17 +60,17 @@ fn progress(service: &mut EcsService, failing: &[String], event_id: usize) {
     let Some(primary) = service
         .deployments
         .iter_mut()
-        .find(|d| d.status == "PRIMARY")
+        .find(|d| d.status == DeploymentStatus::Primary)
     else {
         return;
     };
-    if primary.rollout_state.as_deref() != Some("IN_PROGRESS") {
+    if primary.rollout_state != Some(RolloutState::InProgress) {
         primary.running_count = primary.desired_count;
         service.running_count = primary.desired_count;
         return;
     }
     if failing.contains(&primary.task_definition) {
-        primary.rollout_state = Some("FAILED".to_string());
+        primary.rollout_state = Some(RolloutState::Failed);
         primary.rollout_state_reason =
             Some("ECS deployment circuit breaker: tasks failed to start.".to_string());
         primary.failed_tasks = primary.desired_count.max(1);
@@ -82,12 +83,14 @@ fn progress(service: &mut EcsService, failing: &[String], event_id: usize) {
         let previous = service
             .deployments
             .iter()
-            .find(|d| d.status == "ACTIVE")
+            .find(|d| d.status == DeploymentStatus::Active)
             .map(|d| d.task_definition.clone());
         if let (true, Some(previous)) = (rollback, previous) {
             let desired = service.desired_count;
-            service.deployments.retain(|d| d.status == "PRIMARY");
-            service.deployments[0].status = "ACTIVE".to_string();
+            service
+                .deployments
+                .retain(|d| d.status == DeploymentStatus::Primary);
+            service.deployments[0].status = DeploymentStatus::Active;
             let id = format!("ecs-svc/rollback-{event_id}");
             service
                 .deployments
@@ -96,13 +99,15 @@ fn progress(service: &mut EcsService, failing: &[String], event_id: usize) {
         }
         return;
     }
-    primary.rollout_state = Some("COMPLETED".to_string());
+    primary.rollout_state = Some(RolloutState::Completed);
     primary.rollout_state_reason = Some("ECS deployment completed.".to_string());
     primary.running_count = primary.desired_count;
     primary.pending_count = 0;
     service.running_count = primary.desired_count;
     service.pending_count = 0;
-    service.deployments.retain(|d| d.status == "PRIMARY");
+    service
+        .deployments
+        .retain(|d| d.status == DeploymentStatus::Primary);
     service.events.insert(
         0,
         EcsServiceEvent {
@@ -116,8 +121,8 @@ fn progress(service: &mut EcsService, failing: &[String], event_id: usize) {
 fn deployment(id: &str, task_definition: &str, desired: i32) -> EcsDeployment {
     EcsDeployment {
         id: id.to_string(),
-        status: "PRIMARY".to_string(),
-        rollout_state: Some("IN_PROGRESS".to_string()),
+        status: DeploymentStatus::Primary,
+        rollout_state: Some(RolloutState::InProgress),
         rollout_state_reason: Some("ECS deployment in progress.".to_string()),
         task_definition: task_definition.to_string(),
         desired_count: desired,
@@ -160,7 +165,7 @@ fn find_live<'a>(
         .services
         .iter_mut()
         .rev()
-        .find(|s| matches(s, cluster, name) && s.status != "INACTIVE")
+        .find(|s| matches(s, cluster, name) && s.status != ServiceState::Inactive)
         .ok_or_else(|| not_found(action))
 }
 
@@ -183,7 +188,7 @@ pub fn live_by_arn<'a>(
         .services
         .iter_mut()
         .rev()
-        .find(|s| s.arn == arn && s.status != "INACTIVE")
+        .find(|s| s.arn == arn && s.status != ServiceState::Inactive)
         .ok_or_else(|| not_found(action))
 }
 
@@ -201,7 +206,7 @@ pub fn create(state: &mut State, request: &CreateService) -> Result<EcsService, 
     }
     let cluster = cluster_name(&request.cluster);
     let cluster_arn = match state.clusters.get(cluster) {
-        Some(c) if c.status == "ACTIVE" => c.arn.clone(),
+        Some(c) if c.status == ClusterState::Active => c.arn.clone(),
         _ => {
             return Err(AwsError::new(
                 ErrorKind::NotFound,
@@ -235,7 +240,7 @@ pub fn create(state: &mut State, request: &CreateService) -> Result<EcsService, 
         ),
         name: request.name.clone(),
         cluster_arn,
-        status: "ACTIVE".to_string(),
+        status: ServiceState::Active,
         task_definition: request.task_definition.clone(),
         desired_count: desired,
         settings: request.settings.clone(),
@@ -264,7 +269,7 @@ pub fn update(state: &mut State, request: &UpdateService) -> Result<EcsService, 
         &request.service,
         "ecs:UpdateService",
     )?;
-    if service.status == "DRAINING" {
+    if service.status == ServiceState::Draining {
         return Err(AwsError::new(
             ErrorKind::InvalidInput,
             "ecs:UpdateService",
@@ -278,7 +283,7 @@ pub fn update(state: &mut State, request: &UpdateService) -> Result<EcsService, 
         if let Some(primary) = service
             .deployments
             .iter_mut()
-            .find(|d| d.status == "PRIMARY")
+            .find(|d| d.status == DeploymentStatus::Primary)
         {
             primary.desired_count = count;
         }
@@ -296,7 +301,7 @@ pub fn update(state: &mut State, request: &UpdateService) -> Result<EcsService, 
     }
     if new_deployment {
         for d in &mut service.deployments {
-            d.status = "ACTIVE".to_string();
+            d.status = DeploymentStatus::Active;
         }
         let desired = service.desired_count;
         let td = service.task_definition.clone();
@@ -381,7 +386,7 @@ pub fn delete(state: &mut State, cluster: &str, name: &str) -> Result<EcsService
             "The service cannot be stopped while it is scaled above 0.",
         ));
     }
-    service.status = "DRAINING".to_string();
+    service.status = ServiceState::Draining;
     let deleted = service.clone();
     // The service's scalable target goes with it.
     let resource_id = crate::aws::scaling::resource_id(&deleted.cluster_arn, &deleted.name);
@@ -392,7 +397,9 @@ pub fn delete(state: &mut State, cluster: &str, name: &str) -> Result<EcsService
 #[cfg(test)]
 mod tests {
     use crate::aws::fake::FakeEcs;
-    use crate::aws::{CreateService, EcsApi, ErrorKind, Tags, UpdateService};
+    use crate::aws::{
+        CreateService, EcsApi, ErrorKind, RolloutState, ServiceState, Tags, UpdateService,
+    };
 
     fn request(token: &str) -> CreateService {
         CreateService {
@@ -426,9 +433,9 @@ mod tests {
         let fake = fake_with_cluster();
         fake.create_service(&request("t1")).await.unwrap();
         let primary = |f: &FakeEcs| f.service("main", "web").unwrap().deployments[0].clone();
-        assert_eq!(primary(&fake).rollout_state.as_deref(), Some("IN_PROGRESS"));
+        assert_eq!(primary(&fake).rollout_state, Some(RolloutState::InProgress));
         fake.advance();
-        assert_eq!(primary(&fake).rollout_state.as_deref(), Some("COMPLETED"));
+        assert_eq!(primary(&fake).rollout_state, Some(RolloutState::Completed));
         assert_eq!(fake.service("main", "web").unwrap().running_count, 1);
 
         let scale = UpdateService {
@@ -463,8 +470,8 @@ mod tests {
         let service = fake.service("main", "web").unwrap();
         assert_eq!(service.task_definition, "arn:td/web:1");
         assert_eq!(
-            service.deployments[1].rollout_state.as_deref(),
-            Some("FAILED")
+            service.deployments[1].rollout_state,
+            Some(RolloutState::Failed)
         );
     }
 
@@ -483,13 +490,19 @@ mod tests {
         fake.update_service(&zero).await.unwrap();
         assert_eq!(
             fake.delete_service("main", "web").await.unwrap().status,
-            "DRAINING"
+            ServiceState::Draining
         );
         let recreate = fake.create_service(&request("t2")).await.unwrap_err();
         assert!(recreate.message.contains("Draining"), "{recreate}");
         fake.advance();
-        assert_eq!(fake.service("main", "web").unwrap().status, "INACTIVE");
+        assert_eq!(
+            fake.service("main", "web").unwrap().status,
+            ServiceState::Inactive
+        );
         fake.create_service(&request("t3")).await.unwrap();
-        assert_eq!(fake.service("main", "web").unwrap().status, "ACTIVE");
+        assert_eq!(
+            fake.service("main", "web").unwrap().status,
+            ServiceState::Active
+        );
     }
 }

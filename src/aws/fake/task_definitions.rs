@@ -1,5 +1,6 @@
 //! Task definition revisions in the fake ECS.
 
+use crate::aws::RevisionState;
 use crate::sync::Lock;
 use k8s_openapi::jiff::Timestamp;
 
@@ -66,7 +67,7 @@ pub fn register(
         ),
         family: request.family.clone(),
         revision,
-        status: "ACTIVE".to_string(),
+        status: RevisionState::Active,
         registered_at: Timestamp::from_second(
             FIRST_REGISTRATION + state.task_definitions.len() as i64,
         )
@@ -123,7 +124,7 @@ pub fn list(
     let mut matching: Vec<&EcsTaskDefinition> = state
         .task_definitions
         .iter()
-        .filter(|t| t.status == "ACTIVE" && t.family.starts_with(family_prefix))
+        .filter(|t| t.status == RevisionState::Active && t.family.starts_with(family_prefix))
         .collect();
     matching.sort_by(|a, b| (&a.family, a.revision).cmp(&(&b.family, b.revision)));
     let start = match next_token {
@@ -148,7 +149,7 @@ pub fn list(
 /// Deregistered revisions stay describable as INACTIVE (ECS API Reference, DeregisterTaskDefinition).
 pub fn deregister(state: &mut State, arn: &str) -> Result<(), AwsError> {
     let revision = find_mut(state, arn).ok_or_else(|| not_found("ecs:DeregisterTaskDefinition"))?;
-    revision.status = "INACTIVE".to_string();
+    revision.status = RevisionState::Inactive;
     Ok(())
 }
 

@@ -14,7 +14,7 @@ use crate::api::cluster::{
     ExecuteCommandLogging, ServiceConnectDefaults,
 };
 use crate::aws::limiter::Prepaid;
-use crate::aws::{AwsError, CreateCluster, EcsCluster, UpdateCluster};
+use crate::aws::{AwsError, ClusterState, CreateCluster, EcsCluster, UpdateCluster};
 
 /// Describes up to 100 clusters, with their tags, settings and configuration.
 pub async fn describe(
@@ -118,7 +118,7 @@ pub async fn put_capacity_providers(
 }
 
 /// Deletes the cluster; returns the status ECS reports for it afterwards.
-pub async fn delete(client: &aws_sdk_ecs::Client, arn: &str) -> Result<String, AwsError> {
+pub async fn delete(client: &aws_sdk_ecs::Client, arn: &str) -> Result<ClusterState, AwsError> {
     let out = client
         .delete_cluster()
         .cluster(arn)
@@ -128,15 +128,14 @@ pub async fn delete(client: &aws_sdk_ecs::Client, arn: &str) -> Result<String, A
     Ok(out
         .cluster()
         .and_then(|c| c.status())
-        .unwrap_or("INACTIVE")
-        .to_string())
+        .map_or(ClusterState::Inactive, ClusterState::from))
 }
 
 pub fn cluster_from_sdk(c: &sdk::Cluster) -> EcsCluster {
     EcsCluster {
         arn: c.cluster_arn().unwrap_or_default().to_string(),
         name: c.cluster_name().unwrap_or_default().to_string(),
-        status: c.status().unwrap_or_default().to_string(),
+        status: c.status().unwrap_or_default().into(),
         tags: tags_from_sdk(c.tags()),
         settings: c.settings().iter().filter_map(setting_from_sdk).collect(),
         configuration: c.configuration().map(configuration_from_sdk),

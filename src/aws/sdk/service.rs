@@ -11,7 +11,8 @@ use crate::api::cluster::CapacityProviderStrategyItem;
 use crate::api::service::*;
 use crate::aws::limiter::Prepaid;
 use crate::aws::{
-    AwsError, CreateService, EcsDeployment, EcsService, EcsServiceEvent, UpdateService,
+    AwsError, CreateService, DeploymentStatus, EcsDeployment, EcsService, EcsServiceEvent,
+    UpdateService,
 };
 
 fn network_to_sdk(n: &NetworkConfiguration) -> Result<sdk::NetworkConfiguration, BuildError> {
@@ -328,7 +329,7 @@ fn from_sdk(s: &sdk::Service) -> EcsService {
         arn: s.service_arn().unwrap_or_default().to_string(),
         name: s.service_name().unwrap_or_default().to_string(),
         cluster_arn: s.cluster_arn().unwrap_or_default().to_string(),
-        status: s.status().unwrap_or_default().to_string(),
+        status: s.status().unwrap_or_default().into(),
         task_definition: s.task_definition().unwrap_or_default().to_string(),
         desired_count: s.desired_count(),
         running_count: s.running_count(),
@@ -339,8 +340,8 @@ fn from_sdk(s: &sdk::Service) -> EcsService {
             .iter()
             .map(|d| EcsDeployment {
                 id: d.id().unwrap_or_default().to_string(),
-                status: d.status().unwrap_or_default().to_string(),
-                rollout_state: d.rollout_state().map(|r| r.as_str().to_string()),
+                status: d.status().unwrap_or_default().into(),
+                rollout_state: d.rollout_state().map(|r| r.as_str().into()),
                 rollout_state_reason: text(d.rollout_state_reason()),
                 task_definition: d.task_definition().unwrap_or_default().to_string(),
                 desired_count: d.desired_count(),
@@ -411,7 +412,7 @@ fn settings_from_sdk(s: &sdk::Service) -> ServiceSettings {
         service_connect_configuration: s
             .deployments()
             .iter()
-            .find(|d| d.status() == Some("PRIMARY"))
+            .find(|d| d.status().map(DeploymentStatus::from) == Some(DeploymentStatus::Primary))
             .and_then(|d| d.service_connect_configuration())
             .map(connect_from_sdk),
         placement_constraints: s

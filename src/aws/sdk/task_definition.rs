@@ -479,10 +479,7 @@ fn from_sdk(t: &sdk::TaskDefinition, tags: crate::aws::Tags) -> EcsTaskDefinitio
         arn: t.task_definition_arn().unwrap_or_default().to_string(),
         family: t.family().unwrap_or_default().to_string(),
         revision: t.revision(),
-        status: t
-            .status()
-            .map(|s| s.as_str().to_string())
-            .unwrap_or_default(),
+        status: t.status().map(|s| s.as_str().into()).unwrap_or_default(),
         registered_at: timestamp(t.registered_at()),
         tags,
         fields,

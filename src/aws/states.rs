@@ -1,0 +1,112 @@
+//! The states ECS reports, as enums: the SDK mapping parses ECS's text once, and the
+//! reconcilers match on variants, so a misspelt state cannot compile. A value newer
+//! than this code is kept as `Other`, shown as ECS wrote it and matched by nothing.
+
+use std::fmt;
+
+macro_rules! ecs_states {
+    ($(
+        $(#[doc = $doc:literal])*
+        $name:ident { $($(#[doc = $variant_doc:literal])* $variant:ident = $text:literal,)* }
+    )*) => {$(
+        $(#[doc = $doc])*
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        pub enum $name {
+            $($(#[doc = $variant_doc])* $variant,)*
+            /// A state this version of the operator does not know.
+            Other(String),
+        }
+
+        impl $name {
+            /// The state as ECS writes it.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(Self::$variant => $text,)*
+                    Self::Other(text) => text,
+                }
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(text: &str) -> Self {
+                match text {
+                    $($text => Self::$variant,)*
+                    other => Self::Other(other.to_string()),
+                }
+            }
+        }
+
+        /// The empty state of a value not described yet.
+        impl Default for $name {
+            fn default() -> Self {
+                Self::Other(String::new())
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    )*};
+}
+
+ecs_states! {
+    /// A cluster's status (ECS API Reference, Cluster).
+    ClusterState {
+        Active = "ACTIVE",
+        Provisioning = "PROVISIONING",
+        Deprovisioning = "DEPROVISIONING",
+        Failed = "FAILED",
+        /// Deleted; ECS keeps describing it for a while.
+        Inactive = "INACTIVE",
+    }
+
+    /// A service's status (ECS API Reference, Service).
+    ServiceState {
+        Active = "ACTIVE",
+        /// Deleted and stopping its tasks.
+        Draining = "DRAINING",
+        Inactive = "INACTIVE",
+    }
+
+    /// A deployment's place in its service (ECS API Reference, Deployment).
+    DeploymentStatus {
+        /// The newest deployment: what the service runs.
+        Primary = "PRIMARY",
+        /// An older deployment still draining, or rolling back.
+        Active = "ACTIVE",
+        Inactive = "INACTIVE",
+    }
+
+    /// How a deployment's rollout stands (ECS API Reference, Deployment.rolloutState).
+    RolloutState {
+        InProgress = "IN_PROGRESS",
+        Completed = "COMPLETED",
+        Failed = "FAILED",
+    }
+
+    /// A task definition revision's status (ECS API Reference, TaskDefinition).
+    RevisionState {
+        Active = "ACTIVE",
+        /// Deregistered: running tasks keep it, new ones cannot use it.
+        Inactive = "INACTIVE",
+        DeleteInProgress = "DELETE_IN_PROGRESS",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_round_trip_and_unknown_ones_are_kept() {
+        for text in ["ACTIVE", "DRAINING", "INACTIVE"] {
+            assert_eq!(ServiceState::from(text).as_str(), text);
+        }
+        assert_eq!(RolloutState::from("IN_PROGRESS"), RolloutState::InProgress);
+        let newer = ClusterState::from("HIBERNATING");
+        assert_eq!(newer, ClusterState::Other("HIBERNATING".into()));
+        assert_eq!(newer.to_string(), "HIBERNATING");
+    }
+}
