@@ -39,7 +39,9 @@ pub use scaling::{
     ObservedPolicy, ObservedScheduledAction, PutPolicyResult, RegisterScalableTarget,
     ScalableTarget, ScalingPolicy, ScheduledScaling,
 };
-pub use states::{ClusterState, DeploymentStatus, RevisionState, RolloutState, ServiceState};
+pub use states::{
+    ClusterState, DeploymentStatus, RevisionState, RolloutState, ServiceState, TaskState,
+};
 
 /// Tags as ECS stores them: key to value.
 pub type Tags = BTreeMap<String, String>;
@@ -115,6 +117,58 @@ pub struct RegisterTaskDefinition {
 pub struct TaskDefinitionPage {
     pub arns: Vec<String>,
     pub next_token: Option<String>,
+}
+
+/// Which of a cluster's tasks ListTasks returns; None does not filter.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TaskFilter {
+    /// Cluster name or ARN.
+    pub cluster: String,
+    /// The tasks a service started.
+    pub service_name: Option<String>,
+    /// The tasks of any revision of a task definition family.
+    pub family: Option<String>,
+    pub started_by: Option<String>,
+    /// PENDING, RUNNING or STOPPED; ECS lists RUNNING tasks when left out.
+    pub desired_status: Option<TaskState>,
+}
+
+/// One page of ListTasks: task ARNs.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TaskPage {
+    pub arns: Vec<String>,
+    pub next_token: Option<String>,
+}
+
+/// One task as DescribeTasks reports it (with tags).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EcsTask {
+    pub arn: String,
+    pub cluster_arn: String,
+    pub task_definition: String,
+    /// `service:<name>` for a service's tasks, else what RunTask was given.
+    pub group: Option<String>,
+    pub started_by: Option<String>,
+    pub last_status: TaskState,
+    pub desired_status: TaskState,
+    /// Why ECS stopped the task, as a code (TaskFailedToStart, EssentialContainerExited, ...).
+    pub stop_code: Option<String>,
+    pub stopped_reason: Option<String>,
+    pub containers: Vec<EcsContainer>,
+    pub created_at: Option<Timestamp>,
+    pub started_at: Option<Timestamp>,
+    pub stopped_at: Option<Timestamp>,
+    pub tags: Tags,
+}
+
+/// One container of a task.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EcsContainer {
+    pub name: String,
+    pub last_status: TaskState,
+    /// Set once the container exited.
+    pub exit_code: Option<i32>,
+    pub reason: Option<String>,
 }
 
 /// An ECS service as DescribeServices reports it (with tags).

@@ -86,6 +86,20 @@ ecs_states! {
         Failed = "FAILED",
     }
 
+    /// Where a task or one of its containers is in its lifecycle (ECS Developer Guide,
+    /// "Amazon ECS task lifecycle"; DescribeTasks lastStatus and desiredStatus).
+    TaskState {
+        Provisioning = "PROVISIONING",
+        Pending = "PENDING",
+        Activating = "ACTIVATING",
+        Running = "RUNNING",
+        Deactivating = "DEACTIVATING",
+        Stopping = "STOPPING",
+        Deprovisioning = "DEPROVISIONING",
+        Stopped = "STOPPED",
+        Deleted = "DELETED",
+    }
+
     /// A task definition revision's status (ECS API Reference, TaskDefinition).
     RevisionState {
         Active = "ACTIVE",
