@@ -13,10 +13,10 @@ use async_trait::async_trait;
 use super::quota::ActionGroup;
 use super::retry::{Repeat, RetryClass, Retrying};
 use super::{
-    AwsError, ClusterState, CreateCluster, CreateService, EcsCluster, EcsService,
+    AwsError, ClusterState, CreateCluster, CreateService, EcsCluster, EcsService, EcsTask,
     EcsTaskDefinition, ObservedPolicy, ObservedScheduledAction, PutPolicyResult,
     RegisterScalableTarget, RegisterTaskDefinition, ScalableTarget, ScalingPolicy,
-    ScheduledScaling, Tags, TaskDefinitionPage, UpdateCluster, UpdateService,
+    ScheduledScaling, Tags, TaskDefinitionPage, TaskFilter, TaskPage, UpdateCluster, UpdateService,
 };
 use crate::api::cluster::CapacityProviderStrategyItem;
 
@@ -171,6 +171,14 @@ operations! {
         /// The service passes through DRAINING before INACTIVE.
         DeleteService: ServiceWrite, Standard, Safe;
         fn delete_service(&self, cluster: &str, service: &str) -> EcsService;
+
+        /// One page of the ARNs of the tasks `filter` selects.
+        ListTasks: TaskRead, Standard, Safe;
+        fn list_tasks(&self, filter: &TaskFilter, next_token: Option<&str>) -> TaskPage;
+        /// The tasks of `cluster` with these ARNs, with tags (described 100 at a time);
+        /// tasks ECS no longer knows are left out (ECS reports them as failures).
+        DescribeTasks: TaskRead, Standard, Safe;
+        fn describe_tasks(&self, cluster: &str, arns: &[String]) -> Vec<EcsTask>;
     }
 
     /// The Application Auto Scaling operations for a service's desiredCount. Each takes

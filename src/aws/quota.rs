@@ -17,6 +17,7 @@ pub enum ActionGroup {
     ServiceWrite,
     TaskDefinitionRead,
     TaskDefinitionWrite,
+    TaskRead,
     Tagging,
     ScalingRead,
     ScalingWrite,
@@ -30,13 +31,14 @@ pub struct Quota {
 }
 
 impl ActionGroup {
-    pub const ALL: [ActionGroup; 9] = [
+    pub const ALL: [ActionGroup; 10] = [
         Self::ClusterRead,
         Self::ClusterWrite,
         Self::ServiceRead,
         Self::ServiceWrite,
         Self::TaskDefinitionRead,
         Self::TaskDefinitionWrite,
+        Self::TaskRead,
         Self::Tagging,
         Self::ScalingRead,
         Self::ScalingWrite,
@@ -51,6 +53,7 @@ impl ActionGroup {
             Self::ServiceWrite => "service-write",
             Self::TaskDefinitionRead => "task-definition-read",
             Self::TaskDefinitionWrite => "task-definition-write",
+            Self::TaskRead => "task-read",
             Self::Tagging => "tagging",
             Self::ScalingRead => "scaling-read",
             Self::ScalingWrite => "scaling-write",
@@ -60,7 +63,8 @@ impl ActionGroup {
     /// The default bucket. ECS: the per-account, per-Region table in the ECS API
     /// Reference, "Request throttling for the Amazon ECS API" (cluster, service and task
     /// definition read and modify actions, tag modify actions). Application Auto Scaling
-    /// publishes no per-action buckets, so its two are a conservative guess. Accounts
+    /// publishes no per-action buckets, so its two are a conservative guess, and so is
+    /// task reads' (the table as read here did not cover them: cluster reads' bucket). Accounts
     /// with raised quotas override them with `--aws-rate-limit`.
     pub fn default_quota(self) -> Quota {
         let (burst, per_second) = match self {
@@ -70,6 +74,7 @@ impl ActionGroup {
             Self::ServiceWrite => (50, 5.0),
             Self::TaskDefinitionRead => (50, 20.0),
             Self::TaskDefinitionWrite => (20, 1.0),
+            Self::TaskRead => (50, 20.0),
             Self::Tagging => (20, 10.0),
             Self::ScalingRead => (40, 10.0),
             Self::ScalingWrite => (20, 5.0),

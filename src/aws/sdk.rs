@@ -10,6 +10,7 @@ mod cluster;
 mod revisions;
 mod scaling;
 mod service;
+mod task;
 mod task_definition;
 
 use std::sync::Arc;
@@ -20,10 +21,10 @@ use super::limiter::Limiter;
 use revisions::RevisionCache;
 
 use super::{
-    AwsError, ClusterState, CreateCluster, CreateService, EcsApi, EcsCluster, EcsService,
+    AwsError, ClusterState, CreateCluster, CreateService, EcsApi, EcsCluster, EcsService, EcsTask,
     EcsTaskDefinition, ObservedPolicy, ObservedScheduledAction, Operation, PutPolicyResult,
     RegisterScalableTarget, RegisterTaskDefinition, ScalableTarget, ScalingApi, ScalingPolicy,
-    ScheduledScaling, Tags, TaskDefinitionPage, UpdateCluster, UpdateService,
+    ScheduledScaling, Tags, TaskDefinitionPage, TaskFilter, TaskPage, UpdateCluster, UpdateService,
 };
 use crate::api::cluster::CapacityProviderStrategyItem;
 
@@ -221,6 +222,26 @@ impl EcsApi for SdkEcs {
 
     async fn delete_service(&self, cluster: &str, service: &str) -> Result<EcsService, AwsError> {
         service::delete(&self.client, cluster, service).await
+    }
+
+    async fn list_tasks(
+        &self,
+        filter: &TaskFilter,
+        next_token: Option<&str>,
+    ) -> Result<TaskPage, AwsError> {
+        task::list(&self.client, filter, next_token).await
+    }
+
+    async fn describe_tasks(
+        &self,
+        cluster: &str,
+        arns: &[String],
+    ) -> Result<Vec<EcsTask>, AwsError> {
+        let mut tasks = Vec::new();
+        for chunk in arns.chunks(task::TASKS_PER_DESCRIBE) {
+            tasks.extend(task::describe(&self.client, cluster, chunk).await?);
+        }
+        Ok(tasks)
     }
 }
 

@@ -8,16 +8,17 @@ mod clusters;
 mod scaling;
 mod services;
 mod task_definitions;
+mod tasks;
 
 use clusters::{by_name_or_arn, check_providers, live};
 
 use async_trait::async_trait;
 
 use super::{
-    AwsError, CreateCluster, CreateService, EcsApi, EcsCluster, EcsService, EcsTaskDefinition,
-    ErrorKind, ObservedPolicy, ObservedScheduledAction, PutPolicyResult, RegisterScalableTarget,
-    RegisterTaskDefinition, ScalableTarget, ScalingApi, ScalingPolicy, ScheduledScaling, Tags,
-    TaskDefinitionPage, UpdateCluster, UpdateService,
+    AwsError, CreateCluster, CreateService, EcsApi, EcsCluster, EcsService, EcsTask,
+    EcsTaskDefinition, ErrorKind, ObservedPolicy, ObservedScheduledAction, PutPolicyResult,
+    RegisterScalableTarget, RegisterTaskDefinition, ScalableTarget, ScalingApi, ScalingPolicy,
+    ScheduledScaling, Tags, TaskDefinitionPage, TaskFilter, TaskPage, UpdateCluster, UpdateService,
 };
 use crate::api::cluster::CapacityProviderStrategyItem;
 use crate::aws::ClusterState;
@@ -33,6 +34,8 @@ struct State {
     task_definitions: Vec<EcsTaskDefinition>,
     /// Every service ever created, oldest first (INACTIVE ones stay describable).
     services: Vec<EcsService>,
+    /// Tasks the tests put in place, in the order they did.
+    tasks: Vec<EcsTask>,
     /// CreateService client tokens, to the ARN each created.
     client_tokens: BTreeMap<String, String>,
     /// Task definitions whose rollouts fail.
@@ -256,6 +259,24 @@ impl EcsApi for FakeEcs {
     async fn delete_service(&self, cluster: &str, service: &str) -> Result<EcsService, AwsError> {
         let mut state = self.call("ecs:DeleteService")?;
         services::delete(&mut state, cluster, service)
+    }
+
+    async fn list_tasks(
+        &self,
+        filter: &TaskFilter,
+        next_token: Option<&str>,
+    ) -> Result<TaskPage, AwsError> {
+        let mut state = self.call("ecs:ListTasks")?;
+        tasks::list(&mut state, filter, next_token)
+    }
+
+    async fn describe_tasks(
+        &self,
+        cluster: &str,
+        arns: &[String],
+    ) -> Result<Vec<EcsTask>, AwsError> {
+        let mut state = self.call("ecs:DescribeTasks")?;
+        tasks::describe(&mut state, cluster, arns)
     }
 }
 
