@@ -241,6 +241,29 @@ mod tests {
         }
     }
 
+    /// The flag's help and the chart list the groups by hand: they must name every one.
+    #[test]
+    fn the_flag_and_the_chart_name_every_group() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let read = |path: &str| std::fs::read_to_string(root.join(path)).unwrap();
+        let schema: serde_json::Value =
+            serde_json::from_str(&read("charts/ecs-operator/values.schema.json")).unwrap();
+        let listed =
+            &schema["properties"]["aws"]["properties"]["rateLimits"]["propertyNames"]["enum"];
+        let mut expected = vec!["all".to_string()];
+        expected.extend(ActionGroup::ALL.iter().map(|g| g.name().to_string()));
+        assert_eq!(*listed, serde_json::json!(expected), "values.schema.json");
+        let values = read("charts/ecs-operator/values.yaml").replace("\n  #", "");
+        let help = read("src/cli.rs").replace("\n    ///", "");
+        for group in ActionGroup::ALL {
+            assert!(values.contains(group.name()), "values.yaml lacks {group}");
+            assert!(
+                help.contains(group.name()),
+                "--aws-rate-limit's help lacks {group}"
+            );
+        }
+    }
+
     #[test]
     fn overrides_set_one_group_or_all() {
         let one: QuotaOverride = "service-write=100:10".parse().unwrap();

@@ -144,11 +144,7 @@ mod tests {
             ..Default::default()
         };
         let running = fake.list_tasks(&of_web, None).await.unwrap();
-        assert_eq!(
-            running.arns,
-            [web.arn],
-            "RUNNING unless asked otherwise"
-        );
+        assert_eq!(running.arns, [web.arn], "RUNNING unless asked otherwise");
         let gone = TaskFilter {
             desired_status: Some(TaskState::Stopped),
             ..of_web.clone()
