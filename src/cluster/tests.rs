@@ -1,7 +1,6 @@
 //! Reconciler tests: the Cluster reconcile against the in-memory ECS fake,
 //! with the object's status carried between rounds as the controller writes it.
 
-use crate::aws::ClusterState;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
 use super::*;
@@ -9,6 +8,7 @@ use crate::api::ClusterSpec;
 use crate::api::cluster::{
     CapacityProviderStrategyItem, ClusterSetting, ClusterSettingName, ContainerInsights,
 };
+use crate::aws::ClusterState;
 use crate::aws::Tags;
 use crate::aws::fake::FakeEcs;
 use crate::aws::retry::Retrying;

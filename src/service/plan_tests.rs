@@ -1,6 +1,5 @@
 //! The update plan, normalisation and the rollout judgement, without any ECS.
 
-use crate::aws::{DeploymentStatus, RolloutState};
 use kube::api::ObjectMeta;
 
 use super::normalise;
@@ -8,6 +7,7 @@ use super::plan::{Desired, client_token, revision_key, update};
 use super::rollout::{Rollout, rollout};
 use crate::api::Service;
 use crate::api::service::*;
+use crate::aws::{DeploymentStatus, RolloutState};
 use crate::aws::{EcsDeployment, EcsService};
 
 pub(super) const TD1: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:1";

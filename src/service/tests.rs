@@ -2,7 +2,6 @@
 //! rollouts progress when the test advances time, with status carried between rounds
 //! as the controller writes it.
 
-use crate::aws::ServiceState;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,6 +13,7 @@ use super::references::Objects;
 use super::*;
 use crate::api::common::condition::{READY, RECONCILING};
 use crate::api::{Cluster, ClusterStatus, TaskDefinition, TaskDefinitionStatus};
+use crate::aws::ServiceState;
 use crate::aws::fake::FakeEcs;
 use crate::aws::retry::Retrying;
 use crate::aws::{CreateService, Tags};

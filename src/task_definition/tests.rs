@@ -1,7 +1,6 @@
 //! Reconciler tests: the TaskDefinition reconcile against the in-memory ECS fake,
 //! with the object's status carried between rounds as the controller writes it.
 
-use crate::aws::RevisionState;
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -13,6 +12,7 @@ use crate::api::TaskDefinitionSpec;
 use crate::api::task_definition::{
     ContainerDefinition, KeyValuePair, LogConfiguration, TaskDefinitionFields,
 };
+use crate::aws::RevisionState;
 use crate::aws::fake::FakeEcs;
 use crate::aws::retry::Retrying;
 use crate::aws::{AwsError, EcsApi, EcsTaskDefinition, ErrorKind, Tags};

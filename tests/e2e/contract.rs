@@ -1,7 +1,6 @@
 //! Contract tests: the operator's own SDK conversion (`aws::sdk::SdkEcs`)
 //! against moto, proving each cluster call's fields survive the wire both ways.
 
-use ecs_operator::aws::ClusterState;
 use std::collections::BTreeMap;
 
 use anyhow::{Context, Result, ensure};
@@ -10,6 +9,7 @@ use ecs_operator::api::cluster::{
     ContainerInsights, ExecuteCommandConfiguration, ExecuteCommandLogConfiguration,
     ExecuteCommandLogging,
 };
+use ecs_operator::aws::ClusterState;
 use ecs_operator::aws::sdk::SdkEcs;
 use ecs_operator::aws::{CreateCluster, EcsApi, UpdateCluster};
 

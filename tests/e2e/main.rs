@@ -21,6 +21,7 @@ mod service;
 mod service_contract;
 mod smoke;
 mod support;
+mod task_contract;
 mod task_definition;
 mod task_definition_contract;
 
@@ -44,6 +45,7 @@ fn main() -> ExitCode {
         test!(task_definition_contract::task_definition_list_and_deregister_round_trip),
         test!(task_definition::seed_task_definition_registers_one_revision_per_change),
         test!(service_contract::service_create_update_delete_round_trip),
+        test!(task_contract::tasks_list_and_describe_round_trip),
         test!(scaling_contract::scalable_target_register_describe_deregister),
         test!(scaling_contract::scaling_policies_put_describe_delete),
         test!(scaling_contract::scheduled_actions_put_describe_delete),

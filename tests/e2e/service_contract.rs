@@ -1,6 +1,5 @@
 //! Contract tests: the operator's service calls (`aws::sdk::SdkEcs`) against moto.
 
-use ecs_operator::aws::{DeploymentStatus, ServiceState};
 use std::collections::BTreeMap;
 
 use anyhow::{Context, Result, ensure};
@@ -12,6 +11,7 @@ use ecs_operator::aws::sdk::SdkEcs;
 use ecs_operator::aws::{
     CreateCluster, CreateService, EcsApi, RegisterTaskDefinition, UpdateService,
 };
+use ecs_operator::aws::{DeploymentStatus, ServiceState};
 
 use crate::support::{TestContext, moto_network};
 

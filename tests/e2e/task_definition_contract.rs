@@ -1,11 +1,11 @@
 //! Contract tests: the operator's task definition conversion (`aws::sdk::SdkEcs`)
 //! against moto, proving every supported field survives Register and Describe.
 
-use ecs_operator::aws::RevisionState;
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{Context, Result, ensure};
 use ecs_operator::api::task_definition::TaskDefinitionFields;
+use ecs_operator::aws::RevisionState;
 use ecs_operator::aws::{EcsApi, RegisterTaskDefinition};
 use serde_json::Value;
 

@@ -2,8 +2,7 @@
 
 use super::{ACCOUNT, FakeEcs, REGION, State};
 use crate::api::cluster::CapacityProviderStrategyItem;
-use crate::aws::ClusterState;
-use crate::aws::{AwsError, CreateCluster, EcsCluster, ErrorKind, Tags};
+use crate::aws::{AwsError, ClusterState, CreateCluster, EcsCluster, ErrorKind, Tags};
 use crate::sync::Lock;
 
 impl FakeEcs {
@@ -20,8 +19,7 @@ impl FakeEcs {
     pub fn insert_cluster(&self, name: &str, tags: Tags) -> EcsCluster {
         let cluster = new_cluster(name, tags);
         self.state
-            .lock()
-            .unwrap()
+            .locked()
             .clusters
             .insert(name.to_string(), cluster.clone());
         cluster
@@ -31,8 +29,7 @@ impl FakeEcs {
     pub fn edit_cluster(&self, name: &str, edit: impl FnOnce(&mut EcsCluster)) {
         edit(
             self.state
-                .lock()
-                .unwrap()
+                .locked()
                 .clusters
                 .get_mut(name)
                 .expect("cluster exists"),
