@@ -8,17 +8,17 @@ use clap::Parser;
 use ecs_operator::aws::clients::{AwsClients, AwsSettings};
 use ecs_operator::aws::quota::Quotas;
 use ecs_operator::cli::{Cli, Command, RunArgs};
-use ecs_operator::cluster::controller::ClusterContext;
-use ecs_operator::controller::Context;
-use ecs_operator::controller::shell::Managed;
-use ecs_operator::service::controller::ServiceCache;
-use ecs_operator::task_definition::controller::TaskDefinitionContext;
-use ecs_operator::task_definition::usage::ServiceObjects;
+use ecs_operator::controller::runner::{self, Extra, Reconciler};
+use ecs_operator::controller::{Caches, Context, Managed};
+use ecs_operator::service::controller::references_watched;
 use ecs_operator::telemetry::Telemetry;
 use ecs_operator::telemetry::health::Role;
-use ecs_operator::{api, cluster, leader, service, task_definition, telemetry};
+use ecs_operator::{api, leader, telemetry};
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
+use k8s_openapi::NamespaceResourceScope;
+use kube::Api;
+use kube::runtime::reflector;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -117,24 +117,72 @@ async fn run_controllers(
     };
     let aws = AwsClients::from_env(aws_settings, telemetry.metrics.clone()).await;
     let namespace = args.namespace.as_deref();
-    let ctx = Arc::new(Context::new(client, aws, args.resync_interval, telemetry));
-    // One Service cache: the Service controller fills it, the others read what is in use.
-    let service_cache = ServiceCache::new();
-    let services = Arc::new(ServiceObjects::new(service_cache.store.clone()));
-    let clusters = Arc::new(ClusterContext {
-        base: ctx.clone(),
-        services: services.clone(),
-    });
-    let task_definitions = Arc::new(TaskDefinitionContext {
-        base: ctx.clone(),
-        users: services,
-    });
+    // The Service controller's watches fill these; every controller reads them.
+    let (caches, writers) = Caches::new();
+    let ctx = Arc::new(Context::new(
+        client.clone(),
+        aws,
+        args.resync_interval,
+        telemetry,
+        caches.clone(),
+    ));
+    let references = references_watched(
+        (scoped(client.clone(), namespace), writers.clusters),
+        (scoped(client.clone(), namespace), writers.task_definitions),
+        caches.clone(),
+    );
     let concurrency = args.max_concurrent_reconciles;
     tokio::join!(
-        cluster::controller::run(clusters, namespace, concurrency, stop.clone()),
-        task_definition::controller::run(task_definitions, namespace, concurrency, stop.clone()),
-        service::controller::run(ctx, service_cache, namespace, concurrency, stop),
+        after_services::<api::Cluster>(ctx.clone(), &client, namespace, concurrency, stop.clone()),
+        after_services::<api::TaskDefinition>(
+            ctx.clone(),
+            &client,
+            namespace,
+            concurrency,
+            stop.clone()
+        ),
+        runner::run::<api::Service>(
+            ctx.clone(),
+            scoped(client.clone(), namespace),
+            (caches.services.clone(), writers.services),
+            references,
+            concurrency,
+            stop,
+        ),
     );
+}
+
+/// Runs a kind that watches only its own objects once every Service is known: deleting
+/// a Cluster or a TaskDefinition waits for the Services that use it.
+async fn after_services<K: Reconciler>(
+    ctx: Arc<Context>,
+    client: &kube::Client,
+    namespace: Option<&str>,
+    concurrency: u16,
+    stop: Stop,
+) {
+    ctx.caches.services_listed().await;
+    let api = scoped(client.clone(), namespace);
+    runner::run::<K>(
+        ctx,
+        api,
+        reflector::store(),
+        Extra::none(),
+        concurrency,
+        stop,
+    )
+    .await;
+}
+
+/// The API of kind K in `namespace`, or in every namespace.
+fn scoped<K>(client: kube::Client, namespace: Option<&str>) -> Api<K>
+where
+    K: kube::Resource<DynamicType = (), Scope = NamespaceResourceScope>,
+{
+    match namespace {
+        Some(ns) => Api::namespaced(client, ns),
+        None => Api::all(client),
+    }
 }
 
 /// In-flight reconciles get `deadline` after the stop signal; then the process exits anyway,

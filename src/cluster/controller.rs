@@ -1,15 +1,16 @@
-//! Runs `Cluster` reconciles against Kubernetes through the shared controller shell.
+//! How the runner drives `Cluster` objects.
 
-use std::sync::Arc;
+use std::future::Future;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
-use kube::runtime::controller::Action;
-use kube::{Api, ResourceExt};
+use kube::ResourceExt;
 
 use crate::api::{Cluster, ClusterStatus};
-use crate::controller::shell::{self, Managed};
-use crate::controller::{Context, ReconcileError};
-use crate::task_definition::usage::ServiceObjects;
+use crate::aws::{AwsApi, AwsError};
+use crate::controller::Index;
+use crate::controller::kind::Managed;
+use crate::controller::runner::Reconciler;
+use crate::reconcile::{Cleanup, Outcome};
 
 impl Managed for Cluster {
     type Status = ClusterStatus;
@@ -30,50 +31,27 @@ impl Managed for Cluster {
     }
 }
 
-/// The shared context plus the Service objects that may still reference a cluster.
-pub struct ClusterContext {
-    pub base: Arc<Context>,
-    pub services: Arc<ServiceObjects>,
-}
-
-impl AsRef<Context> for ClusterContext {
-    fn as_ref(&self) -> &Context {
-        &self.base
+impl Reconciler for Cluster {
+    fn spec_region(&self) -> Option<&str> {
+        self.spec.region.as_deref()
     }
-}
 
-/// Watches Cluster objects (in `namespace`, or everywhere) until `shutdown` resolves.
-pub async fn run(
-    ctx: Arc<ClusterContext>,
-    namespace: Option<&str>,
-    concurrency: u16,
-    shutdown: impl std::future::Future<Output = ()> + Send + Sync + 'static,
-) {
-    let client = ctx.base.client.clone();
-    let api: Api<Cluster> = match namespace {
-        Some(ns) => Api::namespaced(client, ns),
-        None => Api::all(client),
-    };
-    ctx.services.wait_until_ready().await;
-    shell::run(api, ctx, concurrency, shutdown, reconcile).await;
-}
+    fn reconcile<'a>(
+        &'a self,
+        aws: &'a dyn AwsApi,
+        _index: &'a dyn Index,
+    ) -> impl Future<Output = Result<Outcome<ClusterStatus>, AwsError>> + Send + 'a {
+        super::reconcile(self, aws)
+    }
 
-async fn reconcile(
-    cluster: Arc<Cluster>,
-    ctx: Arc<ClusterContext>,
-) -> Result<Action, ReconcileError> {
-    let region = ctx.base.aws.region_for(cluster.spec.region.as_deref());
-    let ecs = ctx.base.aws.ecs(&region);
-    let dependents = ctx.services.referencing_cluster(
-        &cluster.namespace().unwrap_or_default(),
-        &cluster.name_any(),
-    );
-    shell::drive(
-        cluster.as_ref(),
-        &ctx.base,
-        &region,
-        super::reconcile(&cluster, ecs.as_ref()),
-        super::cleanup(&cluster, ecs.as_ref(), &dependents),
-    )
-    .await
+    async fn cleanup<'a>(
+        &'a self,
+        aws: &'a dyn AwsApi,
+        index: &'a dyn Index,
+    ) -> Result<Cleanup<ClusterStatus>, AwsError> {
+        // Service objects still referencing the cluster make deletion wait.
+        let dependents =
+            index.services_on_cluster(&self.namespace().unwrap_or_default(), &self.name_any());
+        super::cleanup(self, aws, &dependents).await
+    }
 }

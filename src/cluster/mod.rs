@@ -1,7 +1,7 @@
 //! Reconciling `Cluster` objects: observe, plan, apply, status.
 
 mod apply;
-pub mod controller;
+mod controller;
 mod observe;
 mod plan;
 mod status;

@@ -13,7 +13,7 @@ use crate::aws::Tags;
 use crate::aws::fake::FakeEcs;
 use crate::aws::retry::Retrying;
 use crate::conditions::REASON_INVALID_SPEC;
-use crate::controller::shell::next_status;
+use crate::controller::status::next_status;
 use crate::ownership::UID;
 use std::time::Duration;
 

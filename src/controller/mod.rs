@@ -1,10 +1,15 @@
-//! The Kubernetes side of reconciling: finalizers, status writes, Events,
-//! retry timing, and running the controllers.
+//! The Kubernetes side of reconciling: finalizers, status writes, Events, retry
+//! timing, the watches, and the one runner every kind's controller uses.
 
 pub mod backoff;
+mod driver;
 mod error;
+pub mod index;
+pub mod kind;
 mod kube_io;
-pub mod shell;
+pub mod runner;
+pub mod status;
+mod watches;
 mod written;
 
 use std::sync::Arc;
@@ -18,8 +23,13 @@ use crate::telemetry::Telemetry;
 use written::Written;
 
 pub use backoff::Backoff;
+#[cfg(test)]
+pub(crate) use driver::requeue_delay;
 pub use error::ReconcileError;
+pub use index::{Caches, Index};
+pub use kind::Managed;
 pub use kube_io::KubeIo;
+pub use watches::{SyncMarker, watched};
 
 /// Shared by every reconcile.
 pub struct Context {
@@ -32,6 +42,8 @@ pub struct Context {
     pub telemetry: Arc<Telemetry>,
     /// The operator's own writes, for reconciles the watch cache has not caught up with.
     pub written: Written,
+    /// The watch caches reconciles read other objects from.
+    pub caches: Caches,
 }
 
 impl Context {
@@ -40,6 +52,7 @@ impl Context {
         aws: AwsClients,
         resync: Duration,
         telemetry: Arc<Telemetry>,
+        caches: Caches,
     ) -> Self {
         let reporter = Reporter {
             controller: crate::api::MANAGER.to_string(),
@@ -53,12 +66,7 @@ impl Context {
             backoff: Backoff::default(),
             telemetry,
             written: Written::default(),
+            caches,
         }
-    }
-}
-
-impl AsRef<Context> for Context {
-    fn as_ref(&self) -> &Context {
-        self
     }
 }

@@ -1,22 +1,22 @@
-//! Runs `Service` reconciles. Besides Service objects it watches Clusters and
-//! TaskDefinitions, so a Service reacts within seconds when what it references becomes
-//! Ready or registers a new revision.
+//! How the runner drives `Service` objects. Besides Service objects it watches Clusters
+//! and TaskDefinitions, so a Service reacts within seconds when what it references
+//! becomes Ready or registers a new revision.
 
-use std::sync::Arc;
+use std::future::Future;
 
-use futures::{Stream, StreamExt};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
-use kube::runtime::controller::{Action, Config};
-use kube::runtime::reflector::{self, ObjectRef, Store};
-use kube::runtime::{Controller, predicates, watcher};
-use kube::{Api, Client, ResourceExt};
+use kube::runtime::reflector::ObjectRef;
+use kube::runtime::reflector::store::Writer;
+use kube::{Api, ResourceExt};
 
-use super::references::Stores;
 use crate::api::common::condition::READY;
 use crate::api::{Cluster, Service, ServiceStatus, TaskDefinition};
-use crate::controller::shell::{self, Managed, SyncMarker};
-use crate::controller::{Context, ReconcileError};
+use crate::aws::{AwsApi, AwsError};
+use crate::controller::kind::Managed;
+use crate::controller::runner::{Extra, Reconciler};
+use crate::controller::{Caches, Index, watched};
 use crate::digest::fingerprint;
+use crate::reconcile::{Cleanup, Outcome};
 
 impl Managed for Service {
     type Status = ServiceStatus;
@@ -37,129 +37,59 @@ impl Managed for Service {
     }
 }
 
-/// The shared context plus the caches references are resolved from.
-pub struct ServiceContext {
-    pub base: Arc<Context>,
-    pub objects: Stores,
-}
+impl Reconciler for Service {
+    fn spec_region(&self) -> Option<&str> {
+        self.spec.region.as_deref()
+    }
 
-impl AsRef<Context> for ServiceContext {
-    fn as_ref(&self) -> &Context {
-        &self.base
+    fn reconcile<'a>(
+        &'a self,
+        aws: &'a dyn AwsApi,
+        index: &'a dyn Index,
+    ) -> impl Future<Output = Result<Outcome<ServiceStatus>, AwsError>> + Send + 'a {
+        super::reconcile(self, aws, index)
+    }
+
+    fn cleanup<'a>(
+        &'a self,
+        aws: &'a dyn AwsApi,
+        index: &'a dyn Index,
+    ) -> impl Future<Output = Result<Cleanup<ServiceStatus>, AwsError>> + Send + 'a {
+        super::cleanup(self, aws, index)
     }
 }
 
-fn api<K>(client: Client, namespace: Option<&str>) -> Api<K>
-where
-    K: kube::Resource<DynamicType = (), Scope = k8s_openapi::NamespaceResourceScope>,
-{
-    match namespace {
-        Some(ns) => Api::namespaced(client, ns),
-        None => Api::all(client),
+/// The Cluster and TaskDefinition watches: they fill the index's caches of both kinds
+/// and wake the Services that reference an object whose readiness or ARN changed.
+pub fn references_watched(
+    clusters: (Api<Cluster>, Writer<Cluster>),
+    task_definitions: (Api<TaskDefinition>, Writer<TaskDefinition>),
+    caches: Caches,
+) -> Extra<Service> {
+    Extra {
+        streams: 2,
+        wire: Box::new(move |controller, synced| {
+            let cluster_events = watched(clusters.0, clusters.1, synced, |c: &Cluster| {
+                readiness_key(c, c.status.as_ref().map(|s| (&s.conditions, &s.arn)))
+            });
+            let td_events = watched(
+                task_definitions.0,
+                task_definitions.1,
+                synced,
+                |td: &TaskDefinition| {
+                    readiness_key(td, td.status.as_ref().map(|s| (&s.conditions, &s.arn)))
+                },
+            );
+            let by_cluster = caches.clone();
+            controller
+                .watches_stream(cluster_events, move |cluster: Cluster| {
+                    referencing(&by_cluster, &cluster, Service::cluster_ref_name)
+                })
+                .watches_stream(td_events, move |td: TaskDefinition| {
+                    referencing(&caches, &td, Service::task_definition_ref_name)
+                })
+        }),
     }
-}
-
-/// A cache of Service objects. The Service controller fills it; the TaskDefinition and
-/// Cluster controllers read it to learn what is still in use.
-pub struct ServiceCache {
-    pub store: Store<Service>,
-    writer: reflector::store::Writer<Service>,
-}
-
-impl ServiceCache {
-    pub fn new() -> Self {
-        let (store, writer) = reflector::store();
-        Self { store, writer }
-    }
-}
-
-impl Default for ServiceCache {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-/// Watches Services, and the Clusters and TaskDefinitions they reference, until `shutdown`.
-pub async fn run(
-    base: Arc<Context>,
-    cache: ServiceCache,
-    namespace: Option<&str>,
-    concurrency: u16,
-    shutdown: impl std::future::Future<Output = ()> + Send + Sync + 'static,
-) {
-    let client = base.client.clone();
-    let synced = SyncMarker::new(base.telemetry.clone(), Service::LABEL, 3);
-    let services = shell::watched(
-        api::<Service>(client.clone(), namespace),
-        cache.writer,
-        &synced,
-        predicates::generation,
-    );
-    let (clusters, cluster_events) = cached(
-        api::<Cluster>(client.clone(), namespace),
-        synced.clone(),
-        |c| readiness_key(c, c.status.as_ref().map(|s| (&s.conditions, &s.arn))),
-    );
-    let (task_definitions, td_events) = cached(
-        api::<TaskDefinition>(client, namespace),
-        synced.clone(),
-        |td| readiness_key(td, td.status.as_ref().map(|s| (&s.conditions, &s.arn))),
-    );
-    let ctx = Arc::new(ServiceContext {
-        base,
-        objects: Stores {
-            clusters,
-            task_definitions,
-        },
-    });
-    let by_cluster = cache.store.clone();
-    let by_task_definition = cache.store.clone();
-    Controller::for_stream(services, cache.store)
-        .watches_stream(cluster_events, move |cluster: Cluster| {
-            referencing(&by_cluster, &cluster, Service::cluster_ref_name)
-        })
-        .watches_stream(td_events, move |td: TaskDefinition| {
-            referencing(&by_task_definition, &td, Service::task_definition_ref_name)
-        })
-        .with_config(Config::default().concurrency(concurrency))
-        .graceful_shutdown_on(shutdown)
-        .run(
-            |service: Arc<Service>, ctx: Arc<ServiceContext>| {
-                reconcile(ctx.base.written.freshest(service), ctx)
-            },
-            |service: Arc<Service>, error: &ReconcileError, ctx: Arc<ServiceContext>| {
-                shell::error_policy(service.as_ref(), error, &ctx.base)
-            },
-            ctx,
-        )
-        .for_each(|result| async move {
-            if let Err(e) = result {
-                tracing::debug!(kind = "service", error = %e, "controller event");
-            }
-        })
-        .await;
-}
-
-/// A watch cache of K, and a stream of the objects whose `key` changed.
-fn cached<K>(
-    api: Api<K>,
-    synced: SyncMarker,
-    key: fn(&K) -> Option<u64>,
-) -> (
-    Store<K>,
-    impl Stream<Item = Result<K, watcher::Error>> + Send,
-)
-where
-    K: kube::Resource<DynamicType = ()>
-        + Clone
-        + std::fmt::Debug
-        + serde::de::DeserializeOwned
-        + Send
-        + Sync
-        + 'static,
-{
-    let (store, writer) = reflector::store();
-    (store, shell::watched(api, writer, &synced, key))
 }
 
 /// What a Service cares about in an object it references: whether it is Ready for its
@@ -181,34 +111,18 @@ fn readiness_key<K: ResourceExt>(
     Some(fingerprint(&(object.meta().generation, arn, ready)))
 }
 
-/// The Services in the object's namespace whose reference (`reference_of`) names it.
 fn referencing<K: ResourceExt>(
-    services: &Store<Service>,
+    caches: &Caches,
     object: &K,
     reference_of: fn(&Service) -> Option<&str>,
 ) -> Vec<ObjectRef<Service>> {
-    let namespace = object.namespace();
-    let name = object.name_any();
-    services
-        .state()
+    caches
+        .services_referencing(
+            &object.namespace().unwrap_or_default(),
+            &object.name_any(),
+            reference_of,
+        )
         .iter()
-        .filter(|s| s.namespace() == namespace && reference_of(s) == Some(name.as_str()))
         .map(|s| ObjectRef::from_obj(s.as_ref()))
         .collect()
-}
-
-async fn reconcile(
-    service: Arc<Service>,
-    ctx: Arc<ServiceContext>,
-) -> Result<Action, ReconcileError> {
-    let region = ctx.base.aws.region_for(service.spec.region.as_deref());
-    let ecs = ctx.base.aws.ecs(&region);
-    shell::drive(
-        service.as_ref(),
-        &ctx.base,
-        &region,
-        super::reconcile(&service, ecs.as_ref(), &ctx.objects),
-        super::cleanup(&service, ecs.as_ref(), &ctx.objects),
-    )
-    .await
 }

@@ -1,16 +1,17 @@
 //! Deleting the ECS service before the finalizer goes: scale to 0, DeleteService, and
 //! wait until ECS reports it INACTIVE (ECS API Reference, DeleteService).
 
-use super::references::{self, Objects};
+use super::references;
 use crate::api::{DeletionPolicy, Service, ServiceStatus};
 use crate::aws::{AwsApi, AwsError, ErrorKind, ServiceState, UpdateService};
+use crate::controller::Index;
 use crate::ownership::{Owner, owner_of};
 use crate::reconcile::{CONVERGE_POLL, Cleanup, Health, Next, Note, Outcome};
 
 pub async fn cleanup(
     service: &Service,
     ecs: &dyn AwsApi,
-    objects: &dyn Objects,
+    objects: &dyn Index,
 ) -> Result<Cleanup<ServiceStatus>, AwsError> {
     let name = service.service_name();
     if service.spec.deletion_policy == DeletionPolicy::Retain {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::tests::{Rig, reason, service_object};
 use crate::controller::Backoff;
-use crate::controller::shell::requeue_delay;
+use crate::controller::requeue_delay;
 use crate::reconcile::{Health, Next, REASON_INTERNAL_ERROR};
 use crate::telemetry::Metrics;
 

@@ -26,12 +26,13 @@ use crate::api::service::AUTOSCALING_READY;
 use crate::api::{AdoptionPolicy, Service, ServiceStatus};
 use crate::aws::{AwsApi, AwsError, EcsService, RolloutState, ServiceState, UpdateService};
 use crate::conditions::REASON_INVALID_SPEC;
+use crate::controller::Index;
 use crate::ownership::{Owner, owner_of, tag_changes};
 use crate::reconcile::{CONVERGE_POLL, Health, Next, Note, Outcome, guarded};
 use autoscaling::Scaling;
 pub use delete::cleanup;
 use plan::{Desired, Update, update};
-use references::{Objects, Targets, Unresolved, resolve};
+use references::{Targets, Unresolved, resolve};
 use rollout::{Rollout, rollout};
 use status::{new_event_notes, observed_status};
 
@@ -43,7 +44,7 @@ const AUTOSCALING_REJECTED: &str = "AutoscalingRejected";
 pub async fn reconcile(
     service: &Service,
     ecs: &dyn AwsApi,
-    objects: &dyn Objects,
+    objects: &dyn Index,
 ) -> Result<Outcome<ServiceStatus>, AwsError> {
     let previous = service.status.clone().unwrap_or_default();
     guarded(
@@ -58,7 +59,7 @@ pub async fn reconcile(
 async fn converge(
     service: &Service,
     ecs: &dyn AwsApi,
-    objects: &dyn Objects,
+    objects: &dyn Index,
     previous: &ServiceStatus,
 ) -> Result<Outcome<ServiceStatus>, AwsError> {
     let Targets {

@@ -1,36 +1,11 @@
 //! Resolving a Service's cluster and task definition, from its spec and the Cluster and
 //! TaskDefinition objects it names.
 
-use std::sync::Arc;
-
 use kube::ResourceExt;
-use kube::runtime::reflector::{ObjectRef, Store};
 
+use crate::api::Service;
 use crate::api::common::condition::READY;
-use crate::api::{Cluster, Service, TaskDefinition};
-
-/// Reads Cluster and TaskDefinition objects (from the controller's caches).
-pub trait Objects: Send + Sync {
-    fn cluster(&self, namespace: &str, name: &str) -> Option<Arc<Cluster>>;
-    fn task_definition(&self, namespace: &str, name: &str) -> Option<Arc<TaskDefinition>>;
-}
-
-/// Watch caches of both kinds.
-pub struct Stores {
-    pub clusters: Store<Cluster>,
-    pub task_definitions: Store<TaskDefinition>,
-}
-
-impl Objects for Stores {
-    fn cluster(&self, namespace: &str, name: &str) -> Option<Arc<Cluster>> {
-        self.clusters.get(&ObjectRef::new(name).within(namespace))
-    }
-
-    fn task_definition(&self, namespace: &str, name: &str) -> Option<Arc<TaskDefinition>> {
-        self.task_definitions
-            .get(&ObjectRef::new(name).within(namespace))
-    }
-}
+use crate::controller::Index;
 
 /// Where the service runs and what it runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,7 +49,7 @@ fn neither(reference: &str, name: &str, what: &str) -> Unresolved {
 pub const WAITING_FOR_CLUSTER: &str = "WaitingForCluster";
 pub const WAITING_FOR_TASK_DEFINITION: &str = "WaitingForTaskDefinition";
 
-pub fn resolve(service: &Service, objects: &dyn Objects) -> Result<Targets, Unresolved> {
+pub fn resolve(service: &Service, objects: &dyn Index) -> Result<Targets, Unresolved> {
     Ok(Targets {
         cluster: cluster(service, objects)?,
         task_definition: task_definition(service, objects)?,
@@ -82,7 +57,7 @@ pub fn resolve(service: &Service, objects: &dyn Objects) -> Result<Targets, Unre
 }
 
 /// The cluster alone, for deleting a service whose task definition is gone.
-pub fn cluster(service: &Service, objects: &dyn Objects) -> Result<String, Unresolved> {
+pub fn cluster(service: &Service, objects: &dyn Index) -> Result<String, Unresolved> {
     let namespace = service.namespace().unwrap_or_default();
     let spec = &service.spec;
     match (&spec.cluster_ref, &spec.cluster) {
@@ -111,7 +86,7 @@ pub fn cluster(service: &Service, objects: &dyn Objects) -> Result<String, Unres
     }
 }
 
-fn task_definition(service: &Service, objects: &dyn Objects) -> Result<String, Unresolved> {
+fn task_definition(service: &Service, objects: &dyn Index) -> Result<String, Unresolved> {
     let namespace = service.namespace().unwrap_or_default();
     let spec = &service.spec;
     match (&spec.task_definition_ref, &spec.task_definition) {

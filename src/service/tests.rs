@@ -2,14 +2,13 @@
 //! rollouts progress when the test advances time, with status carried between rounds
 //! as the controller writes it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use kube::api::ObjectMeta;
 
-use super::references::Objects;
 use super::*;
 use crate::api::common::condition::{READY, RECONCILING};
 use crate::api::{Cluster, ClusterStatus, TaskDefinition, TaskDefinitionStatus};
@@ -17,7 +16,8 @@ use crate::aws::ServiceState;
 use crate::aws::fake::FakeEcs;
 use crate::aws::retry::Retrying;
 use crate::aws::{CreateService, Tags};
-use crate::controller::shell::next_status;
+use crate::controller::Index;
+use crate::controller::status::next_status;
 use crate::ownership::UID;
 use crate::reconcile::Cleanup;
 
@@ -79,7 +79,7 @@ impl FakeObjects {
     }
 }
 
-impl Objects for FakeObjects {
+impl Index for FakeObjects {
     fn cluster(&self, namespace: &str, name: &str) -> Option<Arc<Cluster>> {
         self.cluster.clone().filter(|c| {
             c.metadata.namespace.as_deref() == Some(namespace)
@@ -92,6 +92,18 @@ impl Objects for FakeObjects {
             t.metadata.namespace.as_deref() == Some(namespace)
                 && t.metadata.name.as_deref() == Some(name)
         })
+    }
+
+    fn services_on_cluster(&self, _: &str, _: &str) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn services_of_task_definition(&self, _: &str, _: &str) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn revisions_in_use(&self) -> BTreeSet<String> {
+        BTreeSet::new()
     }
 }
 

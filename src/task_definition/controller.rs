@@ -1,15 +1,15 @@
-//! Runs `TaskDefinition` reconciles against Kubernetes through the shared controller shell.
+//! How the runner drives `TaskDefinition` objects.
 
-use std::sync::Arc;
+use std::future::Future;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
-use kube::Api;
-use kube::runtime::controller::Action;
 
-use super::usage::ServiceObjects;
 use crate::api::{TaskDefinition, TaskDefinitionStatus};
-use crate::controller::shell::{self, Managed};
-use crate::controller::{Context, ReconcileError};
+use crate::aws::{AwsApi, AwsError};
+use crate::controller::Index;
+use crate::controller::kind::Managed;
+use crate::controller::runner::Reconciler;
+use crate::reconcile::{Cleanup, Outcome};
 
 impl Managed for TaskDefinition {
     type Status = TaskDefinitionStatus;
@@ -30,47 +30,24 @@ impl Managed for TaskDefinition {
     }
 }
 
-/// The shared context plus where to learn which revisions Services use.
-pub struct TaskDefinitionContext {
-    pub base: Arc<Context>,
-    pub users: Arc<ServiceObjects>,
-}
-
-impl AsRef<Context> for TaskDefinitionContext {
-    fn as_ref(&self) -> &Context {
-        &self.base
+impl Reconciler for TaskDefinition {
+    fn spec_region(&self) -> Option<&str> {
+        self.spec.region.as_deref()
     }
-}
 
-/// Watches TaskDefinition objects (in `namespace`, or everywhere) until `shutdown` resolves.
-pub async fn run(
-    ctx: Arc<TaskDefinitionContext>,
-    namespace: Option<&str>,
-    concurrency: u16,
-    shutdown: impl std::future::Future<Output = ()> + Send + Sync + 'static,
-) {
-    let client = ctx.base.client.clone();
-    let api: Api<TaskDefinition> = match namespace {
-        Some(ns) => Api::namespaced(client, ns),
-        None => Api::all(client),
-    };
-    ctx.users.wait_until_ready().await;
-    shell::run(api, ctx, concurrency, shutdown, reconcile).await;
-}
+    fn reconcile<'a>(
+        &'a self,
+        aws: &'a dyn AwsApi,
+        index: &'a dyn Index,
+    ) -> impl Future<Output = Result<Outcome<TaskDefinitionStatus>, AwsError>> + Send + 'a {
+        super::reconcile(self, aws, index)
+    }
 
-async fn reconcile(
-    td: Arc<TaskDefinition>,
-    ctx: Arc<TaskDefinitionContext>,
-) -> Result<Action, ReconcileError> {
-    let region = ctx.base.aws.region_for(td.spec.region.as_deref());
-    let ecs = ctx.base.aws.ecs(&region);
-    let users: &dyn super::usage::RevisionUsers = ctx.users.as_ref();
-    shell::drive(
-        td.as_ref(),
-        &ctx.base,
-        &region,
-        super::reconcile(&td, ecs.as_ref(), users),
-        super::cleanup(&td, ecs.as_ref(), users),
-    )
-    .await
+    fn cleanup<'a>(
+        &'a self,
+        aws: &'a dyn AwsApi,
+        index: &'a dyn Index,
+    ) -> impl Future<Output = Result<Cleanup<TaskDefinitionStatus>, AwsError>> + Send + 'a {
+        super::cleanup(self, aws, index)
+    }
 }

@@ -2,12 +2,11 @@
 //! a bounded history, and never a revision a Service still uses taken away.
 
 mod apply;
-pub mod controller;
+mod controller;
 mod normalise;
 mod observe;
 mod plan;
 mod status;
-pub mod usage;
 
 #[cfg(test)]
 mod normalise_tests;
@@ -20,13 +19,13 @@ use kube::ResourceExt;
 
 use crate::api::{AdoptionPolicy, DeletionPolicy, TaskDefinition, TaskDefinitionStatus};
 use crate::aws::{AwsApi, AwsError};
+use crate::controller::Index;
 use crate::ownership::tag_changes;
 use crate::reconcile::{CONVERGE_POLL, Cleanup, Health, Next, Note, Outcome, guarded};
 pub use normalise::spec_hash;
 use observe::{Observed, all_owned, observe};
 use plan::{Desired, Revision, credential_like_variables, needs_registration, retention};
 use status::observed_status;
-use usage::RevisionUsers;
 
 /// Tag on every revision the operator registers: the hash of the normalised spec it came from.
 pub const SPEC_HASH_TAG: &str = "ecs.operator.dev/spec-hash";
@@ -36,7 +35,7 @@ pub const SPEC_HASH_TAG: &str = "ecs.operator.dev/spec-hash";
 pub async fn reconcile(
     td: &TaskDefinition,
     ecs: &dyn AwsApi,
-    users: &dyn RevisionUsers,
+    users: &dyn Index,
 ) -> Result<Outcome<TaskDefinitionStatus>, AwsError> {
     let previous = td.status.clone().unwrap_or_default();
     guarded(
@@ -51,7 +50,7 @@ pub async fn reconcile(
 async fn converge(
     td: &TaskDefinition,
     ecs: &dyn AwsApi,
-    users: &dyn RevisionUsers,
+    users: &dyn Index,
     previous: &TaskDefinitionStatus,
 ) -> Result<Outcome<TaskDefinitionStatus>, AwsError> {
     let desired = Desired::from_object(td);
@@ -95,7 +94,7 @@ async fn converge(
         }
     };
 
-    let in_use = users.arns_in_use();
+    let in_use = users.revisions_in_use();
     let retained = retention(&owned, desired.history_limit, &in_use);
     let stale: Vec<String> = retained.deregister.iter().map(|r| r.arn.clone()).collect();
     if !stale.is_empty() {
@@ -173,7 +172,7 @@ fn family_conflict(family: &str, foreign: &[String]) -> Outcome<TaskDefinitionSt
 pub async fn cleanup(
     td: &TaskDefinition,
     ecs: &dyn AwsApi,
-    users: &dyn RevisionUsers,
+    users: &dyn Index,
 ) -> Result<Cleanup<TaskDefinitionStatus>, AwsError> {
     let previous = td.status.clone().unwrap_or_default();
     if td.spec.deletion_policy == DeletionPolicy::Retain {
@@ -186,8 +185,8 @@ pub async fn cleanup(
         )]));
     }
     let namespace = td.namespace().unwrap_or_default();
-    let mut blockers = users.referencing(&namespace, &td.name_any());
-    let in_use = users.arns_in_use();
+    let mut blockers = users.services_of_task_definition(&namespace, &td.name_any());
+    let in_use = users.revisions_in_use();
     blockers.extend(
         previous
             .revisions

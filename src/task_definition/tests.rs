@@ -16,7 +16,8 @@ use crate::aws::RevisionState;
 use crate::aws::fake::FakeEcs;
 use crate::aws::retry::Retrying;
 use crate::aws::{AwsError, EcsApi, EcsTaskDefinition, ErrorKind, Tags};
-use crate::controller::shell::next_status;
+use crate::controller::Index;
+use crate::controller::status::next_status;
 use crate::ownership::UID;
 
 /// Services as the cache would show them.
@@ -44,12 +45,25 @@ impl FakeUsers {
     }
 }
 
-impl RevisionUsers for FakeUsers {
-    fn arns_in_use(&self) -> BTreeSet<String> {
+/// The Services a TaskDefinition reconcile asks about; it reads nothing else.
+impl Index for FakeUsers {
+    fn cluster(&self, _: &str, _: &str) -> Option<std::sync::Arc<crate::api::Cluster>> {
+        None
+    }
+
+    fn task_definition(&self, _: &str, _: &str) -> Option<std::sync::Arc<TaskDefinition>> {
+        None
+    }
+
+    fn services_on_cluster(&self, _: &str, _: &str) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn revisions_in_use(&self) -> BTreeSet<String> {
         self.arns.lock().unwrap().clone()
     }
 
-    fn referencing(&self, namespace: &str, name: &str) -> Vec<String> {
+    fn services_of_task_definition(&self, namespace: &str, name: &str) -> Vec<String> {
         self.references
             .lock()
             .unwrap()

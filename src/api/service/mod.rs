@@ -286,4 +286,18 @@ impl Service {
             .as_ref()
             .map(|r| r.name.as_str())
     }
+
+    /// The revisions this Service wants (its desired revision) or still runs (in any of
+    /// its live deployments), as its status reports them.
+    pub fn revisions_in_use(&self) -> Vec<String> {
+        let Some(status) = &self.status else {
+            return Vec::new();
+        };
+        status
+            .task_definition_arn
+            .iter()
+            .cloned()
+            .chain(status.deployments.iter().map(|d| d.task_definition.clone()))
+            .collect()
+    }
 }

@@ -1,0 +1,207 @@
+//! What a reconcile reads of other objects: one index over the operator's watch
+//! caches, never AWS. The Service controller's watches fill it (Services, and the
+//! Clusters and TaskDefinitions they reference); the Cluster and TaskDefinition
+//! controllers read from it which Services still depend on their objects.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use kube::ResourceExt;
+use kube::runtime::reflector::store::Writer;
+use kube::runtime::reflector::{self, ObjectRef, Store};
+
+use crate::api::{Cluster, Service, TaskDefinition};
+
+/// Lookups over the watch caches. Reconcilers take it as a trait so tests can hand
+/// them objects without an API server.
+pub trait Index: Send + Sync {
+    fn cluster(&self, namespace: &str, name: &str) -> Option<Arc<Cluster>>;
+    fn task_definition(&self, namespace: &str, name: &str) -> Option<Arc<TaskDefinition>>;
+    /// Services, as `Service namespace/name`, whose spec.clusterRef names the Cluster.
+    fn services_on_cluster(&self, namespace: &str, name: &str) -> Vec<String>;
+    /// Services, as `Service namespace/name`, whose spec.taskDefinitionRef names the
+    /// TaskDefinition.
+    fn services_of_task_definition(&self, namespace: &str, name: &str) -> Vec<String>;
+    /// ARNs of the revisions any Service wants or still runs.
+    fn revisions_in_use(&self) -> BTreeSet<String>;
+}
+
+/// The watch caches the index reads.
+#[derive(Clone)]
+pub struct Caches {
+    pub services: Store<Service>,
+    pub clusters: Store<Cluster>,
+    pub task_definitions: Store<TaskDefinition>,
+}
+
+/// What fills `Caches`: handed to the watches that keep them.
+pub struct CacheWriters {
+    pub services: Writer<Service>,
+    pub clusters: Writer<Cluster>,
+    pub task_definitions: Writer<TaskDefinition>,
+}
+
+impl Caches {
+    pub fn new() -> (Self, CacheWriters) {
+        let (services, services_writer) = reflector::store();
+        let (clusters, clusters_writer) = reflector::store();
+        let (task_definitions, task_definitions_writer) = reflector::store();
+        (
+            Self {
+                services,
+                clusters,
+                task_definitions,
+            },
+            CacheWriters {
+                services: services_writer,
+                clusters: clusters_writer,
+                task_definitions: task_definitions_writer,
+            },
+        )
+    }
+
+    /// Waits for the first complete list of Services, so no dependent is missed.
+    pub async fn services_listed(&self) {
+        if self.services.wait_until_ready().await.is_err() {
+            tracing::warn!("the Service cache closed before its first list");
+        }
+    }
+
+    /// The Services in `namespace` whose reference (`reference_of`) names `name`.
+    pub fn services_referencing(
+        &self,
+        namespace: &str,
+        name: &str,
+        reference_of: fn(&Service) -> Option<&str>,
+    ) -> Vec<Arc<Service>> {
+        self.services
+            .state()
+            .into_iter()
+            .filter(|s| {
+                s.namespace().as_deref() == Some(namespace) && reference_of(s) == Some(name)
+            })
+            .collect()
+    }
+
+    fn named(
+        &self,
+        namespace: &str,
+        name: &str,
+        reference_of: fn(&Service) -> Option<&str>,
+    ) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .services_referencing(namespace, name, reference_of)
+            .iter()
+            .map(|s| format!("Service {namespace}/{}", s.name_any()))
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+impl Index for Caches {
+    fn cluster(&self, namespace: &str, name: &str) -> Option<Arc<Cluster>> {
+        self.clusters.get(&ObjectRef::new(name).within(namespace))
+    }
+
+    fn task_definition(&self, namespace: &str, name: &str) -> Option<Arc<TaskDefinition>> {
+        self.task_definitions
+            .get(&ObjectRef::new(name).within(namespace))
+    }
+
+    fn services_on_cluster(&self, namespace: &str, name: &str) -> Vec<String> {
+        self.named(namespace, name, Service::cluster_ref_name)
+    }
+
+    fn services_of_task_definition(&self, namespace: &str, name: &str) -> Vec<String> {
+        self.named(namespace, name, Service::task_definition_ref_name)
+    }
+
+    fn revisions_in_use(&self) -> BTreeSet<String> {
+        self.services
+            .state()
+            .iter()
+            .flat_map(|service| service.revisions_in_use())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use kube::runtime::watcher::Event;
+
+    use super::*;
+    use crate::api::ServiceStatus;
+    use crate::api::service::DeploymentStatus;
+
+    fn service(
+        namespace: &str,
+        name: &str,
+        spec: serde_json::Value,
+        status: Option<ServiceStatus>,
+    ) -> Service {
+        let mut service: Service = serde_json::from_value(serde_json::json!({
+            "apiVersion": "ecs.operator.dev/v1alpha1",
+            "kind": "Service",
+            "metadata": {"name": name, "namespace": namespace},
+            "spec": spec,
+        }))
+        .unwrap();
+        service.status = status;
+        service
+    }
+
+    fn filled(services: Vec<Service>) -> Caches {
+        let (caches, mut writers) = Caches::new();
+        writers.services.apply_watcher_event(&Event::Init);
+        for s in services {
+            writers.services.apply_watcher_event(&Event::InitApply(s));
+        }
+        writers.services.apply_watcher_event(&Event::InitDone);
+        caches
+    }
+
+    #[test]
+    fn a_service_uses_its_desired_revision_and_every_deployed_one() {
+        let deployment = |status: &str, arn: &str| DeploymentStatus {
+            status: status.into(),
+            task_definition: arn.into(),
+            ..Default::default()
+        };
+        let running = ServiceStatus {
+            task_definition_arn: Some("arn:td/web:3".into()),
+            deployments: vec![
+                deployment("PRIMARY", "arn:td/web:3"),
+                deployment("ACTIVE", "arn:td/web:2"),
+            ],
+            ..Default::default()
+        };
+        let spec = serde_json::json!({"cluster": "main", "taskDefinition": "web:3"});
+        let caches = filled(vec![
+            service("shop", "web", spec.clone(), Some(running)),
+            service("shop", "new", spec, None),
+        ]);
+        assert_eq!(
+            caches.revisions_in_use(),
+            ["arn:td/web:2", "arn:td/web:3"].map(String::from).into()
+        );
+    }
+
+    #[test]
+    fn dependents_are_found_by_reference_within_the_namespace() {
+        let on = |cluster: &str, td: &str| serde_json::json!({"clusterRef": {"name": cluster}, "taskDefinitionRef": {"name": td}});
+        let caches = filled(vec![
+            service("shop", "web", on("main", "web"), None),
+            service("shop", "api", on("other", "web"), None),
+            service("blog", "web", on("main", "web"), None),
+        ]);
+        assert_eq!(
+            caches.services_on_cluster("shop", "main"),
+            ["Service shop/web"]
+        );
+        assert_eq!(
+            caches.services_of_task_definition("shop", "web"),
+            ["Service shop/api", "Service shop/web"]
+        );
+    }
+}
