@@ -406,7 +406,7 @@ pub async fn example_manifests_are_accepted_by_the_api_server(ctx: TestContext) 
     };
     ensure!(wave("Cluster")? == "0" && wave("TaskDefinition")? == "1" && wave("Service")? == "2");
     // Argo CD and Flux objects need those projects' CRDs, which this API server lacks:
-    // read them as YAML and check that what they point at exists and says what the README says.
+    // read them as YAML and check that what they point at exists and says what docs/install.md says.
     let read = |file: &str| -> Result<Vec<Value>> {
         let text = std::fs::read_to_string(repo_root().join(file))?;
         serde_saphyr::from_multiple(&text).with_context(|| format!("{file} is not YAML"))
