@@ -5,16 +5,16 @@
 pub mod api;
 pub mod aws;
 pub mod cli;
-pub mod cluster;
-pub mod conditions;
+mod cluster;
+mod conditions;
 pub mod controller;
 mod digest;
 pub mod leader;
-pub mod ownership;
-pub mod reconcile;
+mod ownership;
+mod reconcile;
 pub mod service;
 #[cfg(test)]
 mod shape_tests;
 mod sync;
-pub mod task_definition;
+mod task_definition;
 pub mod telemetry;

@@ -10,7 +10,7 @@ use ecs_operator::aws::quota::Quotas;
 use ecs_operator::cli::{Cli, Command, RunArgs};
 use ecs_operator::controller::runner::{self, Extra, Reconciler};
 use ecs_operator::controller::{Caches, Context, Managed};
-use ecs_operator::service::controller::references_watched;
+use ecs_operator::service::references_watched;
 use ecs_operator::telemetry::Telemetry;
 use ecs_operator::telemetry::health::Role;
 use ecs_operator::{api, leader, telemetry};

@@ -10,12 +10,12 @@ mod error;
 #[cfg(test)]
 mod iam_policy_tests;
 pub(crate) mod limiter;
-pub mod operations;
+mod operations;
 pub mod quota;
-pub mod retry;
+pub(crate) mod retry;
 pub mod scaling;
 pub mod sdk;
-pub mod states;
+mod states;
 
 #[cfg(test)]
 pub mod fake;

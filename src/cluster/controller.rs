@@ -8,7 +8,7 @@ use kube::ResourceExt;
 use crate::api::{Cluster, ClusterStatus};
 use crate::aws::{AwsApi, AwsError};
 use crate::controller::Index;
-use crate::controller::kind::Managed;
+use crate::controller::Managed;
 use crate::controller::runner::Reconciler;
 use crate::reconcile::{Cleanup, Outcome};
 

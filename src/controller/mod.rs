@@ -1,14 +1,14 @@
 //! The Kubernetes side of reconciling: finalizers, status writes, Events, retry
 //! timing, the watches, and the one runner every kind's controller uses.
 
-pub mod backoff;
+mod backoff;
 mod driver;
 mod error;
-pub mod index;
-pub mod kind;
+mod index;
+mod kind;
 mod kube_io;
 pub mod runner;
-pub mod status;
+pub(crate) mod status;
 mod watches;
 mod written;
 

@@ -12,7 +12,7 @@ use kube::{Api, ResourceExt};
 use crate::api::common::condition::READY;
 use crate::api::{Cluster, Service, ServiceStatus, TaskDefinition};
 use crate::aws::{AwsApi, AwsError};
-use crate::controller::kind::Managed;
+use crate::controller::Managed;
 use crate::controller::runner::{Extra, Reconciler};
 use crate::controller::{Caches, Index, watched};
 use crate::digest::fingerprint;

@@ -2,11 +2,11 @@
 //! only real changes sent, and Ready only once the rollout finished.
 
 mod autoscaling;
-pub mod controller;
+mod controller;
 mod delete;
 mod normalise;
 mod plan;
-pub mod references;
+mod references;
 mod rollout;
 mod status;
 
@@ -30,7 +30,8 @@ use crate::controller::Index;
 use crate::ownership::{Owner, owner_of, tag_changes};
 use crate::reconcile::{CONVERGE_POLL, Health, Next, Note, Outcome, guarded};
 use autoscaling::Scaling;
-pub use delete::cleanup;
+pub use controller::references_watched;
+use delete::cleanup;
 use plan::{Desired, Update, update};
 use references::{Targets, Unresolved, resolve};
 use rollout::{Rollout, rollout};

@@ -7,7 +7,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use crate::api::{TaskDefinition, TaskDefinitionStatus};
 use crate::aws::{AwsApi, AwsError};
 use crate::controller::Index;
-use crate::controller::kind::Managed;
+use crate::controller::Managed;
 use crate::controller::runner::Reconciler;
 use crate::reconcile::{Cleanup, Outcome};
 

@@ -22,7 +22,7 @@ use crate::aws::{AwsApi, AwsError};
 use crate::controller::Index;
 use crate::ownership::tag_changes;
 use crate::reconcile::{CONVERGE_POLL, Cleanup, Health, Next, Note, Outcome, guarded};
-pub use normalise::spec_hash;
+
 use observe::{Observed, all_owned, observe};
 use plan::{Desired, Revision, credential_like_variables, needs_registration, retention};
 use status::observed_status;

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
+use super::normalise::spec_hash;
 use super::*;
 use crate::api::TaskDefinitionSpec;
 use crate::api::task_definition::{
