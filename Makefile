@@ -49,11 +49,11 @@ demo-down: ## Stop what make demo started
 
 .PHONY: fmt-check
 fmt-check: ## cargo fmt --check
-	$(CARGO) fmt --check
+	$(CARGO) fmt --all --check
 
 .PHONY: clippy
 clippy: ## clippy on every target, warnings are errors
-	$(CARGO) clippy --all-targets --locked -- -D warnings
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
 .PHONY: deny
 deny: testenv ## cargo deny: banned crates, licenses and sources (offline: no advisory database here)
@@ -61,21 +61,23 @@ deny: testenv ## cargo deny: banned crates, licenses and sources (offline: no ad
 
 .PHONY: test-unit
 test-unit: ## Unit tests (no servers needed), the test proxy's included
-	$(CARGO) test --locked --lib --bins
+	$(CARGO) test --workspace --locked --lib --bins
 
 .PHONY: test-e2e
 test-e2e: testenv ## Tests against the real API server and moto (starts them unless .testenv/env exists)
+	$(CARGO) build --locked -p aws-fault-proxy
 	$(CARGO) test --locked --test e2e
 
 .PHONY: chaos
 chaos: testenv ## The full chaos test: 200 Services, 20 SIGKILLs, 20% AWS faults, a kube-apiserver restart
+	$(CARGO) build --locked -p aws-fault-proxy
 	ECS_OPERATOR_CHAOS=full $(CARGO) test --locked --test e2e chaos::
 
 .PHONY: test-argocd
 test-argocd: testenv ## The Argo CD health scripts under Lua 5.1, against objects in every state
 	hack/argocd/test.sh
 
-BENCH_BINARIES := $(CARGO) build --release --locked --bin ecs-operator --bin aws-fault-proxy
+BENCH_BINARIES := $(CARGO) build --release --locked --bin ecs-operator --bin aws-fault-proxy --package ecs-operator --package aws-fault-proxy
 BENCH_SERVICES ?= 1000
 
 .PHONY: bench

@@ -20,10 +20,7 @@ fn library_files() -> BTreeMap<String, String> {
         for path in entries {
             let name = path.file_stem().unwrap().to_string_lossy().to_string();
             if path.is_dir() {
-                // src/bin holds the other binaries, which are crates of their own.
-                if module != "crate" || name != "bin" {
-                    walk(&path, &format!("{module}::{name}"), out);
-                }
+                walk(&path, &format!("{module}::{name}"), out);
             } else if path.extension().is_some_and(|x| x == "rs") {
                 let own = match name.as_str() {
                     "mod" => module.to_string(),

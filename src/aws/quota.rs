@@ -1,7 +1,7 @@
 //! AWS request quotas: each action group's token bucket, and the bucket itself. Which
 //! group an operation belongs to is in the operation table (`operations`). The
 //! operator's client-side limiter and the test proxy's enforcement
-//! (`src/bin/aws-fault-proxy`) share both.
+//! (`tools/aws-fault-proxy`) share both.
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -16,13 +16,30 @@ pub struct FaultProxy {
     pub port: u16,
 }
 
+/// The proxy, a crate of its own (`tools/aws-fault-proxy`) built into the same target
+/// folder as this test binary (`target/<profile>/deps/`); `make test-e2e` builds it.
+fn binary() -> Result<std::path::PathBuf> {
+    let test = std::env::current_exe()?;
+    let profile = test
+        .parent()
+        .and_then(std::path::Path::parent)
+        .context("the test binary is not in a target folder")?;
+    let proxy = profile.join("aws-fault-proxy");
+    ensure!(
+        proxy.exists(),
+        "{} is missing: build it with `cargo build --locked -p aws-fault-proxy` (make test-e2e does)",
+        proxy.display()
+    );
+    Ok(proxy)
+}
+
 impl FaultProxy {
     /// Starts the proxy in front of the environment's moto with `args` (its flags).
     pub fn start(env: &TestEnv, label: &str, args: &[&str]) -> Result<Self> {
         let port_file = repo_root().join(format!("target/e2e-proxy-{label}.port"));
         let _ = std::fs::remove_file(&port_file);
         let log = std::fs::File::create(repo_root().join(format!("target/e2e-proxy-{label}.log")))?;
-        let child = Command::new(env!("CARGO_BIN_EXE_aws-fault-proxy"))
+        let child = Command::new(binary()?)
             .args(["--upstream", env.var("AWS_ENDPOINT_URL")])
             .arg("--port-file")
             .arg(&port_file)
