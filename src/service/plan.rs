@@ -6,10 +6,11 @@ use kube::ResourceExt;
 use super::autoscaling::initial_count;
 use super::normalise;
 use crate::api::Service;
+use crate::api::ServiceStatus;
 use crate::api::service::ServiceSettings;
-use crate::aws::{CreateService, EcsService, ServiceChanges, Tags};
+use crate::aws::{CreateService, EcsService, ServiceChanges, Tags, UpdateService};
 use crate::digest::short_hex;
-use crate::ownership::ownership_tags;
+use crate::ownership::{ownership_tags, tag_changes};
 
 /// The service the spec asks for, with its references resolved.
 #[derive(Clone, Debug, PartialEq)]
@@ -113,6 +114,73 @@ pub fn revision_key(task_definition: &str) -> &str {
     task_definition
         .rsplit_once("task-definition/")
         .map_or(task_definition, |(_, key)| key)
+}
+
+/// One AWS call to make.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Step {
+    Create(CreateService),
+    Tag {
+        arn: String,
+        tags: Tags,
+    },
+    Untag {
+        arn: String,
+        keys: Vec<String>,
+    },
+    /// `changed` names what the call sends, for the Event.
+    Update {
+        request: UpdateService,
+        changed: Vec<&'static str>,
+    },
+}
+
+/// The calls that bring `current` (None: no live service) to `desired`, in order:
+/// create it, or retag it and send what its settings lack. `recorded` is what status
+/// says was last applied.
+pub fn plan(
+    service: &Service,
+    desired: &Desired,
+    current: Option<&EcsService>,
+    recorded: &ServiceStatus,
+) -> Vec<Step> {
+    let Some(current) = current else {
+        return vec![Step::Create(desired.create_request(service))];
+    };
+    let mut steps = Vec::new();
+    let changes = tag_changes(&desired.tags, &current.tags, &recorded.managed_tag_keys);
+    if !changes.set.is_empty() {
+        steps.push(Step::Tag {
+            arn: current.arn.clone(),
+            tags: changes.set,
+        });
+    }
+    if !changes.remove.is_empty() {
+        steps.push(Step::Untag {
+            arn: current.arn.clone(),
+            keys: changes.remove,
+        });
+    }
+    let planned = update(
+        desired,
+        current,
+        recorded.applied_hash.as_deref(),
+        recorded.redeploy_token.as_deref(),
+    );
+    if !planned.is_empty() {
+        steps.push(Step::Update {
+            request: UpdateService {
+                cluster: desired.cluster.clone(),
+                service: current.arn.clone(),
+                desired_count: planned.desired_count,
+                task_definition: planned.task_definition,
+                changes: planned.changes,
+                force_new_deployment: planned.force_new_deployment,
+            },
+            changed: planned.changed,
+        });
+    }
+    steps
 }
 
 /// One UpdateService call, or nothing.

@@ -13,7 +13,7 @@ use crate::aws::{EcsDeployment, EcsService};
 pub(super) const TD1: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:1";
 const TD2: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:2";
 
-fn object(spec: serde_json::Value) -> Service {
+pub(super) fn object(spec: serde_json::Value) -> Service {
     let mut spec = spec;
     spec["cluster"] = "main".into();
     spec["taskDefinition"] = "web:1".into();

@@ -1,11 +1,245 @@
-//! Status from what ECS reported, and Events for the service events not seen before.
+//! A pass's outcome, pure: the status fields from what ECS reported, Events for the
+//! calls made and the service events not seen before, the conditions (Ready only once
+//! the rollout finished), the cases that stop before any call, and the autoscaling
+//! folded in.
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::Timestamp;
 
-use crate::api::service::{DeploymentStatus, ServiceEvent, ServiceStatus};
+use super::autoscaling::{self, Scaling};
+use super::plan::{Desired, Step, revision_key};
+use super::rollout::{Rollout, rollout};
+use crate::api::common::condition::STALLED;
+use crate::api::service::{AUTOSCALING_READY, DeploymentStatus, ServiceEvent, ServiceStatus};
 use crate::aws::{EcsService, RolloutState};
-use crate::reconcile::Note;
+use crate::reconcile::{CONVERGE_POLL, Health, Next, Note, Outcome};
+
+const DEPLOYMENT_FAILED: &str = "DeploymentFailed";
+const AUTOSCALING_REJECTED: &str = "AutoscalingRejected";
+
+/// The Events for the calls a pass made on `live` (as the last call answered it).
+/// `asked`: the spec, or the revision it references, changed since the last apply
+/// ("Updated"); else only ECS had moved ("DriftCorrected").
+pub fn step_notes(steps: &[Step], live: &EcsService, desired: &Desired, asked: bool) -> Vec<Note> {
+    let mut notes = Vec::new();
+    if steps
+        .iter()
+        .any(|s| matches!(s, Step::Tag { .. } | Step::Untag { .. }))
+    {
+        notes.push(Note::normal(
+            "Updated",
+            format!("updated the tags of ECS service {}", live.arn),
+        ));
+    }
+    for step in steps {
+        match step {
+            Step::Create(_) => notes.push(Note::normal(
+                "Created",
+                format!(
+                    "created ECS service {} running {}",
+                    live.arn, desired.task_definition
+                ),
+            )),
+            Step::Update { request, changed } => {
+                let what = changed
+                    .iter()
+                    .map(|field| match (*field, &request.task_definition) {
+                        ("taskDefinition", Some(td)) => {
+                            format!("taskDefinition {}", revision_key(td))
+                        }
+                        _ => field.to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                notes.push(if asked {
+                    Note::normal(
+                        "Updated",
+                        format!("updated ECS service {}: {what}", live.arn),
+                    )
+                } else {
+                    Note::normal(
+                        "DriftCorrected",
+                        format!(
+                            "ECS service {} had drifted from the spec; sent {what}",
+                            live.arn
+                        ),
+                    )
+                });
+            }
+            Step::Tag { .. } | Step::Untag { .. } => {}
+        }
+    }
+    notes
+}
+
+/// Status, Events and conditions from what ECS reports of a live service.
+pub fn judged(
+    current: &EcsService,
+    desired: &Desired,
+    recorded: &ServiceStatus,
+    mut notes: Vec<Note>,
+) -> Outcome<ServiceStatus> {
+    let status = observed_status(current, &desired.task_definition, recorded);
+    let previous_events = ServiceStatus {
+        events: recorded.events.clone(),
+        ..Default::default()
+    };
+    notes.extend(new_event_notes(&status, &previous_events));
+    let (health, next) = match rollout(current, &desired.task_definition) {
+        Rollout::Complete(message) => (Health::Ready { message }, Next::Resync),
+        Rollout::InProgress(message) => (
+            Health::Progressing {
+                reason: "RolloutInProgress",
+                message,
+            },
+            Next::After(CONVERGE_POLL),
+        ),
+        Rollout::Failed(message) => {
+            let reported = recorded
+                .conditions
+                .iter()
+                .any(|c| c.type_ == STALLED && c.status == "True" && c.reason == DEPLOYMENT_FAILED);
+            if !reported {
+                notes.push(Note::warning(DEPLOYMENT_FAILED, message.clone()));
+            }
+            // Poll while ECS is still rolling back; after that the resync is enough.
+            let settling = current.deployments.len() > 1
+                || current
+                    .deployments
+                    .iter()
+                    .any(|d| d.rollout_state == Some(RolloutState::InProgress));
+            (
+                Health::Stalled {
+                    reason: DEPLOYMENT_FAILED,
+                    message,
+                },
+                if settling {
+                    Next::After(CONVERGE_POLL)
+                } else {
+                    Next::Resync
+                },
+            )
+        }
+    };
+    Outcome {
+        status,
+        health,
+        notes,
+        next,
+    }
+}
+
+pub fn draining(found: &EcsService, previous: &ServiceStatus) -> Outcome<ServiceStatus> {
+    Outcome {
+        status: ServiceStatus {
+            status: Some(found.status.to_string()),
+            ..previous.clone()
+        },
+        health: Health::Progressing {
+            reason: "WaitingForDrain",
+            message: format!(
+                "an ECS service named {} is still DRAINING from an earlier deletion; it will be \
+                 created again once ECS reports it INACTIVE",
+                found.name
+            ),
+        },
+        notes: Vec::new(),
+        next: Next::After(CONVERGE_POLL),
+    }
+}
+
+pub fn cluster_not_found(desired: &Desired, previous: &ServiceStatus) -> Outcome<ServiceStatus> {
+    let message = format!(
+        "ECS has no cluster {} in this region; fix spec.cluster (or spec.region), or create the \
+         cluster, for example with a Cluster object referenced by spec.clusterRef",
+        desired.cluster
+    );
+    Outcome::stalled(previous.clone(), "ClusterNotFound", message, Next::Resync)
+}
+
+pub fn name_conflict(found: &EcsService) -> Outcome<ServiceStatus> {
+    let message = format!(
+        "an ECS service named {} already exists ({}) and was not created by this object; \
+         choose another spec.serviceName, or set spec.adoptionPolicy: Adopt to take it over",
+        found.name, found.arn
+    );
+    Outcome::stalled(
+        ServiceStatus::default(),
+        "NameConflict",
+        message,
+        Next::Resync,
+    )
+}
+
+/// Folds a pass's Application Auto Scaling into the outcome: AutoscalingReady, and
+/// Ready only when both hold. `scaling` is None when no live service was scaled this
+/// pass: what was last seen is kept.
+pub fn with_scaling(
+    mut outcome: Outcome<ServiceStatus>,
+    scaling: Option<Scaling>,
+    previous: &ServiceStatus,
+) -> Outcome<ServiceStatus> {
+    let status = &mut outcome.status;
+    status.autoscaling = previous.autoscaling.clone();
+    status.conditions.retain(|c| c.type_ != AUTOSCALING_READY);
+    let previous_condition = previous
+        .conditions
+        .iter()
+        .find(|c| c.type_ == AUTOSCALING_READY);
+    let Some(scaling) = scaling else {
+        status.conditions.extend(previous_condition.cloned());
+        return outcome;
+    };
+    match scaling {
+        Scaling::Unmanaged => {}
+        Scaling::Converged {
+            status: None,
+            notes,
+        } => {
+            outcome.status.autoscaling = None;
+            outcome.notes.extend(notes);
+        }
+        Scaling::Converged {
+            status: Some(scaling),
+            notes,
+        } => {
+            let message = format!(
+                "scalable target {} between {} and {} tasks; scaling policies: {}; scheduled actions: {}",
+                scaling.resource_id,
+                scaling.min_capacity.unwrap_or_default(),
+                scaling.max_capacity.unwrap_or_default(),
+                scaling.policies.len(),
+                scaling.scheduled_actions.len()
+            );
+            outcome.status.autoscaling = Some(scaling);
+            outcome
+                .status
+                .conditions
+                .push(autoscaling::condition(true, "Ready", message));
+            outcome.notes.extend(notes);
+        }
+        Scaling::Rejected { message } => {
+            let reported = previous_condition.is_some_and(|c| c.message == message);
+            if !reported {
+                outcome
+                    .notes
+                    .push(Note::warning(AUTOSCALING_REJECTED, message.clone()));
+            }
+            outcome.status.conditions.push(autoscaling::condition(
+                false,
+                AUTOSCALING_REJECTED,
+                message.clone(),
+            ));
+            if !matches!(outcome.health, Health::Stalled { .. }) {
+                outcome.health = Health::Stalled {
+                    reason: AUTOSCALING_REJECTED,
+                    message,
+                };
+            }
+        }
+    }
+    outcome
+}
 
 /// How many ECS service events status keeps.
 pub const EVENTS_KEPT: usize = 10;
@@ -16,13 +250,12 @@ pub fn observed_status(
     desired_task_definition: &str,
     previous: &ServiceStatus,
 ) -> ServiceStatus {
-    let desired_arn = if super::plan::revision_key(&service.task_definition)
-        == super::plan::revision_key(desired_task_definition)
-    {
-        service.task_definition.clone()
-    } else {
-        desired_task_definition.to_string()
-    };
+    let desired_arn =
+        if revision_key(&service.task_definition) == revision_key(desired_task_definition) {
+            service.task_definition.clone()
+        } else {
+            desired_task_definition.to_string()
+        };
     ServiceStatus {
         status: Some(service.status.to_string()),
         service_name: Some(service.name.clone()),

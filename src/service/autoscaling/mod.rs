@@ -1,23 +1,27 @@
 //! Application Auto Scaling of a Service: the scalable target, its policies and its
 //! scheduled actions, kept to `spec.autoscaling` after the ECS service itself converged.
 
+mod apply;
+mod observe;
 mod plan;
 #[cfg(test)]
 mod plan_props;
 #[cfg(test)]
 mod plan_tests;
+mod status;
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use kube::ResourceExt;
 
 use crate::api::Service;
-use crate::api::service::{
-    AUTOSCALING_READY, AutoscalingStatus, ScalingPolicyStatus, ScheduledActionStatus,
-};
-use crate::aws::{AwsApi, AwsError, ErrorKind, PutPolicyResult, scaling};
+use crate::api::service::AutoscalingStatus;
+use crate::aws::{AwsApi, AwsError, ErrorKind, scaling};
 use crate::reconcile::Note;
+use apply::apply;
+use observe::observe;
 pub use plan::initial_count;
-use plan::{DesiredScaling, ObservedScaling, ScalingPlan, name_prefix, plan, teardown};
+use plan::{DesiredScaling, name_prefix, plan, teardown};
+pub use status::condition;
+use status::{describe, status_of};
 
 /// Where the service's scaling stands after a pass.
 pub enum Scaling {
@@ -162,139 +166,4 @@ async fn apply_desired(
         status: Some(status_of(desired, &observed, prefix)),
         notes,
     })
-}
-
-async fn observe(
-    ecs: &dyn AwsApi,
-    resource_id: &str,
-    attached: bool,
-) -> Result<ObservedScaling, AwsError> {
-    let target = ecs.describe_scalable_target(resource_id).await?;
-    if !attached {
-        return Ok(ObservedScaling {
-            target,
-            ..Default::default()
-        });
-    }
-    Ok(ObservedScaling {
-        target,
-        policies: ecs.describe_scaling_policies(resource_id).await?,
-        actions: ecs.describe_scheduled_actions(resource_id).await?,
-    })
-}
-
-/// What the calls returned that status needs.
-#[derive(Default)]
-struct Applied {
-    target_arn: Option<String>,
-    policies: Vec<(String, PutPolicyResult)>,
-}
-
-async fn apply(
-    ecs: &dyn AwsApi,
-    resource_id: &str,
-    steps: &ScalingPlan,
-) -> Result<Applied, AwsError> {
-    let mut applied = Applied::default();
-    if let Some(register) = &steps.register {
-        applied.target_arn = ecs.register_scalable_target(register).await?;
-    }
-    for policy in &steps.put_policies {
-        let result = ecs.put_scaling_policy(resource_id, policy).await?;
-        applied.policies.push((policy.name.clone(), result));
-    }
-    for action in &steps.put_actions {
-        ecs.put_scheduled_action(resource_id, action).await?;
-    }
-    for name in &steps.delete_policies {
-        gone_is_done(ecs.delete_scaling_policy(resource_id, name).await)?;
-    }
-    for name in &steps.delete_actions {
-        gone_is_done(ecs.delete_scheduled_action(resource_id, name).await)?;
-    }
-    if steps.deregister {
-        gone_is_done(ecs.deregister_scalable_target(resource_id).await)?;
-    }
-    Ok(applied)
-}
-
-/// A target, policy or action that is already gone counts as deleted.
-fn gone_is_done(result: Result<(), AwsError>) -> Result<(), AwsError> {
-    match result {
-        Err(e) if e.kind == ErrorKind::NotFound => Ok(()),
-        other => other,
-    }
-}
-
-fn describe(resource_id: &str, steps: &ScalingPlan) -> String {
-    let mut parts = Vec::new();
-    if steps.register.is_some() {
-        parts.push("registered the scalable target".to_string());
-    }
-    let count = |what: &str, n: usize| (n > 0).then(|| format!("{what} {n}"));
-    parts.extend(count("put policies:", steps.put_policies.len()));
-    parts.extend(count("deleted policies:", steps.delete_policies.len()));
-    parts.extend(count("put scheduled actions:", steps.put_actions.len()));
-    parts.extend(count(
-        "deleted scheduled actions:",
-        steps.delete_actions.len(),
-    ));
-    format!("autoscaling of {resource_id}: {}", parts.join("; "))
-}
-
-fn status_of(
-    desired: &DesiredScaling,
-    observed: &ObservedScaling,
-    prefix: &str,
-) -> AutoscalingStatus {
-    let spec_name = |aws_name: &str| {
-        aws_name
-            .strip_prefix(prefix)
-            .unwrap_or(aws_name)
-            .to_string()
-    };
-    AutoscalingStatus {
-        resource_id: desired.target.resource_id.clone(),
-        scalable_target_arn: observed.target.as_ref().and_then(|t| t.arn.clone()),
-        min_capacity: Some(desired.target.min_capacity),
-        max_capacity: Some(desired.target.max_capacity),
-        suspended_state: Some(desired.target.suspended_state),
-        policies: desired
-            .policies
-            .iter()
-            .filter_map(|d| {
-                let o = observed.policies.iter().find(|o| o.name == d.name)?;
-                Some(ScalingPolicyStatus {
-                    name: spec_name(&d.name),
-                    policy_type: d.configuration.policy_type().to_string(),
-                    arn: o.arn.clone(),
-                    alarm_names: o.alarm_names.clone(),
-                })
-            })
-            .collect(),
-        scheduled_actions: desired
-            .actions
-            .iter()
-            .filter_map(|d| {
-                let o = observed.actions.iter().find(|o| o.action.name == d.name)?;
-                Some(ScheduledActionStatus {
-                    name: spec_name(&d.name),
-                    arn: o.arn.clone(),
-                })
-            })
-            .collect(),
-        applied_hash: Some(desired.hash.clone()),
-    }
-}
-
-/// The AutoscalingReady condition for a pass; the shell stamps its time and generation.
-pub fn condition(ready: bool, reason: &str, message: String) -> Condition {
-    Condition {
-        type_: AUTOSCALING_READY.to_string(),
-        status: if ready { "True" } else { "False" }.to_string(),
-        reason: reason.to_string(),
-        message,
-        observed_generation: None,
-        last_transition_time: Time(k8s_openapi::jiff::Timestamp::UNIX_EPOCH),
-    }
 }

@@ -1,0 +1,42 @@
+//! Finding the ECS service that belongs to a Service object.
+
+use super::plan::Desired;
+use crate::api::Service;
+use crate::aws::{AwsApi, AwsError, EcsService, ServiceState};
+use crate::ownership::{Owner, owner_of};
+
+/// What ECS holds under the service's name in its cluster.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Observed {
+    /// No service, or only an INACTIVE (deleted) one.
+    Absent,
+    /// Still DRAINING from an earlier deletion: it cannot be created again yet.
+    Draining(EcsService),
+    /// A live service tagged as this object's.
+    Owned(EcsService),
+    /// A live service this object did not create.
+    Foreign(EcsService),
+}
+
+/// One DescribeServices call (batched with others of the same cluster), ownership judged
+/// by tags.
+pub async fn observe(
+    service: &Service,
+    desired: &Desired,
+    ecs: &dyn AwsApi,
+) -> Result<Observed, AwsError> {
+    let found = ecs
+        .describe_service(&desired.cluster, &desired.name)
+        .await?;
+    Ok(match found {
+        None => Observed::Absent,
+        Some(s) => match s.status {
+            ServiceState::Inactive => Observed::Absent,
+            ServiceState::Draining => Observed::Draining(s),
+            _ => match owner_of(&s.tags, service) {
+                Owner::ThisObject => Observed::Owned(s),
+                Owner::Someone => Observed::Foreign(s),
+            },
+        },
+    })
+}
