@@ -14,7 +14,7 @@ use crate::aws::{AwsApi, AwsError, ClusterState, EcsCluster, ErrorKind};
 use crate::ownership::{Owner, owner_of};
 use crate::reconcile::{CONVERGE_POLL, Cleanup, Health, Next, Note, Outcome, guarded};
 use observe::{Observed, observe};
-use plan::{Action, Desired, plan};
+use plan::{Desired, Step, plan};
 use status::observed_status;
 
 /// Makes the ECS cluster match the spec. The object carries its finalizer already.
@@ -48,8 +48,8 @@ async fn converge(
         Observed::Foreign(c) => return Ok(name_conflict(&c)),
     };
 
-    let actions = plan(&desired, current.as_ref(), &previous.managed_tag_keys);
-    let created = apply::apply(ecs, current.as_ref().map(|c| c.arn.as_str()), &actions).await?;
+    let steps = plan(&desired, current.as_ref(), &previous.managed_tag_keys);
+    let created = apply::apply(ecs, current.as_ref().map(|c| c.arn.as_str()), &steps).await?;
     if let Some(c) = &created
         && owner_of(&c.tags, cluster) == Owner::Someone
     {
@@ -66,9 +66,9 @@ async fn converge(
             ));
             created
         }
-        (None, Some(current)) if actions.is_empty() => current,
+        (None, Some(current)) if steps.is_empty() => current,
         (None, Some(current)) => {
-            notes.push(change_note(cluster, adopting, &current, &actions));
+            notes.push(change_note(cluster, adopting, &current, &steps));
             // Read back what the updates did, so status shows AWS's view rather than ours.
             ecs.describe_cluster(&current.arn).await?.unwrap_or(current)
         }
@@ -121,15 +121,10 @@ async fn converge(
     })
 }
 
-fn change_note(
-    cluster: &Cluster,
-    adopting: bool,
-    current: &EcsCluster,
-    actions: &[Action],
-) -> Note {
-    let what = actions
+fn change_note(cluster: &Cluster, adopting: bool, current: &EcsCluster, steps: &[Step]) -> Note {
+    let what = steps
         .iter()
-        .map(Action::describe)
+        .map(Step::describe)
         .collect::<Vec<_>>()
         .join(", ");
     if adopting {

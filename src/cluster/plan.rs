@@ -47,7 +47,7 @@ impl Desired {
 
 /// One AWS call to make.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Action {
+pub enum Step {
     Create(CreateCluster),
     Update(UpdateCluster),
     PutCapacityProviders {
@@ -58,7 +58,7 @@ pub enum Action {
     Untag(Vec<String>),
 }
 
-impl Action {
+impl Step {
     /// A short account of the change, for Events.
     pub fn describe(&self) -> String {
         match self {
@@ -93,9 +93,9 @@ pub fn plan(
     desired: &Desired,
     observed: Option<&EcsCluster>,
     previous_tag_keys: &[String],
-) -> Vec<Action> {
+) -> Vec<Step> {
     let Some(observed) = observed else {
-        return vec![Action::Create(CreateCluster {
+        return vec![Step::Create(CreateCluster {
             name: desired.name.clone(),
             tags: desired.tags.clone(),
             settings: desired.settings.clone().unwrap_or_default(),
@@ -106,7 +106,7 @@ pub fn plan(
         })];
     };
 
-    let mut actions = Vec::new();
+    let mut steps = Vec::new();
     let update = UpdateCluster {
         settings: desired
             .settings
@@ -121,7 +121,7 @@ pub fn plan(
         }),
     };
     if !update.is_empty() {
-        actions.push(Action::Update(update));
+        steps.push(Step::Update(update));
     }
 
     let providers_differ = desired
@@ -137,7 +137,7 @@ pub fn plan(
         });
     if providers_differ || strategy_differs {
         // PutClusterCapacityProviders replaces both lists, so an unmanaged one is sent back as observed.
-        actions.push(Action::PutCapacityProviders {
+        steps.push(Step::PutCapacityProviders {
             providers: desired
                 .capacity_providers
                 .clone()
@@ -151,12 +151,12 @@ pub fn plan(
 
     let changes = tag_changes(&desired.tags, &observed.tags, previous_tag_keys);
     if !changes.set.is_empty() {
-        actions.push(Action::Tag(changes.set));
+        steps.push(Step::Tag(changes.set));
     }
     if !changes.remove.is_empty() {
-        actions.push(Action::Untag(changes.remove));
+        steps.push(Step::Untag(changes.remove));
     }
-    actions
+    steps
 }
 
 /// Only the settings the spec names are compared; ECS may report others.

@@ -57,9 +57,9 @@ fn strategy(
 fn missing_cluster_is_created_with_everything_and_the_ownership_tags() {
     let mut d = desired();
     d.settings = Some(vec![insights(ContainerInsights::Enhanced)]);
-    let actions = plan(&d, None, &[]);
-    let [Action::Create(create)] = actions.as_slice() else {
-        panic!("expected one create, got {actions:?}")
+    let steps = plan(&d, None, &[]);
+    let [Step::Create(create)] = steps.as_slice() else {
+        panic!("expected one create, got {steps:?}")
     };
     assert_eq!(create.name, "web");
     assert_eq!(
@@ -117,10 +117,10 @@ fn changed_setting_is_updated_alone() {
     d.settings = Some(vec![insights(ContainerInsights::Enabled)]);
     let mut observed = observed_for(&d);
     observed.settings = vec![insights(ContainerInsights::Disabled)];
-    let actions = plan(&d, Some(&observed), &[]);
+    let steps = plan(&d, Some(&observed), &[]);
     assert_eq!(
-        actions,
-        vec![Action::Update(UpdateCluster {
+        steps,
+        vec![Step::Update(UpdateCluster {
             settings: Some(vec![insights(ContainerInsights::Enabled)]),
             ..Default::default()
         })]
@@ -134,10 +134,10 @@ fn capacity_provider_change_sends_both_lists() {
     let mut observed = observed_for(&d);
     observed.capacity_providers = vec!["FARGATE".into(), "FARGATE_SPOT".into()];
     observed.default_capacity_provider_strategy = vec![strategy("FARGATE", Some(1), Some(0))];
-    let actions = plan(&d, Some(&observed), &[]);
+    let steps = plan(&d, Some(&observed), &[]);
     assert_eq!(
-        actions,
-        vec![Action::PutCapacityProviders {
+        steps,
+        vec![Step::PutCapacityProviders {
             // Providers are not in the spec, so the observed list is sent back unchanged.
             providers: vec!["FARGATE".into(), "FARGATE_SPOT".into()],
             strategy: vec![strategy("FARGATE_SPOT", Some(1), None)],
@@ -153,8 +153,8 @@ fn tag_removed_from_spec_is_untagged_but_foreign_tags_stay() {
     observed
         .tags
         .insert("added-in-console".into(), "yes".into());
-    let actions = plan(&d, Some(&observed), &["team".into(), "cost-centre".into()]);
-    assert_eq!(actions, vec![Action::Untag(vec!["cost-centre".into()])]);
+    let steps = plan(&d, Some(&observed), &["team".into(), "cost-centre".into()]);
+    assert_eq!(steps, vec![Step::Untag(vec!["cost-centre".into()])]);
 }
 
 #[test]
@@ -164,10 +164,7 @@ fn changed_tag_value_is_retagged() {
     observed.tags.insert("team".into(), "search".into());
     assert_eq!(
         plan(&d, Some(&observed), &["team".into()]),
-        vec![Action::Tag(Tags::from([(
-            "team".into(),
-            "payments".into()
-        )]))]
+        vec![Step::Tag(Tags::from([("team".into(), "payments".into())]))]
     );
 }
 
@@ -176,8 +173,8 @@ fn adopted_cluster_gets_ownership_tags() {
     let d = desired();
     let mut observed = observed_for(&d);
     observed.tags.clear();
-    let actions = plan(&d, Some(&observed), &[]);
-    assert_eq!(actions, vec![Action::Tag(d.tags.clone())]);
+    let steps = plan(&d, Some(&observed), &[]);
+    assert_eq!(steps, vec![Step::Tag(d.tags.clone())]);
 }
 
 #[test]
