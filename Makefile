@@ -39,9 +39,17 @@ crds: build ## Regenerate crds/ (and the Helm chart's copy) from the Rust types
 	./target/debug/ecs-operator crds > crds/ecs.operator.dev_crds.yaml
 	cp crds/ecs.operator.dev_crds.yaml charts/ecs-operator/files/crds.yaml
 
+.PHONY: docs
+docs: build ## Regenerate the flag and metric tables in docs/operating.md from the code
+	hack/docs-tables.sh ./target/debug/ecs-operator
+
 .PHONY: demo
 demo: ## Run the operator locally end to end: test environment, operator, examples/quickstart
 	hack/demo.sh
+
+.PHONY: docs
+docs: build ## Regenerate the flag and metric tables in docs/operating.md from the code
+	hack/docs-tables.sh ./target/debug/ecs-operator
 
 .PHONY: demo-down
 demo-down: ## Stop what make demo started

@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::aws::quota::QuotaOverride;
 
@@ -24,6 +24,75 @@ pub enum Command {
     Run(Box<RunArgs>),
     /// Print every CustomResourceDefinition as YAML (the files in crds/).
     Crds,
+    /// Print a reference table of docs/operating.md as Markdown (make docs writes them).
+    Reference {
+        #[arg(value_enum)]
+        table: Reference,
+    },
+}
+
+/// The tables docs/operating.md carries, generated from the code.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reference {
+    /// Every flag of `ecs-operator run`.
+    Flags,
+    /// Every metric on /metrics.
+    Metrics,
+}
+
+impl Reference {
+    /// The Markdown table.
+    pub fn table(self) -> String {
+        match self {
+            Self::Flags => flags_table(),
+            Self::Metrics => crate::telemetry::Metrics::reference_table(),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Flags => "flags",
+            Self::Metrics => "metrics",
+        }
+    }
+}
+
+/// The flags of `ecs-operator run` with their environment variables and defaults,
+/// from the clap definitions below.
+fn flags_table() -> String {
+    let mut rows = vec![
+        "| flag | environment | default | meaning |".to_string(),
+        "| --- | --- | --- | --- |".to_string(),
+    ];
+    let cli = Cli::command();
+    let Some(run) = cli.find_subcommand("run") else {
+        return rows.join("\n");
+    };
+    for arg in run.get_arguments() {
+        let Some(long) = arg.get_long() else {
+            continue;
+        };
+        if long == "help" {
+            continue;
+        }
+        let env = arg
+            .get_env()
+            .map(|e| format!("`{}`", e.to_string_lossy()))
+            .unwrap_or_default();
+        let default = arg
+            .get_default_values()
+            .iter()
+            .map(|v| format!("`{}`", v.to_string_lossy()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let help = arg
+            .get_long_help()
+            .or(arg.get_help())
+            .map(|h| h.to_string().replace('\n', " ").replace('|', "\\|"))
+            .unwrap_or_default();
+        rows.push(format!("| `--{long}` | {env} | {default} | {help} |"));
+    }
+    rows.join("\n")
 }
 
 /// Settings of `ecs-operator run`. AWS endpoints and credentials come only from
@@ -64,7 +133,7 @@ pub struct RunArgs {
     #[arg(long, env = "ECS_OPERATOR_AWS_READ_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
     pub aws_read_timeout: Duration,
 
-    /// Log format.
+    /// Log format: json (one object per line, for log collectors) or text.
     #[arg(long, env = "ECS_OPERATOR_LOG_FORMAT", value_enum, default_value_t = LogFormat::Json)]
     pub log_format: LogFormat,
 
@@ -177,6 +246,37 @@ mod tests {
         assert!(args.http_address.ip().is_loopback());
         assert!(args.aws_rate_limits.is_empty());
         assert_eq!(args.aws_read_timeout, Duration::from_secs(30));
+    }
+
+    /// docs/operating.md carries the generated tables between markers; `make docs`
+    /// rewrites them, as `make crds` rewrites crds/.
+    #[test]
+    fn the_documented_flags_and_metrics_are_the_generated_ones() {
+        let docs = include_str!("../docs/operating.md");
+        for reference in [Reference::Flags, Reference::Metrics] {
+            let name = reference.name();
+            let begin = format!("<!-- generated: {name} (make docs) -->\n");
+            let end = format!("\n<!-- end generated: {name} -->");
+            let start = docs.find(&begin).map(|i| i + begin.len());
+            let stop = docs.find(&end);
+            let (Some(start), Some(stop)) = (start, stop) else {
+                panic!("docs/operating.md lacks the {name} markers");
+            };
+            assert!(
+                docs[start..stop] == reference.table(),
+                "docs/operating.md's {name} table is stale: run `make docs` and commit the result"
+            );
+        }
+        assert!(
+            Reference::Flags
+                .table()
+                .contains("`--aws-rate-limit` | `ECS_OPERATOR_AWS_RATE_LIMITS`")
+        );
+        assert!(
+            Reference::Metrics
+                .table()
+                .contains("`ecs_operator_reconcile_panics_total`")
+        );
     }
 
     #[test]

@@ -27,6 +27,10 @@ async fn main() -> anyhow::Result<()> {
             print!("{}", api::crds_yaml()?);
             Ok(())
         }
+        Command::Reference { table } => {
+            println!("{}", table.table());
+            Ok(())
+        }
         Command::Run(args) => run(*args).await,
     }
 }

@@ -51,6 +51,68 @@ struct ObjectLabels {
     ready: &'static str,
 }
 
+/// Every metric: its registered name (counters gain `_total` on /metrics), type and help.
+const DESCRIBED: [(&str, &str, &str); 10] = [
+    (
+        "controller_runtime_reconcile",
+        "counter",
+        "Reconciles by controller and result (success or error)",
+    ),
+    (
+        "controller_runtime_reconcile_errors",
+        "counter",
+        "Reconciles that returned an error, by controller",
+    ),
+    (
+        "controller_runtime_reconcile_time_seconds",
+        "histogram",
+        "Time one reconcile took, by controller",
+    ),
+    (
+        "ecs_operator_reconcile_panics",
+        "counter",
+        "Reconciles that panicked (a bug: the object is Stalled InternalError), by controller",
+    ),
+    (
+        "ecs_operator_aws_api_calls",
+        "counter",
+        "AWS API calls (each attempt) by service, operation and outcome (success, throttled, transient, access_denied, invalid_input, not_found, in_use)",
+    ),
+    (
+        "ecs_operator_aws_api_throttled",
+        "counter",
+        "AWS API calls AWS answered with a throttling error",
+    ),
+    (
+        "ecs_operator_aws_rate_limit_waits",
+        "counter",
+        "AWS calls the client-side rate limiter held back, by action group",
+    ),
+    (
+        "ecs_operator_aws_rate_limit_wait_seconds",
+        "counter",
+        "Time AWS calls spent waiting for the client-side rate limiter, by action group",
+    ),
+    (
+        "ecs_operator_leader",
+        "gauge",
+        "1 while this process holds the leader lease (or runs without leader election)",
+    ),
+    (
+        "ecs_operator_objects",
+        "gauge",
+        "Objects this process reconciles, by kind and Ready condition status (True, False, Unknown)",
+    ),
+];
+
+/// The help text of a metric `DESCRIBED` lists.
+fn about(name: &str) -> &'static str {
+    DESCRIBED
+        .iter()
+        .find(|(n, _, _)| *n == name)
+        .map_or("", |(_, _, help)| *help)
+}
+
 type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
 
 fn reconcile_time_histogram() -> Histogram {
@@ -92,52 +154,52 @@ impl Default for Metrics {
         // Counter names get their _total suffix when encoded.
         registry.register(
             "controller_runtime_reconcile",
-            "Reconciles by controller and result (success or error)",
+            about("controller_runtime_reconcile"),
             reconciles.clone(),
         );
         registry.register(
             "controller_runtime_reconcile_errors",
-            "Reconciles that returned an error, by controller",
+            about("controller_runtime_reconcile_errors"),
             reconcile_errors.clone(),
         );
         registry.register(
             "controller_runtime_reconcile_time_seconds",
-            "Time one reconcile took, by controller",
+            about("controller_runtime_reconcile_time_seconds"),
             reconcile_time.clone(),
         );
         registry.register(
             "ecs_operator_reconcile_panics",
-            "Reconciles that panicked (a bug: the object is Stalled InternalError), by controller",
+            about("ecs_operator_reconcile_panics"),
             reconcile_panics.clone(),
         );
         registry.register(
             "ecs_operator_aws_api_calls",
-            "AWS API calls (each attempt) by service, operation and outcome",
+            about("ecs_operator_aws_api_calls"),
             aws_calls.clone(),
         );
         registry.register(
             "ecs_operator_aws_api_throttled",
-            "AWS API calls AWS answered with a throttling error",
+            about("ecs_operator_aws_api_throttled"),
             aws_throttled.clone(),
         );
         registry.register(
             "ecs_operator_aws_rate_limit_waits",
-            "AWS calls the client-side rate limiter held back, by action group",
+            about("ecs_operator_aws_rate_limit_waits"),
             rate_limit_waits.clone(),
         );
         registry.register(
             "ecs_operator_aws_rate_limit_wait_seconds",
-            "Time AWS calls spent waiting for the client-side rate limiter, by action group",
+            about("ecs_operator_aws_rate_limit_wait_seconds"),
             rate_limit_wait_seconds.clone(),
         );
         registry.register(
             "ecs_operator_leader",
-            "1 while this process holds the leader lease (or runs without leader election)",
+            about("ecs_operator_leader"),
             leader.clone(),
         );
         registry.register(
             "ecs_operator_objects",
-            "Objects this process reconciles, by kind and Ready condition status",
+            about("ecs_operator_objects"),
             objects.clone(),
         );
         Self {
@@ -244,6 +306,23 @@ impl Metrics {
         }
     }
 
+    /// Every metric as a Markdown table (docs/operating.md carries it).
+    pub fn reference_table() -> String {
+        let mut rows = vec![
+            "| metric | type | meaning |".to_string(),
+            "| --- | --- | --- |".to_string(),
+        ];
+        for (name, kind, help) in DESCRIBED {
+            let sample = if kind == "counter" {
+                format!("{name}_total")
+            } else {
+                name.to_string()
+            };
+            rows.push(format!("| `{sample}` | {kind} | {help} |"));
+        }
+        rows.join("\n")
+    }
+
     /// Every metric in OpenMetrics text format.
     pub fn encode(&self) -> String {
         let mut text = String::new();
@@ -258,6 +337,27 @@ impl Metrics {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_registered_metric_is_described_with_its_type() {
+        let metrics = Metrics::default();
+        // One sample of each family, so all of them are encoded.
+        metrics.observe_reconcile("service", false, Duration::from_millis(5));
+        metrics.observe_panic("service");
+        metrics.observe_aws_call("ECS", "DescribeServices", "throttled");
+        metrics.observe_rate_limit_wait("service-read", Duration::from_millis(5));
+        metrics.set_object_ready("service", "shop/web", "True");
+        let text = metrics.encode();
+        let encoded: Vec<(&str, &str)> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("# TYPE ")?.split_once(' '))
+            .collect();
+        let described: Vec<(&str, &str)> = DESCRIBED.iter().map(|(n, k, _)| (*n, *k)).collect();
+        assert_eq!(encoded.len(), described.len(), "{text}");
+        for entry in &encoded {
+            assert!(described.contains(entry), "{entry:?} is not in DESCRIBED");
+        }
+    }
 
     #[test]
     fn reconcile_metrics_use_controller_runtime_names() {
