@@ -28,6 +28,8 @@ import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+# Where cargo put the binaries: CARGO_TARGET_DIR when set, as cargo itself reads it.
+TARGET = Path(os.environ.get("CARGO_TARGET_DIR") or REPO / "target")
 NAMESPACE = "bench"
 TASK_DEFINITIONS = 10
 GROUP = "ecs.operator.dev"
@@ -382,8 +384,8 @@ def main():
     parser.add_argument("--mode", choices=["raised", "quota"], default="raised")
     parser.add_argument("--resync", type=int, default=20, help="resync interval for the run, seconds")
     parser.add_argument("--timeout", type=int, default=900, help="longest wait for all Ready, seconds")
-    parser.add_argument("--operator", type=Path, default=REPO / "target/release/ecs-operator")
-    parser.add_argument("--proxy", type=Path, default=REPO / "target/release/aws-fault-proxy")
+    parser.add_argument("--operator", type=Path, default=TARGET / "release/ecs-operator")
+    parser.add_argument("--proxy", type=Path, default=TARGET / "release/aws-fault-proxy")
     parser.add_argument("--out", type=Path, required=True, help="writes OUT.json and OUT.md")
     parser.add_argument("--smoke", action="store_true", help="fail unless the counts are sane")
     args = parser.parse_args()

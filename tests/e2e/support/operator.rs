@@ -38,7 +38,7 @@ impl Operator {
         extra_env: &[(&str, &str)],
     ) -> Result<Self> {
         let http: SocketAddr = format!("127.0.0.1:{}", free_port()?).parse()?;
-        let log = super::testenv::repo_root().join(format!("target/e2e-operator-{label}.log"));
+        let log = super::testenv::scratch_dir().join(format!("e2e-operator-{label}.log"));
         let file = File::create(&log).with_context(|| format!("creating {}", log.display()))?;
         let http_flag = http.to_string();
         let child = Command::new(env!("CARGO_BIN_EXE_ecs-operator"))

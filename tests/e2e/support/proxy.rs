@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail, ensure};
 use serde_json::Value;
 
-use super::testenv::{TestEnv, repo_root};
+use super::testenv::{TestEnv, scratch_dir};
 
 pub struct FaultProxy {
     child: Child,
@@ -36,9 +36,9 @@ fn binary() -> Result<std::path::PathBuf> {
 impl FaultProxy {
     /// Starts the proxy in front of the environment's moto with `args` (its flags).
     pub fn start(env: &TestEnv, label: &str, args: &[&str]) -> Result<Self> {
-        let port_file = repo_root().join(format!("target/e2e-proxy-{label}.port"));
+        let port_file = scratch_dir().join(format!("e2e-proxy-{label}.port"));
         let _ = std::fs::remove_file(&port_file);
-        let log = std::fs::File::create(repo_root().join(format!("target/e2e-proxy-{label}.log")))?;
+        let log = std::fs::File::create(scratch_dir().join(format!("e2e-proxy-{label}.log")))?;
         let child = Command::new(binary()?)
             .args(["--upstream", env.var("AWS_ENDPOINT_URL")])
             .arg("--port-file")

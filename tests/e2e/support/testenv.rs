@@ -20,6 +20,15 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Where the tests write their logs and port files: the target folder beside the test
+/// binary (`target/<profile>/deps/`), which also holds under CARGO_TARGET_DIR.
+pub fn scratch_dir() -> std::path::PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.parent()?.parent()?.to_path_buf()))
+        .unwrap_or_else(|| repo_root().join("target"))
+}
+
 impl TestEnv {
     pub fn start_or_attach() -> Result<Self> {
         let shared = repo_root().join(".testenv/env");
