@@ -61,6 +61,17 @@ pub struct TagChanges {
     pub remove: Vec<String>,
 }
 
+impl TagChanges {
+    /// The tags to set and the keys to remove, each only when there are any: the
+    /// TagResource and UntagResource calls to make.
+    pub fn calls(self) -> (Option<Tags>, Option<Vec<String>>) {
+        (
+            (!self.set.is_empty()).then_some(self.set),
+            (!self.remove.is_empty()).then_some(self.remove),
+        )
+    }
+}
+
 /// `previous_keys` are the spec tag keys applied last time, so a tag removed from the
 /// spec is removed from AWS while tags set by others stay.
 pub fn tag_changes(desired: &Tags, observed: &Tags, previous_keys: &[String]) -> TagChanges {

@@ -149,13 +149,9 @@ pub fn plan(
         });
     }
 
-    let changes = tag_changes(&desired.tags, &observed.tags, previous_tag_keys);
-    if !changes.set.is_empty() {
-        steps.push(Step::Tag(changes.set));
-    }
-    if !changes.remove.is_empty() {
-        steps.push(Step::Untag(changes.remove));
-    }
+    let (set, remove) = tag_changes(&desired.tags, &observed.tags, previous_tag_keys).calls();
+    steps.extend(set.map(Step::Tag));
+    steps.extend(remove.map(Step::Untag));
     steps
 }
 

@@ -148,19 +148,11 @@ pub fn plan(
         return vec![Step::Create(desired.create_request(service))];
     };
     let mut steps = Vec::new();
-    let changes = tag_changes(&desired.tags, &current.tags, &recorded.managed_tag_keys);
-    if !changes.set.is_empty() {
-        steps.push(Step::Tag {
-            arn: current.arn.clone(),
-            tags: changes.set,
-        });
-    }
-    if !changes.remove.is_empty() {
-        steps.push(Step::Untag {
-            arn: current.arn.clone(),
-            keys: changes.remove,
-        });
-    }
+    let arn = || current.arn.clone();
+    let (set, remove) =
+        tag_changes(&desired.tags, &current.tags, &recorded.managed_tag_keys).calls();
+    steps.extend(set.map(|tags| Step::Tag { arn: arn(), tags }));
+    steps.extend(remove.map(|keys| Step::Untag { arn: arn(), keys }));
     let planned = update(
         desired,
         current,

@@ -1,17 +1,26 @@
-//! The ECS writes a plan calls for.
+//! Carrying out a plan through the AWS port.
 
-use crate::aws::{AwsApi, AwsError, ErrorKind};
-use crate::ownership::TagChanges;
+use super::plan::Step;
+use crate::aws::{AwsApi, AwsError, EcsTaskDefinition, ErrorKind};
 
-/// Brings the latest revision's tags in line (tags are the one thing a revision lets change).
-pub async fn retag(ecs: &dyn AwsApi, arn: &str, changes: &TagChanges) -> Result<(), AwsError> {
-    if !changes.set.is_empty() {
-        ecs.tag_resource(arn, &changes.set).await?;
+/// Runs the steps in order. Returns the revision RegisterTaskDefinition answered, if
+/// the plan registered one.
+pub async fn apply(
+    ecs: &dyn AwsApi,
+    steps: &[Step],
+) -> Result<Option<EcsTaskDefinition>, AwsError> {
+    let mut registered = None;
+    for step in steps {
+        match step {
+            Step::Register(request) => {
+                registered = Some(ecs.register_task_definition(request).await?)
+            }
+            Step::Tag { arn, tags } => ecs.tag_resource(arn, tags).await?,
+            Step::Untag { arn, keys } => ecs.untag_resource(arn, keys).await?,
+            Step::Deregister(arns) => deregister(ecs, arns).await?,
+        }
     }
-    if !changes.remove.is_empty() {
-        ecs.untag_resource(arn, &changes.remove).await?;
-    }
-    Ok(())
+    Ok(registered)
 }
 
 /// Deregisters each revision. One ECS no longer knows counts as done: ECS reports an

@@ -20,11 +20,10 @@ use kube::ResourceExt;
 use crate::api::{AdoptionPolicy, DeletionPolicy, TaskDefinition, TaskDefinitionStatus};
 use crate::aws::{AwsApi, AwsError};
 use crate::controller::Index;
-use crate::ownership::tag_changes;
 use crate::reconcile::{CONVERGE_POLL, Cleanup, Health, Next, Note, Outcome, guarded};
 
 use observe::{Observed, all_owned, observe};
-use plan::{Desired, Revision, credential_like_variables, needs_registration, retention};
+use plan::{Desired, Revision, Step, credential_like_variables, plan};
 use status::observed_status;
 
 /// Tag on every revision the operator registers: the hash of the normalised spec it came from.
@@ -63,24 +62,20 @@ async fn converge(
         return Ok(family_conflict(&desired.family, &foreign));
     }
 
+    let in_use = users.revisions_in_use();
+    let steps = plan(
+        &desired,
+        &owned,
+        latest.as_ref(),
+        &previous.managed_tag_keys,
+        &in_use,
+    );
     let mut notes = Vec::new();
-    let latest = match latest {
-        Some(latest) if !needs_registration(&desired.hash, &owned) => {
-            let changes = tag_changes(&desired.tags, &latest.tags, &previous.managed_tag_keys);
-            if changes != Default::default() {
-                apply::retag(ecs, &latest.arn, &changes).await?;
-                notes.push(Note::normal(
-                    "Updated",
-                    format!("updated the tags of {}", latest.arn),
-                ));
-            }
-            latest
-        }
-        _ => {
-            notes.extend(credential_warnings(&desired));
-            let registered = ecs
-                .register_task_definition(&desired.register_request())
-                .await?;
+    if steps.iter().any(|s| matches!(s, Step::Register(_))) {
+        notes.extend(credential_warnings(&desired));
+    }
+    let latest = match (apply::apply(ecs, &steps).await?, latest) {
+        (Some(registered), _) => {
             notes.push(registered_note(&registered.arn, owned.is_empty(), &foreign));
             // The hash we sent, not the response's tags: ECS may leave tags out of it.
             owned.insert(
@@ -92,25 +87,50 @@ async fn converge(
             );
             registered
         }
+        (None, Some(latest)) => latest,
+        (None, None) => {
+            // The plan registers when there is no revision; should it ever not, look again soon.
+            return Ok(Outcome {
+                status: previous.clone(),
+                health: Health::Progressing {
+                    reason: "Registering",
+                    message: format!("family {} has no revision yet", desired.family),
+                },
+                notes,
+                next: Next::After(CONVERGE_POLL),
+            });
+        }
     };
-
-    let in_use = users.revisions_in_use();
-    let retained = retention(&owned, desired.history_limit, &in_use);
-    let stale: Vec<String> = retained.deregister.iter().map(|r| r.arn.clone()).collect();
-    if !stale.is_empty() {
-        apply::deregister(ecs, &stale).await?;
-        notes.push(Note::normal(
-            "Deregistered",
-            format!(
-                "deregistered {} beyond revisionHistoryLimit {}",
-                stale.join(", "),
-                desired.history_limit
-            ),
-        ));
+    let mut stale = Vec::new();
+    for step in &steps {
+        match step {
+            Step::Tag { arn, .. } | Step::Untag { arn, .. } => {
+                let note = Note::normal("Updated", format!("updated the tags of {arn}"));
+                if !notes.contains(&note) {
+                    notes.push(note);
+                }
+            }
+            Step::Deregister(arns) => {
+                notes.push(Note::normal(
+                    "Deregistered",
+                    format!(
+                        "deregistered {} beyond revisionHistoryLimit {}",
+                        arns.join(", "),
+                        desired.history_limit
+                    ),
+                ));
+                stale.extend(arns.iter().cloned());
+            }
+            Step::Register(_) => {}
+        }
     }
+    let kept: Vec<Revision> = owned
+        .into_iter()
+        .filter(|r| !stale.contains(&r.arn))
+        .collect();
 
     Ok(Outcome {
-        status: observed_status(&latest, &retained.keep, desired.spec_tag_keys()),
+        status: observed_status(&latest, &kept, desired.spec_tag_keys()),
         health: Health::Ready {
             message: format!(
                 "revision {} of family {} is registered and matches the spec",

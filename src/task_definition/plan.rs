@@ -9,7 +9,7 @@ use super::normalise::spec_hash;
 use crate::api::TaskDefinition;
 use crate::api::task_definition::TaskDefinitionFields;
 use crate::aws::{EcsTaskDefinition, RegisterTaskDefinition, Tags};
-use crate::ownership::{ownership_tags, user_tag_keys};
+use crate::ownership::{ownership_tags, tag_changes, user_tag_keys};
 
 /// A revision this object registered.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,6 +73,71 @@ impl Desired {
     pub fn spec_tag_keys(&self) -> Vec<String> {
         user_tag_keys(&self.tags)
     }
+}
+
+/// One AWS call to make.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Step {
+    Register(Box<RegisterTaskDefinition>),
+    Tag {
+        arn: String,
+        tags: Tags,
+    },
+    Untag {
+        arn: String,
+        keys: Vec<String>,
+    },
+    /// Owned revisions beyond the history limit that no Service uses.
+    Deregister(Vec<String>),
+}
+
+/// The calls that bring the family to the spec, in order: register a revision when
+/// the newest one this object registered came from another spec (or there is none),
+/// else bring the latest revision's tags in line; then deregister what the history
+/// limit lets go, a new registration counting as the newest revision.
+/// `owned_newest_first` are this object's revisions, `latest` the newest of them as
+/// ECS describes it, `recorded_tag_keys` the user tag keys status remembers.
+pub fn plan(
+    desired: &Desired,
+    owned_newest_first: &[Revision],
+    latest: Option<&EcsTaskDefinition>,
+    recorded_tag_keys: &[String],
+    in_use: &BTreeSet<String>,
+) -> Vec<Step> {
+    let mut steps = Vec::new();
+    let registering = match latest {
+        Some(latest) if !needs_registration(&desired.hash, owned_newest_first) => {
+            let arn = || latest.arn.clone();
+            let (set, remove) = tag_changes(&desired.tags, &latest.tags, recorded_tag_keys).calls();
+            steps.extend(set.map(|tags| Step::Tag { arn: arn(), tags }));
+            steps.extend(remove.map(|keys| Step::Untag { arn: arn(), keys }));
+            false
+        }
+        _ => {
+            steps.push(Step::Register(Box::new(desired.register_request())));
+            true
+        }
+    };
+    let mut history = Vec::new();
+    if registering {
+        // The revision about to be registered is the newest, and always stays.
+        history.push(Revision {
+            number: 0,
+            arn: String::new(),
+            hash: desired.hash.clone(),
+            registered_at: None,
+        });
+    }
+    history.extend_from_slice(owned_newest_first);
+    let stale: Vec<String> = retention(&history, desired.history_limit, in_use)
+        .deregister
+        .into_iter()
+        .map(|r| r.arn)
+        .collect();
+    if !stale.is_empty() {
+        steps.push(Step::Deregister(stale));
+    }
+    steps
 }
 
 /// A new revision is needed when the newest one this object registered was made from

@@ -2,6 +2,7 @@ use std::collections::BTreeSet;
 
 use super::plan::*;
 use crate::api::task_definition::{ContainerDefinition, KeyValuePair, TaskDefinitionFields};
+use crate::aws::EcsTaskDefinition;
 
 fn revision(number: i32, hash: &str) -> Revision {
     Revision {
@@ -111,5 +112,88 @@ fn credential_like_variable_names_are_flagged_without_values() {
         flagged
             .iter()
             .all(|(c, v)| c == "web" && !v.contains("hunter2"))
+    );
+}
+
+fn desired_with(hash: &str, limit: usize, tags: &[(&str, &str)]) -> Desired {
+    Desired {
+        family: "web".into(),
+        fields: TaskDefinitionFields::default(),
+        hash: hash.into(),
+        tags: tags
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        history_limit: limit,
+    }
+}
+
+fn described(revision: &Revision, tags: &[(&str, &str)]) -> EcsTaskDefinition {
+    EcsTaskDefinition {
+        arn: revision.arn.clone(),
+        revision: revision.number,
+        tags: tags
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ..Default::default()
+    }
+}
+
+fn kinds(steps: &[Step]) -> Vec<&'static str> {
+    steps
+        .iter()
+        .map(|s| match s {
+            Step::Register(_) => "register",
+            Step::Tag { .. } => "tag",
+            Step::Untag { .. } => "untag",
+            Step::Deregister(_) => "deregister",
+        })
+        .collect()
+}
+
+#[test]
+fn a_family_without_revisions_registers_one_and_nothing_else() {
+    let d = desired_with("h1", 5, &[]);
+    assert_eq!(
+        kinds(&plan(&d, &[], None, &[], &BTreeSet::new())),
+        ["register"]
+    );
+}
+
+#[test]
+fn a_matching_newest_revision_only_gets_its_tags_in_line() {
+    let owned = [revision(2, "h2"), revision(1, "h1")];
+    let d = desired_with("h2", 5, &[("team", "shop")]);
+    let same = described(&owned[0], &[("team", "shop")]);
+    assert_eq!(plan(&d, &owned, Some(&same), &[], &BTreeSet::new()), []);
+    let drifted = described(&owned[0], &[("team", "blog"), ("old", "x")]);
+    let steps = plan(
+        &d,
+        &owned,
+        Some(&drifted),
+        &["old".into()],
+        &BTreeSet::new(),
+    );
+    assert_eq!(kinds(&steps), ["tag", "untag"]);
+}
+
+#[test]
+fn a_registration_counts_as_the_newest_revision_for_the_history() {
+    let owned: Vec<_> = (1..=3).rev().map(|n| revision(n, "old")).collect();
+    let latest = described(&owned[0], &[]);
+    let d = desired_with("new", 2, &[]);
+    let steps = plan(&d, &owned, Some(&latest), &[], &BTreeSet::new());
+    assert_eq!(kinds(&steps), ["register", "deregister"]);
+    let Step::Deregister(arns) = &steps[1] else {
+        panic!("expected a deregister, got {steps:?}")
+    };
+    assert_eq!(*arns, [owned[1].arn.clone(), owned[2].arn.clone()]);
+    // A revision a Service runs stays whatever its age.
+    let in_use = BTreeSet::from([owned[2].arn.clone()]);
+    let steps = plan(&d, &owned, Some(&latest), &[], &in_use);
+    assert_eq!(
+        steps.last(),
+        Some(&Step::Deregister(vec![owned[1].arn.clone()]))
     );
 }
