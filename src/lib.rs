@@ -10,6 +10,8 @@ mod conditions;
 pub mod controller;
 mod digest;
 pub mod leader;
+#[cfg(test)]
+mod new_kind_tests;
 mod ownership;
 mod reconcile;
 pub mod service;
