@@ -126,8 +126,6 @@ fn every_kind_is_wired_into_the_chart_gitops_health_tests_and_docs() {
 /// them (the task definition as a whole is capped at 64 KiB); each still wants one.
 /// The list may only shrink: a new list or map must carry maxItems or maxProperties.
 const UNBOUNDED_YET: &[&str] = &[
-    "Cluster spec.settings[]",
-    "Cluster spec.tags{}",
     "TaskDefinition spec.containerDefinitions[].command[]",
     "TaskDefinition spec.containerDefinitions[].dockerLabels{}",
     "TaskDefinition spec.containerDefinitions[].entryPoint[]",
@@ -141,13 +139,11 @@ const UNBOUNDED_YET: &[&str] = &[
     "TaskDefinition spec.containerDefinitions[].secrets[]",
     "TaskDefinition spec.containerDefinitions[].ulimits[]",
     "TaskDefinition spec.proxyConfiguration.properties[]",
-    "TaskDefinition spec.tags{}",
     "TaskDefinition spec.volumes[].dockerVolumeConfiguration.driverOpts{}",
     "TaskDefinition spec.volumes[].dockerVolumeConfiguration.labels{}",
     "Service spec.deploymentConfiguration.alarms.alarmNames[]",
     "Service spec.serviceConnectConfiguration.services[]",
     "Service spec.serviceConnectConfiguration.services[].clientAliases[]",
-    "Service spec.tags{}",
 ];
 
 /// Paths of the lists and maps under `node` that lack maxItems or maxProperties.

@@ -52,6 +52,7 @@ pub struct ClusterSpec {
 
     /// Cluster settings. ECS knows one: containerInsights. Settings left out are not managed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = 1))]
     #[schemars(extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["name"]))]
     pub settings: Option<Vec<ClusterSetting>>,
 
@@ -77,7 +78,9 @@ pub struct ClusterSpec {
 
     /// Tags for the cluster. The operator also adds its ownership tags (ecs.operator.dev/*).
     /// Tags set outside this field are left alone; a tag removed from here is removed from AWS.
+    /// At most 46: ECS allows 50 per resource, and the operator adds 4.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(extend("maxProperties" = 46))]
     pub tags: BTreeMap<String, String>,
 
     /// Delete (default) removes the ECS cluster when this object is deleted; Retain leaves it.

@@ -135,8 +135,10 @@ pub struct ServiceSpec {
     pub redeploy_token: Option<String>,
 
     /// Tags for the service. The operator adds its own (ecs.operator.dev/*); tags set
-    /// elsewhere are left alone, and a tag removed from here is removed from AWS.
+    /// elsewhere are left alone, and a tag removed from here is removed from AWS. At most
+    /// 46: ECS allows 50 per resource, and the operator adds 4.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(extend("maxProperties" = 46))]
     pub tags: BTreeMap<String, String>,
 
     /// Delete (default) scales the ECS service to 0 and deletes it when this object is

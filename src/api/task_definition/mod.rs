@@ -81,7 +81,9 @@ pub struct TaskDefinitionSpec {
 
     /// Tags for every revision this object registers. The operator adds its own
     /// (ecs.operator.dev/*); changing tags updates the latest revision without registering a new one.
+    /// At most 45: ECS allows 50 per resource, and the operator adds 5 (with the spec hash).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(extend("maxProperties" = 45))]
     pub tags: BTreeMap<String, String>,
 
     /// Delete (default) deregisters every revision this object registered when it is deleted;
