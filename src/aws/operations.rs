@@ -173,11 +173,11 @@ operations! {
         fn delete_service(&self, cluster: &str, service: &str) -> EcsService;
 
         /// One page of the ARNs of the tasks `filter` selects.
-        ListTasks: TaskRead, Standard, Safe;
+        ListTasks: ClusterResourceRead, Standard, Safe;
         fn list_tasks(&self, filter: &TaskFilter, next_token: Option<&str>) -> TaskPage;
         /// The tasks of `cluster` with these ARNs, with tags (described 100 at a time);
         /// tasks ECS no longer knows are left out (ECS reports them as failures).
-        DescribeTasks: TaskRead, Standard, Safe;
+        DescribeTasks: ClusterResourceRead, Standard, Safe;
         fn describe_tasks(&self, cluster: &str, arns: &[String]) -> Vec<EcsTask>;
     }
 

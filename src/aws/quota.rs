@@ -17,7 +17,7 @@ pub enum ActionGroup {
     ServiceWrite,
     TaskDefinitionRead,
     TaskDefinitionWrite,
-    TaskRead,
+    ClusterResourceRead,
     Tagging,
     ScalingRead,
     ScalingWrite,
@@ -38,7 +38,7 @@ impl ActionGroup {
         Self::ServiceWrite,
         Self::TaskDefinitionRead,
         Self::TaskDefinitionWrite,
-        Self::TaskRead,
+        Self::ClusterResourceRead,
         Self::Tagging,
         Self::ScalingRead,
         Self::ScalingWrite,
@@ -53,7 +53,7 @@ impl ActionGroup {
             Self::ServiceWrite => "service-write",
             Self::TaskDefinitionRead => "task-definition-read",
             Self::TaskDefinitionWrite => "task-definition-write",
-            Self::TaskRead => "task-read",
+            Self::ClusterResourceRead => "cluster-resource-read",
             Self::Tagging => "tagging",
             Self::ScalingRead => "scaling-read",
             Self::ScalingWrite => "scaling-write",
@@ -62,9 +62,9 @@ impl ActionGroup {
 
     /// The default bucket. ECS: the per-account, per-Region table in the ECS API
     /// Reference, "Request throttling for the Amazon ECS API" (cluster, service and task
-    /// definition read and modify actions, tag modify actions). Application Auto Scaling
-    /// publishes no per-action buckets, so its two are a conservative guess, and so is
-    /// task reads' (the table as read here did not cover them: cluster reads' bucket). Accounts
+    /// definition read and modify actions, tag modify actions, cluster resource read
+    /// actions such as DescribeTasks and ListTasks). Application Auto Scaling
+    /// publishes no per-action buckets, so its two are a conservative guess. Accounts
     /// with raised quotas override them with `--aws-rate-limit`.
     pub fn default_quota(self) -> Quota {
         let (burst, per_second) = match self {
@@ -74,7 +74,7 @@ impl ActionGroup {
             Self::ServiceWrite => (50, 5.0),
             Self::TaskDefinitionRead => (50, 20.0),
             Self::TaskDefinitionWrite => (20, 1.0),
-            Self::TaskRead => (50, 20.0),
+            Self::ClusterResourceRead => (100, 20.0),
             Self::Tagging => (20, 10.0),
             Self::ScalingRead => (40, 10.0),
             Self::ScalingWrite => (20, 5.0),
