@@ -47,10 +47,6 @@ docs: build ## Regenerate the flag and metric tables in docs/operating.md from t
 demo: ## Run the operator locally end to end: test environment, operator, examples/quickstart
 	hack/demo.sh
 
-.PHONY: docs
-docs: build ## Regenerate the flag and metric tables in docs/operating.md from the code
-	hack/docs-tables.sh ./target/debug/ecs-operator
-
 .PHONY: demo-down
 demo-down: ## Stop what make demo started
 	hack/demo.sh down
