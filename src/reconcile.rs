@@ -57,7 +57,7 @@ pub enum Next {
 /// The result of reconciling one object.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Outcome<S> {
-    /// The kind's observed status fields (the shell adds conditions and observedGeneration).
+    /// The kind's observed status fields (the driver adds conditions and observedGeneration).
     pub status: S,
     pub health: Health,
     pub notes: Vec<Note>,

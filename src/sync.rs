@@ -1,9 +1,10 @@
 //! Locks that survive a panic elsewhere.
 //!
-//! A reconcile that panics is caught (see `controller::shell`) and the process keeps
-//! serving every other object, so a lock it held must stay usable. Every critical
-//! section in the operator is a single insert, remove or read of a map or counter,
-//! which leaves the data consistent at every step: taking the poisoned guard is sound.
+//! A reconcile that panics is caught (see `reconcile::contained`) and the process keeps
+//! serving every other object, so a lock it held must stay usable. The operator's
+//! critical sections only read, insert into or remove from maps and counters, and none
+//! calls out while holding a lock, so a panic can at worst lose one entry's update
+//! (a cache entry, a backoff count): taking the poisoned guard is sound.
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 

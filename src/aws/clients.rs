@@ -48,7 +48,9 @@ pub struct AwsClients {
 impl AwsClients {
     /// Loads the shared AWS configuration. Every call attempt is counted in `metrics`.
     pub async fn from_env(settings: AwsSettings, metrics: Arc<Metrics>) -> Self {
-        // Retries are ours (aws::retry), so the SDK makes one attempt per call.
+        // Retries are ours (aws::retry), so the SDK makes one attempt per call. A describe
+        // batch's rate-limit receipt is attached to every attempt the SDK makes, so SDK
+        // retries would also go unpaid: keep them off.
         let base = aws_config::defaults(BehaviorVersion::latest())
             .retry_config(RetryConfig::disabled())
             .timeout_config(

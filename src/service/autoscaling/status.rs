@@ -70,7 +70,7 @@ pub fn status_of(
     }
 }
 
-/// The AutoscalingReady condition for a pass; the shell stamps its time and generation.
+/// The AutoscalingReady condition for a pass; the driver stamps its time and generation.
 pub fn condition(ready: bool, reason: &str, message: String) -> Condition {
     Condition {
         type_: AUTOSCALING_READY.to_string(),
