@@ -1,6 +1,6 @@
-//! Carrying out a scaling plan through the AWS port.
+//! Carrying out a scaling plan through the AWS port: each step is one call, in order.
 
-use super::plan::ScalingPlan;
+use super::plan::Step;
 use crate::aws::{AwsApi, AwsError, ErrorKind, PutPolicyResult};
 
 /// What the calls returned that status needs.
@@ -13,27 +13,27 @@ pub struct Applied {
 pub async fn apply(
     ecs: &dyn AwsApi,
     resource_id: &str,
-    steps: &ScalingPlan,
+    steps: &[Step],
 ) -> Result<Applied, AwsError> {
     let mut applied = Applied::default();
-    if let Some(register) = &steps.register {
-        applied.target_arn = ecs.register_scalable_target(register).await?;
-    }
-    for policy in &steps.put_policies {
-        let result = ecs.put_scaling_policy(resource_id, policy).await?;
-        applied.policies.push((policy.name.clone(), result));
-    }
-    for action in &steps.put_actions {
-        ecs.put_scheduled_action(resource_id, action).await?;
-    }
-    for name in &steps.delete_policies {
-        gone_is_done(ecs.delete_scaling_policy(resource_id, name).await)?;
-    }
-    for name in &steps.delete_actions {
-        gone_is_done(ecs.delete_scheduled_action(resource_id, name).await)?;
-    }
-    if steps.deregister {
-        gone_is_done(ecs.deregister_scalable_target(resource_id).await)?;
+    for step in steps {
+        match step {
+            Step::Register(register) => {
+                applied.target_arn = ecs.register_scalable_target(register).await?;
+            }
+            Step::PutPolicy(policy) => {
+                let result = ecs.put_scaling_policy(resource_id, policy).await?;
+                applied.policies.push((policy.name.clone(), result));
+            }
+            Step::PutAction(action) => ecs.put_scheduled_action(resource_id, action).await?,
+            Step::DeletePolicy(name) => {
+                gone_is_done(ecs.delete_scaling_policy(resource_id, name).await)?;
+            }
+            Step::DeleteAction(name) => {
+                gone_is_done(ecs.delete_scheduled_action(resource_id, name).await)?;
+            }
+            Step::Deregister => gone_is_done(ecs.deregister_scalable_target(resource_id).await)?,
+        }
     }
     Ok(applied)
 }

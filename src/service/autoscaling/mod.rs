@@ -19,7 +19,7 @@ use crate::reconcile::Note;
 use apply::apply;
 use observe::observe;
 pub use plan::initial_count;
-use plan::{DesiredScaling, name_prefix, plan, teardown};
+use plan::{DesiredScaling, Step, name_prefix, plan, teardown};
 pub use status::condition;
 use status::{describe, status_of};
 
@@ -139,7 +139,11 @@ async fn apply_desired(
             describe(resource_id, &steps),
         ));
         // Registered values are what was sent; policy ARNs come from the put responses.
-        if let Some(register) = &steps.register {
+        let registered = steps.iter().find_map(|step| match step {
+            Step::Register(register) => Some(register),
+            _ => None,
+        });
+        if let Some(register) = registered {
             let target = observed.target.get_or_insert_with(Default::default);
             target.min_capacity = register.min_capacity;
             target.max_capacity = register.max_capacity;
@@ -157,7 +161,7 @@ async fn apply_desired(
                 configuration: None,
             });
         }
-        if !steps.put_actions.is_empty() {
+        if steps.iter().any(|step| matches!(step, Step::PutAction(_))) {
             // PutScheduledAction returns no ARN.
             observed.actions = ecs.describe_scheduled_actions(resource_id).await?;
         }

@@ -76,23 +76,17 @@ pub struct ObservedScaling {
     pub actions: Vec<ObservedScheduledAction>,
 }
 
-/// The calls to make, in this order: register, put policies and actions, delete the
-/// ones removed from the spec; or, with `deregister`, delete the operator's policies
-/// and actions and then the target.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ScalingPlan {
-    pub register: Option<RegisterScalableTarget>,
-    pub put_policies: Vec<ScalingPolicy>,
-    pub delete_policies: Vec<String>,
-    pub put_actions: Vec<ScheduledScaling>,
-    pub delete_actions: Vec<String>,
-    pub deregister: bool,
-}
-
-impl ScalingPlan {
-    pub fn is_empty(&self) -> bool {
-        *self == Self::default()
-    }
+/// One call to Application Auto Scaling. A plan lists them in the order they run:
+/// register the target, put policies and actions, delete the ones removed from the
+/// spec; a teardown deletes the operator's policies and actions, then the target.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Step {
+    Register(RegisterScalableTarget),
+    PutPolicy(ScalingPolicy),
+    PutAction(ScheduledScaling),
+    DeletePolicy(String),
+    DeleteAction(String),
+    Deregister,
 }
 
 /// What the target lacks. `applied_hash` is the block last applied: while it is
@@ -103,7 +97,7 @@ pub fn plan(
     observed: &ObservedScaling,
     prefix: &str,
     applied_hash: Option<&str>,
-) -> ScalingPlan {
+) -> Vec<Step> {
     let strict = applied_hash != Some(desired.hash.as_str());
     let register = match &observed.target {
         None => true,
@@ -118,56 +112,47 @@ pub fn plan(
     };
     // A new target has nothing attached yet (a recreated service lost its policies).
     let fresh = observed.target.is_none();
-    let put_policies = desired
-        .policies
-        .iter()
-        .filter(|d| {
-            fresh
-                || !observed.policies.iter().any(|o| {
-                    o.name == d.name
-                        && o.configuration
-                            .as_ref()
-                            .is_some_and(|c| same_policy(&d.configuration, c, strict))
-                })
-        })
-        .cloned()
-        .collect();
-    let put_actions = desired
-        .actions
-        .iter()
-        .filter(|d| {
-            fresh
-                || !observed
-                    .actions
-                    .iter()
-                    .any(|o| o.action.name == d.name && same_action(d, &o.action, strict))
-        })
-        .cloned()
-        .collect();
-    ScalingPlan {
-        register: register.then(|| desired.target.clone()),
-        put_policies,
-        delete_policies: ours(observed.policies.iter().map(|p| &p.name), prefix)
-            .filter(|name| !desired.policies.iter().any(|d| &d.name == name))
-            .collect(),
-        put_actions,
-        delete_actions: ours(observed.actions.iter().map(|a| &a.action.name), prefix)
-            .filter(|name| !desired.actions.iter().any(|d| &d.name == name))
-            .collect(),
-        deregister: false,
-    }
+    let put_policies = desired.policies.iter().filter(|d| {
+        fresh
+            || !observed.policies.iter().any(|o| {
+                o.name == d.name
+                    && o.configuration
+                        .as_ref()
+                        .is_some_and(|c| same_policy(&d.configuration, c, strict))
+            })
+    });
+    let put_actions = desired.actions.iter().filter(|d| {
+        fresh
+            || !observed
+                .actions
+                .iter()
+                .any(|o| o.action.name == d.name && same_action(d, &o.action, strict))
+    });
+    let delete_policies = ours(observed.policies.iter().map(|p| &p.name), prefix)
+        .filter(|name| !desired.policies.iter().any(|d| &d.name == name));
+    let delete_actions = ours(observed.actions.iter().map(|a| &a.action.name), prefix)
+        .filter(|name| !desired.actions.iter().any(|d| &d.name == name));
+    register
+        .then(|| Step::Register(desired.target.clone()))
+        .into_iter()
+        .chain(put_policies.cloned().map(Step::PutPolicy))
+        .chain(put_actions.cloned().map(Step::PutAction))
+        .chain(delete_policies.map(Step::DeletePolicy))
+        .chain(delete_actions.map(Step::DeleteAction))
+        .collect()
 }
 
 /// Removing the autoscaling block (or deleting the Service): the operator's policies and
 /// actions, then the target. AWS would cascade; deleting them first also leaves nothing
 /// behind where it does not (moto).
-pub fn teardown(observed: &ObservedScaling, prefix: &str) -> ScalingPlan {
-    ScalingPlan {
-        delete_policies: ours(observed.policies.iter().map(|p| &p.name), prefix).collect(),
-        delete_actions: ours(observed.actions.iter().map(|a| &a.action.name), prefix).collect(),
-        deregister: observed.target.is_some(),
-        ..Default::default()
-    }
+pub fn teardown(observed: &ObservedScaling, prefix: &str) -> Vec<Step> {
+    ours(observed.policies.iter().map(|p| &p.name), prefix)
+        .map(Step::DeletePolicy)
+        .chain(
+            ours(observed.actions.iter().map(|a| &a.action.name), prefix).map(Step::DeleteAction),
+        )
+        .chain(observed.target.is_some().then_some(Step::Deregister))
+        .collect()
 }
 
 fn ours<'a>(

@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 
 use super::plan::*;
-use super::plan_tests::{PREFIX, applied};
+use super::plan_tests::{PREFIX, applied, by_kind};
 use crate::api::service::{
     Autoscaling, PredefinedMetric, ScheduledAction, StepAdjustment, StepScalingPolicy,
     SuspendedState, TargetTrackingPolicy,
@@ -157,12 +157,12 @@ proptest! {
     fn only_the_operators_names_are_ever_deleted(spec in spec(), observed in observed(), applied_before in any::<bool>()) {
         let desired = DesiredScaling::new(&spec, "service/main/web".into(), PREFIX);
         let hash = applied_before.then_some(desired.hash.as_str());
-        for steps in [plan(&desired, &observed, PREFIX, hash), teardown(&observed, PREFIX)] {
+        for steps in [plan(&desired, &observed, PREFIX, hash), teardown(&observed, PREFIX)].map(by_kind) {
             for name in steps.delete_policies.iter().chain(&steps.delete_actions) {
                 prop_assert!(name.starts_with(PREFIX), "would delete {}", name);
             }
         }
-        let steps = plan(&desired, &observed, PREFIX, hash);
+        let steps = by_kind(plan(&desired, &observed, PREFIX, hash));
         // Everything the spec names ends up put or already present, and nothing it names is deleted.
         for name in steps.delete_policies.iter() {
             prop_assert!(!desired.policies.iter().any(|p| &p.name == name));

@@ -6,10 +6,39 @@ use crate::api::service::{
     SuspendedState, TargetTrackingPolicy,
 };
 use crate::aws::scaling::{PolicyConfiguration, TargetTracking};
-use crate::aws::{ObservedPolicy, ObservedScheduledAction, ScalableTarget, ScalingPolicy};
+use crate::aws::{
+    ObservedPolicy, ObservedScheduledAction, RegisterScalableTarget, ScalableTarget, ScalingPolicy,
+    ScheduledScaling,
+};
 
 const ID: &str = "service/main/web";
 pub(super) const PREFIX: &str = "ecs-operator-0a1b2c3d-";
+
+/// A plan's steps by kind, so a test can say what it expects of each.
+#[derive(Debug, Default)]
+pub(super) struct ByKind {
+    pub register: Option<RegisterScalableTarget>,
+    pub put_policies: Vec<ScalingPolicy>,
+    pub put_actions: Vec<ScheduledScaling>,
+    pub delete_policies: Vec<String>,
+    pub delete_actions: Vec<String>,
+    pub deregister: bool,
+}
+
+pub(super) fn by_kind(steps: Vec<Step>) -> ByKind {
+    let mut grouped = ByKind::default();
+    for step in steps {
+        match step {
+            Step::Register(target) => grouped.register = Some(target),
+            Step::PutPolicy(policy) => grouped.put_policies.push(policy),
+            Step::PutAction(action) => grouped.put_actions.push(action),
+            Step::DeletePolicy(name) => grouped.delete_policies.push(name),
+            Step::DeleteAction(name) => grouped.delete_actions.push(name),
+            Step::Deregister => grouped.deregister = true,
+        }
+    }
+    grouped
+}
 
 fn cpu(name: &str, target: f64) -> TargetTrackingPolicy {
     TargetTrackingPolicy {
@@ -98,7 +127,7 @@ fn names(policies: &[ScalingPolicy]) -> Vec<&str> {
 #[test]
 fn a_new_target_is_registered_with_every_policy_and_action() {
     let d = desired(&spec());
-    let p = plan(&d, &ObservedScaling::default(), PREFIX, None);
+    let p = by_kind(plan(&d, &ObservedScaling::default(), PREFIX, None));
     let register = p.register.expect("registered");
     assert_eq!((register.min_capacity, register.max_capacity), (2, 10));
     assert_eq!(
@@ -125,7 +154,7 @@ fn changing_min_or_max_only_registers_the_target_again() {
         max_capacity: 20,
         ..spec()
     });
-    let p = plan(&after, &observed, PREFIX, Some(&before.hash));
+    let p = by_kind(plan(&after, &observed, PREFIX, Some(&before.hash)));
     assert_eq!(p.register.map(|r| r.max_capacity), Some(20));
     assert!(p.put_policies.is_empty() && p.put_actions.is_empty());
 }
@@ -142,7 +171,7 @@ fn suspending_scaling_registers_the_target_again() {
         suspended_state: Some(suspended),
         ..spec()
     });
-    let p = plan(&after, &observed, PREFIX, Some(&before.hash));
+    let p = by_kind(plan(&after, &observed, PREFIX, Some(&before.hash)));
     assert_eq!(p.register.map(|r| r.suspended_state), Some(suspended));
 }
 
@@ -154,7 +183,7 @@ fn editing_a_target_value_puts_only_that_policy() {
         target_tracking: vec![cpu("cpu", 45.0)],
         ..spec()
     });
-    let p = plan(&after, &observed, PREFIX, Some(&before.hash));
+    let p = by_kind(plan(&after, &observed, PREFIX, Some(&before.hash)));
     assert_eq!(names(&p.put_policies), [format!("{PREFIX}cpu")]);
     match &p.put_policies[0].configuration {
         PolicyConfiguration::TargetTracking(t) => assert_eq!(t.target_value, 45.0),
@@ -177,7 +206,7 @@ fn removing_a_policy_deletes_exactly_that_one_and_never_a_foreign_one() {
         step_scaling: Vec::new(),
         ..spec()
     });
-    let p = plan(&after, &observed, PREFIX, Some(&before.hash));
+    let p = by_kind(plan(&after, &observed, PREFIX, Some(&before.hash)));
     assert_eq!(p.delete_policies, [format!("{PREFIX}burst")]);
     assert!(p.put_policies.is_empty() && p.register.is_none() && !p.deregister);
 }
@@ -190,7 +219,7 @@ fn removing_a_scheduled_action_deletes_it() {
         scheduled_actions: Vec::new(),
         ..spec()
     });
-    let p = plan(&after, &observed, PREFIX, Some(&before.hash));
+    let p = by_kind(plan(&after, &observed, PREFIX, Some(&before.hash)));
     assert_eq!(p.delete_actions, [format!("{PREFIX}nightly")]);
     assert!(p.put_actions.is_empty() && p.delete_policies.is_empty());
 }
@@ -206,7 +235,7 @@ fn editing_a_schedule_puts_the_action() {
         }],
         ..spec()
     });
-    let p = plan(&after, &observed, PREFIX, Some(&before.hash));
+    let p = by_kind(plan(&after, &observed, PREFIX, Some(&before.hash)));
     assert_eq!(p.put_actions.len(), 1);
     assert_eq!(p.put_actions[0].schedule, "cron(0 23 * * ? *)");
 }
@@ -238,7 +267,7 @@ fn removing_a_field_from_the_spec_resets_it_in_aws() {
     });
     let observed = applied(&with_cooldown);
     let without = desired(&spec());
-    let p = plan(&without, &observed, PREFIX, Some(&with_cooldown.hash));
+    let p = by_kind(plan(&without, &observed, PREFIX, Some(&with_cooldown.hash)));
     assert_eq!(names(&p.put_policies), [format!("{PREFIX}cpu")]);
 }
 
@@ -251,7 +280,7 @@ fn a_policy_changed_in_aws_is_put_back() {
             target_value: 90.0,
             ..TargetTracking::from(&cpu("cpu", 60.0))
         }));
-    let p = plan(&d, &observed, PREFIX, Some(&d.hash));
+    let p = by_kind(plan(&d, &observed, PREFIX, Some(&d.hash)));
     assert_eq!(names(&p.put_policies), [format!("{PREFIX}cpu")]);
 }
 
@@ -262,7 +291,7 @@ fn a_lost_target_is_registered_again_with_everything_attached() {
     let d = desired(&spec());
     let mut observed = applied(&d);
     observed.target = None;
-    let p = plan(&d, &observed, PREFIX, Some(&d.hash));
+    let p = by_kind(plan(&d, &observed, PREFIX, Some(&d.hash)));
     assert!(p.register.is_some());
     assert_eq!(p.put_policies.len(), 2);
     assert_eq!(p.put_actions.len(), 1);
@@ -278,7 +307,7 @@ fn teardown_deletes_only_the_operators_policies_then_the_target() {
         alarm_names: Vec::new(),
         configuration: None,
     });
-    let p = teardown(&observed, PREFIX);
+    let p = by_kind(teardown(&observed, PREFIX));
     assert_eq!(
         p.delete_policies,
         [format!("{PREFIX}cpu"), format!("{PREFIX}burst")]
@@ -286,6 +315,54 @@ fn teardown_deletes_only_the_operators_policies_then_the_target() {
     assert_eq!(p.delete_actions, [format!("{PREFIX}nightly")]);
     assert!(p.deregister);
     assert!(teardown(&ObservedScaling::default(), PREFIX).is_empty());
+}
+
+/// What each step is, in order: the order the calls are made in.
+fn kinds(steps: &[Step]) -> Vec<&'static str> {
+    steps
+        .iter()
+        .map(|step| match step {
+            Step::Register(_) => "register",
+            Step::PutPolicy(_) => "put policy",
+            Step::PutAction(_) => "put action",
+            Step::DeletePolicy(_) => "delete policy",
+            Step::DeleteAction(_) => "delete action",
+            Step::Deregister => "deregister",
+        })
+        .collect()
+}
+
+#[test]
+fn the_target_is_registered_before_anything_is_attached_and_deregistered_last() {
+    let d = desired(&spec());
+    let mut observed = applied(&d);
+    observed.target = None;
+    observed.policies.push(ObservedPolicy {
+        name: format!("{PREFIX}removed"),
+        arn: "arn:removed".into(),
+        alarm_names: Vec::new(),
+        configuration: None,
+    });
+    assert_eq!(
+        kinds(&plan(&d, &observed, PREFIX, Some(&d.hash))),
+        [
+            "register",
+            "put policy",
+            "put policy",
+            "put action",
+            "delete policy"
+        ]
+    );
+    let observed = applied(&d);
+    assert_eq!(
+        kinds(&teardown(&observed, PREFIX)),
+        [
+            "delete policy",
+            "delete policy",
+            "delete action",
+            "deregister"
+        ]
+    );
 }
 
 #[test]

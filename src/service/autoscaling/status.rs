@@ -2,25 +2,31 @@
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 
-use super::plan::{DesiredScaling, ObservedScaling, ScalingPlan};
+use super::plan::{DesiredScaling, ObservedScaling, Step};
 use crate::api::service::{
     AUTOSCALING_READY, AutoscalingStatus, ScalingPolicyStatus, ScheduledActionStatus,
 };
 
 /// A short account of the plan, for the Event.
-pub fn describe(resource_id: &str, steps: &ScalingPlan) -> String {
+pub fn describe(resource_id: &str, steps: &[Step]) -> String {
     let mut parts = Vec::new();
-    if steps.register.is_some() {
+    if steps.iter().any(|s| matches!(s, Step::Register(_))) {
         parts.push("registered the scalable target".to_string());
     }
-    let count = |what: &str, n: usize| (n > 0).then(|| format!("{what} {n}"));
-    parts.extend(count("put policies:", steps.put_policies.len()));
-    parts.extend(count("deleted policies:", steps.delete_policies.len()));
-    parts.extend(count("put scheduled actions:", steps.put_actions.len()));
-    parts.extend(count(
-        "deleted scheduled actions:",
-        steps.delete_actions.len(),
-    ));
+    let count = |what: &str, is: fn(&Step) -> bool| {
+        let n = steps.iter().filter(|s| is(s)).count();
+        (n > 0).then(|| format!("{what} {n}"))
+    };
+    parts.extend(count("put policies:", |s| matches!(s, Step::PutPolicy(_))));
+    parts.extend(count("deleted policies:", |s| {
+        matches!(s, Step::DeletePolicy(_))
+    }));
+    parts.extend(count("put scheduled actions:", |s| {
+        matches!(s, Step::PutAction(_))
+    }));
+    parts.extend(count("deleted scheduled actions:", |s| {
+        matches!(s, Step::DeleteAction(_))
+    }));
     format!("autoscaling of {resource_id}: {}", parts.join("; "))
 }
 
