@@ -126,6 +126,25 @@ pub async fn guarded<S: Clone>(
 /// Reason on Stalled when the operator failed on an object (a bug, not the user's input).
 pub const REASON_INTERNAL_ERROR: &str = "InternalError";
 
+/// What a contained reconcile or cleanup came to.
+pub enum Contained<T> {
+    /// The work returned, successfully or with an error.
+    Returned(Result<T, AwsError>),
+    /// The work panicked; this stalls the object with reason `InternalError`.
+    Panicked(T),
+}
+
+impl<T> Contained<T> {
+    /// The result to act on, and whether the work panicked (the reconcile metrics count
+    /// a panic as an error, though the object's Stalled status is written as usual).
+    pub fn into_parts(self) -> (Result<T, AwsError>, bool) {
+        match self {
+            Self::Returned(result) => (result, false),
+            Self::Panicked(stalled) => (Ok(stalled), true),
+        }
+    }
+}
+
 /// Runs a kind's reconcile or cleanup with a panic contained: the object gets
 /// `Stalled InternalError` (through `on_panic`, which fits it to what the work returns)
 /// and a metric counts it, so one object the code cannot handle never takes the
@@ -136,11 +155,11 @@ pub async fn contained<S, T>(
     previous: S,
     work: impl Future<Output = Result<T, AwsError>>,
     on_panic: fn(Outcome<S>) -> T,
-) -> Result<T, AwsError> {
+) -> Contained<T> {
     // What the work borrows is either read-only or behind `sync::Lock`, whose guards
     // survive a panic, so nothing is observed half-written afterwards.
     match AssertUnwindSafe(work).catch_unwind().await {
-        Ok(result) => result,
+        Ok(result) => Contained::Returned(result),
         Err(panic) => {
             let what = panic
                 .downcast_ref::<&str>()
@@ -153,7 +172,7 @@ pub async fn contained<S, T>(
                 "ecs-operator failed on this object ({what}); this is a bug: please report it \
                  with this message and the operator's log. Retrying with backoff"
             );
-            Ok(on_panic(Outcome::stalled(
+            Contained::Panicked(on_panic(Outcome::stalled(
                 previous,
                 REASON_INTERNAL_ERROR,
                 message,

@@ -42,6 +42,7 @@ where
         generation = object.meta().generation.unwrap_or_default(),
     );
     let started = Instant::now();
+    let mut panicked = false;
     let result = async {
         let io = KubeIo::new(ctx.client.clone(), &ctx.recorder, object);
         if object.meta().deletion_timestamp.is_some() {
@@ -50,7 +51,9 @@ where
             }
             let previous = object.current_status().cloned().unwrap_or_default();
             let cleanup = contained(K::LABEL, &ctx.telemetry.metrics, previous, cleanup, Cleanup::Waiting);
-            return match cleanup.await {
+            let (cleanup, cleanup_panicked) = cleanup.await.into_parts();
+            panicked = cleanup_panicked;
+            return match cleanup {
                 Ok(Cleanup::Done(notes)) => {
                     io.publish(&notes).await;
                     io.remove_finalizer(object).await?;
@@ -71,16 +74,20 @@ where
         }
         let previous = object.current_status().cloned().unwrap_or_default();
         let reconcile = contained(K::LABEL, &ctx.telemetry.metrics, previous, reconcile, |o| o);
-        match reconcile.await {
+        let (reconcile, reconcile_panicked) = reconcile.await.into_parts();
+        panicked = reconcile_panicked;
+        match reconcile {
             Ok(outcome) => finish(object, ctx, &io, region, outcome).await,
             Err(e) => Err(report_retryable(object, ctx, &io, region, e).await),
         }
     }
     .instrument(span)
     .await;
-    ctx.telemetry
-        .metrics
-        .observe_reconcile(K::LABEL, result.is_ok(), started.elapsed());
+    ctx.telemetry.metrics.observe_reconcile(
+        K::LABEL,
+        result.is_ok() && !panicked,
+        started.elapsed(),
+    );
     result
 }
 

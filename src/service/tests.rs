@@ -163,9 +163,10 @@ impl Rig {
     ) -> Outcome<ServiceStatus> {
         let previous = self.object.status.clone().unwrap_or_default();
         let work = reconcile(&self.object, &self.ecs, &self.objects);
-        let outcome = crate::reconcile::contained("service", metrics, previous, work, |o| o)
+        let (outcome, _) = crate::reconcile::contained("service", metrics, previous, work, |o| o)
             .await
-            .expect("reconcile succeeds");
+            .into_parts();
+        let outcome = outcome.expect("reconcile succeeds");
         self.record(&outcome);
         outcome
     }
