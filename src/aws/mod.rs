@@ -40,7 +40,7 @@ pub use scaling::{
     ScalableTarget, ScalingPolicy, ScheduledScaling,
 };
 pub use states::{
-    ClusterState, DeploymentStatus, RevisionState, RolloutState, ServiceState, TaskState,
+    ClusterState, DeploymentState, RevisionState, RolloutState, ServiceState, TaskState,
 };
 
 /// Tags as ECS stores them: key to value.
@@ -195,7 +195,7 @@ pub struct EcsService {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EcsDeployment {
     pub id: String,
-    pub status: DeploymentStatus,
+    pub status: DeploymentState,
     pub rollout_state: Option<RolloutState>,
     pub rollout_state_reason: Option<String>,
     pub task_definition: String,

@@ -71,7 +71,7 @@ ecs_states! {
     }
 
     /// A deployment's place in its service (ECS API Reference, Deployment).
-    DeploymentStatus {
+    DeploymentState {
         /// The newest deployment: what the service runs.
         Primary = "PRIMARY",
         /// An older deployment still draining, or rolling back.

@@ -175,9 +175,9 @@ pub fn plan(
     steps
 }
 
-/// One UpdateService call, or nothing.
+/// What one UpdateService call sends, or nothing: the body of a `Step::Update`.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Update {
+pub struct UpdateFields {
     pub desired_count: Option<i32>,
     pub task_definition: Option<String>,
     pub changes: ServiceChanges,
@@ -186,7 +186,7 @@ pub struct Update {
     pub changed: Vec<&'static str>,
 }
 
-impl Update {
+impl UpdateFields {
     pub fn is_empty(&self) -> bool {
         self.changed.is_empty()
     }
@@ -201,9 +201,9 @@ pub fn update(
     observed: &EcsService,
     applied_hash: Option<&str>,
     applied_token: Option<&str>,
-) -> Update {
+) -> UpdateFields {
     let intent_changed = applied_hash != Some(desired.hash.as_str());
-    let mut update = Update::default();
+    let mut update = UpdateFields::default();
     if let Some(count) = desired.desired_count
         && !desired.scaler_owns_count
         && count != observed.desired_count
@@ -245,7 +245,7 @@ fn compare<T: Clone + PartialEq>(
     differs.then(|| desired.clone())
 }
 
-fn settings_changes(d: &ServiceSettings, o: &ServiceSettings, intent: bool, u: &mut Update) {
+fn settings_changes(d: &ServiceSettings, o: &ServiceSettings, intent: bool, u: &mut UpdateFields) {
     let c = &mut u.changes;
     let mut changed = Vec::new();
     macro_rules! list {

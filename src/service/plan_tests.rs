@@ -7,7 +7,7 @@ use super::plan::{Desired, client_token, revision_key, update};
 use super::rollout::{Rollout, rollout};
 use crate::api::Service;
 use crate::api::service::*;
-use crate::aws::{DeploymentStatus, RolloutState};
+use crate::aws::{DeploymentState, RolloutState};
 use crate::aws::{EcsDeployment, EcsService};
 
 pub(super) const TD1: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:1";
@@ -304,7 +304,7 @@ fn service_with(deployments: Vec<EcsDeployment>, running: i32, desired: i32) -> 
         status: "ACTIVE".into(),
         task_definition: deployments
             .iter()
-            .find(|d| d.status == DeploymentStatus::Primary)
+            .find(|d| d.status == DeploymentState::Primary)
             .map(|d| d.task_definition.clone())
             .unwrap_or_default(),
         desired_count: desired,

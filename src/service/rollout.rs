@@ -2,7 +2,7 @@
 //! not that ECS accepted a call.
 
 use super::plan::revision_key;
-use crate::aws::{DeploymentStatus, EcsDeployment, EcsService, RolloutState};
+use crate::aws::{DeploymentState, EcsDeployment, EcsService, RolloutState};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Rollout {
@@ -45,7 +45,7 @@ pub fn rollout(service: &EcsService, desired_task_definition: &str) -> Rollout {
     let primaries: Vec<&EcsDeployment> = service
         .deployments
         .iter()
-        .filter(|d| d.status == DeploymentStatus::Primary)
+        .filter(|d| d.status == DeploymentState::Primary)
         .collect();
     let counts = format!(
         "{}/{} tasks running",

@@ -11,7 +11,7 @@ use ecs_operator::aws::sdk::SdkEcs;
 use ecs_operator::aws::{
     CreateCluster, CreateService, EcsApi, RegisterTaskDefinition, UpdateService,
 };
-use ecs_operator::aws::{DeploymentStatus, ServiceState};
+use ecs_operator::aws::{DeploymentState, ServiceState};
 
 use crate::support::{TestContext, moto_network};
 
@@ -120,7 +120,7 @@ pub async fn service_create_update_delete_round_trip(ctx: TestContext) -> Result
     let primary = described
         .deployments
         .iter()
-        .find(|d| d.status == DeploymentStatus::Primary)
+        .find(|d| d.status == DeploymentState::Primary)
         .context("a PRIMARY deployment")?;
     ensure!(primary.task_definition == revision, "{primary:?}");
 

@@ -6,7 +6,7 @@ use crate::aws::{
     AwsError, CreateService, EcsDeployment, EcsService, EcsServiceEvent, ErrorKind, ServiceChanges,
     UpdateService,
 };
-use crate::aws::{ClusterState, DeploymentStatus, RolloutState, ServiceState};
+use crate::aws::{ClusterState, DeploymentState, RolloutState, ServiceState};
 use crate::sync::Lock;
 
 const CREATE: &str = "ecs:CreateService";
@@ -60,7 +60,7 @@ fn progress(service: &mut EcsService, failing: &[String], event_id: usize) {
     let Some(primary) = service
         .deployments
         .iter_mut()
-        .find(|d| d.status == DeploymentStatus::Primary)
+        .find(|d| d.status == DeploymentState::Primary)
     else {
         return;
     };
@@ -83,14 +83,14 @@ fn progress(service: &mut EcsService, failing: &[String], event_id: usize) {
         let previous = service
             .deployments
             .iter()
-            .find(|d| d.status == DeploymentStatus::Active)
+            .find(|d| d.status == DeploymentState::Active)
             .map(|d| d.task_definition.clone());
         if let (true, Some(previous)) = (rollback, previous) {
             let desired = service.desired_count;
             service
                 .deployments
-                .retain(|d| d.status == DeploymentStatus::Primary);
-            service.deployments[0].status = DeploymentStatus::Active;
+                .retain(|d| d.status == DeploymentState::Primary);
+            service.deployments[0].status = DeploymentState::Active;
             let id = format!("ecs-svc/rollback-{event_id}");
             service
                 .deployments
@@ -107,7 +107,7 @@ fn progress(service: &mut EcsService, failing: &[String], event_id: usize) {
     service.pending_count = 0;
     service
         .deployments
-        .retain(|d| d.status == DeploymentStatus::Primary);
+        .retain(|d| d.status == DeploymentState::Primary);
     service.events.insert(
         0,
         EcsServiceEvent {
@@ -121,7 +121,7 @@ fn progress(service: &mut EcsService, failing: &[String], event_id: usize) {
 fn deployment(id: &str, task_definition: &str, desired: i32) -> EcsDeployment {
     EcsDeployment {
         id: id.to_string(),
-        status: DeploymentStatus::Primary,
+        status: DeploymentState::Primary,
         rollout_state: Some(RolloutState::InProgress),
         rollout_state_reason: Some("ECS deployment in progress.".to_string()),
         task_definition: task_definition.to_string(),
@@ -283,7 +283,7 @@ pub fn update(state: &mut State, request: &UpdateService) -> Result<EcsService, 
         if let Some(primary) = service
             .deployments
             .iter_mut()
-            .find(|d| d.status == DeploymentStatus::Primary)
+            .find(|d| d.status == DeploymentState::Primary)
         {
             primary.desired_count = count;
         }
@@ -301,7 +301,7 @@ pub fn update(state: &mut State, request: &UpdateService) -> Result<EcsService, 
     }
     if new_deployment {
         for d in &mut service.deployments {
-            d.status = DeploymentStatus::Active;
+            d.status = DeploymentState::Active;
         }
         let desired = service.desired_count;
         let td = service.task_definition.clone();

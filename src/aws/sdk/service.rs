@@ -11,7 +11,7 @@ use crate::api::cluster::CapacityProviderStrategyItem;
 use crate::api::service::*;
 use crate::aws::limiter::Prepaid;
 use crate::aws::{
-    AwsError, CreateService, DeploymentStatus, EcsDeployment, EcsService, EcsServiceEvent,
+    AwsError, CreateService, DeploymentState, EcsDeployment, EcsService, EcsServiceEvent,
     UpdateService,
 };
 
@@ -412,7 +412,7 @@ fn settings_from_sdk(s: &sdk::Service) -> ServiceSettings {
         service_connect_configuration: s
             .deployments()
             .iter()
-            .find(|d| d.status().map(DeploymentStatus::from) == Some(DeploymentStatus::Primary))
+            .find(|d| d.status().map(DeploymentState::from) == Some(DeploymentState::Primary))
             .and_then(|d| d.service_connect_configuration())
             .map(connect_from_sdk),
         placement_constraints: s
