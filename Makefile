@@ -5,6 +5,8 @@ SHELL := /usr/bin/env bash
 
 TESTENV := hack/testenv
 CARGO ?= cargo
+# Where cargo puts what it builds: CARGO_TARGET_DIR when set, as cargo itself reads it.
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 
 .PHONY: help
 help: ## List the targets
@@ -32,16 +34,16 @@ RELEASE_BUILD := cargo build --release --locked --bin ecs-operator
 release: ## Build the release binary with the Dockerfile's command, and report its size
 	@grep -qF 'RUN $(RELEASE_BUILD)' Dockerfile || { echo "the Dockerfile no longer runs '$(RELEASE_BUILD)'; keep them the same"; exit 1; }
 	$(RELEASE_BUILD)
-	@echo "release binary: $$(du -h target/release/ecs-operator | cut -f1) ($$(stat -c %s target/release/ecs-operator) bytes)"
+	@echo "release binary: $$(du -h $(TARGET_DIR)/release/ecs-operator | cut -f1) ($$(stat -c %s $(TARGET_DIR)/release/ecs-operator) bytes)"
 
 .PHONY: crds
 crds: build ## Regenerate crds/ (and the Helm chart's copy) from the Rust types
-	./target/debug/ecs-operator crds > crds/ecs.operator.dev_crds.yaml
+	$(TARGET_DIR)/debug/ecs-operator crds > crds/ecs.operator.dev_crds.yaml
 	cp crds/ecs.operator.dev_crds.yaml charts/ecs-operator/files/crds.yaml
 
 .PHONY: docs
 docs: build ## Regenerate the flag and metric tables in docs/operating.md from the code
-	hack/docs-tables.sh ./target/debug/ecs-operator
+	hack/docs-tables.sh $(TARGET_DIR)/debug/ecs-operator
 
 .PHONY: demo
 demo: ## Run the operator locally end to end: test environment, operator, examples/quickstart
@@ -93,7 +95,7 @@ bench: testenv ## Scale benchmark: BENCH_SERVICES (1000) Services to Ready, idle
 .PHONY: bench-smoke
 bench-smoke: testenv ## The benchmark with 50 Services, checking only that its counts are sane
 	$(BENCH_BINARIES)
-	hack/bench/bench.py --services 50 --resync 10 --out target/bench/smoke --smoke
+	hack/bench/bench.py --services 50 --resync 10 --out $(TARGET_DIR)/bench/smoke --smoke
 
 .PHONY: test
 test: fmt-check clippy deny test-unit test-argocd test-e2e release bench-smoke ## Every check and test tier, the release build, the benchmark smoke check

@@ -43,7 +43,7 @@ step "installing the CRDs"
 step "running the operator in the background (log: $DEMO/operator.log)"
 stop_operator
 HTTP_PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-setsid ./target/debug/ecs-operator run --log-format text --http-address "127.0.0.1:$HTTP_PORT" \
+setsid "${CARGO_TARGET_DIR:-target}/debug/ecs-operator" run --log-format text --http-address "127.0.0.1:$HTTP_PORT" \
   > "$DEMO/operator.log" 2>&1 < /dev/null &
 echo $! > "$DEMO/operator.pid"
 echo "health and metrics on http://127.0.0.1:$HTTP_PORT (/healthz, /readyz, /metrics)"
