@@ -122,30 +122,6 @@ fn every_kind_is_wired_into_the_chart_gitops_health_tests_and_docs() {
     assert!(missing.is_empty(), "{}", missing.join("\n"));
 }
 
-/// Lists and maps of the specs that have no bound yet. AWS documents no limit for
-/// them (the task definition as a whole is capped at 64 KiB); each still wants one.
-/// The list may only shrink: a new list or map must carry maxItems or maxProperties.
-const UNBOUNDED_YET: &[&str] = &[
-    "TaskDefinition spec.containerDefinitions[].command[]",
-    "TaskDefinition spec.containerDefinitions[].dockerLabels{}",
-    "TaskDefinition spec.containerDefinitions[].entryPoint[]",
-    "TaskDefinition spec.containerDefinitions[].environment[]",
-    "TaskDefinition spec.containerDefinitions[].firelensConfiguration.options{}",
-    "TaskDefinition spec.containerDefinitions[].healthCheck.command[]",
-    "TaskDefinition spec.containerDefinitions[].linuxParameters.capabilities.add[]",
-    "TaskDefinition spec.containerDefinitions[].linuxParameters.capabilities.drop[]",
-    "TaskDefinition spec.containerDefinitions[].logConfiguration.options{}",
-    "TaskDefinition spec.containerDefinitions[].logConfiguration.secretOptions[]",
-    "TaskDefinition spec.containerDefinitions[].secrets[]",
-    "TaskDefinition spec.containerDefinitions[].ulimits[]",
-    "TaskDefinition spec.proxyConfiguration.properties[]",
-    "TaskDefinition spec.volumes[].dockerVolumeConfiguration.driverOpts{}",
-    "TaskDefinition spec.volumes[].dockerVolumeConfiguration.labels{}",
-    "Service spec.deploymentConfiguration.alarms.alarmNames[]",
-    "Service spec.serviceConnectConfiguration.services[]",
-    "Service spec.serviceConnectConfiguration.services[].clientAliases[]",
-];
-
 /// Paths of the lists and maps under `node` that lack maxItems or maxProperties.
 fn unbounded(node: &Value, path: &str, out: &mut Vec<String>) {
     let Some(object) = node.as_object() else {
@@ -200,21 +176,10 @@ fn every_list_and_map_of_a_spec_is_bounded() {
         unbounded(&schema["properties"]["spec"], "spec", &mut paths);
         found.extend(paths.into_iter().map(|p| format!("{kind} {p}")));
     }
-    let new: Vec<&String> = found
-        .iter()
-        .filter(|p| !UNBOUNDED_YET.contains(&p.as_str()))
-        .collect();
+    // A bound keeps an object's size, and the cost of CEL rules over it, predictable.
     assert!(
-        new.is_empty(),
-        "give these maxItems or maxProperties (#[schemars(length(max = N))]): {new:?}"
-    );
-    let bounded_since: Vec<&&str> = UNBOUNDED_YET
-        .iter()
-        .filter(|p| !found.iter().any(|f| f == *p))
-        .collect();
-    assert!(
-        bounded_since.is_empty(),
-        "now bounded: remove from UNBOUNDED_YET: {bounded_since:?}"
+        found.is_empty(),
+        "give these maxItems or maxProperties (#[schemars(length(max = N))]): {found:?}"
     );
 }
 

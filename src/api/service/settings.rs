@@ -148,8 +148,10 @@ pub struct ServiceConnectConfiguration {
     /// Cloud Map namespace name or ARN. Left out: the cluster's default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
-    /// Endpoints this service offers to others. Left out: the service is a client only.
+    /// Endpoints this service offers to others, each naming one of the task definition's
+    /// port mappings. Left out: the service is a client only.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 100))]
     pub services: Vec<ServiceConnectService>,
 }
 
@@ -162,8 +164,9 @@ pub struct ServiceConnectService {
     /// Name registered in Cloud Map. Defaults to portName.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discovery_name: Option<String>,
-    /// Names and ports clients use.
+    /// Names and ports clients use. ECS takes at most one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 1))]
     pub client_aliases: Vec<ServiceConnectClientAlias>,
     /// Port the proxy listens on, when not the container port.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -249,6 +252,7 @@ pub struct DeploymentCircuitBreaker {
 #[serde(rename_all = "camelCase")]
 pub struct DeploymentAlarms {
     /// CloudWatch alarm names.
+    #[schemars(length(max = 100))]
     pub alarm_names: Vec<String>,
     /// Watch the alarms.
     pub enable: bool,

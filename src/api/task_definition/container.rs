@@ -39,6 +39,7 @@ pub struct ContainerDefinition {
     pub port_mappings: Vec<PortMapping>,
     /// Plain environment variables. Use secrets for passwords, tokens and keys.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 1000))]
     pub environment: Vec<KeyValuePair>,
     /// S3 objects (.env files) to load environment variables from.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -47,12 +48,15 @@ pub struct ContainerDefinition {
     /// Environment variables whose values ECS reads from Secrets Manager or SSM Parameter
     /// Store when the task starts; the task's executionRoleArn must be allowed to read them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 1000))]
     pub secrets: Vec<Secret>,
     /// Command passed to the container, overriding the image's CMD.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 256))]
     pub command: Vec<String>,
     /// Entry point, overriding the image's ENTRYPOINT.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 256))]
     pub entry_point: Vec<String>,
     /// Working directory for the command.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -78,8 +82,9 @@ pub struct ContainerDefinition {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 10))]
     pub depends_on: Vec<ContainerDependency>,
-    /// Resource limits (ulimits) for the container.
+    /// Resource limits (ulimits) for the container. At most one per ulimit name (ECS knows 15).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 15))]
     pub ulimits: Vec<Ulimit>,
     /// Linux-specific settings.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -97,6 +102,7 @@ pub struct ContainerDefinition {
     pub start_timeout: Option<i32>,
     /// Docker labels for the container.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(extend("maxProperties" = 256))]
     pub docker_labels: BTreeMap<String, String>,
     /// FireLens log router settings, for the container that routes the others' logs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -182,7 +188,7 @@ pub struct Secret {
 #[serde(rename_all = "camelCase")]
 pub struct HealthCheck {
     /// The check, for example ["CMD-SHELL", "curl -f http://localhost/ || exit 1"].
-    #[schemars(length(min = 1))]
+    #[schemars(length(min = 1, max = 256))]
     pub command: Vec<String>,
     /// Seconds between checks (5-300). Defaults to 30.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -211,9 +217,11 @@ pub struct LogConfiguration {
     pub log_driver: String,
     /// Driver options, for example awslogs-group, awslogs-region and awslogs-stream-prefix.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(extend("maxProperties" = 64))]
     pub options: BTreeMap<String, String>,
     /// Driver options whose values come from Secrets Manager or SSM Parameter Store.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 64))]
     pub secret_options: Vec<Secret>,
 }
 
@@ -286,9 +294,11 @@ pub struct LinuxParameters {
 pub struct Capabilities {
     /// Capabilities to add.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 64))]
     pub add: Vec<String>,
     /// Capabilities to drop, for example ALL.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 64))]
     pub drop: Vec<String>,
 }
 
@@ -301,6 +311,7 @@ pub struct FirelensConfiguration {
     pub type_: String,
     /// Router options, for example enable-ecs-log-metadata or config-file-value.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(extend("maxProperties" = 64))]
     pub options: BTreeMap<String, String>,
 }
 

@@ -110,6 +110,7 @@ pub struct ProxyConfiguration {
     pub container_name: String,
     /// Proxy settings, for example IgnoredUID, AppPorts and ProxyIngressPort.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 16))]
     pub properties: Vec<KeyValuePair>,
 }
 
@@ -197,8 +198,10 @@ pub struct DockerVolumeConfiguration {
     pub driver: Option<String>,
     /// Driver options.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(extend("maxProperties" = 64))]
     pub driver_opts: BTreeMap<String, String>,
     /// Docker labels for the volume.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[schemars(extend("maxProperties" = 64))]
     pub labels: BTreeMap<String, String>,
 }
