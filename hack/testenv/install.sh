@@ -93,6 +93,26 @@ build_cargo_deny() {
   rm -rf "$scratch.target" "$CARGO_DENY_BIN" && mv "$scratch" "$CARGO_DENY_BIN"
 }
 
+build_previous_operator() {
+  if [[ -x "$PREVIOUS_OPERATOR_BIN/ecs-operator" ]]; then
+    log "ecs-operator ${UPGRADE_FROM:0:12} (the upgrade test's starting point): cached in $PREVIOUS_OPERATOR_BIN"
+    return
+  fi
+  git -C "$REPO_ROOT" cat-file -e "$UPGRADE_FROM^{commit}" 2>/dev/null || {
+    log "commit $UPGRADE_FROM (UPGRADE_FROM) is not in this clone: clone with history (not --depth), or run git fetch --unshallow"
+    exit 1
+  }
+  log "building ecs-operator at ${UPGRADE_FROM:0:12} for the upgrade test (first run only; a few minutes)"
+  local scratch="$PREVIOUS_OPERATOR_BIN.partial"
+  rm -rf "$scratch" && mkdir -p "$scratch/src"
+  git -C "$REPO_ROOT" archive "$UPGRADE_FROM" | tar -x -C "$scratch/src"
+  # Its own target folder, so the old dependency versions never touch the project's build.
+  CARGO_TARGET_DIR="$scratch/target" cargo build --quiet --locked --bin ecs-operator \
+    --manifest-path "$scratch/src/Cargo.toml"
+  cp "$scratch/target/debug/ecs-operator" "$scratch/ecs-operator"
+  rm -rf "$scratch/src" "$scratch/target" "$PREVIOUS_OPERATOR_BIN" && mv "$scratch" "$PREVIOUS_OPERATOR_BIN"
+}
+
 ensure_openssl() {
   command -v openssl >/dev/null && return
   log "installing openssl (certificates for the API server)"
@@ -107,4 +127,5 @@ build_kubernetes
 build_helm
 build_kstatus
 build_cargo_deny
-log "ready: $K8S_BIN, $HELM_BIN, $MOTO_VENV, $LUA_VENV, $KSTATUS_BIN, $CARGO_DENY_BIN"
+build_previous_operator
+log "ready: $K8S_BIN, $HELM_BIN, $MOTO_VENV, $LUA_VENV, $KSTATUS_BIN, $CARGO_DENY_BIN, $PREVIOUS_OPERATOR_BIN"

@@ -34,4 +34,7 @@ KSTATUS_BIN="$CACHE_ROOT/kstatus-$(kstatus_key)"
 # cargo-deny, keyed by its version and the Rust toolchain that builds it.
 CARGO_DENY_BIN="$CACHE_ROOT/cargo-deny-$CARGO_DENY_VERSION-rust$(rustc --version | cut -d' ' -f2)"
 
+# The previous operator binary for the upgrade test, keyed by its commit and the toolchain.
+PREVIOUS_OPERATOR_BIN="$CACHE_ROOT/ecs-operator-${UPGRADE_FROM:0:12}-rust$(rustc --version | cut -d' ' -f2)"
+
 log() { printf '[testenv] %s\n' "$*" >&2; }

@@ -10,7 +10,7 @@ use crate::support::{TestContext, eventually, moto_network};
 const DIMENSION: ScalableDimension = ScalableDimension::EcsServiceDesiredCount;
 
 /// The quickstart example's file, in the test's namespace and on moto's network.
-fn quickstart(ctx: &TestContext, file: &str, subnet: &str, group: &str) -> Result<String> {
+pub fn quickstart(ctx: &TestContext, file: &str, subnet: &str, group: &str) -> Result<String> {
     let text = std::fs::read_to_string(format!("examples/quickstart/{file}"))?;
     Ok(text
         .replace(

@@ -24,6 +24,7 @@ mod support;
 mod task_contract;
 mod task_definition;
 mod task_definition_contract;
+mod upgrade;
 
 use std::process::ExitCode;
 
@@ -53,6 +54,7 @@ fn main() -> ExitCode {
         test!(autoscaling::deleting_an_autoscaled_service_leaves_nothing_in_aws),
         test!(bad_input::every_bad_input_is_refused_or_stalls_and_recovers),
         test!(internal_error::an_object_stored_without_the_crds_rules_stalls_and_the_operator_serves_the_rest),
+        test!(upgrade::objects_converged_by_the_previous_release_need_no_aws_writes_after_upgrade),
         test!(chaos::operator_survives_kills_faults_and_restarts_without_duplicates_or_leaks),
         test!(
             task_definition::bad_fargate_sizes_and_broken_references_are_refused_by_the_api_server

@@ -37,11 +37,28 @@ impl Operator {
         args: &[&str],
         extra_env: &[(&str, &str)],
     ) -> Result<Self> {
+        Self::start_binary(
+            env!("CARGO_BIN_EXE_ecs-operator").as_ref(),
+            env,
+            label,
+            args,
+            extra_env,
+        )
+    }
+
+    /// As `start`, with another build of the operator (an older release, for upgrades).
+    pub fn start_binary(
+        binary: &std::path::Path,
+        env: &TestEnv,
+        label: &str,
+        args: &[&str],
+        extra_env: &[(&str, &str)],
+    ) -> Result<Self> {
         let http: SocketAddr = format!("127.0.0.1:{}", free_port()?).parse()?;
         let log = super::testenv::scratch_dir().join(format!("e2e-operator-{label}.log"));
         let file = File::create(&log).with_context(|| format!("creating {}", log.display()))?;
         let http_flag = http.to_string();
-        let child = Command::new(env!("CARGO_BIN_EXE_ecs-operator"))
+        let child = Command::new(binary)
             .arg("run")
             .args(args)
             .args(["--http-address", &http_flag])
@@ -51,7 +68,7 @@ impl Operator {
             .stdout(file.try_clone()?)
             .stderr(file)
             .spawn()
-            .context("starting the ecs-operator binary")?;
+            .with_context(|| format!("starting {}", binary.display()))?;
         eprintln!(
             "[e2e] operator {label} started (pid {}), log in {}",
             child.id(),
