@@ -181,3 +181,41 @@ pub async fn contained<S, T>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn answer(panics: bool) -> Result<Outcome<u8>, AwsError> {
+        assert!(!panics, "told to panic");
+        Ok(Outcome {
+            status: 1,
+            health: Health::Ready {
+                message: String::new(),
+            },
+            notes: Vec::new(),
+            next: Next::Resync,
+        })
+    }
+
+    #[tokio::test]
+    async fn a_panic_is_reported_as_one_and_stalls_with_the_previous_status() {
+        let metrics = Metrics::default();
+        let (result, panicked) = contained("service", &metrics, 7, answer(true), |o| o)
+            .await
+            .into_parts();
+        let outcome = result.expect("a panic becomes an outcome");
+        assert!(panicked);
+        assert_eq!(outcome.status, 7, "the status before the panic is kept");
+        assert!(
+            matches!(outcome.health, Health::Stalled { reason, .. } if reason == REASON_INTERNAL_ERROR)
+        );
+        assert_eq!(outcome.next, Next::Backoff);
+
+        let (result, panicked) = contained("service", &metrics, 7, answer(false), |o| o)
+            .await
+            .into_parts();
+        assert!(!panicked);
+        assert_eq!(result.expect("returned").status, 1);
+    }
+}
