@@ -79,6 +79,10 @@ chaos: testenv ## The full chaos test: 200 Services, 20 SIGKILLs, 20% AWS faults
 	$(CARGO) build --locked -p aws-fault-proxy
 	ECS_OPERATOR_CHAOS=full $(CARGO) test --locked --test e2e chaos::
 
+.PHONY: test-emulator
+test-emulator: testenv ## The AWS emulator's own tests (moto extended in hack/testenv/emulator), through boto3
+	hack/testenv/emulator/test.sh
+
 .PHONY: test-argocd
 test-argocd: testenv ## The Argo CD health scripts under Lua 5.1, against objects in every state
 	hack/argocd/test.sh
@@ -98,4 +102,4 @@ bench-smoke: testenv ## The benchmark with 50 Services, checking only that its c
 	hack/bench/bench.py --services 50 --resync 10 --out $(TARGET_DIR)/bench/smoke --smoke
 
 .PHONY: test
-test: fmt-check clippy deny test-unit test-argocd test-e2e release bench-smoke ## Every check and test tier, the release build, the benchmark smoke check
+test: fmt-check clippy deny test-unit test-emulator test-argocd test-e2e release bench-smoke ## Every check and test tier, the release build, the benchmark smoke check

@@ -1,0 +1,56 @@
+"""The entry point that installs the emulator into moto (idempotent).
+
+Each behaviour is one module with an ``install()``; MODULES lists them in
+the order they are installed.  The modules they build on (task_lifecycle,
+task_registry, service_model, deployments, ...) patch nothing and are not
+listed.  A new behaviour (service deployments API, EventBridge Scheduler,
+Managed Instances capacity providers, ...) is one more module here plus its
+tests.  See docs/emulator.md, "Adding a module".
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+
+from moto.ecs.responses import EC2ContainerServiceResponse
+
+from .state import state_of, wrap
+
+MODULES = [
+    "moto_fixes",  # moto bugs that stop tasks from being created
+    "tasks",  # RunTask/StopTask/ListTasks/DescribeTasks
+    "services",  # Create/Update/Delete/DescribeServices, with the deployment scheduler
+    "clusters",  # DescribeClusters counters
+]
+
+_lock = threading.Lock()
+_installed: list[str] = []
+
+
+def _serialize_per_backend(orig):
+    """moto's server is threaded; the emulator mutates state while answering.
+    One ECS request at a time per backend (account + region), including the
+    serialization of the response."""
+
+    def call_action(self):
+        try:
+            backend = self.ecs_backend
+        except Exception:
+            return orig(self)
+        with state_of(backend).lock:
+            return orig(self)
+
+    return call_action
+
+
+def install() -> list[str]:
+    with _lock:
+        if _installed:
+            return list(_installed)
+        wrap(EC2ContainerServiceResponse, "call_action", _serialize_per_backend)
+        for name in MODULES:
+            module = importlib.import_module(f"{__package__}.{name}")
+            module.install()
+            _installed.append(name)
+        return list(_installed)
