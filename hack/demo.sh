@@ -27,9 +27,8 @@ if [[ "${1:-}" == "down" ]]; then
   exit 0
 fi
 
-step "starting kube-apiserver and moto (the first run builds them: several minutes)"
-# New services in moto report two running tasks, as many as the quickstart Service wants.
-MOTO_ECS_SERVICE_RUNNING="${MOTO_ECS_SERVICE_RUNNING:-2}" hack/testenv/up.sh
+step "starting kube-apiserver and the AWS emulator (the first run builds them: several minutes)"
+hack/testenv/up.sh
 # shellcheck source=/dev/null
 . .testenv/env
 

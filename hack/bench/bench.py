@@ -80,8 +80,7 @@ class Run:
 
     def testenv_up(self):
         state = self.workdir / "testenv"
-        env = {**os.environ, "TESTENV_STATE": str(state), "TESTENV_OWNER_PID": str(os.getpid()),
-               "MOTO_ECS_SERVICE_RUNNING": "2"}
+        env = {**os.environ, "TESTENV_STATE": str(state), "TESTENV_OWNER_PID": str(os.getpid())}
         subprocess.run([str(REPO / "hack/testenv/up.sh")], env=env, check=True, stdout=sys.stderr)
         for line in (state / "env").read_text().splitlines():
             match = re.match(r'export (\w+)="(.*)"', line)

@@ -5,7 +5,7 @@
 #
 # TESTENV_STATE       where env, pids and logs go (default: <repo>/.testenv)
 # TESTENV_OWNER_PID   if set, everything is stopped when that process exits
-# MOTO_ECS_SERVICE_RUNNING  passed to moto (new services report N running tasks)
+# ECS_EMULATOR_SPEED  the emulator's clock speed (emulated seconds per second; docs/emulator.md)
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 STATE="${TESTENV_STATE:-$REPO_ROOT/.testenv}"
@@ -106,9 +106,8 @@ write_kubeconfig
 start etcd "$K8S_BIN/etcd" --data-dir "$RUN_DIR/etcd" \
   --listen-client-url "http://127.0.0.1:$ETCD_PORT" --listen-peer-url "http://127.0.0.1:$ETCD_PEER_PORT"
 
-MOTO_ENV=()
-[[ -n "${MOTO_ECS_SERVICE_RUNNING:-}" ]] && MOTO_ENV+=("MOTO_ECS_SERVICE_RUNNING=$MOTO_ECS_SERVICE_RUNNING")
-start moto env "${MOTO_ENV[@]}" "$MOTO_VENV/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT"
+# moto with the ECS emulator installed (hack/testenv/emulator, docs/emulator.md).
+start moto "$MOTO_VENV/bin/python" "$TESTENV_SRC/emulator/server.py" -H 127.0.0.1 -p "$MOTO_PORT"
 
 wait_until etcd 30 curl -sf "http://127.0.0.1:$ETCD_PORT/health"
 

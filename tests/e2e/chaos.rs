@@ -94,7 +94,6 @@ fn start_operator(ctx: &TestContext, proxy: &FaultProxy, run: usize) -> Result<O
 struct State {
     name: String,
     ready: String,
-    reason: String,
     /// status.observedGeneration equals metadata.generation.
     current: bool,
     task_definition_arn: String,
@@ -105,18 +104,17 @@ fn states(ctx: &TestContext, kind: &str) -> Result<Vec<State>> {
         "get",
         kind,
         "-o",
-        r#"jsonpath={range .items[*]}{.metadata.name}{"|"}{.status.conditions[?(@.type=="Ready")].status}{"|"}{.status.conditions[?(@.type=="Ready")].reason}{"|"}{.status.observedGeneration}{"|"}{.metadata.generation}{"|"}{.status.taskDefinitionArn}{"\n"}{end}"#,
+        r#"jsonpath={range .items[*]}{.metadata.name}{"|"}{.status.conditions[?(@.type=="Ready")].status}{"|"}{.status.observedGeneration}{"|"}{.metadata.generation}{"|"}{.status.taskDefinitionArn}{"\n"}{end}"#,
     ])?;
     Ok(out
         .lines()
         .filter_map(|line| {
             let p: Vec<&str> = line.split('|').collect();
-            (p.len() == 6).then(|| State {
+            (p.len() == 5).then(|| State {
                 name: p[0].into(),
                 ready: p[1].into(),
-                reason: p[2].into(),
-                current: p[3] == p[4],
-                task_definition_arn: p[5].into(),
+                current: p[2] == p[3],
+                task_definition_arn: p[4].into(),
             })
         })
         .collect())
@@ -129,18 +127,16 @@ fn ready_count(ctx: &TestContext, kind: &str) -> Result<usize> {
         .count())
 }
 
-/// Services whose TaskDefinition got a new revision must be on it. moto never finishes
-/// a deployment after UpdateService (it stays IN_PROGRESS beside the old one), so for
-/// them "settled" is RolloutInProgress on the new revision; the rest must be Ready.
+/// Services Ready on their latest generation and on their TaskDefinition's latest
+/// revision: the emulator finishes every rollout, the ones the kills interrupted too.
 fn services_settled(ctx: &TestContext, revisions: &BTreeMap<String, usize>) -> Result<usize> {
     Ok(states(ctx, "services.ecs.operator.dev")?
         .iter()
         .filter(|s| {
             let revision = revisions.get(&s.name).copied().unwrap_or(1);
-            let on_revision = s.task_definition_arn.ends_with(&format!(":{revision}"));
             s.current
-                && on_revision
-                && (s.ready == "True" || (revision > 1 && s.reason == "RolloutInProgress"))
+                && s.ready == "True"
+                && s.task_definition_arn.ends_with(&format!(":{revision}"))
         })
         .count())
 }

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 
 use anyhow::{Context, Result, ensure};
 use ecs_operator::api::service::{
-    CustomizedMetric, MetricDimension, PredefinedMetric, ServiceSettings, StepAdjustment,
-    SuspendedState,
+    AwsVpcConfiguration, CustomizedMetric, MetricDimension, NetworkConfiguration, PredefinedMetric,
+    ServiceSettings, StepAdjustment, SuspendedState,
 };
 use ecs_operator::aws::scaling::{PolicyConfiguration, StepScaling, TargetTracking, resource_id};
 use ecs_operator::aws::sdk::SdkEcs;
@@ -21,17 +21,27 @@ use ecs_operator::aws::{
 use k8s_openapi::jiff::Timestamp;
 
 use crate::service_contract::cluster_and_revision;
-use crate::support::TestContext;
+use crate::support::{TestContext, moto_network};
 
-/// A service in moto to scale: svc-contract/web.
-async fn service(ecs: &SdkEcs) -> Result<String> {
+/// A service in moto to scale: svc-contract/web (Fargate, so on a subnet, as ECS
+/// requires for an awsvpc task definition).
+async fn service(ctx: &TestContext, ecs: &SdkEcs) -> Result<String> {
     let revision = cluster_and_revision(ecs).await?;
+    let (subnet, group) = moto_network(ctx)?;
     ecs.create_service(&CreateService {
         cluster: "svc-contract".into(),
         name: "web".into(),
         task_definition: revision,
         settings: ServiceSettings {
             desired_count: Some(1),
+            launch_type: Some("FARGATE".into()),
+            network_configuration: Some(NetworkConfiguration {
+                awsvpc_configuration: AwsVpcConfiguration {
+                    subnets: vec![subnet],
+                    security_groups: vec![group],
+                    assign_public_ip: None,
+                },
+            }),
             ..Default::default()
         },
         tags: BTreeMap::new(),
@@ -42,8 +52,8 @@ async fn service(ecs: &SdkEcs) -> Result<String> {
 }
 
 /// The service of `service`, registered as a target for 1 to 5 tasks.
-async fn registered_service(ecs: &SdkEcs) -> Result<String> {
-    let id = service(ecs).await?;
+async fn registered_service(ctx: &TestContext, ecs: &SdkEcs) -> Result<String> {
+    let id = service(ctx, ecs).await?;
     ecs.register_scalable_target(&RegisterScalableTarget {
         resource_id: id.clone(),
         min_capacity: 1,
@@ -66,7 +76,7 @@ pub async fn scalable_target_register_describe_deregister(ctx: TestContext) -> R
         .await;
     ensure!(missing.is_err(), "moto checks that the ECS service exists");
 
-    let id = service(&ecs).await?;
+    let id = service(&ctx, &ecs).await?;
     ensure!(ecs.describe_scalable_target(&id).await?.is_none());
     let suspended = SuspendedState {
         scheduled_scaling_suspended: true,
@@ -181,7 +191,7 @@ fn policies() -> Vec<ScalingPolicy> {
 
 pub async fn scaling_policies_put_describe_delete(ctx: TestContext) -> Result<()> {
     let ecs = ctx.sdk().await;
-    let id = registered_service(&ecs).await?;
+    let id = registered_service(&ctx, &ecs).await?;
     let mut arns = BTreeMap::new();
     for policy in policies() {
         let put = ecs.put_scaling_policy(&id, &policy).await?;
@@ -244,7 +254,7 @@ pub async fn scaling_policies_put_describe_delete(ctx: TestContext) -> Result<()
 
 pub async fn scheduled_actions_put_describe_delete(ctx: TestContext) -> Result<()> {
     let ecs = ctx.sdk().await;
-    let id = registered_service(&ecs).await?;
+    let id = registered_service(&ctx, &ecs).await?;
     let nightly = ScheduledScaling {
         name: "nightly".into(),
         schedule: "cron(0 22 * * ? *)".into(),

@@ -47,8 +47,6 @@ impl TestEnv {
         let status = Command::new(repo_root().join("hack/testenv/up.sh"))
             .env("TESTENV_STATE", &state)
             .env("TESTENV_OWNER_PID", std::process::id().to_string())
-            // New services report this many running tasks; the tests' services want 2.
-            .env("MOTO_ECS_SERVICE_RUNNING", "2")
             .stdin(Stdio::null())
             .status()
             .context("running hack/testenv/up.sh")?;
