@@ -120,6 +120,48 @@ for a in scaling.describe_scheduled_actions(ServiceNamespace="ecs")["ScheduledAc
           f"{bounds.get('MinCapacity')}-{bounds.get('MaxCapacity')} tasks")
 PY
 
+# The Service's Ready condition and the revision it runs, every second until `until` is seen.
+watch_service() {
+  local until="$1" seen=""
+  for _ in $(seq 120); do
+    local now
+    now="$("$KUBECTL" -n quickstart get ecssvc webserver -o jsonpath='{range .status.conditions[?(@.type=="Ready")]}Ready={.status} {.reason}: {.message}{end}')"
+    [[ "$now" != "$seen" ]] && echo "  $now" && seen="$now"
+    [[ "$now" == *"$until"* ]] && return 0
+    sleep 1
+  done
+  echo "  (gave up waiting for \"$until\")"
+  return 1
+}
+
+set_image() {
+  "$KUBECTL" -n quickstart patch taskdefinition webserver --type json \
+    -p "[{\"op\": \"replace\", \"path\": \"/spec/containerDefinitions/0/image\", \"value\": \"$1\"}]" >/dev/null
+}
+
+step "a rollout: the image becomes nginx:1.27 (a new revision), and ECS replaces the tasks"
+set_image nginx:1.27
+watch_service "rolled out"
+"$KUBECTL" -n quickstart get taskdefinition webserver -o jsonpath='task definition now at {.status.family}:{.status.revision}{"\n"}'
+
+step "a failed rollout: an image that cannot be pulled; the circuit breaker rolls the Service back"
+set_image nginx:does-not-exist
+watch_service "DeploymentFailed: ECS runs"
+"$KUBECTL" -n quickstart get ecssvc webserver -o jsonpath='{range .status.conditions[?(@.type=="Stalled")]}Stalled={.status} {.reason}: {.message}{"\n"}{end}'
+"$TESTENV_PYTHON" - <<'PY'
+import boto3
+ecs = boto3.client("ecs")
+arns = ecs.list_tasks(cluster="quickstart", serviceName="webserver", desiredStatus="STOPPED")["taskArns"]
+tasks = ecs.describe_tasks(cluster="quickstart", tasks=arns[:100])["tasks"] if arns else []
+failed = [t for t in tasks if t.get("stopCode") == "TaskFailedToStart"]
+print(f"  ECS stopped {len(failed)} tasks that failed to start, for example:")
+for t in failed[:2]:
+    print(f"  task {t['taskArn'].split('/')[-1]}: {t['stopCode']}: {t.get('stoppedReason')}")
+PY
+step "the fix: the image goes back to nginx:1.27 (one more revision) and the Service rolls out again"
+set_image nginx:1.27
+watch_service "rolled out"
+
 step "the operator's own view: /readyz and a few metrics"
 echo "readyz: $(curl -s "http://127.0.0.1:$HTTP_PORT/readyz")"
 curl -s "http://127.0.0.1:$HTTP_PORT/metrics" | grep -E '^(ecs_operator_objects|ecs_operator_leader|ecs_operator_aws_api_calls_total)' | head -12
@@ -134,8 +176,8 @@ The operator is running. Look around:
   \$KUBECTL -n quickstart get ecssvc webserver -o yaml   # deployments, counts, ECS events
   # edit targetValue or maxCapacity under autoscaling in examples/quickstart/service.yaml
   # and re-apply: the policy or target changes; kubectl scale is refused while it is set
-  # change the image in examples/quickstart/task-definition.yaml and re-apply: revision 2,
-  # and the Service rolls out to it
+  # change the image in examples/quickstart/task-definition.yaml and re-apply: a new
+  # revision, and the Service rolls out to it, as the demo did above
   tail -f $DEMO/operator.log                        # what the operator does
   curl -s http://127.0.0.1:$HTTP_PORT/metrics        # Prometheus metrics
   \$KUBECTL delete namespace quickstart  # deletes the service, the revisions and the cluster in ECS
