@@ -123,6 +123,18 @@ pub async fn service_runs_rolls_out_scales_and_goes_with_its_namespace(
         desired_arn.ends_with(&format!("/{name}:2")),
         "{desired_arn}"
     );
+    // Ready only once the emulator's deployment of revision 2 completed.
+    ctx.wait_ready("service.ecs.operator.dev", &name)?;
+    let ready = field(
+        &ctx,
+        "ecssvc",
+        &name,
+        r#".status.conditions[?(@.type=="Ready")].message"#,
+    )?;
+    ensure!(
+        ready.starts_with(&format!("{name}:2 rolled out; 2/2 tasks running")),
+        "Ready says {ready:?}"
+    );
 
     ctx.kubectl_ns(&["scale", "ecssvc", &name, "--replicas=3"])?;
     eventually("desiredCount 3 in ECS", 30, || async {
