@@ -141,3 +141,8 @@ class EmulatorTestCase(unittest.TestCase):
             elapsed += step
             seen.append(probe())
         return seen
+
+
+def primary(svc):
+    """The service's PRIMARY deployment: the one ECS is rolling out or has finished."""
+    return next(d for d in svc["deployments"] if d["status"] == "PRIMARY")

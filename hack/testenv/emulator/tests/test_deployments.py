@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import time
 
-from tests.support import EmulatorTestCase
-
-
-def primary(svc):
-    return next(d for d in svc["deployments"] if d["status"] == "PRIMARY")
+from tests.support import EmulatorTestCase, primary
 
 
 class ServiceDeploymentTest(EmulatorTestCase):

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from tests.support import EmulatorTestCase
-
-
-def primary(svc):
-    return next(d for d in svc["deployments"] if d["status"] == "PRIMARY")
+from tests.support import EmulatorTestCase, primary
 
 
 class TaskFailureTest(EmulatorTestCase):
