@@ -63,6 +63,9 @@ clippy: ## clippy on every target, warnings are errors
 
 .PHONY: deny
 deny: testenv ## cargo deny: banned crates, licenses and sources (offline: no advisory database here)
+	# cargo-deny reads the metadata of every platform's crates; a machine that only built
+	# for Linux may not have the Windows ones yet.
+	$(CARGO) fetch --locked
 	hack/testenv/cargo-deny.sh --offline check --hide-inclusion-graph bans licenses sources
 
 .PHONY: test-unit

@@ -23,12 +23,17 @@ mod plan_props;
 #[cfg(test)]
 mod plan_tests;
 #[cfg(test)]
+mod rollout_tests;
+#[cfg(test)]
+mod scenario_tests;
+#[cfg(test)]
 mod steps_tests;
 #[cfg(test)]
 mod tests;
 
+use crate::api::service::FailedRollout;
 use crate::api::{AdoptionPolicy, Service, ServiceStatus};
-use crate::aws::{AwsApi, AwsError, ServiceState};
+use crate::aws::{self, AwsApi, AwsError, ServiceState};
 use crate::conditions::REASON_INVALID_SPEC;
 use crate::controller::Index;
 use crate::ownership::{Owner, owner_of};
@@ -38,6 +43,7 @@ use delete::cleanup;
 use observe::{Observed, observe};
 use plan::{Desired, plan};
 use references::{Targets, Unresolved, resolve};
+use rollout::{FailureRecord, failed_rollout, failure_record};
 
 /// Makes the ECS service match the spec. AWS errors that a retry can fix are returned;
 /// the rest become `Stalled`.
@@ -155,11 +161,48 @@ async fn converge_on(
     let asked = previous.observed_generation != service.metadata.generation
         || previous.applied_hash.as_deref() != Some(desired.hash.as_str());
     notes.extend(status::step_notes(&steps, &live, desired, asked));
+    let failed_rollout = record_failure(ecs, &live, desired, previous, &mut notes).await;
     let recorded = ServiceStatus {
+        failed_rollout,
         applied_hash: Some(desired.hash.clone()),
         redeploy_token: desired.redeploy_token.clone(),
         managed_tag_keys: desired.spec_tag_keys(),
         ..previous.clone()
     };
     Ok(status::judged(&live, desired, &recorded, notes))
+}
+
+/// What status keeps of a failing rollout of the desired revision: read from its stopped
+/// tasks once per deployment. A read that fails is not worth stalling the Service for:
+/// a transient failure is tried again next pass; any other is reported once, and the
+/// record keeps ECS's reason without the tasks.
+async fn record_failure(
+    ecs: &dyn AwsApi,
+    live: &aws::EcsService,
+    desired: &Desired,
+    previous: &ServiceStatus,
+    notes: &mut Vec<Note>,
+) -> Option<FailedRollout> {
+    let deployment = match failure_record(
+        live,
+        &desired.task_definition,
+        previous.failed_rollout.as_ref(),
+    ) {
+        FailureRecord::Keep(kept) => return kept,
+        FailureRecord::Read(deployment) => deployment,
+    };
+    match observe::stopped_tasks(ecs, &live.cluster_arn, &live.name).await {
+        Ok(tasks) => Some(failed_rollout(&deployment, &tasks)),
+        Err(e) if e.kind.is_retryable() => None,
+        Err(e) => {
+            notes.push(Note::warning(
+                "StoppedTasksUnread",
+                format!(
+                    "could not read why the tasks of deployment {} stopped: {e}",
+                    deployment.id
+                ),
+            ));
+            Some(failed_rollout(&deployment, &[]))
+        }
+    }
 }

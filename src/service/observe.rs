@@ -2,7 +2,7 @@
 
 use super::plan::Desired;
 use crate::api::Service;
-use crate::aws::{AwsApi, AwsError, EcsService, ServiceState};
+use crate::aws::{AwsApi, AwsError, EcsService, EcsTask, ServiceState, TaskFilter, TaskState};
 use crate::ownership::{Owner, owner_of};
 
 /// What ECS holds under the service's name in its cluster.
@@ -39,4 +39,23 @@ pub async fn observe(
             },
         },
     })
+}
+
+/// The service's stopped tasks, to say why `deployment` fails: one ListTasks page of its
+/// STOPPED tasks and one DescribeTasks of them (ECS keeps a stopped task listed for at
+/// least an hour; ECS Developer Guide, "Viewing Amazon ECS stopped task errors"). Made
+/// once per failing deployment, never at idle.
+pub async fn stopped_tasks(
+    ecs: &dyn AwsApi,
+    cluster: &str,
+    service_name: &str,
+) -> Result<Vec<EcsTask>, AwsError> {
+    let filter = TaskFilter {
+        cluster: cluster.to_string(),
+        service_name: Some(service_name.to_string()),
+        desired_status: Some(TaskState::Stopped),
+        ..Default::default()
+    };
+    let page = ecs.list_tasks(&filter, None).await?;
+    ecs.describe_tasks(cluster, &page.arns).await
 }

@@ -1,17 +1,16 @@
-//! The update plan, normalisation and the rollout judgement, without any ECS.
+//! The update plan and normalisation, without any ECS.
 
 use kube::api::ObjectMeta;
 
 use super::normalise;
 use super::plan::{Desired, client_token, revision_key, update};
-use super::rollout::{Rollout, rollout};
 use crate::api::Service;
 use crate::api::service::*;
-use crate::aws::{DeploymentState, RolloutState};
+use crate::aws::RolloutState;
 use crate::aws::{EcsDeployment, EcsService};
 
 pub(super) const TD1: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:1";
-const TD2: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:2";
+pub(super) const TD2: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:2";
 
 pub(super) fn object(spec: serde_json::Value) -> Service {
     let mut spec = spec;
@@ -79,7 +78,12 @@ pub(super) fn as_ecs_reports(d: &Desired) -> EcsService {
     }
 }
 
-fn deployment_of(td: &str, status: &str, state: Option<&str>, count: i32) -> EcsDeployment {
+pub(super) fn deployment_of(
+    td: &str,
+    status: &str,
+    state: Option<&str>,
+    count: i32,
+) -> EcsDeployment {
     EcsDeployment {
         id: format!("ecs-svc/{status}-{}", revision_key(td)),
         status: status.into(),
@@ -297,97 +301,4 @@ fn normalising_what_ecs_reports_is_stable() {
     let once = normalise::observed(&as_ecs_reports(&d).settings);
     assert_eq!(normalise::observed(&once), once);
     assert_eq!(once, d.normalised);
-}
-
-fn service_with(deployments: Vec<EcsDeployment>, running: i32, desired: i32) -> EcsService {
-    EcsService {
-        status: "ACTIVE".into(),
-        task_definition: deployments
-            .iter()
-            .find(|d| d.status == DeploymentState::Primary)
-            .map(|d| d.task_definition.clone())
-            .unwrap_or_default(),
-        desired_count: desired,
-        running_count: running,
-        deployments,
-        ..Default::default()
-    }
-}
-
-#[test]
-fn ready_only_when_a_single_completed_primary_runs_the_desired_revision() {
-    let complete = service_with(
-        vec![deployment_of(TD2, "PRIMARY", Some("COMPLETED"), 2)],
-        2,
-        2,
-    );
-    assert!(matches!(rollout(&complete, TD2), Rollout::Complete(_)));
-
-    let short = service_with(
-        vec![deployment_of(TD2, "PRIMARY", Some("COMPLETED"), 2)],
-        1,
-        2,
-    );
-    assert!(matches!(rollout(&short, TD2), Rollout::InProgress(_)));
-
-    let rolling = service_with(
-        vec![
-            deployment_of(TD2, "PRIMARY", Some("IN_PROGRESS"), 2),
-            deployment_of(TD1, "ACTIVE", Some("COMPLETED"), 2),
-        ],
-        2,
-        2,
-    );
-    assert!(matches!(rollout(&rolling, TD2), Rollout::InProgress(_)));
-
-    let draining = service_with(
-        vec![
-            deployment_of(TD2, "PRIMARY", Some("COMPLETED"), 2),
-            deployment_of(TD1, "ACTIVE", Some("COMPLETED"), 0),
-        ],
-        2,
-        2,
-    );
-    assert!(matches!(rollout(&draining, TD2), Rollout::InProgress(_)));
-
-    let old = service_with(
-        vec![deployment_of(TD1, "PRIMARY", Some("COMPLETED"), 2)],
-        2,
-        2,
-    );
-    let mut not_started = old.clone();
-    not_started.task_definition = TD2.into();
-    assert!(matches!(rollout(&not_started, TD2), Rollout::InProgress(_)));
-}
-
-#[test]
-fn failed_and_rolled_back_rollouts_are_failures() {
-    let failed = service_with(vec![deployment_of(TD2, "PRIMARY", Some("FAILED"), 2)], 0, 2);
-    let Rollout::Failed(message) = rollout(&failed, TD2) else {
-        panic!("a FAILED primary is a failure");
-    };
-    assert!(message.contains("ECS deployment FAILED."), "{message}");
-
-    let rolling_back = service_with(
-        vec![
-            deployment_of(TD1, "PRIMARY", Some("IN_PROGRESS"), 2),
-            deployment_of(TD2, "ACTIVE", Some("FAILED"), 0),
-        ],
-        2,
-        2,
-    );
-    assert!(matches!(rollout(&rolling_back, TD2), Rollout::Failed(_)));
-
-    let rolled_back = service_with(
-        vec![deployment_of(TD1, "PRIMARY", Some("COMPLETED"), 2)],
-        2,
-        2,
-    );
-    assert!(matches!(rollout(&rolled_back, TD2), Rollout::Failed(_)));
-}
-
-#[test]
-fn deployments_without_a_rollout_state_are_judged_by_their_tasks() {
-    let external = service_with(vec![deployment_of(TD1, "PRIMARY", None, 2)], 2, 2);
-    assert!(matches!(rollout(&external, TD1), Rollout::Complete(_)));
 }

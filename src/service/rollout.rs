@@ -1,8 +1,14 @@
 //! Whether the service runs what the spec asks for: Ready means the rollout finished,
-//! not that ECS accepted a call.
+//! not that ECS accepted a call. When a rollout fails, or its tasks keep stopping, the
+//! message says why, from what ECS said of the stopped tasks.
 
 use super::plan::revision_key;
-use crate::aws::{DeploymentState, EcsDeployment, EcsService, RolloutState};
+use crate::api::common::whole_seconds;
+use crate::api::service::{FailedRollout, StoppedContainer, StoppedTask};
+use crate::aws::{DeploymentState, EcsDeployment, EcsService, EcsTask, RolloutState};
+
+/// How many stopped tasks a failure keeps.
+pub const STOPPED_TASKS_KEPT: usize = 3;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Rollout {
@@ -13,10 +19,16 @@ pub enum Rollout {
     Failed(String),
 }
 
-/// Judges the deployments of `service` against the desired task definition.
-pub fn rollout(service: &EcsService, desired_task_definition: &str) -> Rollout {
+/// Judges the deployments of `service` against the desired task definition. `failure`
+/// is what was recorded of a failing deployment of it, if any.
+pub fn rollout(
+    service: &EcsService,
+    desired_task_definition: &str,
+    failure: Option<&FailedRollout>,
+) -> Rollout {
     let wanted = revision_key(desired_task_definition);
     let ours = |d: &&EcsDeployment| revision_key(&d.task_definition) == wanted;
+    let tasks = failure.map(stopped_tasks_summary).unwrap_or_default();
     if let Some(failed) = service
         .deployments
         .iter()
@@ -28,18 +40,28 @@ pub fn rollout(service: &EcsService, desired_task_definition: &str) -> Rollout {
             .as_deref()
             .unwrap_or("no reason given");
         return Rollout::Failed(format!(
-            "the rollout of {wanted} failed: {reason} Check the service events and the \
-             stopped tasks' reasons, then fix the task definition or change spec.redeployToken to retry"
+            "the rollout of {wanted} failed: {reason}{tasks} Check the service events and \
+             status.failedRollout, then fix the task definition or change spec.redeployToken to retry"
         ));
     }
-    if !service.deployments.iter().any(|d| ours(&d))
-        && revision_key(&service.task_definition) != wanted
-    {
+    let running = revision_key(&service.task_definition);
+    if !service.deployments.iter().any(|d| ours(&d)) && running != wanted {
+        if let Some(failure) = failure.filter(|f| revision_key(&f.task_definition) == wanted) {
+            let reason = failure
+                .reason
+                .as_ref()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_else(|| ".".to_string());
+            return Rollout::Failed(format!(
+                "the rollout of {wanted} failed and ECS rolled back to {running}{reason}{tasks} \
+                 Fix the task definition, then change spec.redeployToken or the task definition \
+                 to roll out again"
+            ));
+        }
         return Rollout::Failed(format!(
-            "ECS runs {} instead of {wanted}: a circuit breaker rolled the rollout back, or the service \
-             was changed outside the operator; fix the cause, then change spec.redeployToken or the \
-             task definition to roll out again",
-            revision_key(&service.task_definition)
+            "ECS runs {running} instead of {wanted}: a circuit breaker rolled the rollout back, or \
+             the service was changed outside the operator; fix the cause, then change \
+             spec.redeployToken or the task definition to roll out again"
         ));
     }
     let primaries: Vec<&EcsDeployment> = service
@@ -62,21 +84,185 @@ pub fn rollout(service: &EcsService, desired_task_definition: &str) -> Rollout {
                 Rollout::Complete(format!("{wanted} rolled out; {counts}"))
             } else {
                 Rollout::InProgress(format!(
-                    "deployment {} of {wanted} is {}; {counts}",
+                    "deployment {} of {wanted} is {}; {counts}{}",
                     primary.id,
                     primary
                         .rollout_state
                         .as_ref()
-                        .map_or("starting tasks", RolloutState::as_str)
+                        .map_or("starting tasks", RolloutState::as_str),
+                    failing_tasks(primary, failure)
                 ))
             }
         }
         [primary] if ours(primary) => Rollout::InProgress(format!(
-            "rolling out {wanted}: {} older deployment(s) still draining; {counts}",
-            service.deployments.len() - 1
+            "rolling out {wanted}: {} older deployment(s) still draining; {counts}{}",
+            service.deployments.len() - 1,
+            failing_tasks(primary, failure)
         )),
         _ => Rollout::InProgress(format!(
             "waiting for ECS to start a deployment of {wanted}; {counts}"
         )),
     }
+}
+
+/// The deployment of the desired revision whose tasks fail: FAILED, or still rolling
+/// out with failed tasks. Its stopped tasks say why.
+pub fn failing_deployment<'a>(
+    service: &'a EcsService,
+    desired_task_definition: &str,
+) -> Option<&'a EcsDeployment> {
+    let wanted = revision_key(desired_task_definition);
+    service
+        .deployments
+        .iter()
+        .filter(|d| revision_key(&d.task_definition) == wanted)
+        .find(|d| {
+            d.rollout_state == Some(RolloutState::Failed)
+                || (d.status == DeploymentState::Primary && d.failed_tasks > 0)
+        })
+}
+
+/// What to record of a failing rollout this pass, before any AWS call.
+#[derive(Debug, PartialEq)]
+pub enum FailureRecord {
+    /// A deployment not read yet: read its stopped tasks (once). After a rollback that
+    /// was not seen while it ran, only its revision is known and the id is empty.
+    Read(EcsDeployment),
+    /// Nothing to read; keep this (None: nothing to report).
+    Keep(Option<FailedRollout>),
+}
+
+/// Whether `service`'s failing deployment of the desired revision still has to be read,
+/// or what is already `recorded` of it. A record is kept while the revision stays
+/// desired (so the reason survives the rollback that removes the failed deployment).
+pub fn failure_record(
+    service: &EcsService,
+    desired_task_definition: &str,
+    recorded: Option<&FailedRollout>,
+) -> FailureRecord {
+    let wanted = revision_key(desired_task_definition);
+    let recorded = recorded.filter(|f| revision_key(&f.task_definition) == wanted);
+    match (
+        failing_deployment(service, desired_task_definition),
+        recorded,
+    ) {
+        (Some(deployment), Some(known)) if known.deployment_id == deployment.id => {
+            FailureRecord::Keep(Some(FailedRollout {
+                reason: failure_reason(deployment).or_else(|| known.reason.clone()),
+                ..known.clone()
+            }))
+        }
+        (Some(deployment), _) => FailureRecord::Read(deployment.clone()),
+        (None, Some(known)) => FailureRecord::Keep(Some(known.clone())),
+        // Rolled back, or changed outside the operator, before a pass saw it fail.
+        (None, None)
+            if revision_key(&service.task_definition) != wanted
+                && !service
+                    .deployments
+                    .iter()
+                    .any(|d| revision_key(&d.task_definition) == wanted) =>
+        {
+            FailureRecord::Read(EcsDeployment {
+                task_definition: desired_task_definition.to_string(),
+                ..Default::default()
+            })
+        }
+        (None, None) => FailureRecord::Keep(None),
+    }
+}
+
+/// The record of `deployment` from the service's stopped tasks (any order, any
+/// deployment): its own, newest first, at most `STOPPED_TASKS_KEPT`. A deployment known
+/// only by its revision (empty id) takes the tasks of that revision, and its id from them.
+pub fn failed_rollout(deployment: &EcsDeployment, stopped: &[EcsTask]) -> FailedRollout {
+    let wanted = revision_key(&deployment.task_definition);
+    let mut own: Vec<&EcsTask> = stopped
+        .iter()
+        .filter(|t| match &t.started_by {
+            Some(by) if !deployment.id.is_empty() => *by == deployment.id,
+            _ => revision_key(&t.task_definition) == wanted,
+        })
+        .collect();
+    own.sort_by_key(|t| std::cmp::Reverse(t.stopped_at));
+    let deployment_id = match own.first().and_then(|t| t.started_by.as_ref()) {
+        Some(by) if deployment.id.is_empty() => by.clone(),
+        _ => deployment.id.clone(),
+    };
+    FailedRollout {
+        deployment_id,
+        task_definition: deployment.task_definition.clone(),
+        reason: failure_reason(deployment),
+        stopped_tasks: own
+            .into_iter()
+            .take(STOPPED_TASKS_KEPT)
+            .map(stopped_task)
+            .collect(),
+    }
+}
+
+/// ECS's reason once the deployment FAILED; while it rolls out, its reason says only that.
+fn failure_reason(deployment: &EcsDeployment) -> Option<String> {
+    (deployment.rollout_state == Some(RolloutState::Failed))
+        .then(|| deployment.rollout_state_reason.clone())
+        .flatten()
+}
+
+fn stopped_task(task: &EcsTask) -> StoppedTask {
+    StoppedTask {
+        arn: task.arn.clone(),
+        stop_code: task.stop_code.clone(),
+        stopped_reason: task.stopped_reason.clone(),
+        stopped_at: task.stopped_at.map(whole_seconds),
+        containers: task
+            .containers
+            .iter()
+            .filter(|c| c.exit_code.is_some() || c.reason.is_some())
+            .map(|c| StoppedContainer {
+                name: c.name.clone(),
+                exit_code: c.exit_code,
+                reason: c.reason.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// " N task(s) failed; <the newest stopped task>." for a rolling-out deployment with
+/// failed tasks, else nothing.
+fn failing_tasks(primary: &EcsDeployment, failure: Option<&FailedRollout>) -> String {
+    if primary.failed_tasks == 0 {
+        return String::new();
+    }
+    let tasks = failure
+        .filter(|f| f.deployment_id == primary.id)
+        .map(stopped_tasks_summary)
+        .unwrap_or_default();
+    format!("; {} task(s) failed.{tasks}", primary.failed_tasks)
+}
+
+/// " Stopped task <id>: <code>: <reason>; container <name> exited with code <n>." for
+/// the newest stopped task, which `kubectl describe` shows in the condition message.
+fn stopped_tasks_summary(failure: &FailedRollout) -> String {
+    let Some(task) = failure.stopped_tasks.first() else {
+        return String::new();
+    };
+    let id = task.arn.rsplit('/').next().unwrap_or(&task.arn);
+    let mut said = vec![format!("Stopped task {id}")];
+    said.extend(task.stop_code.clone());
+    said.extend(task.stopped_reason.clone());
+    let mut text = said.join(": ");
+    for container in &task.containers {
+        match (container.exit_code, &container.reason) {
+            (Some(code), _) => {
+                text.push_str(&format!(
+                    "; container {} exited with code {code}",
+                    container.name
+                ));
+            }
+            (None, Some(reason)) if task.stopped_reason.as_ref() != Some(reason) => {
+                text.push_str(&format!("; container {}: {reason}", container.name));
+            }
+            (None, _) => {}
+        }
+    }
+    format!(" {text}.")
 }

@@ -3,13 +3,11 @@
 //! the rollout finished), the cases that stop before any call, and the autoscaling
 //! folded in.
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
-use k8s_openapi::jiff::Timestamp;
-
 use super::autoscaling::{self, Scaling};
 use super::plan::{Desired, Step, revision_key};
 use super::rollout::{Rollout, rollout};
 use crate::api::common::condition::STALLED;
+use crate::api::common::whole_seconds;
 use crate::api::service::{AUTOSCALING_READY, DeploymentStatus, ServiceEvent, ServiceStatus};
 use crate::aws::{EcsService, RolloutState};
 use crate::reconcile::{CONVERGE_POLL, Health, Next, Note, Outcome};
@@ -85,7 +83,11 @@ pub fn judged(
         ..Default::default()
     };
     notes.extend(new_event_notes(&status, &previous_events));
-    let (health, next) = match rollout(current, &desired.task_definition) {
+    let (health, next) = match rollout(
+        current,
+        &desired.task_definition,
+        recorded.failed_rollout.as_ref(),
+    ) {
         Rollout::Complete(message) => (Health::Ready { message }, Next::Resync),
         Rollout::InProgress(message) => (
             Health::Progressing {
@@ -120,6 +122,13 @@ pub fn judged(
                 },
             )
         }
+    };
+    let status = match health {
+        Health::Ready { .. } => ServiceStatus {
+            failed_rollout: None,
+            ..status
+        },
+        _ => status,
     };
     Outcome {
         status,
@@ -295,6 +304,7 @@ pub fn observed_status(
         applied_hash: previous.applied_hash.clone(),
         redeploy_token: previous.redeploy_token.clone(),
         managed_tag_keys: previous.managed_tag_keys.clone(),
+        failed_rollout: previous.failed_rollout.clone(),
         ..Default::default()
     }
 }
@@ -331,14 +341,10 @@ fn looks_like_trouble(message: &str) -> bool {
         .any(|word| lower.contains(word))
 }
 
-/// Kubernetes stores times in whole seconds; comparing a finer AWS time with the
-/// stored one would see a change at every resync and write status for nothing.
-fn whole_seconds(time: Timestamp) -> Time {
-    Time(Timestamp::from_second(time.as_second()).unwrap_or(time))
-}
-
 #[cfg(test)]
 mod tests {
+    use k8s_openapi::jiff::Timestamp;
+
     use super::*;
     use crate::aws::{EcsDeployment, EcsServiceEvent};
 

@@ -22,7 +22,7 @@ use crate::ownership::UID;
 use crate::reconcile::Cleanup;
 
 const TD1: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:1";
-const TD2: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:2";
+pub(super) const TD2: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:2";
 const CLUSTER_ARN: &str = "arn:aws:ecs:us-east-1:123456789012:cluster/main";
 
 fn ready(generation: i64) -> Vec<Condition> {
@@ -48,7 +48,7 @@ fn meta(name: &str, uid: &str) -> ObjectMeta {
 
 /// The Cluster and TaskDefinition objects, as the caches would show them.
 #[derive(Default)]
-struct FakeObjects {
+pub(super) struct FakeObjects {
     cluster: Option<Arc<Cluster>>,
     task_definition: Option<Arc<TaskDefinition>>,
 }
@@ -66,7 +66,7 @@ impl FakeObjects {
     }
 
     /// The TaskDefinition object with `arn` registered for its generation `generation`.
-    fn task_definition_at(&mut self, arn: &str, generation: i64) {
+    pub(super) fn task_definition_at(&mut self, arn: &str, generation: i64) {
         let mut td = TaskDefinition::new("web", Default::default());
         td.metadata = meta("web", "uid-td");
         td.metadata.generation = Some(generation);
@@ -125,7 +125,7 @@ pub(super) fn service_object(uid: &str) -> Service {
 
 pub(super) struct Rig {
     pub ecs: Retrying<FakeEcs>,
-    objects: FakeObjects,
+    pub(super) objects: FakeObjects,
     pub object: Service,
 }
 
@@ -142,6 +142,31 @@ impl Rig {
             objects,
             object: service_object("uid-web"),
         }
+    }
+
+    /// Registers the next revision of `web` in ECS, one container running `image`.
+    pub(super) fn register_revision(&self, image: &str) -> String {
+        self.register_revision_with(image, &BTreeMap::new())
+    }
+
+    /// Registers the next revision of `web` in ECS, one container running `image` with
+    /// `environment`.
+    pub(super) fn register_revision_with(
+        &self,
+        image: &str,
+        environment: &BTreeMap<String, String>,
+    ) -> String {
+        let environment: Vec<_> = environment
+            .iter()
+            .map(|(name, value)| serde_json::json!({"name": name, "value": value}))
+            .collect();
+        let fields = serde_json::from_value(serde_json::json!({
+            "containerDefinitions": [{"name": "web", "image": image, "environment": environment}]
+        }))
+        .unwrap();
+        self.fake()
+            .insert_task_definition("web", fields, Tags::new())
+            .arn
     }
 
     pub(super) fn fake(&self) -> &FakeEcs {
@@ -402,7 +427,8 @@ async fn a_new_task_definition_revision_rolls_the_service_out() {
 async fn a_circuit_breaker_rollback_stalls_and_is_not_retried() {
     let mut rig = Rig::new();
     rig.until_ready(3).await;
-    rig.fake().fail_rollouts_of(TD2);
+    rig.register_revision("nginx:1.27");
+    assert_eq!(rig.register_revision("nginx:does-not-exist"), TD2);
     rig.objects.task_definition_at(TD2, 2);
     rig.reconcile().await;
     rig.fake().advance();
@@ -419,6 +445,12 @@ async fn a_circuit_breaker_rollback_stalls_and_is_not_retried() {
         panic!("a failed rollout stalls");
     };
     assert!(message.contains("circuit breaker"), "{message}");
+    assert!(
+        message.contains("TaskFailedToStart: CannotPullContainerError"),
+        "the message names why the tasks stopped: {message}"
+    );
+    let listed = rig.fake().count("ecs:ListTasks");
+    assert_eq!((listed, rig.fake().count("ecs:DescribeTasks")), (1, 1));
 
     // ECS finishes the rollback; the operator must not push the failing revision again.
     for _ in 0..5 {
@@ -432,6 +464,19 @@ async fn a_circuit_breaker_rollback_stalls_and_is_not_retried() {
     }
     assert_eq!(rig.fake().count("ecs:UpdateService"), 1);
     assert_eq!(rig.ecs_service().task_definition, TD1);
+    let Health::Stalled { message, .. } = &rig.reconcile().await.health else {
+        panic!("still stalled after the rollback");
+    };
+    assert!(
+        message.contains("ECS rolled back to web:1")
+            && message.contains("CannotPullContainerError"),
+        "the reason outlives the failed deployment: {message}"
+    );
+    assert_eq!(
+        rig.fake().count("ecs:ListTasks") + rig.fake().count("ecs:DescribeTasks"),
+        2,
+        "the stopped tasks are read once per failed deployment, not once per poll"
+    );
 
     // A new redeployToken is the way to try again.
     rig.edit_spec(|s| s.redeploy_token = Some("retry-1".into()));

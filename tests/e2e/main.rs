@@ -17,6 +17,7 @@ mod internal_error;
 mod kstatus;
 mod leader;
 mod scaling_contract;
+mod scenarios;
 mod service;
 mod service_contract;
 mod smoke;
@@ -62,6 +63,7 @@ fn main() -> ExitCode {
         test!(task_definition::family_cannot_be_renamed),
         test!(service::service_references_and_immutable_fields_are_checked_by_the_api_server),
         test!(service::service_runs_rolls_out_scales_and_goes_with_its_namespace),
+        test!(scenarios::the_emulator_plays_every_row_of_the_rollout_scenario_table),
         test!(leader::only_the_leader_reconciles_and_a_standby_takes_over),
         test!(chart::chart_lints_and_the_api_server_accepts_what_it_renders),
         test!(chart::example_manifests_are_accepted_by_the_api_server),

@@ -21,6 +21,19 @@ spec: {{}}
 
 /// A Fargate Service running TaskDefinition `td` in `cluster`.
 pub fn service_manifest(name: &str, cluster: &str, td: &str, subnet: &str, group: &str) -> String {
+    service_manifest_with_breaker(name, cluster, td, subnet, group, (true, true))
+}
+
+/// A Fargate Service of two tasks running TaskDefinition `td` in `cluster`, with the
+/// circuit breaker's (enable, rollback).
+pub fn service_manifest_with_breaker(
+    name: &str,
+    cluster: &str,
+    td: &str,
+    subnet: &str,
+    group: &str,
+    (enable, rollback): (bool, bool),
+) -> String {
     format!(
         r#"apiVersion: ecs.operator.dev/v1alpha1
 kind: Service
@@ -37,7 +50,7 @@ spec:
       securityGroups: [{group}]
       assignPublicIp: ENABLED
   deploymentConfiguration:
-    deploymentCircuitBreaker: {{enable: true, rollback: true}}
+    deploymentCircuitBreaker: {{enable: {enable}, rollback: {rollback}}}
 "#
     )
 }

@@ -9,6 +9,16 @@ use crate::support::{TestContext, eventually};
 
 /// The getting-started guide's nginx webserver on Fargate (the seed example).
 pub fn seed_manifest(name: &str, image: &str) -> String {
+    revision_manifest(name, image, &[])
+}
+
+/// The TaskDefinition `name`: one Fargate container `web` running `image` with
+/// `environment` (name, value).
+pub fn revision_manifest(name: &str, image: &str, environment: &[(&str, &str)]) -> String {
+    let environment: Vec<serde_json::Value> = environment
+        .iter()
+        .map(|(name, value)| serde_json::json!({"name": name, "value": value}))
+        .collect();
     format!(
         r#"apiVersion: ecs.operator.dev/v1alpha1
 kind: TaskDefinition
@@ -24,7 +34,9 @@ spec:
       image: {image}
       cpu: 99
       memory: 100
-"#
+      environment: {environment}
+"#,
+        environment = serde_json::Value::Array(environment),
     )
 }
 

@@ -222,6 +222,64 @@ pub struct ServiceStatus {
     /// (or until they are removed after it was taken out).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub autoscaling: Option<AutoscalingStatus>,
+    /// Why the latest rollout of the desired revision failed, or why its tasks keep
+    /// stopping: ECS's reason and the stopped tasks', read once per failed deployment.
+    /// Kept after a rollback removes the failed deployment; cleared when the desired
+    /// revision changes or a rollout completes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed_rollout: Option<FailedRollout>,
+}
+
+/// A deployment whose tasks failed, and what ECS said of them.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FailedRollout {
+    /// ECS deployment ID.
+    pub deployment_id: String,
+    /// Task definition revision ARN the deployment was rolling out.
+    pub task_definition: String,
+    /// The deployment's rolloutStateReason, as ECS last reported it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The deployment's most recently stopped tasks (at most 3), newest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 3))]
+    pub stopped_tasks: Vec<StoppedTask>,
+}
+
+/// A task ECS stopped, as DescribeTasks reports it.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StoppedTask {
+    /// Task ARN.
+    pub arn: String,
+    /// Why ECS stopped it, as a code: TaskFailedToStart, EssentialContainerExited, ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_code: Option<String>,
+    /// Why ECS stopped it, in words (for example a CannotPullContainerError).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped_reason: Option<String>,
+    /// When the task stopped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped_at: Option<Time>,
+    /// The task's containers that exited or carry a reason (ECS allows 10 per task).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 10))]
+    pub containers: Vec<StoppedContainer>,
+}
+
+/// One container of a stopped task.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StoppedContainer {
+    /// Container name.
+    pub name: String,
+    /// The exit code, once the container exited; none when it never started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    /// Why the container stopped, as the ECS agent says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// One deployment of the service.

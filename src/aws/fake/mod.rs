@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 mod clusters;
+mod failures;
 mod scaling;
 mod services;
 mod task_definitions;
@@ -38,8 +39,6 @@ struct State {
     tasks: Vec<EcsTask>,
     /// CreateService client tokens, to the ARN each created.
     client_tokens: BTreeMap<String, String>,
-    /// Task definitions whose rollouts fail.
-    failing_task_definitions: Vec<String>,
     /// Largest ListTaskDefinitions page; small in tests so paging is exercised.
     page_size: Option<usize>,
     calls: Vec<&'static str>,

@@ -1,10 +1,11 @@
 //! Services in the fake ECS, with deployments that progress when a test advances time.
 
+use super::failures::{self, TaskFailure};
 use super::{ACCOUNT, FakeEcs, REGION, State};
 use crate::api::service::ServiceSettings;
 use crate::aws::{
-    AwsError, CreateService, EcsDeployment, EcsService, EcsServiceEvent, ErrorKind, ServiceChanges,
-    UpdateService,
+    AwsError, CreateService, EcsDeployment, EcsService, EcsServiceEvent, EcsTask, ErrorKind,
+    ServiceChanges, UpdateService,
 };
 use crate::aws::{ClusterState, DeploymentState, RolloutState, ServiceState};
 use crate::sync::Lock;
@@ -12,28 +13,30 @@ use crate::sync::Lock;
 const CREATE: &str = "ecs:CreateService";
 
 impl FakeEcs {
-    /// One step of simulated time: rollouts in progress complete (or fail, for task
-    /// definitions marked with `fail_rollouts_of`), and DRAINING services become INACTIVE.
+    /// One step of simulated time: rollouts in progress complete, or fail as their task
+    /// definition asks (see `failures`), leaving their stopped tasks; DRAINING services
+    /// become INACTIVE.
     pub fn advance(&self) {
         let mut state = self.state.locked();
-        let failing = state.failing_task_definitions.clone();
         let mut event_id = state.services.len() * 1000 + state.calls.len();
-        for service in &mut state.services {
+        let mut stopped = Vec::new();
+        for index in 0..state.services.len() {
             event_id += 1;
+            let failure = state.services[index]
+                .deployments
+                .iter()
+                .find(|d| d.status == DeploymentState::Primary)
+                .and_then(|d| failures::of(&state, &d.task_definition));
+            let service = &mut state.services[index];
             if service.status == ServiceState::Draining {
                 service.status = ServiceState::Inactive;
                 continue;
             }
-            progress(service, &failing, event_id);
+            stopped.extend(progress(service, failure.as_ref(), event_id));
         }
-    }
-
-    /// Rollouts of this task definition fail: its tasks never start.
-    pub fn fail_rollouts_of(&self, task_definition: &str) {
-        let mut state = self.state.locked();
-        state
-            .failing_task_definitions
-            .push(task_definition.to_string());
+        for task in stopped {
+            super::tasks::push(&mut state, task);
+        }
     }
 
     pub fn service(&self, cluster: &str, name: &str) -> Option<EcsService> {
@@ -53,27 +56,43 @@ impl FakeEcs {
     }
 }
 
-/// A deployment runs its tasks in one step. The circuit breaker, when it rolls back,
-/// starts a new PRIMARY deployment of the last completed task definition (ECS Developer
-/// Guide, "How the Amazon ECS deployment circuit breaker detects failures").
-fn progress(service: &mut EcsService, failing: &[String], event_id: usize) {
+/// A deployment runs its tasks in one step. One that fails stops as many tasks as the
+/// circuit breaker's default threshold (half the desired count, at least 3, at most
+/// 200); the circuit breaker, when it rolls back, starts a new PRIMARY deployment of the
+/// last completed task definition (ECS Developer Guide, "How the Amazon ECS deployment
+/// circuit breaker detects failures"). Returns the tasks that stopped.
+fn progress(
+    service: &mut EcsService,
+    failure: Option<&TaskFailure>,
+    event_id: usize,
+) -> Vec<EcsTask> {
     let Some(primary) = service
         .deployments
         .iter_mut()
         .find(|d| d.status == DeploymentState::Primary)
     else {
-        return;
+        return Vec::new();
     };
     if primary.rollout_state != Some(RolloutState::InProgress) {
         primary.running_count = primary.desired_count;
         service.running_count = primary.desired_count;
-        return;
+        return Vec::new();
     }
-    if failing.contains(&primary.task_definition) {
+    if let Some(failure) = failure {
         primary.rollout_state = Some(RolloutState::Failed);
         primary.rollout_state_reason =
             Some("ECS deployment circuit breaker: tasks failed to start.".to_string());
-        primary.failed_tasks = primary.desired_count.max(1);
+        primary.failed_tasks = ((primary.desired_count + 1) / 2).clamp(3, 200);
+        let template = EcsTask {
+            cluster_arn: service.cluster_arn.clone(),
+            task_definition: primary.task_definition.clone(),
+            group: Some(format!("service:{}", service.name)),
+            started_by: Some(primary.id.clone()),
+            ..Default::default()
+        };
+        let stopped = (0..primary.failed_tasks)
+            .map(|_| failures::stopped_task(failure, template.clone()))
+            .collect();
         let rollback = service
             .settings
             .deployment_configuration
@@ -97,7 +116,7 @@ fn progress(service: &mut EcsService, failing: &[String], event_id: usize) {
                 .insert(0, deployment(&id, &previous, desired));
             service.task_definition = previous;
         }
-        return;
+        return stopped;
     }
     primary.rollout_state = Some(RolloutState::Completed);
     primary.rollout_state_reason = Some("ECS deployment completed.".to_string());
@@ -116,6 +135,7 @@ fn progress(service: &mut EcsService, failing: &[String], event_id: usize) {
             message: format!("(service {}) has reached a steady state.", service.name),
         },
     );
+    Vec::new()
 }
 
 fn deployment(id: &str, task_definition: &str, desired: i32) -> EcsDeployment {
@@ -398,7 +418,8 @@ pub fn delete(state: &mut State, cluster: &str, name: &str) -> Result<EcsService
 mod tests {
     use crate::aws::fake::FakeEcs;
     use crate::aws::{
-        CreateService, EcsApi, ErrorKind, RolloutState, ServiceState, Tags, UpdateService,
+        CreateService, EcsApi, ErrorKind, RolloutState, ServiceState, Tags, TaskFilter, TaskState,
+        UpdateService,
     };
 
     fn request(token: &str) -> CreateService {
@@ -448,31 +469,93 @@ mod tests {
         assert_eq!(scaled.deployments.len(), 1, "scaling is not a deployment");
     }
 
+    /// A revision whose one container has `image` (and `environment`).
+    fn revision(fake: &FakeEcs, image: &str, environment: serde_json::Value) -> String {
+        let fields = serde_json::from_value(serde_json::json!({
+            "containerDefinitions": [{"name": "web", "image": image, "environment": environment}]
+        }))
+        .unwrap();
+        fake.insert_task_definition("web", fields, Tags::new()).arn
+    }
+
     #[tokio::test]
     async fn a_failed_rollout_with_rollback_returns_to_the_previous_revision() {
         let fake = fake_with_cluster();
         let mut create = request("t1");
+        create.task_definition = revision(&fake, "nginx:1.27", serde_json::json!([]));
         create.settings.deployment_configuration = serde_json::from_str(
             r#"{"deploymentCircuitBreaker": {"enable": true, "rollback": true}}"#,
         )
         .unwrap();
         fake.create_service(&create).await.unwrap();
         fake.advance();
-        fake.fail_rollouts_of("arn:td/web:2");
+        let failing = revision(&fake, "nginx:does-not-exist", serde_json::json!([]));
         let roll = UpdateService {
             cluster: "main".into(),
             service: "web".into(),
-            task_definition: Some("arn:td/web:2".into()),
+            task_definition: Some(failing.clone()),
             ..Default::default()
         };
         fake.update_service(&roll).await.unwrap();
         fake.advance();
         let service = fake.service("main", "web").unwrap();
-        assert_eq!(service.task_definition, "arn:td/web:1");
-        assert_eq!(
-            service.deployments[1].rollout_state,
-            Some(RolloutState::Failed)
+        assert_eq!(service.task_definition, create.task_definition);
+        let failed = &service.deployments[1];
+        assert_eq!(failed.rollout_state, Some(RolloutState::Failed));
+        assert_eq!(failed.failed_tasks, 3, "the default threshold for one task");
+
+        let stopped = TaskFilter {
+            cluster: "main".into(),
+            service_name: Some("web".into()),
+            desired_status: Some(TaskState::Stopped),
+            ..Default::default()
+        };
+        let arns = fake.list_tasks(&stopped, None).await.unwrap().arns;
+        let tasks = fake.describe_tasks("main", &arns).await.unwrap();
+        assert_eq!(tasks.len(), 3);
+        let task = &tasks[0];
+        assert_eq!(task.started_by.as_deref(), Some(failed.id.as_str()));
+        assert_eq!(task.task_definition, failing);
+        assert_eq!(task.stop_code.as_deref(), Some("TaskFailedToStart"));
+        let reason = task.stopped_reason.as_deref().unwrap_or_default();
+        assert!(
+            reason.starts_with("CannotPullContainerError:")
+                && reason.contains("docker.io/library/nginx:does-not-exist"),
+            "{reason}"
         );
+        assert_eq!(task.containers[0].exit_code, None, "it never started");
+    }
+
+    #[tokio::test]
+    async fn an_essential_container_that_exits_stops_its_tasks_with_the_exit_code() {
+        let fake = fake_with_cluster();
+        let mut create = request("t1");
+        create.task_definition = revision(
+            &fake,
+            "busybox",
+            serde_json::json!([{"name": "ECS_EMULATOR_EXIT_CODE", "value": "3"}]),
+        );
+        fake.create_service(&create).await.unwrap();
+        fake.advance();
+        let service = fake.service("main", "web").unwrap();
+        assert_eq!(
+            service.deployments[0].rollout_state,
+            Some(RolloutState::Failed),
+            "without rollback the deployment stays FAILED"
+        );
+        let stopped = TaskFilter {
+            cluster: "main".into(),
+            desired_status: Some(TaskState::Stopped),
+            ..Default::default()
+        };
+        let arns = fake.list_tasks(&stopped, None).await.unwrap().arns;
+        let task = &fake.describe_tasks("main", &arns).await.unwrap()[0];
+        assert_eq!(task.stop_code.as_deref(), Some("EssentialContainerExited"));
+        assert_eq!(
+            task.stopped_reason.as_deref(),
+            Some("Essential container in task exited")
+        );
+        assert_eq!(task.containers[0].exit_code, Some(3));
     }
 
     #[tokio::test]

@@ -9,15 +9,20 @@ use crate::sync::Lock;
 impl FakeEcs {
     /// Puts a task of `cluster` in place; its ARN is filled in when empty.
     pub fn insert_task(&self, cluster: &str, mut task: EcsTask) -> EcsTask {
-        let mut state = self.state.locked();
-        let id = state.tasks.len() + 1;
-        if task.arn.is_empty() {
-            task.arn = format!("arn:aws:ecs:{REGION}:{ACCOUNT}:task/{cluster}/{id:032x}");
-        }
         task.cluster_arn = format!("arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/{cluster}");
-        state.tasks.push(task.clone());
-        task
+        push(&mut self.state.locked(), task)
     }
+}
+
+/// Adds a task of the cluster `task.cluster_arn`, naming it when its ARN is empty.
+pub fn push(state: &mut State, mut task: EcsTask) -> EcsTask {
+    if task.arn.is_empty() {
+        let id = state.tasks.len() + 1;
+        let cluster = task.cluster_arn.rsplit('/').next().unwrap_or_default();
+        task.arn = format!("arn:aws:ecs:{REGION}:{ACCOUNT}:task/{cluster}/{id:032x}");
+    }
+    state.tasks.push(task.clone());
+    task
 }
 
 fn cluster_not_found(action: &'static str) -> AwsError {
