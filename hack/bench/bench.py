@@ -8,9 +8,16 @@ apply; the run waits until all are Ready, then settles for 1.5 resync intervals 
 for two.
 
 Two modes:
-- raised (default): rate limits raised, for time-to-Ready and idle cost;
+- raised (default): rate limits raised, for time-to-Ready and idle cost; then the
+  operator is restarted with every Service Ready, counting the AWS calls and writes
+  until it has looked at each Service once;
 - quota: the operator's default limits, and a proxy that throttles with the documented
-  ECS buckets; reports convergence time against the time the quotas allow.
+  ECS buckets; reports convergence time against the time the quotas allow; then every
+  TaskDefinition gets a new image, and the run waits for every Service Ready on
+  revision 2 (the fan-out), counting the DescribeServices polls of rollouts in flight.
+
+Both report the emulator's own CPU time per Service, so its cost can be compared
+across Service counts.
 
 Results go to <out>.json and <out>.md. --smoke asserts only that the counts are sane.
 """
@@ -134,22 +141,30 @@ class Run:
         status = Path(f"/proc/{pid}/status").read_text()
         peak = int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1))
         rss = int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1))
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        ticks = os.sysconf("SC_CLK_TCK")
-        cpu = (int(fields[11]) + int(fields[12])) / ticks
         return {"peak_rss_mib": round(peak / 1024, 1), "rss_mib": round(rss / 1024, 1),
-                "cpu_seconds": round(cpu, 2)}
+                "cpu_seconds": round(cpu_seconds(pid), 2)}
 
-    def ready_counts(self):
+    def emulator_cpu(self):
+        """CPU seconds the emulator (the test environment's moto) has used so far."""
+        for line in (self.workdir / "testenv/pids").read_text().splitlines():
+            name, pid = line.split()
+            if name == "moto":
+                return cpu_seconds(int(pid))
+        raise RuntimeError("the test environment has no moto")
+
+    def ready_counts(self, revision=None):
+        """Objects Ready for their generation; Services only when on task definition
+        revision `revision`, if given."""
         out = self.kubectl(
             "get", "services.ecs.operator.dev,taskdefinitions.ecs.operator.dev,clusters.ecs.operator.dev",
             "-n", NAMESPACE, "-o",
             'jsonpath={range .items[*]}{.kind}{"|"}{.status.conditions[?(@.type=="Ready")].status}'
-            '{"|"}{.status.observedGeneration}{"|"}{.metadata.generation}{"\\n"}{end}')
+            '{"|"}{.status.observedGeneration}{"|"}{.metadata.generation}{"|"}{.status.taskDefinitionArn}{"\\n"}{end}')
         counts = {"Service": 0, "TaskDefinition": 0, "Cluster": 0}
         for line in out.splitlines():
-            kind, ready, observed, generation = line.split("|")
-            if ready == "True" and observed == generation:
+            kind, ready, observed, generation, arn = line.split("|")
+            on_revision = revision is None or kind != "Service" or arn.endswith(f":{revision}")
+            if ready == "True" and observed == generation and on_revision:
                 counts[kind] += 1
         return counts
 
@@ -201,24 +216,16 @@ class Run:
         time.sleep(0.5)
 
         self.metrics_port = free_port()
-        operator_env = {**self.env, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{self.proxy_port}"}
-        command = [str(args.operator), "run", f"--resync-interval={args.resync}s",
-                   f"--http-address=127.0.0.1:{self.metrics_port}", "--log-level=warn"]
+        self.operator_env = {**self.env, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{self.proxy_port}"}
+        self.operator_command = [str(args.operator), "run", f"--resync-interval={args.resync}s",
+                                 f"--http-address=127.0.0.1:{self.metrics_port}", "--log-level=warn"]
         if args.mode == "raised":
-            command.append("--aws-rate-limit=all=100000:100000")
-        self.operator = self.start("operator", command, env=operator_env)
-        deadline = time.time() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/readyz").read()
-                break
-            except Exception:
-                if time.time() > deadline or self.operator.poll() is not None:
-                    raise RuntimeError("the operator did not become ready; see operator.log")
-                time.sleep(0.2)
+            self.operator_command.append("--aws-rate-limit=all=100000:100000")
+        self.start_operator("operator")
 
         manifest = self.workdir / "objects.yaml"
         manifest.write_text(self.manifest(subnet, group))
+        emulator_before = self.emulator_cpu()
         started = time.time()
         self.kubectl("apply", "--server-side", "-f", str(manifest))
         applied = time.time() - started
@@ -249,6 +256,7 @@ class Run:
         log(f"all Ready after {milestones['all_ready']}s")
         converge_calls = self.proxy_stats()
         converge_usage = self.operator_usage()
+        emulator_converge = self.emulator_cpu() - emulator_before
 
         result = {
             "mode": args.mode,
@@ -267,12 +275,118 @@ class Run:
                 "operator": converge_usage,
             },
         }
+        result["emulator"] = {
+            "converge_cpu_ms_per_service": round(1000 * emulator_converge / args.services, 2),
+        }
         if args.mode == "quota":
             result["converge"]["quota_seconds"] = quota_seconds(converge_calls)
+            result["operator_final"] = self.operator_usage()
+            result["fan_out"] = self.fan_out()
         else:
+            emulator_before = self.emulator_cpu()
             result["idle"] = self.idle()
-        result["operator_final"] = self.operator_usage()
+            resyncs = result["idle"]["service_resyncs"]
+            result["emulator"]["idle_cpu_ms_per_service_resync"] = (
+                round(1000 * (self.emulator_cpu() - emulator_before) / resyncs, 3) if resyncs else None)
+            result["operator_final"] = self.operator_usage()
+            result["restart"] = self.restart()
         return result
+
+    def start_operator(self, name):
+        self.operator = self.start(name, self.operator_command, env=self.operator_env)
+        deadline = time.time() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/readyz").read()
+                return
+            except Exception:
+                if time.time() > deadline or self.operator.poll() is not None:
+                    raise RuntimeError(f"the operator did not become ready; see {name}.log")
+                time.sleep(0.2)
+
+    def restart(self):
+        """The operator stops and starts again with every Service Ready: until it has
+        reconciled each Service once, count its AWS calls (goal: no write, at most one
+        DescribeServices per 10 Services) and its Kubernetes writes."""
+        services = self.args.services
+        self.operator.send_signal(signal.SIGTERM)
+        self.operator.wait(timeout=25)
+        self.proxy_reset()
+        writes_before = self.apiserver_writes()
+        started = time.time()
+        self.start_operator("operator-restarted")
+        deadline = started + self.args.timeout
+        while self.operator_metric("controller_runtime_reconcile_total", 'controller="service"') < services:
+            if time.time() > deadline or self.operator.poll() is not None:
+                raise RuntimeError("the restarted operator did not reconcile every Service")
+            time.sleep(0.5)
+        steady = round(time.time() - started, 1)
+        log(f"restarted operator reconciled all {services} Services in {steady}s")
+        calls = self.proxy_stats()["requests"]
+        after = self.apiserver_writes()
+        writes = {k: n - writes_before.get(k, 0) for k, n in after.items() if n != writes_before.get(k, 0)}
+        describes = calls.get("DescribeServices", 0)
+        return {
+            "seconds_to_every_service_reconciled": steady,
+            "aws_calls": calls,
+            "aws_writes": sum(n for op, n in calls.items() if not op.startswith(("Describe", "List"))),
+            "describe_services": describes,
+            "services_per_describe_services": round(services / describes, 2) if describes else None,
+            "kubernetes_writes": sum(writes.values()),
+            "kubernetes_writes_by_request": writes,
+        }
+
+    def fan_out(self):
+        """Every TaskDefinition gets a new image at once, so every Service rolls out
+        revision 2. From the first edit to every Service Ready on it: the time, against
+        what the UpdateService quota allows plus one emulated rollout (the first Service
+        Ready on revision 2), and the DescribeServices calls per Service in flight per
+        minute."""
+        services = self.args.services
+        self.proxy_reset()
+        emulator_before = self.emulator_cpu()
+        patch = '[{"op": "replace", "path": "/spec/containerDefinitions/0/image", "value": "nginx:1.27"}]'
+        started = time.time()
+        for t in range(TASK_DEFINITIONS):
+            self.kubectl("patch", "taskdefinition", f"app-{t}", "-n", NAMESPACE, "--type", "json", "-p", patch)
+        in_flight_seconds, last, first_ready = 0.0, started, None
+        deadline = started + self.args.timeout
+        while True:
+            ready = self.ready_counts(revision=2)["Service"]
+            now = time.time()
+            in_flight_seconds += (services - ready) * (now - last)
+            last = now
+            if ready and first_ready is None:
+                first_ready = round(now - started, 1)
+            if ready == services:
+                break
+            if now > deadline or self.operator.poll() is not None:
+                raise RuntimeError(f"only {ready} Services Ready on revision 2 after the fan-out")
+            time.sleep(1)
+        all_ready = round(time.time() - started, 1)
+        log(f"fan-out: every Service Ready on revision 2 after {all_ready}s")
+        stats = self.proxy_stats()
+        write = stats["quotas"]["service-write"]
+        updates = stats["requests"].get("UpdateService", 0)
+        update_quota = max(0, updates - write["burst"]) / write["per_second"]
+        bound = update_quota + first_ready
+        describes = stats["requests"].get("DescribeServices", 0)
+        in_flight_minutes = in_flight_seconds / 60
+        return {
+            "seconds_to_all_ready_on_revision_2": all_ready,
+            "first_ready_seconds": first_ready,
+            "update_service_calls": updates,
+            "update_service_quota_seconds": round(update_quota, 1),
+            "bound_seconds": round(bound, 1),
+            "ratio_to_bound": round(all_ready / bound, 2) if bound else None,
+            "aws_calls": stats["requests"],
+            "throttled": stats["faults"].get("throttle", 0),
+            "describe_services": describes,
+            "in_flight_service_minutes": round(in_flight_minutes, 1),
+            "describe_services_per_in_flight_service_minute": (
+                round(describes / in_flight_minutes, 3) if in_flight_minutes else None),
+            "emulator_cpu_ms_per_service": round(1000 * (self.emulator_cpu() - emulator_before) / services, 2),
+        }
 
     def idle(self):
         # Each object's first drift check after convergence may record real news (a
@@ -304,6 +418,12 @@ class Run:
             "kubernetes_writes": sum(writes.values()),
             "kubernetes_writes_by_request": writes,
         }
+
+
+def cpu_seconds(pid):
+    """User and system CPU time of process `pid`, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def is_scaling(operation):
@@ -348,11 +468,34 @@ def markdown(result):
     o = result["operator_final"]
     lines.append(f"| operator peak RSS | {o['peak_rss_mib']} MiB |")
     lines.append(f"| operator CPU | {o['cpu_seconds']} s |")
+    e = result["emulator"]
+    lines.append(f"| emulator CPU per Service while converging | {e['converge_cpu_ms_per_service']} ms |")
+    if "idle_cpu_ms_per_service_resync" in e:
+        lines.append(f"| emulator CPU per Service resync while idle | {e['idle_cpu_ms_per_service_resync']} ms |")
+    if "restart" in result:
+        r = result["restart"]
+        lines.append(f"| restart: every Service reconciled after | {r['seconds_to_every_service_reconciled']} s |")
+        lines.append(f"| restart: AWS writes | {r['aws_writes']} |")
+        lines.append(f"| restart: DescribeServices calls | {r['describe_services']} "
+                     f"({r['services_per_describe_services']} Services each) |")
+        lines.append(f"| restart: Kubernetes writes | {r['kubernetes_writes']} |")
+    if "fan_out" in result:
+        f = result["fan_out"]
+        lines.append(f"| fan-out: edit to every Service Ready on revision 2 | {f['seconds_to_all_ready_on_revision_2']} s |")
+        lines.append(f"| fan-out: UpdateService quota time + one rollout ({f['first_ready_seconds']} s) "
+                     f"| {f['bound_seconds']} s |")
+        lines.append(f"| fan-out: time / bound | {f['ratio_to_bound']} |")
+        lines.append(f"| fan-out: DescribeServices per in-flight Service per minute "
+                     f"| {f['describe_services_per_in_flight_service_minute']} |")
+        lines.append(f"| fan-out: throttled | {f['throttled']} |")
+        lines.append(f"| fan-out: emulator CPU per Service | {f['emulator_cpu_ms_per_service']} ms |")
     lines += ["", "AWS calls by operation while converging:", ""]
     lines += [f"- {op}: {n}" for op, n in sorted(c["aws_calls"].items())]
-    if "idle" in result:
-        lines += ["", "AWS calls by operation while idle:", ""]
-        lines += [f"- {op}: {n}" for op, n in sorted(result["idle"]["aws_calls"].items())] or ["- none"]
+    for phase, title in (("idle", "while idle"), ("restart", "after the restart, until every Service was reconciled"),
+                         ("fan_out", "during the fan-out")):
+        if phase in result:
+            lines += ["", f"AWS calls by operation {title}:", ""]
+            lines += [f"- {op}: {n}" for op, n in sorted(result[phase]["aws_calls"].items())] or ["- none"]
     return "\n".join(lines) + "\n"
 
 
@@ -374,6 +517,11 @@ def check_sane(result):
         problems.append("Services were not resynced while idle")
     if i["ecs_calls_per_service_per_resync"] is None or i["ecs_calls_per_service_per_resync"] > 1.0:
         problems.append("more than one ECS call per Service per resync")
+    r = result["restart"]
+    if r["aws_writes"] != 0:
+        problems.append(f"{r['aws_writes']} AWS writes after a restart: {r['aws_calls']}")
+    if r["describe_services"] > result["services"]:
+        problems.append("more than one DescribeServices per Service after a restart")
     return problems
 
 

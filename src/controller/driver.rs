@@ -121,7 +121,7 @@ pub(crate) fn requeue_delay(
     }
     match next {
         Next::Resync => Some(resync_delay(resync, SystemTime::now())),
-        Next::After(delay) => Some(jitter(delay)),
+        Next::After(delay) => Some(poll_delay(delay, SystemTime::now())),
         Next::AwaitChange => None,
         Next::Backoff => Some(backoff.next_delay(key)),
     }
@@ -131,11 +131,24 @@ pub(crate) fn requeue_delay(
 /// shared slot boundary (a twentieth of the interval, 1 to 15 s). Objects that come due
 /// in the same slot are checked together, so their describes share batched calls.
 fn resync_delay(interval: Duration, now: SystemTime) -> Duration {
-    let slot = (interval / 20).clamp(Duration::from_secs(1), Duration::from_secs(15));
+    aligned(jitter(interval), interval / 20, now)
+}
+
+/// The delay to the next look at an object AWS is still converging: the jittered
+/// delay, rounded up to a slot of a fifth of it (1 to 15 s). Rollouts in flight are
+/// polled together, so their describes share batched calls as resyncs do.
+fn poll_delay(delay: Duration, now: SystemTime) -> Duration {
+    aligned(jitter(delay), delay / 5, now)
+}
+
+/// `delay` from `now`, rounded up to the next multiple of `slot` (1 to 15 s) since the
+/// epoch, which every object shares.
+fn aligned(delay: Duration, slot: Duration, now: SystemTime) -> Duration {
+    let slot = slot.clamp(Duration::from_secs(1), Duration::from_secs(15));
     let since_epoch = now
         .duration_since(SystemTime::UNIX_EPOCH)
         .unwrap_or_default();
-    let due = since_epoch + jitter(interval);
+    let due = since_epoch + delay;
     let slot_ms = slot.as_millis();
     let aligned_ms = due.as_millis().div_ceil(slot_ms) * slot_ms;
     Duration::from_millis(u64::try_from(aligned_ms).unwrap_or(u64::MAX)).saturating_sub(since_epoch)
@@ -213,6 +226,22 @@ mod tests {
             assert_eq!(due.as_millis() % slot.as_millis(), 0, "{due:?}");
             assert!(delay >= interval.mul_f64(0.8), "{delay:?}");
             assert!(delay <= interval.mul_f64(1.2) + slot, "{delay:?}");
+        }
+    }
+
+    #[test]
+    fn polls_of_rollouts_in_flight_land_on_shared_two_second_slots() {
+        let poll = Duration::from_secs(10);
+        for offset_ms in [0, 1, 999, 1999, 7_777] {
+            let now = SystemTime::UNIX_EPOCH + Duration::from_millis(1_800_000_000_000 + offset_ms);
+            let delay = poll_delay(poll, now);
+            let due = now.duration_since(SystemTime::UNIX_EPOCH).unwrap() + delay;
+            assert_eq!(due.as_millis() % 2000, 0, "{due:?}");
+            assert!(delay >= poll.mul_f64(0.8), "{delay:?}");
+            assert!(
+                delay <= poll.mul_f64(1.2) + Duration::from_secs(2),
+                "{delay:?}"
+            );
         }
     }
 }

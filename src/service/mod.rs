@@ -169,7 +169,8 @@ async fn converge_on(
         managed_tag_keys: desired.spec_tag_keys(),
         ..previous.clone()
     };
-    Ok(status::judged(&live, desired, &recorded, notes))
+    let now = k8s_openapi::jiff::Timestamp::now();
+    Ok(status::judged(&live, desired, &recorded, notes, now))
 }
 
 /// What status keeps of a failing rollout of the desired revision: read from its stopped

@@ -2,13 +2,21 @@
 //! not that ECS accepted a call. When a rollout fails, or its tasks keep stopping, the
 //! message says why, from what ECS said of the stopped tasks.
 
+use std::time::Duration;
+
+use k8s_openapi::jiff::Timestamp;
+
 use super::plan::revision_key;
 use crate::api::common::whole_seconds;
 use crate::api::service::{FailedRollout, StoppedContainer, StoppedTask};
 use crate::aws::{DeploymentState, EcsDeployment, EcsService, EcsTask, RolloutState};
+use crate::reconcile::CONVERGE_POLL;
 
 /// How many stopped tasks a failure keeps.
 pub const STOPPED_TASKS_KEPT: usize = 3;
+
+/// The longest wait between two looks at a rollout ECS is not moving.
+pub const MAX_POLL: Duration = Duration::from_secs(60);
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Rollout {
@@ -103,6 +111,23 @@ pub fn rollout(
             "waiting for ECS to start a deployment of {wanted}; {counts}"
         )),
     }
+}
+
+/// How soon to look again at a rollout in flight: every `CONVERGE_POLL` while ECS
+/// moves, and, while it does not, half the time since a deployment last changed (its
+/// updatedAt), up to `MAX_POLL`. A rollout waiting minutes on a deregistration delay
+/// or a health check grace period costs a few describes, not one every poll.
+pub fn poll_interval(service: &EcsService, now: Timestamp) -> Duration {
+    let Some(moved) = service
+        .deployments
+        .iter()
+        .filter_map(|d| d.updated_at)
+        .max()
+    else {
+        return CONVERGE_POLL;
+    };
+    let still = Duration::try_from(now.duration_since(moved)).unwrap_or_default();
+    (still / 2).clamp(CONVERGE_POLL, MAX_POLL)
 }
 
 /// The deployment of the desired revision whose tasks fail: FAILED, or still rolling

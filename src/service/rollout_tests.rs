@@ -451,3 +451,38 @@ fn a_rollback_not_seen_while_it_ran_is_read_once_by_its_revision() {
         "{message}"
     );
 }
+
+#[test]
+fn a_rollout_ecs_is_not_moving_is_polled_less_and_less_often() {
+    let now = Timestamp::from_second(10_000).unwrap();
+    let moved = |seconds_ago: i64| {
+        let mut service = service_with(
+            vec![deployment_of(TD2, "PRIMARY", Some("IN_PROGRESS"), 2)],
+            1,
+            2,
+        );
+        service.deployments[0].updated_at =
+            Some(Timestamp::from_second(10_000 - seconds_ago).unwrap());
+        poll_interval(&service, now)
+    };
+    let seconds = |s: u64| std::time::Duration::from_secs(s);
+    assert_eq!(moved(0), seconds(10), "ECS just moved");
+    assert_eq!(moved(15), seconds(10));
+    assert_eq!(moved(40), seconds(20), "half the time ECS has been still");
+    assert_eq!(moved(600), MAX_POLL);
+    assert_eq!(
+        moved(-30),
+        seconds(10),
+        "an AWS clock ahead of ours is no reason to wait"
+    );
+    let unknown = service_with(
+        vec![deployment_of(TD2, "PRIMARY", Some("IN_PROGRESS"), 2)],
+        1,
+        2,
+    );
+    assert_eq!(
+        poll_interval(&unknown, now),
+        seconds(10),
+        "no updatedAt: poll as usual"
+    );
+}

@@ -5,12 +5,13 @@
 
 use super::autoscaling::{self, Scaling};
 use super::plan::{Desired, Step, revision_key};
-use super::rollout::{Rollout, rollout};
+use super::rollout::{Rollout, poll_interval, rollout};
 use crate::api::common::condition::STALLED;
 use crate::api::common::whole_seconds;
 use crate::api::service::{AUTOSCALING_READY, DeploymentStatus, ServiceEvent, ServiceStatus};
 use crate::aws::{EcsService, RolloutState};
 use crate::reconcile::{CONVERGE_POLL, Health, Next, Note, Outcome};
+use k8s_openapi::jiff::Timestamp;
 
 const DEPLOYMENT_FAILED: &str = "DeploymentFailed";
 const AUTOSCALING_REJECTED: &str = "AutoscalingRejected";
@@ -71,11 +72,13 @@ pub fn step_notes(steps: &[Step], live: &EcsService, desired: &Desired, asked: b
 }
 
 /// Status, Events and conditions from what ECS reports of a live service.
+/// `now` paces the polls of a rollout in flight.
 pub fn judged(
     current: &EcsService,
     desired: &Desired,
     recorded: &ServiceStatus,
     mut notes: Vec<Note>,
+    now: Timestamp,
 ) -> Outcome<ServiceStatus> {
     let status = observed_status(current, &desired.task_definition, recorded);
     let previous_events = ServiceStatus {
@@ -94,7 +97,7 @@ pub fn judged(
                 reason: "RolloutInProgress",
                 message,
             },
-            Next::After(CONVERGE_POLL),
+            Next::After(poll_interval(current, now)),
         ),
         Rollout::Failed(message) => {
             let reported = recorded
@@ -116,7 +119,7 @@ pub fn judged(
                     message,
                 },
                 if settling {
-                    Next::After(CONVERGE_POLL)
+                    Next::After(poll_interval(current, now))
                 } else {
                     Next::Resync
                 },
@@ -343,8 +346,6 @@ fn looks_like_trouble(message: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use k8s_openapi::jiff::Timestamp;
-
     use super::*;
     use crate::aws::{EcsDeployment, EcsServiceEvent};
 
