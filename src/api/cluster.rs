@@ -76,11 +76,15 @@ pub struct ClusterSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_connect_defaults: Option<ServiceConnectDefaults>,
 
-    /// Tags for the cluster. The operator also adds its ownership tags (ecs.operator.dev/*).
+    /// Tags for the cluster. The operator also adds its ownership tags (ecs.operator.dev/*),
+    /// so keys with that prefix are refused here.
     /// Tags set outside this field are left alone; a tag removed from here is removed from AWS.
     /// At most 46: ECS allows 50 per resource, and the operator adds 4.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    #[schemars(extend("maxProperties" = 46))]
+    #[schemars(extend("maxProperties" = 46, "x-kubernetes-validations" = [{
+        "rule": "self.all(k, !k.startsWith('ecs.operator.dev/'))",
+        "message": "spec.tags: keys starting with ecs.operator.dev/ are reserved for the operator's ownership tags; choose another key"
+    }]))]
     pub tags: BTreeMap<String, String>,
 
     /// Delete (default) removes the ECS cluster when this object is deleted; Retain leaves it.

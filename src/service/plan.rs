@@ -50,8 +50,9 @@ impl Desired {
             &normalised,
             spec.redeploy_token.as_deref(),
         );
-        let mut tags = ownership_tags(service);
-        tags.extend(spec.tags.clone());
+        // Ownership tags go on last, so no spec tag can stand in for them.
+        let mut tags = spec.tags.clone();
+        tags.extend(ownership_tags(service));
         Self {
             name: service.service_name(),
             cluster,

@@ -67,3 +67,26 @@ fn tags_are_fixed_before_the_update_and_a_removed_tag_is_untagged() {
     );
     assert!(matches!(&steps[1], Step::Untag { keys, .. } if keys == &["old".to_string()]));
 }
+
+#[test]
+fn spec_tags_never_stand_in_for_the_ownership_tags() {
+    // The API server refuses these keys; an object stored before that rule must still
+    // not speak for another namespace.
+    let spec = serde_json::json!({"tags": {
+        "ecs.operator.dev/namespace": "team-a",
+        "ecs.operator.dev/uid": "uid-of-team-a",
+        "team": "shop"
+    }});
+    let d = desired(spec.clone(), TD1);
+    let steps = plan(&object(spec), &d, None, &ServiceStatus::default());
+    let [Step::Create(request)] = steps.as_slice() else {
+        panic!("expected one create, got {steps:?}");
+    };
+    let tag = |key: &str| request.tags.get(key).map(String::as_str);
+    assert_eq!(tag("ecs.operator.dev/namespace"), Some("shop"));
+    assert_eq!(
+        tag("ecs.operator.dev/uid"),
+        Some("9d2e1f7a-1111-2222-3333-444455556666")
+    );
+    assert_eq!(tag("team"), Some("shop"));
+}

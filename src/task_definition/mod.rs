@@ -11,6 +11,8 @@ mod status;
 #[cfg(test)]
 mod normalise_tests;
 #[cfg(test)]
+mod ownership_tests;
+#[cfg(test)]
 mod plan_tests;
 #[cfg(test)]
 mod tests;
@@ -22,6 +24,7 @@ use crate::aws::{AwsApi, AwsError};
 use crate::controller::Index;
 use crate::reconcile::{CONVERGE_POLL, Cleanup, Health, Next, Note, Outcome, guarded};
 
+use apply::Deregistered;
 use observe::{Observed, all_owned, observe};
 use plan::{Desired, Revision, Step, credential_like_variables, plan};
 use status::observed_status;
@@ -74,7 +77,8 @@ async fn converge(
     if steps.iter().any(|s| matches!(s, Step::Register(_))) {
         notes.extend(credential_warnings(&desired));
     }
-    let latest = match (apply::apply(ecs, &steps).await?, latest) {
+    let applied = apply::apply(ecs, td, &steps).await?;
+    let latest = match (applied.registered, latest) {
         (Some(registered), _) => {
             notes.push(registered_note(&registered.arn, owned.is_empty(), &foreign));
             // The hash we sent, not the response's tags: ECS may leave tags out of it.
@@ -110,16 +114,20 @@ async fn converge(
                     notes.push(note);
                 }
             }
-            Step::Deregister(arns) => {
-                notes.push(Note::normal(
-                    "Deregistered",
-                    format!(
-                        "deregistered {} beyond revisionHistoryLimit {}",
-                        arns.join(", "),
-                        desired.history_limit
-                    ),
-                ));
-                stale.extend(arns.iter().cloned());
+            Step::Deregister(_) => {
+                let Deregistered { done, refused } = &applied.deregistered;
+                if !done.is_empty() {
+                    notes.push(Note::normal(
+                        "Deregistered",
+                        format!(
+                            "deregistered {} beyond revisionHistoryLimit {}",
+                            done.join(", "),
+                            desired.history_limit
+                        ),
+                    ));
+                }
+                notes.extend(refused_note(refused, &desired.family));
+                stale.extend(done.iter().chain(refused).cloned());
             }
             Step::Register(_) => {}
         }
@@ -229,14 +237,28 @@ pub async fn cleanup(
         }));
     }
     let arns = all_owned(td, ecs).await?;
-    apply::deregister(ecs, &arns).await?;
-    let notes = if arns.is_empty() {
-        Vec::new()
-    } else {
-        vec![Note::normal(
+    let Deregistered { done, refused } = apply::deregister(ecs, td, &arns).await?;
+    let mut notes = Vec::new();
+    if !done.is_empty() {
+        notes.push(Note::normal(
             "Deregistered",
-            format!("deregistered {}", arns.join(", ")),
-        )]
-    };
+            format!("deregistered {}", done.join(", ")),
+        ));
+    }
+    notes.extend(refused_note(&refused, &td.family()));
     Ok(Cleanup::Done(notes))
+}
+
+/// A Warning for revisions status listed that ECS does not show as this object's.
+fn refused_note(refused: &[String], family: &str) -> Option<Note> {
+    (!refused.is_empty()).then(|| {
+        Note::warning(
+            "NotOwned",
+            format!(
+                "left {} registered: ECS does not show it as a revision of family {family} \
+                 tagged with this object's uid, so it is not this object's to deregister",
+                refused.join(", ")
+            ),
+        )
+    })
 }

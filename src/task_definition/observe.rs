@@ -72,6 +72,9 @@ pub async fn all_owned(td: &TaskDefinition, ecs: &dyn AwsApi) -> Result<Vec<Stri
     Ok(arns)
 }
 
+/// The revisions status lists, of this family only. Status is a hint of where to look:
+/// anyone who can write status can list any ARN there, so nothing is deregistered on
+/// its word alone (see `apply::deregister`).
 fn recorded_revisions(td: &TaskDefinition, family: &str) -> Vec<Revision> {
     let status = td.status.as_ref();
     if status.and_then(|s| s.family.as_deref()) != Some(family) {
@@ -81,6 +84,7 @@ fn recorded_revisions(td: &TaskDefinition, family: &str) -> Vec<Revision> {
         .map(|s| {
             s.revisions
                 .iter()
+                .filter(|r| parse_arn(&r.arn).is_some_and(|(f, _)| f == family))
                 .map(|r| Revision {
                     number: r.revision,
                     arn: r.arn.clone(),

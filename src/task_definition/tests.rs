@@ -23,7 +23,7 @@ use crate::ownership::UID;
 
 /// Services as the cache would show them.
 #[derive(Default)]
-struct FakeUsers {
+pub(super) struct FakeUsers {
     arns: Mutex<BTreeSet<String>>,
     references: Mutex<Vec<(String, String, String)>>,
 }
@@ -75,7 +75,7 @@ impl Index for FakeUsers {
     }
 }
 
-fn nginx() -> TaskDefinitionFields {
+pub(super) fn nginx() -> TaskDefinitionFields {
     TaskDefinitionFields {
         cpu: Some("256".into()),
         memory: Some("512".into()),
@@ -90,7 +90,7 @@ fn nginx() -> TaskDefinitionFields {
     }
 }
 
-fn task_definition(name: &str) -> TaskDefinition {
+pub(super) fn task_definition(name: &str) -> TaskDefinition {
     let spec = TaskDefinitionSpec {
         definition: nginx(),
         revision_history_limit: 10,
@@ -103,14 +103,14 @@ fn task_definition(name: &str) -> TaskDefinition {
     td
 }
 
-struct Rig {
+pub(super) struct Rig {
     ecs: Retrying<FakeEcs>,
     users: FakeUsers,
-    object: TaskDefinition,
+    pub(super) object: TaskDefinition,
 }
 
 impl Rig {
-    fn new(object: TaskDefinition) -> Self {
+    pub(super) fn new(object: TaskDefinition) -> Self {
         Self {
             ecs: Retrying::new(FakeEcs::default(), 4, Duration::ZERO),
             users: FakeUsers::default(),
@@ -118,11 +118,11 @@ impl Rig {
         }
     }
 
-    fn fake(&self) -> &FakeEcs {
+    pub(super) fn fake(&self) -> &FakeEcs {
         self.ecs.inner()
     }
 
-    async fn reconcile(&mut self) -> Result<Outcome<TaskDefinitionStatus>, AwsError> {
+    pub(super) async fn reconcile(&mut self) -> Result<Outcome<TaskDefinitionStatus>, AwsError> {
         let outcome = reconcile(&self.object, &self.ecs, &self.users).await?;
         let now = Time(k8s_openapi::jiff::Timestamp::UNIX_EPOCH);
         self.object.status = Some(next_status(
@@ -135,16 +135,16 @@ impl Rig {
         Ok(outcome)
     }
 
-    async fn cleanup(&self) -> Cleanup<TaskDefinitionStatus> {
+    pub(super) async fn cleanup(&self) -> Cleanup<TaskDefinitionStatus> {
         cleanup(&self.object, &self.ecs, &self.users).await.unwrap()
     }
 
-    fn edit_spec(&mut self, edit: impl FnOnce(&mut TaskDefinitionSpec)) {
+    pub(super) fn edit_spec(&mut self, edit: impl FnOnce(&mut TaskDefinitionSpec)) {
         edit(&mut self.object.spec);
         *self.object.metadata.generation.as_mut().unwrap() += 1;
     }
 
-    fn set_image(&mut self, image: &str) {
+    pub(super) fn set_image(&mut self, image: &str) {
         self.edit_spec(|s| s.definition.container_definitions[0].image = image.into());
     }
 
@@ -152,7 +152,7 @@ impl Rig {
         self.fake().task_definitions(family)
     }
 
-    fn active(&self, family: &str) -> Vec<i32> {
+    pub(super) fn active(&self, family: &str) -> Vec<i32> {
         self.revisions(family)
             .iter()
             .filter(|t| t.status == RevisionState::Active)

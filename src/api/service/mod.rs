@@ -134,11 +134,15 @@ pub struct ServiceSpec {
     #[schemars(length(max = 253))]
     pub redeploy_token: Option<String>,
 
-    /// Tags for the service. The operator adds its own (ecs.operator.dev/*); tags set
-    /// elsewhere are left alone, and a tag removed from here is removed from AWS. At most
-    /// 46: ECS allows 50 per resource, and the operator adds 4.
+    /// Tags for the service. The operator adds its own (ecs.operator.dev/*, so keys with that
+    /// prefix are refused here); tags set elsewhere are left alone, and a tag removed from
+    /// here is removed from AWS. At most 46: ECS allows 50 per resource, and the operator
+    /// adds 4.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    #[schemars(extend("maxProperties" = 46))]
+    #[schemars(extend("maxProperties" = 46, "x-kubernetes-validations" = [{
+        "rule": "self.all(k, !k.startsWith('ecs.operator.dev/'))",
+        "message": "spec.tags: keys starting with ecs.operator.dev/ are reserved for the operator's ownership tags; choose another key"
+    }]))]
     pub tags: BTreeMap<String, String>,
 
     /// Delete (default) scales the ECS service to 0 and deletes it when this object is

@@ -80,10 +80,14 @@ pub struct TaskDefinitionSpec {
     pub definition: TaskDefinitionFields,
 
     /// Tags for every revision this object registers. The operator adds its own
-    /// (ecs.operator.dev/*); changing tags updates the latest revision without registering a new one.
+    /// (ecs.operator.dev/*, so keys with that prefix are refused here); changing tags updates
+    /// the latest revision without registering a new one.
     /// At most 45: ECS allows 50 per resource, and the operator adds 5 (with the spec hash).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    #[schemars(extend("maxProperties" = 45))]
+    #[schemars(extend("maxProperties" = 45, "x-kubernetes-validations" = [{
+        "rule": "self.all(k, !k.startsWith('ecs.operator.dev/'))",
+        "message": "spec.tags: keys starting with ecs.operator.dev/ are reserved for the operator's ownership tags; choose another key"
+    }]))]
     pub tags: BTreeMap<String, String>,
 
     /// Delete (default) deregisters every revision this object registered when it is deleted;
