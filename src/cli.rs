@@ -111,6 +111,17 @@ pub struct RunArgs {
     #[arg(long, env = "ECS_OPERATOR_RESYNC_INTERVAL", default_value = "5m", value_parser = parse_duration)]
     pub resync_interval: Duration,
 
+    /// Namespaces whose objects may adopt existing AWS resources (adoptionPolicy: Adopt),
+    /// comma-separated; * for every namespace. None by default: adopting is the admin's
+    /// decision. A resource tagged for an object of another namespace, or for one that
+    /// still exists, is never adopted.
+    #[arg(
+        long = "adoption-namespaces",
+        env = "ECS_OPERATOR_ADOPTION_NAMESPACES",
+        value_delimiter = ','
+    )]
+    pub adoption_namespaces: Vec<String>,
+
     /// How many objects of one kind are reconciled at once. At least 10 lets a
     /// resync's DescribeServices calls carry 10 services each; the AWS rate limits,
     /// not this, bound the call rate.
@@ -245,6 +256,10 @@ mod tests {
         assert_eq!(args.leader_election.lease_duration, Duration::from_secs(15));
         assert!(args.http_address.ip().is_loopback());
         assert!(args.aws_rate_limits.is_empty());
+        assert!(
+            args.adoption_namespaces.is_empty(),
+            "no adoption unless the admin allows it"
+        );
         assert_eq!(args.aws_read_timeout, Duration::from_secs(30));
     }
 

@@ -9,7 +9,7 @@ use ecs_operator::aws::clients::{AwsClients, AwsSettings};
 use ecs_operator::aws::quota::Quotas;
 use ecs_operator::cli::{Cli, Command, RunArgs};
 use ecs_operator::controller::runner::{self, Extra, Reconciler};
-use ecs_operator::controller::{Caches, Context, Managed};
+use ecs_operator::controller::{AdoptionNamespaces, Caches, Context, Managed};
 use ecs_operator::service::references_watched;
 use ecs_operator::telemetry::Telemetry;
 use ecs_operator::telemetry::health::Role;
@@ -122,7 +122,8 @@ async fn run_controllers(
     let aws = AwsClients::from_env(aws_settings, telemetry.metrics.clone()).await;
     let namespace = args.namespace.as_deref();
     // The Service controller's watches fill these; every controller reads them.
-    let (caches, writers) = Caches::new();
+    let (mut caches, writers) = Caches::new();
+    caches.adoption = AdoptionNamespaces::from_flag(&args.adoption_namespaces);
     let ctx = Arc::new(Context::new(
         client.clone(),
         aws,

@@ -3,6 +3,7 @@
 use kube::ResourceExt;
 
 use crate::aws::Tags;
+use crate::reconcile::{Next, Outcome};
 
 pub const MANAGED_BY: &str = "ecs.operator.dev/managed-by";
 pub const NAMESPACE: &str = "ecs.operator.dev/namespace";
@@ -24,19 +25,99 @@ pub fn ownership_tags<K: ResourceExt>(object: &K) -> Tags {
 }
 
 /// Who an AWS resource belongs to, judged by its tags.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Owner {
     /// Tagged with this object's UID.
     ThisObject,
-    /// Untagged, or tagged for another object or tool.
-    Someone,
+    /// Tagged for another object: its namespace, name and UID as the tags say.
+    OtherObject {
+        namespace: String,
+        name: String,
+        uid: String,
+    },
+    /// Without the operator's UID tag: made by hand or by another tool.
+    Untagged,
+}
+
+impl Owner {
+    pub fn is_this_object(&self) -> bool {
+        *self == Self::ThisObject
+    }
 }
 
 pub fn owner_of<K: ResourceExt>(tags: &Tags, object: &K) -> Owner {
+    let tag = |key: &str| tags.get(key).cloned().unwrap_or_default();
     match (tags.get(UID), object.uid()) {
         (Some(tagged), Some(uid)) if *tagged == uid => Owner::ThisObject,
-        _ => Owner::Someone,
+        (Some(tagged), _) => Owner::OtherObject {
+            namespace: tag(NAMESPACE),
+            name: tag(NAME),
+            uid: tagged.clone(),
+        },
+        (None, _) => Owner::Untagged,
     }
+}
+
+/// Why an object may not adopt a resource it did not create.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// Tagged for another live object, or for one in another namespace: never adopted.
+    OwnedElsewhere(String),
+    /// The operator's admin has not allowed adoption in this namespace.
+    NotAllowed(String),
+}
+
+/// The Stalled outcome of a refused adoption. Status stays empty, as for a name
+/// conflict: it claims nothing of the resource. A change of spec, or the admin's leave
+/// (seen at the next resync), lets it try again.
+pub fn refused<S: Default>(refusal: Refusal) -> Outcome<S> {
+    let (reason, message) = match refusal {
+        Refusal::OwnedElsewhere(message) => ("OwnedElsewhere", message),
+        Refusal::NotAllowed(message) => ("AdoptionNotAllowed", message),
+    };
+    Outcome::stalled(S::default(), reason, message, Next::Resync)
+}
+
+/// Whether `object` may adopt a resource whose tags say `owner` (not this object). A
+/// resource of another namespace, or of a live object, is never adopted: that would let
+/// one tenant take over what another owns. Anything else needs the admin's leave for the
+/// namespace (`adoption_allowed`). `live_uid` finds the UID of the object of this kind
+/// named `name` in `namespace`, if it exists.
+pub fn may_adopt<K: ResourceExt>(
+    owner: &Owner,
+    object: &K,
+    what: &str,
+    adoption_allowed: bool,
+    live_uid: impl Fn(&str, &str) -> Option<String>,
+) -> Result<(), Refusal> {
+    let namespace = object.namespace().unwrap_or_default();
+    if let Owner::OtherObject {
+        namespace: theirs,
+        name,
+        uid,
+    } = owner
+    {
+        if *theirs != namespace {
+            return Err(Refusal::OwnedElsewhere(format!(
+                "{what} belongs to {theirs}/{name} in another namespace; it is never adopted \
+                 across namespaces: choose another name"
+            )));
+        }
+        if live_uid(theirs, name).as_deref() == Some(uid.as_str()) {
+            return Err(Refusal::OwnedElsewhere(format!(
+                "{what} belongs to {theirs}/{name}, which still exists; delete that object \
+                 (with deletionPolicy: Retain) before another adopts it, or choose another name"
+            )));
+        }
+    }
+    if !adoption_allowed {
+        return Err(Refusal::NotAllowed(format!(
+            "{what} was not created by this object, and the operator's admin has not allowed \
+             adoption in namespace {namespace} (--adoption-namespaces); ask for it, or choose \
+             another name"
+        )));
+    }
+    Ok(())
 }
 
 /// Whether a tag key is one of the operator's own (never user-managed).

@@ -39,9 +39,9 @@ impl Reconciler for Cluster {
     fn reconcile<'a>(
         &'a self,
         aws: &'a dyn AwsApi,
-        _index: &'a dyn Index,
+        index: &'a dyn Index,
     ) -> impl Future<Output = Result<Outcome<ClusterStatus>, AwsError>> + Send + 'a {
-        super::reconcile(self, aws)
+        super::reconcile(self, aws, index)
     }
 
     async fn cleanup<'a>(

@@ -7,11 +7,16 @@ mod plan;
 mod status;
 
 #[cfg(test)]
+mod adoption_tests;
+#[cfg(test)]
 mod tests;
+
+use kube::ResourceExt;
 
 use crate::api::{AdoptionPolicy, Cluster, ClusterStatus, DeletionPolicy};
 use crate::aws::{AwsApi, AwsError, ClusterState, EcsCluster, ErrorKind};
-use crate::ownership::{Owner, owner_of};
+use crate::controller::Index;
+use crate::ownership::{may_adopt, owner_of, refused};
 use crate::reconcile::{CONVERGE_POLL, Cleanup, Health, Next, Note, Outcome, guarded};
 use observe::{Observed, observe};
 use plan::{Desired, Step, plan};
@@ -22,13 +27,14 @@ use status::observed_status;
 pub async fn reconcile(
     cluster: &Cluster,
     ecs: &dyn AwsApi,
+    index: &dyn Index,
 ) -> Result<Outcome<ClusterStatus>, AwsError> {
     let previous = cluster.status.clone().unwrap_or_default();
     guarded(
         previous.clone(),
         &previous.conditions,
         cluster.metadata.generation,
-        converge(cluster, ecs, &previous),
+        converge(cluster, ecs, index, &previous),
     )
     .await
 }
@@ -36,22 +42,30 @@ pub async fn reconcile(
 async fn converge(
     cluster: &Cluster,
     ecs: &dyn AwsApi,
+    index: &dyn Index,
     previous: &ClusterStatus,
 ) -> Result<Outcome<ClusterStatus>, AwsError> {
     let desired = Desired::from_object(cluster);
     let (current, adopting) = match observe(cluster, ecs).await? {
         Observed::Absent => (None, false),
         Observed::Owned(c) => (Some(c), false),
-        Observed::Foreign(c) if cluster.spec.adoption_policy == AdoptionPolicy::Adopt => {
+        Observed::Foreign(c, owner) if cluster.spec.adoption_policy == AdoptionPolicy::Adopt => {
+            let what = format!("ECS cluster {}", c.arn);
+            let allowed = index.adoption_allowed(&cluster.namespace().unwrap_or_default());
+            let live_uid =
+                |namespace: &str, name: &str| index.cluster(namespace, name).and_then(|c| c.uid());
+            if let Err(refusal) = may_adopt(&owner, cluster, &what, allowed, live_uid) {
+                return Ok(refused(refusal));
+            }
             (Some(c), true)
         }
-        Observed::Foreign(c) => return Ok(name_conflict(&c)),
+        Observed::Foreign(c, _) => return Ok(name_conflict(&c)),
     };
 
     let steps = plan(&desired, current.as_ref(), &previous.managed_tag_keys);
     let created = apply::apply(ecs, current.as_ref().map(|c| c.arn.as_str()), &steps).await?;
     if let Some(c) = &created
-        && owner_of(&c.tags, cluster) == Owner::Someone
+        && !owner_of(&c.tags, cluster).is_this_object()
     {
         // CreateCluster hands back a same-named cluster created meanwhile by someone else.
         return Ok(name_conflict(c));
@@ -200,7 +214,7 @@ pub async fn cleanup(
     let current = match observe(cluster, ecs).await? {
         Observed::Owned(c) => c,
         // Never delete what this object does not own.
-        Observed::Absent | Observed::Foreign(_) => return Ok(Cleanup::Done(Vec::new())),
+        Observed::Absent | Observed::Foreign(..) => return Ok(Cleanup::Done(Vec::new())),
     };
     let previous = cluster.status.clone().unwrap_or_default();
     match ecs.delete_cluster(&current.arn).await {

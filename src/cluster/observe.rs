@@ -11,8 +11,8 @@ pub enum Observed {
     Absent,
     /// A live cluster tagged as this object's.
     Owned(EcsCluster),
-    /// A live cluster this object did not create.
-    Foreign(EcsCluster),
+    /// A live cluster this object did not create, and whose its tags say it is.
+    Foreign(EcsCluster, Owner),
 }
 
 /// Looks the cluster up by the ARN in status, else by name, and judges ownership by tags.
@@ -36,7 +36,7 @@ pub async fn observe(cluster: &Cluster, ecs: &dyn AwsApi) -> Result<Observed, Aw
         None => Observed::Absent,
         Some(c) => match owner_of(&c.tags, cluster) {
             Owner::ThisObject => Observed::Owned(c),
-            Owner::Someone => Observed::Foreign(c),
+            other => Observed::Foreign(c, other),
         },
     })
 }

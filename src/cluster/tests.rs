@@ -14,10 +14,11 @@ use crate::aws::fake::FakeEcs;
 use crate::aws::retry::Retrying;
 use crate::conditions::REASON_INVALID_SPEC;
 use crate::controller::status::next_status;
+use crate::controller::{AdoptionNamespaces, TestIndex};
 use crate::ownership::UID;
 use std::time::Duration;
 
-fn cluster(name: &str) -> Cluster {
+pub(super) fn cluster(name: &str) -> Cluster {
     let mut c = Cluster::new(name, ClusterSpec::default());
     c.metadata.namespace = Some("team-a".into());
     c.metadata.uid = Some(format!("uid-{name}"));
@@ -26,22 +27,24 @@ fn cluster(name: &str) -> Cluster {
 }
 
 /// Drives reconciles as the controller does: the status each round writes is the next round's input.
-struct Rig {
-    ecs: Retrying<FakeEcs>,
-    object: Cluster,
+pub(super) struct Rig {
+    pub(super) ecs: Retrying<FakeEcs>,
+    pub(super) object: Cluster,
+    pub(super) index: TestIndex,
 }
 
 impl Rig {
     /// The fake behind the same retry layer the operator uses, without its delays.
-    fn new(object: Cluster) -> Self {
+    pub(super) fn new(object: Cluster) -> Self {
         Self {
             ecs: Retrying::new(FakeEcs::default(), 4, Duration::ZERO),
             object,
+            index: TestIndex::default(),
         }
     }
 
-    async fn reconcile(&mut self) -> Result<Outcome<ClusterStatus>, AwsError> {
-        let outcome = reconcile(&self.object, &self.ecs).await?;
+    pub(super) async fn reconcile(&mut self) -> Result<Outcome<ClusterStatus>, AwsError> {
+        let outcome = reconcile(&self.object, &self.ecs, &self.index).await?;
         self.record(&outcome);
         Ok(outcome)
     }
@@ -84,11 +87,11 @@ fn insights(value: ContainerInsights) -> ClusterSetting {
     }
 }
 
-fn is_ready(outcome: &Outcome<ClusterStatus>) -> bool {
+pub(super) fn is_ready(outcome: &Outcome<ClusterStatus>) -> bool {
     matches!(outcome.health, Health::Ready { .. })
 }
 
-fn stalled_reason(outcome: &Outcome<ClusterStatus>) -> Option<&'static str> {
+pub(super) fn stalled_reason(outcome: &Outcome<ClusterStatus>) -> Option<&'static str> {
     match outcome.health {
         Health::Stalled { reason, .. } => Some(reason),
         _ => None,
@@ -110,7 +113,7 @@ async fn new_cluster_is_created_tagged_and_ready() {
 async fn crash_after_create_before_status_write_finds_the_cluster_again() {
     let mut rig = Rig::new(cluster("web"));
     // The create succeeds, then the process dies: no status is ever written.
-    let lost = reconcile(&rig.object, &rig.ecs).await.unwrap();
+    let lost = reconcile(&rig.object, &rig.ecs, &rig.index).await.unwrap();
     assert!(is_ready(&lost));
     assert!(rig.object.status.is_none());
 
@@ -159,6 +162,7 @@ async fn adopt_policy_takes_over_a_foreign_cluster_and_tags_it() {
     let mut object = cluster("web");
     object.spec.adoption_policy = AdoptionPolicy::Adopt;
     let mut rig = Rig::new(object);
+    rig.index.adoption = AdoptionNamespaces::Only(["team-a".to_string()].into());
     rig.ecs
         .inner()
         .insert_cluster("web", Tags::from([("owner".into(), "console".into())]));

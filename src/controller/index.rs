@@ -24,6 +24,41 @@ pub trait Index: Send + Sync {
     fn services_of_task_definition(&self, namespace: &str, name: &str) -> Vec<String>;
     /// ARNs of the revisions any Service wants or still runs.
     fn revisions_in_use(&self) -> BTreeSet<String>;
+    fn service(&self, namespace: &str, name: &str) -> Option<Arc<Service>>;
+    /// Whether the operator's admin lets objects in `namespace` adopt AWS resources
+    /// they did not create.
+    fn adoption_allowed(&self, namespace: &str) -> bool;
+}
+
+/// The namespaces whose objects may adopt AWS resources they did not create, as the
+/// operator's admin set them (`--adoption-namespaces`): none unless set.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum AdoptionNamespaces {
+    #[default]
+    None,
+    All,
+    Only(BTreeSet<String>),
+}
+
+impl AdoptionNamespaces {
+    /// From the flag's values: `*` allows every namespace.
+    pub fn from_flag(values: &[String]) -> Self {
+        if values.iter().any(|v| v == "*") {
+            Self::All
+        } else if values.is_empty() {
+            Self::None
+        } else {
+            Self::Only(values.iter().cloned().collect())
+        }
+    }
+
+    pub fn allows(&self, namespace: &str) -> bool {
+        match self {
+            Self::None => false,
+            Self::All => true,
+            Self::Only(namespaces) => namespaces.contains(namespace),
+        }
+    }
 }
 
 /// The watch caches the index reads.
@@ -32,6 +67,7 @@ pub struct Caches {
     pub services: Store<Service>,
     pub clusters: Store<Cluster>,
     pub task_definitions: Store<TaskDefinition>,
+    pub adoption: AdoptionNamespaces,
 }
 
 /// What fills `Caches`: handed to the watches that keep them.
@@ -51,6 +87,7 @@ impl Caches {
                 services,
                 clusters,
                 task_definitions,
+                adoption: AdoptionNamespaces::None,
             },
             CacheWriters {
                 services: services_writer,
@@ -123,6 +160,63 @@ impl Index for Caches {
             .iter()
             .flat_map(|service| service.revisions_in_use())
             .collect()
+    }
+
+    fn service(&self, namespace: &str, name: &str) -> Option<Arc<Service>> {
+        self.services.get(&ObjectRef::new(name).within(namespace))
+    }
+
+    fn adoption_allowed(&self, namespace: &str) -> bool {
+        self.adoption.allows(namespace)
+    }
+}
+
+/// An index for reconciler tests: the objects a test puts in, and the admin's adoption
+/// setting; no object depends on another.
+#[cfg(test)]
+#[derive(Default)]
+pub struct TestIndex {
+    pub clusters: Vec<Arc<Cluster>>,
+    pub task_definitions: Vec<Arc<TaskDefinition>>,
+    pub services: Vec<Arc<Service>>,
+    pub adoption: AdoptionNamespaces,
+}
+
+#[cfg(test)]
+impl Index for TestIndex {
+    fn cluster(&self, namespace: &str, name: &str) -> Option<Arc<Cluster>> {
+        let named =
+            |c: &&Arc<Cluster>| c.namespace().as_deref() == Some(namespace) && c.name_any() == name;
+        self.clusters.iter().find(named).cloned()
+    }
+
+    fn task_definition(&self, namespace: &str, name: &str) -> Option<Arc<TaskDefinition>> {
+        let named = |t: &&Arc<TaskDefinition>| {
+            t.namespace().as_deref() == Some(namespace) && t.name_any() == name
+        };
+        self.task_definitions.iter().find(named).cloned()
+    }
+
+    fn services_on_cluster(&self, _: &str, _: &str) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn services_of_task_definition(&self, _: &str, _: &str) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn revisions_in_use(&self) -> BTreeSet<String> {
+        BTreeSet::new()
+    }
+
+    fn service(&self, namespace: &str, name: &str) -> Option<Arc<Service>> {
+        let named =
+            |s: &&Arc<Service>| s.namespace().as_deref() == Some(namespace) && s.name_any() == name;
+        self.services.iter().find(named).cloned()
+    }
+
+    fn adoption_allowed(&self, namespace: &str) -> bool {
+        self.adoption.allows(namespace)
     }
 }
 

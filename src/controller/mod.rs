@@ -26,7 +26,9 @@ pub use backoff::Backoff;
 #[cfg(test)]
 pub(crate) use driver::requeue_delay;
 pub use error::ReconcileError;
-pub use index::{Caches, Index};
+#[cfg(test)]
+pub use index::TestIndex;
+pub use index::{AdoptionNamespaces, Caches, Index};
 pub use kind::Managed;
 pub use kube_io::KubeIo;
 pub use watches::{SyncMarker, watched};

@@ -5,7 +5,7 @@ use super::references;
 use crate::api::{DeletionPolicy, Service, ServiceStatus};
 use crate::aws::{AwsApi, AwsError, ErrorKind, ServiceState, UpdateService};
 use crate::controller::Index;
-use crate::ownership::{Owner, owner_of};
+use crate::ownership::owner_of;
 use crate::reconcile::{CONVERGE_POLL, Cleanup, Health, Next, Note, Outcome};
 
 pub async fn cleanup(
@@ -38,7 +38,7 @@ pub async fn cleanup(
     let Some(found) = found.filter(|s| s.status != ServiceState::Inactive) else {
         return Ok(Cleanup::Done(Vec::new()));
     };
-    if owner_of(&found.tags, service) == Owner::Someone {
+    if !owner_of(&found.tags, service).is_this_object() {
         // Never delete what this object does not own.
         return Ok(Cleanup::Done(Vec::new()));
     }

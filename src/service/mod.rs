@@ -15,6 +15,8 @@ mod rollout;
 mod status;
 
 #[cfg(test)]
+mod adoption_tests;
+#[cfg(test)]
 mod autoscaling_tests;
 #[cfg(test)]
 mod internal_error_tests;
@@ -31,12 +33,14 @@ mod steps_tests;
 #[cfg(test)]
 mod tests;
 
+use kube::ResourceExt;
+
 use crate::api::service::FailedRollout;
 use crate::api::{AdoptionPolicy, Service, ServiceStatus};
 use crate::aws::{self, AwsApi, AwsError, ServiceState};
 use crate::conditions::REASON_INVALID_SPEC;
 use crate::controller::Index;
-use crate::ownership::{Owner, owner_of};
+use crate::ownership::{may_adopt, owner_of, refused};
 use crate::reconcile::{CONVERGE_POLL, Health, Next, Note, Outcome, guarded};
 pub use controller::references_watched;
 use delete::cleanup;
@@ -95,7 +99,7 @@ async fn converge(
         }
     };
     let desired = Desired::new(service, cluster, task_definition);
-    let outcome = match converge_on(service, ecs, &desired, previous).await {
+    let outcome = match converge_on(service, ecs, objects, &desired, previous).await {
         Err(e) if e.code == "ClusterNotFoundException" => {
             return Ok(status::cluster_not_found(&desired, previous));
         }
@@ -122,6 +126,7 @@ async fn converge(
 async fn converge_on(
     service: &Service,
     ecs: &dyn AwsApi,
+    objects: &dyn Index,
     desired: &Desired,
     previous: &ServiceStatus,
 ) -> Result<Outcome<ServiceStatus>, AwsError> {
@@ -129,16 +134,26 @@ async fn converge_on(
         Observed::Absent => (None, Vec::new()),
         Observed::Draining(found) => return Ok(status::draining(&found, previous)),
         Observed::Owned(found) => (Some(found), Vec::new()),
-        Observed::Foreign(found) if service.spec.adoption_policy == AdoptionPolicy::Adopt => {
+        Observed::Foreign(found, owner)
+            if service.spec.adoption_policy == AdoptionPolicy::Adopt =>
+        {
+            let what = format!("ECS service {}", found.arn);
+            let allowed = objects.adoption_allowed(&service.namespace().unwrap_or_default());
+            let live_uid = |namespace: &str, name: &str| {
+                objects.service(namespace, name).and_then(|s| s.uid())
+            };
+            if let Err(refusal) = may_adopt(&owner, service, &what, allowed, live_uid) {
+                return Ok(refused(refusal));
+            }
             let note = Note::normal("Adopted", format!("adopted ECS service {}", found.arn));
             (Some(found), vec![note])
         }
-        Observed::Foreign(found) => return Ok(status::name_conflict(&found)),
+        Observed::Foreign(found, _) => return Ok(status::name_conflict(&found)),
     };
     let steps = plan(service, desired, current.as_ref(), previous);
     let answered = apply::apply(ecs, &steps).await?;
     let live = match (answered, current) {
-        (Some(created), None) if owner_of(&created.tags, service) == Owner::Someone => {
+        (Some(created), None) if !owner_of(&created.tags, service).is_this_object() => {
             // ECS answered with a same-named service created meanwhile by someone else.
             return Ok(status::name_conflict(&created));
         }

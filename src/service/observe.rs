@@ -14,8 +14,8 @@ pub enum Observed {
     Draining(EcsService),
     /// A live service tagged as this object's.
     Owned(EcsService),
-    /// A live service this object did not create.
-    Foreign(EcsService),
+    /// A live service this object did not create, and whose its tags say it is.
+    Foreign(EcsService, Owner),
 }
 
 /// One DescribeServices call (batched with others of the same cluster), ownership judged
@@ -35,7 +35,7 @@ pub async fn observe(
             ServiceState::Draining => Observed::Draining(s),
             _ => match owner_of(&s.tags, service) {
                 Owner::ThisObject => Observed::Owned(s),
-                Owner::Someone => Observed::Foreign(s),
+                other => Observed::Foreign(s, other),
             },
         },
     })

@@ -1,7 +1,7 @@
 //! The rollout scenario table (tests/scenarios/service_rollouts.json) played against the
 //! in-process fake; tests/e2e/scenarios.rs plays the same rows against the ECS emulator.
 
-use super::tests::{Rig, TD2, reason};
+use super::tests::{Objects, Rig, TD2, reason};
 use crate::api::service::{DeploymentCircuitBreaker, DeploymentConfiguration, ServiceStatus};
 use crate::reconcile::{Health, Outcome};
 

@@ -2,7 +2,7 @@
 //! rollouts progress when the test advances time, with status carried between rounds
 //! as the controller writes it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,12 +16,12 @@ use crate::aws::ServiceState;
 use crate::aws::fake::FakeEcs;
 use crate::aws::retry::Retrying;
 use crate::aws::{CreateService, Tags};
-use crate::controller::Index;
 use crate::controller::status::next_status;
+use crate::controller::{AdoptionNamespaces, TestIndex};
 use crate::ownership::UID;
 use crate::reconcile::Cleanup;
 
-const TD1: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:1";
+pub(super) const TD1: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:1";
 pub(super) const TD2: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:2";
 const CLUSTER_ARN: &str = "arn:aws:ecs:us-east-1:123456789012:cluster/main";
 
@@ -46,14 +46,14 @@ fn meta(name: &str, uid: &str) -> ObjectMeta {
     }
 }
 
-/// The Cluster and TaskDefinition objects, as the caches would show them.
-#[derive(Default)]
-pub(super) struct FakeObjects {
-    cluster: Option<Arc<Cluster>>,
-    task_definition: Option<Arc<TaskDefinition>>,
+/// The Cluster and TaskDefinition the Service references, as the caches would show them.
+pub(super) trait Objects {
+    fn ready_cluster(&mut self);
+    /// The TaskDefinition object with `arn` registered for its generation `generation`.
+    fn task_definition_at(&mut self, arn: &str, generation: i64);
 }
 
-impl FakeObjects {
+impl Objects for TestIndex {
     fn ready_cluster(&mut self) {
         let mut cluster = Cluster::new("main", Default::default());
         cluster.metadata = meta("main", "uid-cluster");
@@ -62,11 +62,10 @@ impl FakeObjects {
             conditions: ready(1),
             ..Default::default()
         });
-        self.cluster = Some(Arc::new(cluster));
+        self.clusters = vec![Arc::new(cluster)];
     }
 
-    /// The TaskDefinition object with `arn` registered for its generation `generation`.
-    pub(super) fn task_definition_at(&mut self, arn: &str, generation: i64) {
+    fn task_definition_at(&mut self, arn: &str, generation: i64) {
         let mut td = TaskDefinition::new("web", Default::default());
         td.metadata = meta("web", "uid-td");
         td.metadata.generation = Some(generation);
@@ -75,35 +74,7 @@ impl FakeObjects {
             conditions: ready(generation),
             ..Default::default()
         });
-        self.task_definition = Some(Arc::new(td));
-    }
-}
-
-impl Index for FakeObjects {
-    fn cluster(&self, namespace: &str, name: &str) -> Option<Arc<Cluster>> {
-        self.cluster.clone().filter(|c| {
-            c.metadata.namespace.as_deref() == Some(namespace)
-                && c.metadata.name.as_deref() == Some(name)
-        })
-    }
-
-    fn task_definition(&self, namespace: &str, name: &str) -> Option<Arc<TaskDefinition>> {
-        self.task_definition.clone().filter(|t| {
-            t.metadata.namespace.as_deref() == Some(namespace)
-                && t.metadata.name.as_deref() == Some(name)
-        })
-    }
-
-    fn services_on_cluster(&self, _: &str, _: &str) -> Vec<String> {
-        Vec::new()
-    }
-
-    fn services_of_task_definition(&self, _: &str, _: &str) -> Vec<String> {
-        Vec::new()
-    }
-
-    fn revisions_in_use(&self) -> BTreeSet<String> {
-        BTreeSet::new()
+        self.task_definitions = vec![Arc::new(td)];
     }
 }
 
@@ -125,7 +96,7 @@ pub(super) fn service_object(uid: &str) -> Service {
 
 pub(super) struct Rig {
     pub ecs: Retrying<FakeEcs>,
-    pub(super) objects: FakeObjects,
+    pub(super) objects: TestIndex,
     pub object: Service,
 }
 
@@ -134,7 +105,7 @@ impl Rig {
     pub(super) fn new() -> Self {
         let ecs = Retrying::new(FakeEcs::default(), 4, Duration::ZERO);
         ecs.inner().insert_cluster("main", Tags::new());
-        let mut objects = FakeObjects::default();
+        let mut objects = TestIndex::default();
         objects.ready_cluster();
         objects.task_definition_at(TD1, 1);
         Self {
@@ -277,14 +248,14 @@ async fn service_is_ready_only_once_its_first_rollout_completes() {
 #[tokio::test]
 async fn service_waits_for_its_cluster_and_task_definition() {
     let mut rig = Rig::new();
-    rig.objects.cluster = None;
+    rig.objects.clusters.clear();
     assert_eq!(reason(&rig.reconcile().await), "WaitingForCluster");
 
     rig.objects.ready_cluster();
     // The TaskDefinition was edited (generation 2) but its new revision is not registered yet.
-    let mut td = (*rig.objects.task_definition.clone().unwrap()).clone();
+    let mut td = (*rig.objects.task_definitions[0]).clone();
     td.metadata.generation = Some(2);
-    rig.objects.task_definition = Some(Arc::new(td));
+    rig.objects.task_definitions = vec![Arc::new(td)];
     let waiting = rig.reconcile().await;
     assert_eq!(reason(&waiting), "WaitingForTaskDefinition");
     assert_eq!(rig.fake().count("ecs:CreateService"), 0);
@@ -382,6 +353,7 @@ async fn adopt_takes_over_a_foreign_service() {
     let mut rig = Rig::new();
     someone_elses_service(&rig);
     rig.object.spec.adoption_policy = AdoptionPolicy::Adopt;
+    rig.objects.adoption = AdoptionNamespaces::Only(["shop".to_string()].into());
     let outcome = rig.reconcile().await;
     assert!(outcome.notes.iter().any(|n| n.reason == "Adopted"));
     let service = rig.ecs_service();

@@ -3,7 +3,7 @@
 use super::plan::{Step, parse_arn};
 use crate::api::TaskDefinition;
 use crate::aws::{AwsApi, AwsError, EcsTaskDefinition, ErrorKind, RevisionState};
-use crate::ownership::{Owner, owner_of};
+use crate::ownership::owner_of;
 
 /// What the calls did.
 #[derive(Debug, Default)]
@@ -60,7 +60,7 @@ pub async fn deregister(
         let Some(revision) = revision.filter(|r| r.status == RevisionState::Active) else {
             continue;
         };
-        let ours = owner_of(&revision.tags, td) == Owner::ThisObject
+        let ours = owner_of(&revision.tags, td).is_this_object()
             && parse_arn(&revision.arn).is_some_and(|(f, _)| f == family);
         if !ours {
             result.refused.push(arn.clone());

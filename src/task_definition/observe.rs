@@ -4,7 +4,7 @@
 use super::plan::{Revision, parse_arn};
 use crate::api::TaskDefinition;
 use crate::aws::{AwsApi, AwsError, EcsTaskDefinition, RevisionState};
-use crate::ownership::{Owner, owner_of};
+use crate::ownership::owner_of;
 
 pub struct Observed {
     /// ACTIVE revisions this object registered, newest first.
@@ -35,7 +35,7 @@ pub async fn observe(
     let latest = match ecs.describe_task_definition(&newest.arn).await? {
         Some(latest)
             if latest.status == RevisionState::Active
-                && owner_of(&latest.tags, td) == Owner::ThisObject =>
+                && owner_of(&latest.tags, td).is_this_object() =>
         {
             latest
         }
@@ -118,7 +118,7 @@ async fn scan_family(
         if revision.status != RevisionState::Active {
             continue;
         }
-        if owner_of(&revision.tags, td) == Owner::ThisObject {
+        if owner_of(&revision.tags, td).is_this_object() {
             observed.owned.push(Revision::of(&revision));
             if observed
                 .latest

@@ -64,6 +64,14 @@ impl Index for FakeUsers {
         self.arns.lock().unwrap().clone()
     }
 
+    fn service(&self, _: &str, _: &str) -> Option<std::sync::Arc<crate::api::Service>> {
+        None
+    }
+
+    fn adoption_allowed(&self, _: &str) -> bool {
+        false
+    }
+
     fn services_of_task_definition(&self, namespace: &str, name: &str) -> Vec<String> {
         self.references
             .lock()

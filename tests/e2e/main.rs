@@ -25,6 +25,7 @@ mod support;
 mod task_contract;
 mod task_definition;
 mod task_definition_contract;
+mod tenancy;
 mod upgrade;
 
 use std::process::ExitCode;
@@ -64,6 +65,7 @@ fn main() -> ExitCode {
         test!(service::service_references_and_immutable_fields_are_checked_by_the_api_server),
         test!(service::service_runs_rolls_out_scales_and_goes_with_its_namespace),
         test!(scenarios::the_emulator_plays_every_row_of_the_rollout_scenario_table),
+        test!(tenancy::a_cluster_of_another_namespace_cannot_be_adopted_or_deleted),
         test!(leader::only_the_leader_reconciles_and_a_standby_takes_over),
         test!(chart::chart_lints_and_the_api_server_accepts_what_it_renders),
         test!(chart::example_manifests_are_accepted_by_the_api_server),
