@@ -47,6 +47,9 @@ pub enum Next {
     Resync,
     /// Soon: AWS is converging.
     After(Duration),
+    /// At the object's turn under a client-side rate limit: then, to the second, without
+    /// the jitter of `After` (the turns are spread already).
+    Turn(Duration),
     /// Only when the spec changes: retrying the same input would fail the same way.
     AwaitChange,
     /// After the object's failure backoff, which grows with each failure in a row: the

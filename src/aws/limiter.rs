@@ -46,6 +46,10 @@ impl Prepaid {
     }
 }
 
+/// The longest a write waits inside the limiter; a writer that would wait longer books
+/// its token instead (`Limiter::book`).
+pub const QUEUE_LIMIT: Duration = Duration::from_secs(1);
+
 /// One account and region's buckets.
 pub struct Limiter {
     quotas: Quotas,
@@ -92,6 +96,21 @@ impl Limiter {
     pub async fn prepay(&self, operation: Operation) -> Prepaid {
         self.acquire(operation).await;
         Prepaid { operation }
+    }
+
+    /// For a caller about to send `operation`: None when its token comes within
+    /// `QUEUE_LIMIT` (it then waits in the limiter as usual). Else the token is taken now,
+    /// in queue order, and the caller gets how long until it is due and the receipt to
+    /// send with then: it comes back at its turn instead of holding a reconcile slot
+    /// while it waits, and is not charged again.
+    pub fn book(&self, operation: Operation) -> Option<(Duration, Prepaid)> {
+        let now = Instant::now();
+        let wait = self.with_bucket(operation.group(), |bucket, _| {
+            (bucket.backlog(now) > QUEUE_LIMIT).then(|| bucket.reserve(now))
+        })?;
+        self.metrics
+            .observe_rate_limit_wait(operation.group().name(), wait);
+        Some((wait, Prepaid { operation }))
     }
 
     /// AWS throttled `operation`: halve its group's rate.
@@ -227,6 +246,31 @@ mod tests {
         assert!(waits[3] > Duration::from_millis(150) && waits[3] <= Duration::from_millis(200));
         // Another group has its own bucket.
         assert!(limiter.reserve(DescribeServices).is_zero());
+    }
+
+    #[test]
+    fn writers_beyond_a_short_queue_book_their_tokens_in_order() {
+        let limiter = limiter("service-write=1:2");
+        let op = Operation::UpdateService;
+        assert_eq!(limiter.book(op), None, "a full bucket: send now");
+        for _ in 0..4 {
+            limiter.reserve(op);
+        }
+        // Four calls reserved against a burst of one: the next would wait 2 s, over the limit.
+        let (first, receipt) = limiter.book(op).expect("too long a queue to wait in");
+        let (second, _) = limiter.book(op).expect("still too long");
+        assert_eq!(receipt, Prepaid { operation: op });
+        let gap = second - first;
+        assert!(first > QUEUE_LIMIT, "{first:?}");
+        assert!(
+            gap >= Duration::from_millis(450) && gap <= Duration::from_millis(550),
+            "booked half a second apart at 2 per second: {gap:?}"
+        );
+        assert_eq!(
+            limiter.book(Operation::DescribeServices),
+            None,
+            "other groups unaffected"
+        );
     }
 
     #[test]

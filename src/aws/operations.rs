@@ -213,9 +213,29 @@ operations! {
 }
 
 /// Both services' operations: what the reconcilers are handed for one region.
-pub trait AwsApi: EcsApi + ScalingApi {}
+pub trait AwsApi: EcsApi + ScalingApi {
+    /// For a caller about to send `operation` (CreateService or UpdateService) for the
+    /// service `service` of `cluster`: None when it may send now, else how long until its
+    /// turn under the client-side rate limit, so it comes back then instead of waiting
+    /// inside a reconcile; the call it then makes is already paid (see `Limiter::book`).
+    fn write_turn(
+        &self,
+        operation: Operation,
+        cluster: &str,
+        service: &str,
+    ) -> Option<std::time::Duration>;
+}
 
-impl<T: EcsApi + ScalingApi> AwsApi for T {}
+impl<E: AwsApi> AwsApi for Retrying<E> {
+    fn write_turn(
+        &self,
+        operation: Operation,
+        cluster: &str,
+        service: &str,
+    ) -> Option<std::time::Duration> {
+        self.inner().write_turn(operation, cluster, service)
+    }
+}
 
 impl Operation {
     /// The operation AWS calls `name` (as the SDK and the X-Amz-Target header name it).

@@ -213,6 +213,17 @@ impl TokenBucket {
         }
     }
 
+    /// How long a caller reserving now would wait: the debt of the callers queued
+    /// before it, and the refill of the token it needs.
+    pub fn backlog(&mut self, now: Instant) -> Duration {
+        self.refill(now);
+        if self.tokens >= 1.0 {
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64((1.0 - self.tokens) / self.rate)
+        }
+    }
+
     /// Reserves the next token, going into debt if need be, and returns how long the
     /// caller must wait for it. Callers queue in the order they reserve.
     pub fn reserve(&mut self, now: Instant) -> Duration {

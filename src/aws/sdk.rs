@@ -13,20 +13,23 @@ mod service;
 mod task;
 mod task_definition;
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use super::batch::Coalescer;
-use super::limiter::Limiter;
+use super::limiter::{Limiter, Prepaid};
 use revisions::RevisionCache;
 
 use super::{
-    AwsError, ClusterState, CreateCluster, CreateService, EcsApi, EcsCluster, EcsService, EcsTask,
-    EcsTaskDefinition, ObservedPolicy, ObservedScheduledAction, Operation, PutPolicyResult,
-    RegisterScalableTarget, RegisterTaskDefinition, ScalableTarget, ScalingApi, ScalingPolicy,
-    ScheduledScaling, Tags, TaskDefinitionPage, TaskFilter, TaskPage, UpdateCluster, UpdateService,
+    AwsApi, AwsError, ClusterState, CreateCluster, CreateService, EcsApi, EcsCluster, EcsService,
+    EcsTask, EcsTaskDefinition, ObservedPolicy, ObservedScheduledAction, Operation,
+    PutPolicyResult, RegisterScalableTarget, RegisterTaskDefinition, ScalableTarget, ScalingApi,
+    ScalingPolicy, ScheduledScaling, Tags, TaskDefinitionPage, TaskFilter, TaskPage, UpdateCluster,
+    UpdateService,
 };
 use crate::api::cluster::CapacityProviderStrategyItem;
+use crate::sync::Lock;
 
 /// How long the first describe of a batch waits for others to join it.
 const BATCH_WINDOW: Duration = Duration::from_millis(5);
@@ -45,6 +48,16 @@ pub struct SdkEcs {
     services: Coalescer<EcsService>,
     clusters: Coalescer<EcsCluster>,
     revisions: RevisionCache,
+    /// The clients' limiter, once `admitted_by` set it.
+    limiter: Option<Arc<Limiter>>,
+    /// Service writes booked for later (`write_turn`): when each is due, and its receipt.
+    bookings: Mutex<HashMap<String, (Instant, Prepaid)>>,
+}
+
+/// A service write's booking key: cluster and service by name (either may be an ARN).
+fn booking_key(cluster: &str, service: &str) -> String {
+    let last = |s: &str| s.rsplit('/').next().unwrap_or(s).to_string();
+    format!("{}/{}", last(cluster), last(service))
 }
 
 impl SdkEcs {
@@ -66,15 +79,44 @@ impl SdkEcs {
                 BATCH_WINDOW,
             ),
             revisions: RevisionCache::new(REVISIONS_KEPT),
+            limiter: None,
+            bookings: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The receipt booked for this service's write, if any: its token was taken then.
+    fn booked(&self, cluster: &str, service: &str) -> Option<Prepaid> {
+        let key = booking_key(cluster, service);
+        self.bookings
+            .locked()
+            .remove(&key)
+            .map(|(_, receipt)| receipt)
     }
 
     /// `limiter` is the one the clients' connector uses: describe batches take their
     /// tokens from it directly, so they fill while waiting.
     pub(crate) fn admitted_by(mut self, limiter: Arc<Limiter>) -> Self {
         self.services = self.services.admitted_by(limiter.clone());
-        self.clusters = self.clusters.admitted_by(limiter);
+        self.clusters = self.clusters.admitted_by(limiter.clone());
+        self.limiter = Some(limiter);
         self
+    }
+}
+
+impl AwsApi for SdkEcs {
+    fn write_turn(&self, operation: Operation, cluster: &str, service: &str) -> Option<Duration> {
+        let limiter = self.limiter.as_ref()?;
+        let key = booking_key(cluster, service);
+        let now = Instant::now();
+        let mut bookings = self.bookings.locked();
+        if let Some((due, _)) = bookings.get(&key) {
+            // Booked already: send once it is due (a second early is close enough).
+            let early = due.saturating_duration_since(now);
+            return (early > Duration::from_secs(1)).then_some(early);
+        }
+        let (wait, receipt) = limiter.book(operation)?;
+        bookings.insert(key, (now + wait, receipt));
+        Some(wait)
     }
 }
 
@@ -213,11 +255,13 @@ impl EcsApi for SdkEcs {
     }
 
     async fn create_service(&self, request: &CreateService) -> Result<EcsService, AwsError> {
-        service::create(&self.client, request).await
+        let receipt = self.booked(&request.cluster, &request.name);
+        service::create(&self.client, request, receipt).await
     }
 
     async fn update_service(&self, request: &UpdateService) -> Result<EcsService, AwsError> {
-        service::update(&self.client, request).await
+        let receipt = self.booked(&request.cluster, &request.service);
+        service::update(&self.client, request, receipt).await
     }
 
     async fn delete_service(&self, cluster: &str, service: &str) -> Result<EcsService, AwsError> {

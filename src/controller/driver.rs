@@ -122,6 +122,7 @@ pub(crate) fn requeue_delay(
     match next {
         Next::Resync => Some(resync_delay(resync, SystemTime::now())),
         Next::After(delay) => Some(poll_delay(delay, SystemTime::now())),
+        Next::Turn(delay) => Some(aligned(delay, Duration::from_secs(1), SystemTime::now())),
         Next::AwaitChange => None,
         Next::Backoff => Some(backoff.next_delay(key)),
     }
@@ -226,6 +227,24 @@ mod tests {
             assert_eq!(due.as_millis() % slot.as_millis(), 0, "{due:?}");
             assert!(delay >= interval.mul_f64(0.8), "{delay:?}");
             assert!(delay <= interval.mul_f64(1.2) + slot, "{delay:?}");
+        }
+    }
+
+    #[test]
+    fn a_turn_under_the_rate_limit_is_kept_to_the_second_without_jitter() {
+        let backoff = Backoff::default();
+        for _ in 0..20 {
+            let delay = requeue_delay(
+                Next::Turn(Duration::from_secs(90)),
+                &backoff,
+                Duration::from_secs(300),
+                "ns/a",
+            )
+            .expect("a turn is a requeue");
+            assert!(
+                delay >= Duration::from_secs(90) && delay <= Duration::from_secs(91),
+                "{delay:?}"
+            );
         }
     }
 

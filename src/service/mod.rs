@@ -25,6 +25,8 @@ mod plan_props;
 #[cfg(test)]
 mod plan_tests;
 #[cfg(test)]
+mod quota_tests;
+#[cfg(test)]
 mod rollout_tests;
 #[cfg(test)]
 mod scenario_tests;
@@ -37,7 +39,7 @@ use kube::ResourceExt;
 
 use crate::api::service::FailedRollout;
 use crate::api::{AdoptionPolicy, Service, ServiceStatus};
-use crate::aws::{self, AwsApi, AwsError, ServiceState};
+use crate::aws::{self, AwsApi, AwsError, Operation, ServiceState};
 use crate::conditions::REASON_INVALID_SPEC;
 use crate::controller::Index;
 use crate::ownership::{may_adopt, owner_of, refused};
@@ -99,6 +101,19 @@ async fn converge(
         }
     };
     let desired = Desired::new(service, cluster, task_definition);
+    // A write is coming (the spec or its revision changed since the last apply): while
+    // the service write quota has a queue, come back at this Service's turn rather than
+    // wait in a reconcile slot the polls of rollouts in flight need.
+    if previous.applied_hash.as_deref() != Some(desired.hash.as_str()) {
+        let operation = if previous.arn.is_some() {
+            Operation::UpdateService
+        } else {
+            Operation::CreateService
+        };
+        if let Some(turn) = ecs.write_turn(operation, &desired.cluster, &desired.name) {
+            return Ok(status::waiting_for_quota(previous, operation, turn));
+        }
+    }
     let outcome = match converge_on(service, ecs, objects, &desired, previous).await {
         Err(e) if e.code == "ClusterNotFoundException" => {
             return Ok(status::cluster_not_found(&desired, previous));

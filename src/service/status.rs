@@ -9,7 +9,9 @@ use super::rollout::{Rollout, poll_interval, rollout};
 use crate::api::common::condition::STALLED;
 use crate::api::common::whole_seconds;
 use crate::api::service::{AUTOSCALING_READY, DeploymentStatus, ServiceEvent, ServiceStatus};
-use crate::aws::{EcsService, RolloutState};
+use std::time::Duration;
+
+use crate::aws::{EcsService, Operation, RolloutState};
 use crate::reconcile::{CONVERGE_POLL, Health, Next, Note, Outcome};
 use k8s_openapi::jiff::Timestamp;
 
@@ -138,6 +140,30 @@ pub fn judged(
         health,
         notes,
         next,
+    }
+}
+
+/// Waiting for its turn under the client-side rate limit before `operation`. The message
+/// does not count down, so status is written once, not at every look.
+pub fn waiting_for_quota(
+    previous: &ServiceStatus,
+    operation: Operation,
+    turn: Duration,
+) -> Outcome<ServiceStatus> {
+    Outcome {
+        status: previous.clone(),
+        health: Health::Progressing {
+            reason: "WaitingForQuota",
+            message: format!(
+                "the client-side {group} rate limit has a queue; this Service sends its {} at \
+                 its turn (raise the limit with --aws-rate-limit {group}=BURST:PER_SECOND if \
+                 Service Quotas shows a higher quota)",
+                operation.name(),
+                group = operation.group().name(),
+            ),
+        },
+        notes: Vec::new(),
+        next: Next::Turn(turn),
     }
 }
 

@@ -16,7 +16,7 @@ use clusters::{by_name_or_arn, check_providers, live};
 use async_trait::async_trait;
 
 use super::{
-    AwsError, CreateCluster, CreateService, EcsApi, EcsCluster, EcsService, EcsTask,
+    AwsApi, AwsError, CreateCluster, CreateService, EcsApi, EcsCluster, EcsService, EcsTask,
     EcsTaskDefinition, ErrorKind, ObservedPolicy, ObservedScheduledAction, PutPolicyResult,
     RegisterScalableTarget, RegisterTaskDefinition, ScalableTarget, ScalingApi, ScalingPolicy,
     ScheduledScaling, Tags, TaskDefinitionPage, TaskFilter, TaskPage, UpdateCluster, UpdateService,
@@ -51,6 +51,8 @@ struct State {
     scaling: scaling::ScalingState,
     /// Services whose describe panics, standing in for a bug in the operator.
     panicking_services: std::collections::BTreeSet<String>,
+    /// The turn writes are told to wait for, standing in for a long rate-limit queue.
+    write_queue: Option<std::time::Duration>,
 }
 
 #[derive(Default)]
@@ -95,6 +97,12 @@ impl FakeEcs {
     }
 
     /// Calls made so far, by IAM action name.
+    /// Writes are told to come back after `wait` (None: they may go at once), as the
+    /// operator's rate limiter answers when its queue is long.
+    pub fn queue_writes(&self, wait: Option<std::time::Duration>) {
+        self.state.locked().write_queue = wait;
+    }
+
     pub fn calls(&self) -> Vec<&'static str> {
         self.state.locked().calls.clone()
     }
@@ -276,6 +284,12 @@ impl EcsApi for FakeEcs {
     ) -> Result<Vec<EcsTask>, AwsError> {
         let mut state = self.call("ecs:DescribeTasks")?;
         tasks::describe(&mut state, cluster, arns)
+    }
+}
+
+impl AwsApi for FakeEcs {
+    fn write_turn(&self, _: super::Operation, _: &str, _: &str) -> Option<std::time::Duration> {
+        self.state.locked().write_queue
     }
 }
 

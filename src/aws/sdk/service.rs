@@ -151,9 +151,11 @@ fn placement_strategy_to_sdk(strategy: &[PlacementStrategy]) -> Vec<sdk::Placeme
         .collect()
 }
 
+/// `receipt`: the token was taken at the Service's turn (see `Limiter::book`).
 pub async fn create(
     client: &aws_sdk_ecs::Client,
     request: &CreateService,
+    receipt: Option<Prepaid>,
 ) -> Result<EcsService, AwsError> {
     const ACTION: &str = "ecs:CreateService";
     let s = &request.settings;
@@ -215,6 +217,8 @@ pub async fn create(
                 .map(sdk::AvailabilityZoneRebalancing::from),
         )
         .set_tags(non_empty(tags_to_sdk(&request.tags)))
+        .customize()
+        .mutate_request(move |r| receipt.iter().for_each(|paid| paid.attach(r)))
         .send()
         .await
         .map_err(|e| aws_error(ACTION, e))?;
@@ -223,9 +227,11 @@ pub async fn create(
         .ok_or_else(|| empty_response(ACTION, "service"))
 }
 
+/// `receipt`: the token was taken at the Service's turn (see `Limiter::book`).
 pub async fn update(
     client: &aws_sdk_ecs::Client,
     request: &UpdateService,
+    receipt: Option<Prepaid>,
 ) -> Result<EcsService, AwsError> {
     const ACTION: &str = "ecs:UpdateService";
     let mut call = client
@@ -279,7 +285,12 @@ pub async fn update(
                 .as_deref()
                 .map(sdk::AvailabilityZoneRebalancing::from),
         );
-    let out = call.send().await.map_err(|e| aws_error(ACTION, e))?;
+    let out = call
+        .customize()
+        .mutate_request(move |r| receipt.iter().for_each(|paid| paid.attach(r)))
+        .send()
+        .await
+        .map_err(|e| aws_error(ACTION, e))?;
     out.service()
         .map(from_sdk)
         .ok_or_else(|| empty_response(ACTION, "service"))
