@@ -91,7 +91,7 @@ const DESCRIBED: [(&str, &str, &str); 10] = [
     (
         "ecs_operator_aws_rate_limit_wait_seconds",
         "counter",
-        "Time AWS calls spent waiting for the client-side rate limiter, by action group",
+        "Time AWS calls spent waiting for the client-side rate limiter, by action group (a write booked for a later turn counts the time until its turn)",
     ),
     (
         "ecs_operator_leader",
