@@ -194,7 +194,8 @@ const CREDENTIAL_WORDS: &[&str] = &[
     "CREDENTIAL",
 ];
 
-/// (container, variable) pairs whose variable name looks like a credential. Only names:
+/// (container, variable) pairs whose variable name looks like a credential, or whose value
+/// is a URL carrying a password (`postgres://app:pw@db`). Only names are returned:
 /// values must never reach a log or an Event.
 pub fn credential_like_variables(fields: &TaskDefinitionFields) -> Vec<(String, String)> {
     fields
@@ -203,11 +204,22 @@ pub fn credential_like_variables(fields: &TaskDefinitionFields) -> Vec<(String, 
         .flat_map(|c| {
             c.environment.iter().filter_map(|variable| {
                 let upper = variable.name.to_ascii_uppercase();
-                CREDENTIAL_WORDS
-                    .iter()
-                    .any(|word| upper.contains(word))
+                let named = CREDENTIAL_WORDS.iter().any(|word| upper.contains(word));
+                (named || has_url_password(&variable.value))
                     .then(|| (c.name.clone(), variable.name.clone()))
             })
         })
         .collect()
+}
+
+/// Whether `value` holds a URL whose userinfo has a password: `scheme://user:pw@host`.
+fn has_url_password(value: &str) -> bool {
+    value.split("://").skip(1).any(|rest| {
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        authority.rsplit_once('@').is_some_and(|(userinfo, _)| {
+            userinfo
+                .split_once(':')
+                .is_some_and(|(_, password)| !password.is_empty())
+        })
+    })
 }

@@ -77,6 +77,35 @@ fn arn_gives_family_and_revision() {
 }
 
 #[test]
+fn urls_carrying_a_password_are_flagged_by_name_whatever_the_variable_is_called() {
+    let env = |name: &str, value: &str| KeyValuePair {
+        name: name.into(),
+        value: value.into(),
+    };
+    let fields = TaskDefinitionFields {
+        container_definitions: vec![ContainerDefinition {
+            name: "web".into(),
+            image: "nginx".into(),
+            environment: vec![
+                env(
+                    "DATABASE_URL",
+                    "postgres://app:pw@db:5432/shop?sslmode=require",
+                ),
+                env("REDIS_URL", "redis://cache:6379/0"),
+                env("HOMEPAGE", "https://someone@example.com/about"),
+                env("UPSTREAMS", "http://a.internal, amqp://guest:guest@mq:5672"),
+                env("AT_IN_PATH", "https://example.com/u:x@y"),
+            ],
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let flagged = credential_like_variables(&fields);
+    let names: Vec<_> = flagged.iter().map(|(_, v)| v.as_str()).collect();
+    assert_eq!(names, ["DATABASE_URL", "UPSTREAMS"]);
+}
+
+#[test]
 fn credential_like_variable_names_are_flagged_without_values() {
     let env = |name: &str| KeyValuePair {
         name: name.into(),

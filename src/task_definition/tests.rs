@@ -423,20 +423,34 @@ async fn spec_aws_rejects_is_stalled_until_it_changes() {
 async fn credential_like_environment_variable_gets_a_warning_without_its_value() {
     let mut rig = Rig::new(task_definition("web"));
     rig.edit_spec(|s| {
-        s.definition.container_definitions[0].environment = vec![KeyValuePair {
-            name: "DB_PASSWORD".into(),
-            value: "hunter2".into(),
-        }];
+        s.definition.container_definitions[0].environment = vec![
+            KeyValuePair {
+                name: "DB_PASSWORD".into(),
+                value: "hunter2".into(),
+            },
+            KeyValuePair {
+                name: "DATABASE_URL".into(),
+                value: "postgres://app:s3cr3t@db/shop".into(),
+            },
+        ];
     });
     let outcome = rig.reconcile().await.unwrap();
-    let warning = outcome
+    let warnings: Vec<_> = outcome
         .notes
         .iter()
-        .find(|n| n.reason == "PlaintextSecret")
-        .expect("a warning");
+        .filter(|n| n.reason == "PlaintextSecret")
+        .collect();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    let warning = warnings[0];
     assert!(warning.warning);
     assert!(warning.message.contains("DB_PASSWORD"));
-    assert!(!warning.message.contains("hunter2"));
+    assert!(warnings[1].message.contains("DATABASE_URL"));
+    for note in &outcome.notes {
+        assert!(
+            !note.message.contains("hunter2") && !note.message.contains("s3cr3t"),
+            "a value reached an Event: {note:?}"
+        );
+    }
     // Only when registering: resyncs do not repeat it.
     assert!(rig.reconcile().await.unwrap().notes.is_empty());
 }
