@@ -1,8 +1,10 @@
 //! Coalescing of concurrent describes: reconcilers still ask for one object each, and
 //! requests that arrive together for the same key (a cluster, a region) go to AWS as
-//! one call of up to `max` ids. The first caller leads: it waits up to `window` for
-//! others to join (or for the batch to fill), makes the call and hands every joiner
-//! the answer.
+//! one call of up to `max` ids. The first caller leads: it waits until nobody has
+//! joined for `window` (at most `HOLD_LIMIT` windows in all) or the batch fills, makes
+//! the call and hands every joiner the answer. Each join extending the wait keeps a
+//! batch whose requests trickle in (reconciles finishing one by one after a restart)
+//! from going out half empty.
 //!
 //! Under a rate limit the batch stays open while its leader waits for the token, so
 //! the calls that do go out are full: a few large describes instead of many small
@@ -30,7 +32,11 @@ struct Pending<T> {
 struct Batch<T> {
     pending: Mutex<Pending<T>>,
     full: Notify,
+    joined: Notify,
 }
+
+/// The longest a batch waits for joiners, in windows.
+const HOLD_LIMIT: u32 = 4;
 
 pub struct Coalescer<T> {
     operation: Operation,
@@ -82,6 +88,8 @@ impl<T: Send + Sync + 'static> Coalescer<T> {
                         // Full: nobody else may join; the leader sends it as soon as it may.
                         open.remove(key);
                         batch.full.notify_one();
+                    } else {
+                        batch.joined.notify_one();
                     }
                     None
                 }
@@ -92,6 +100,7 @@ impl<T: Send + Sync + 'static> Coalescer<T> {
                             waiters: vec![answer],
                         }),
                         full: Notify::new(),
+                        joined: Notify::new(),
                     });
                     if self.max > 1 {
                         open.insert(key.to_string(), batch.clone());
@@ -107,10 +116,7 @@ impl<T: Send + Sync + 'static> Coalescer<T> {
                 batch: batch.clone(),
             };
             if self.max > 1 {
-                tokio::select! {
-                    () = tokio::time::sleep(self.window) => {}
-                    () = batch.full.notified() => {}
-                }
+                self.hold(&batch).await;
             }
             let receipt = match &self.admission {
                 // Still open: requests keep joining while the token is awaited.
@@ -143,6 +149,26 @@ impl<T: Send + Sync + 'static> Coalescer<T> {
                 "the batched call this request joined was cancelled; it will be retried",
             ))
         })
+    }
+}
+
+impl<T> Coalescer<T> {
+    /// Until the batch fills, nobody has joined for a window, or the hold limit passes.
+    async fn hold(&self, batch: &Batch<T>) {
+        let limit = tokio::time::Instant::now() + self.window * HOLD_LIMIT;
+        loop {
+            let quiet =
+                tokio::time::sleep_until(limit.min(tokio::time::Instant::now() + self.window));
+            tokio::select! {
+                () = quiet => return,
+                () = batch.full.notified() => return,
+                () = batch.joined.notified() => {
+                    if tokio::time::Instant::now() >= limit {
+                        return;
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -232,6 +258,41 @@ mod tests {
         assert_eq!(calls.load(Ordering::SeqCst), 2);
         assert!(sizes.iter().all(|&n| n == 10));
         assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    /// `count` requests `gap` apart, each for its own id; how many calls they took.
+    async fn trickle(coalescer: &Coalescer<String>, count: u64, gap: Duration) -> usize {
+        let calls = AtomicUsize::new(0);
+        let requests = (0..count).map(|i| {
+            let id = format!("svc-{i}");
+            let calls = &calls;
+            async move {
+                tokio::time::sleep(gap * u32::try_from(i).unwrap()).await;
+                coalescer
+                    .describe("cluster", &id, |ids, _| async move { echo(calls, ids) })
+                    .await
+                    .unwrap()
+                    .contains(&id)
+            }
+        });
+        let answered = futures::future::join_all(requests).await;
+        assert!(answered.iter().all(|&found| found));
+        calls.load(Ordering::SeqCst)
+    }
+
+    #[tokio::test]
+    async fn requests_trickling_in_still_fill_one_batch() {
+        // Each arrives within a window of the one before, though the last comes 70 ms
+        // after the first: a fixed 50 ms window would have split them.
+        let coalescer = Coalescer::new(DescribeServices, 10, Duration::from_millis(50));
+        assert_eq!(trickle(&coalescer, 8, Duration::from_millis(10)).await, 1);
+    }
+
+    #[tokio::test]
+    async fn a_steady_trickle_does_not_hold_a_batch_for_ever() {
+        // 15 requests over 280 ms: the first batch goes after at most 4 windows (200 ms).
+        let coalescer = Coalescer::new(DescribeServices, 100, Duration::from_millis(50));
+        assert!(trickle(&coalescer, 15, Duration::from_millis(20)).await >= 2);
     }
 
     #[tokio::test]

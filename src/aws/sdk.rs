@@ -6,6 +6,7 @@ use aws_sdk_ecs::types as sdk;
 use aws_smithy_types::error::operation::BuildError;
 use k8s_openapi::jiff::Timestamp;
 
+mod bookings;
 mod cluster;
 mod revisions;
 mod scaling;
@@ -13,12 +14,12 @@ mod service;
 mod task;
 mod task_definition;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::batch::Coalescer;
 use super::limiter::{Limiter, Prepaid};
+use bookings::Bookings;
 use revisions::RevisionCache;
 
 use super::{
@@ -29,7 +30,6 @@ use super::{
     UpdateService,
 };
 use crate::api::cluster::CapacityProviderStrategyItem;
-use crate::sync::Lock;
 
 /// How long the first describe of a batch waits for others to join it.
 const BATCH_WINDOW: Duration = Duration::from_millis(5);
@@ -50,8 +50,8 @@ pub struct SdkEcs {
     revisions: RevisionCache,
     /// The clients' limiter, once `admitted_by` set it.
     limiter: Option<Arc<Limiter>>,
-    /// Service writes booked for later (`write_turn`): when each is due, and its receipt.
-    bookings: Mutex<HashMap<String, (Instant, Prepaid)>>,
+    /// Service writes booked for later (`write_turn`).
+    bookings: Bookings<Prepaid>,
 }
 
 /// A service write's booking key: cluster and service by name (either may be an ARN).
@@ -80,17 +80,13 @@ impl SdkEcs {
             ),
             revisions: RevisionCache::new(REVISIONS_KEPT),
             limiter: None,
-            bookings: Mutex::new(HashMap::new()),
+            bookings: Bookings::new(),
         }
     }
 
     /// The receipt booked for this service's write, if any: its token was taken then.
     fn booked(&self, cluster: &str, service: &str) -> Option<Prepaid> {
-        let key = booking_key(cluster, service);
-        self.bookings
-            .locked()
-            .remove(&key)
-            .map(|(_, receipt)| receipt)
+        self.bookings.take(&booking_key(cluster, service))
     }
 
     /// `limiter` is the one the clients' connector uses: describe batches take their
@@ -106,17 +102,10 @@ impl SdkEcs {
 impl AwsApi for SdkEcs {
     fn write_turn(&self, operation: Operation, cluster: &str, service: &str) -> Option<Duration> {
         let limiter = self.limiter.as_ref()?;
-        let key = booking_key(cluster, service);
-        let now = Instant::now();
-        let mut bookings = self.bookings.locked();
-        if let Some((due, _)) = bookings.get(&key) {
-            // Booked already: send once it is due (a second early is close enough).
-            let early = due.saturating_duration_since(now);
-            return (early > Duration::from_secs(1)).then_some(early);
-        }
-        let (wait, receipt) = limiter.book(operation)?;
-        bookings.insert(key, (now + wait, receipt));
-        Some(wait)
+        self.bookings
+            .turn(booking_key(cluster, service), Instant::now(), || {
+                limiter.book(operation)
+            })
     }
 }
 
