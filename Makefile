@@ -33,6 +33,7 @@ RELEASE_BUILD := cargo build --release --locked --bin ecs-operator
 .PHONY: release
 release: ## Build the release binary with the Dockerfile's command, and report its size
 	@grep -qF 'RUN $(RELEASE_BUILD)' Dockerfile || { echo "the Dockerfile no longer runs '$(RELEASE_BUILD)'; keep them the same"; exit 1; }
+	@! grep -E '^FROM ' Dockerfile | grep -vE '@sha256:[0-9a-f]{64}( |$$)' || { echo "every FROM in the Dockerfile must be pinned by digest (docs/operating.md#image)"; exit 1; }
 	$(RELEASE_BUILD)
 	@echo "release binary: $$(du -h $(TARGET_DIR)/release/ecs-operator | cut -f1) ($$(stat -c %s $(TARGET_DIR)/release/ecs-operator) bytes)"
 

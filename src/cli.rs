@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
+use crate::api::tenant_policy::Profile;
 use crate::aws::quota::QuotaOverride;
 
 #[derive(Parser, Debug)]
@@ -107,20 +108,21 @@ pub struct RunArgs {
     #[arg(long, env = "ECS_OPERATOR_DEFAULT_REGION")]
     pub default_region: Option<String>,
 
+    /// Regions the operator serves besides the default region, comma-separated. Clients
+    /// are built for these at start-up and no other: an object naming another region is
+    /// Stalled RegionNotAllowed.
+    #[arg(long, env = "ECS_OPERATOR_ALLOWED_REGIONS", value_delimiter = ',')]
+    pub allowed_regions: Vec<String>,
+
+    /// What task definitions may ask of the host where no TenantPolicy says: restricted
+    /// refuses host paths as volumes, the host's pid, ipc and network namespaces and
+    /// added Linux capabilities beyond Docker's defaults; privileged allows them.
+    #[arg(long, env = "ECS_OPERATOR_TASK_DEFINITION_PROFILE", value_enum, default_value_t = Profile::Restricted)]
+    pub task_definition_profile: Profile,
+
     /// How often every object is compared with AWS to catch drift (jittered by ±20%), e.g. 5m, 90s.
     #[arg(long, env = "ECS_OPERATOR_RESYNC_INTERVAL", default_value = "5m", value_parser = parse_duration)]
     pub resync_interval: Duration,
-
-    /// Namespaces whose objects may adopt existing AWS resources (adoptionPolicy: Adopt),
-    /// comma-separated; * for every namespace. None by default: adopting is the admin's
-    /// decision. A resource tagged for an object of another namespace, or for one that
-    /// still exists, is never adopted.
-    #[arg(
-        long = "adoption-namespaces",
-        env = "ECS_OPERATOR_ADOPTION_NAMESPACES",
-        value_delimiter = ','
-    )]
-    pub adoption_namespaces: Vec<String>,
 
     /// How many objects of one kind are reconciled at once. At least 10 lets a
     /// resync's DescribeServices calls carry 10 services each; the AWS rate limits,
@@ -256,10 +258,6 @@ mod tests {
         assert_eq!(args.leader_election.lease_duration, Duration::from_secs(15));
         assert!(args.http_address.ip().is_loopback());
         assert!(args.aws_rate_limits.is_empty());
-        assert!(
-            args.adoption_namespaces.is_empty(),
-            "no adoption unless the admin allows it"
-        );
         assert_eq!(args.aws_read_timeout, Duration::from_secs(30));
     }
 

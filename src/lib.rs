@@ -20,3 +20,4 @@ mod shape_tests;
 mod sync;
 mod task_definition;
 pub mod telemetry;
+mod tenancy;

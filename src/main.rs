@@ -9,16 +9,16 @@ use ecs_operator::aws::clients::{AwsClients, AwsSettings};
 use ecs_operator::aws::quota::Quotas;
 use ecs_operator::cli::{Cli, Command, RunArgs};
 use ecs_operator::controller::runner::{self, Extra, Reconciler};
-use ecs_operator::controller::{AdoptionNamespaces, Caches, Context, Managed};
+use ecs_operator::controller::{Caches, Context, Managed};
 use ecs_operator::service::references_watched;
 use ecs_operator::telemetry::Telemetry;
 use ecs_operator::telemetry::health::Role;
 use ecs_operator::{api, leader, telemetry};
-use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
+use futures::{FutureExt, StreamExt};
 use k8s_openapi::NamespaceResourceScope;
 use kube::Api;
-use kube::runtime::reflector;
+use kube::runtime::{WatchStreamExt, reflector, watcher};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -116,6 +116,7 @@ async fn run_controllers(
 ) {
     let aws_settings = AwsSettings {
         default_region: args.default_region.clone(),
+        allowed_regions: args.allowed_regions.clone(),
         quotas: Quotas::default().with_overrides(&args.aws_rate_limits),
         read_timeout: args.aws_read_timeout,
     };
@@ -123,7 +124,12 @@ async fn run_controllers(
     let namespace = args.namespace.as_deref();
     // The Service controller's watches fill these; every controller reads them.
     let (mut caches, writers) = Caches::new();
-    caches.adoption = AdoptionNamespaces::from_flag(&args.adoption_namespaces);
+    caches.default_profile = args.task_definition_profile;
+    tokio::spawn(watch_tenant_policies(
+        Api::all(client.clone()),
+        writers.tenant_policies,
+    ));
+    caches.tenant_policies_listed().await;
     let ctx = Arc::new(Context::new(
         client.clone(),
         aws,
@@ -155,6 +161,28 @@ async fn run_controllers(
             stop,
         ),
     );
+}
+
+/// Keeps the TenantPolicy cache for the life of the process; the watcher retries with
+/// backoff, so a policy change is never missed for long.
+async fn watch_tenant_policies(
+    api: Api<api::TenantPolicy>,
+    writer: reflector::store::Writer<api::TenantPolicy>,
+) {
+    let stream = reflector::reflector(writer, watcher(api, watcher::Config::default()))
+        .default_backoff()
+        .touched_objects();
+    futures::pin_mut!(stream);
+    while let Some(event) = stream.next().await {
+        if let Err(error) = event {
+            // Until the first list succeeds nothing is reconciled: say what to check.
+            tracing::warn!(
+                %error,
+                "cannot watch TenantPolicies (is the TenantPolicy CRD installed, and may this \
+                 identity list tenantpolicies cluster-wide?); retrying"
+            );
+        }
+    }
 }
 
 /// Runs a kind that watches only its own objects once every Service is known: deleting

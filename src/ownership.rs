@@ -112,9 +112,9 @@ pub fn may_adopt<K: ResourceExt>(
     }
     if !adoption_allowed {
         return Err(Refusal::NotAllowed(format!(
-            "{what} was not created by this object, and the operator's admin has not allowed \
-             adoption in namespace {namespace} (--adoption-namespaces); ask for it, or choose \
-             another name"
+            "{what} was not created by this object, and no TenantPolicy allows adoption in \
+             namespace {namespace} (spec.adoption: Allowed); ask the cluster admin for one, or \
+             choose another name"
         )));
     }
     Ok(())

@@ -137,10 +137,11 @@ log "kube-apiserver /readyz ok after ${readyz_seconds}s"
 
 # Only the controllers a test cluster needs: namespaces and garbage collection
 # finish deletions, and the serviceaccount controller creates each namespace's
-# default ServiceAccount. No kubelet or scheduler runs: pods never start.
+# default ServiceAccount; clusterrole-aggregation fills the default admin, edit and
+# view roles with the chart's aggregated rules. No kubelet or scheduler runs: pods never start.
 start kube-controller-manager "$K8S_BIN/kube-controller-manager" \
   --kubeconfig "$STATE/kubeconfig" \
-  --controllers namespace,garbagecollector,serviceaccount \
+  --controllers namespace,garbagecollector,serviceaccount,clusterrole-aggregation \
   --bind-address 127.0.0.1 --secure-port 0 \
   --leader-elect=false --use-service-account-credentials=false
 

@@ -46,8 +46,13 @@ pub struct ClusterSpec {
     #[schemars(length(min = 1, max = 255), regex(pattern = r"^[a-zA-Z0-9_-]+$"))]
     pub cluster_name: Option<String>,
 
-    /// AWS region of the cluster, for example eu-west-1. Defaults to the operator's --region.
+    /// AWS region of the cluster, for example eu-west-1. Defaults to the operator's
+    /// --default-region; another must be one the operator serves (--allowed-regions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(
+        length(min = 1, max = 32),
+        regex(pattern = r"^[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}$")
+    )]
     pub region: Option<String>,
 
     /// Cluster settings. ECS knows one: containerInsights. Settings left out are not managed.

@@ -28,8 +28,8 @@ pub enum AdoptionPolicy {
     #[default]
     Never,
     /// Take the resource over: tag it as owned by this object and manage it from now on.
-    /// Only where the operator's admin allows adoption for the namespace
-    /// (--adoption-namespaces; else Stalled AdoptionNotAllowed), and never a resource
+    /// Only where a TenantPolicy allows adoption for the namespace (else Stalled
+    /// AdoptionNotAllowed), and never a resource
     /// tagged for an object of another namespace or for one that still exists (Stalled
     /// OwnedElsewhere).
     Adopt,

@@ -4,6 +4,7 @@ pub mod cluster;
 pub mod common;
 pub mod service;
 pub mod task_definition;
+pub mod tenant_policy;
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::CustomResourceExt;
@@ -12,6 +13,7 @@ pub use cluster::{Cluster, ClusterSpec, ClusterStatus};
 pub use common::{AdoptionPolicy, DeletionPolicy};
 pub use service::{Service, ServiceSpec, ServiceStatus};
 pub use task_definition::{TaskDefinition, TaskDefinitionSpec, TaskDefinitionStatus};
+pub use tenant_policy::{TenantPolicy, TenantPolicySpec};
 
 /// API group of every kind this operator serves.
 pub const GROUP: &str = "ecs.operator.dev";
@@ -22,7 +24,12 @@ pub const MANAGER: &str = "ecs-operator";
 
 /// Every CRD, in the order `ecs-operator crds` prints them.
 pub fn crds() -> Vec<CustomResourceDefinition> {
-    vec![Cluster::crd(), TaskDefinition::crd(), Service::crd()]
+    vec![
+        Cluster::crd(),
+        TaskDefinition::crd(),
+        Service::crd(),
+        TenantPolicy::crd(),
+    ]
 }
 
 /// The CRDs as one multi-document YAML stream, as committed in `crds/`.

@@ -1,10 +1,11 @@
-//! One AWS client per region, created on first use.
+//! One AWS client per region the operator serves, built at start-up: an object cannot
+//! make the operator build (and hold memory for) a client of a region of its choosing.
 //!
 //! Endpoints and credentials come only from the standard AWS environment and
 //! default credential chain (environment, profile, IRSA, EKS Pod Identity, IMDS).
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use std::time::Duration;
 
@@ -20,7 +21,6 @@ use super::limiter::{Limiter, limited_https_client};
 use super::quota::Quotas;
 use super::retry::Retrying;
 use super::sdk::SdkEcs;
-use crate::sync::Lock;
 
 /// Attempts per AWS call, and the first backoff ceiling, for throttled or transient failures.
 const ATTEMPTS: u32 = 4;
@@ -31,6 +31,8 @@ const BASE_DELAY: Duration = Duration::from_millis(200);
 pub struct AwsSettings {
     /// Serves objects whose spec names no region; else the SDK's region.
     pub default_region: Option<String>,
+    /// Regions served besides the default one.
+    pub allowed_regions: Vec<String>,
     /// Client-side token buckets, per region.
     pub quotas: Quotas,
     /// How long to wait for AWS to start answering before the attempt counts as failed.
@@ -38,11 +40,8 @@ pub struct AwsSettings {
 }
 
 pub struct AwsClients {
-    base: SdkConfig,
     default_region: String,
-    quotas: Quotas,
-    metrics: Arc<Metrics>,
-    ecs: Mutex<HashMap<String, Arc<dyn AwsApi>>>,
+    ecs: BTreeMap<String, Arc<dyn AwsApi>>,
 }
 
 impl AwsClients {
@@ -64,12 +63,19 @@ impl AwsClients {
         let default_region = default_region
             .or_else(|| base.region().map(|r| r.to_string()))
             .unwrap_or_else(|| "us-east-1".to_string());
+        let ecs: BTreeMap<_, _> = settings
+            .allowed_regions
+            .iter()
+            .chain([&default_region])
+            .map(|region| {
+                let client = region_client(&base, region, &settings.quotas, &metrics);
+                (region.clone(), client)
+            })
+            .collect();
+        metrics.set_aws_regions(ecs.len());
         Self {
-            base,
             default_region,
-            quotas: settings.quotas,
-            metrics,
-            ecs: Mutex::new(HashMap::new()),
+            ecs,
         }
     }
 
@@ -78,32 +84,41 @@ impl AwsClients {
         spec_region.unwrap_or(&self.default_region).to_string()
     }
 
-    pub fn ecs(&self, region: &str) -> Arc<dyn AwsApi> {
-        let mut clients = self.ecs.locked();
-        clients
-            .entry(region.to_string())
-            .or_insert_with(|| {
-                // ECS and Application Auto Scaling quotas are per account and region: one
-                // limiter serves both clients of a region.
-                let limiter = Arc::new(Limiter::new(self.quotas.clone(), self.metrics.clone()));
-                let http = limited_https_client(limiter.clone());
-                let config = aws_sdk_ecs::config::Builder::from(&self.base)
-                    .region(Region::new(region.to_string()))
-                    .http_client(http.clone())
-                    .interceptor(CallMetrics::new(self.metrics.clone(), limiter.clone()))
-                    .build();
-                let scaling = aws_sdk_applicationautoscaling::config::Builder::from(&self.base)
-                    .region(Region::new(region.to_string()))
-                    .http_client(http)
-                    .interceptor(CallMetrics::new(self.metrics.clone(), limiter.clone()))
-                    .build();
-                let sdk = SdkEcs::new(
-                    aws_sdk_ecs::Client::from_conf(config),
-                    aws_sdk_applicationautoscaling::Client::from_conf(scaling),
-                )
-                .admitted_by(limiter);
-                Arc::new(Retrying::new(sdk, ATTEMPTS, BASE_DELAY))
-            })
-            .clone()
+    /// The region's client, or None for a region the operator does not serve.
+    pub fn ecs(&self, region: &str) -> Option<Arc<dyn AwsApi>> {
+        self.ecs.get(region).cloned()
     }
+
+    /// The regions served, in order.
+    pub fn regions(&self) -> Vec<&str> {
+        self.ecs.keys().map(String::as_str).collect()
+    }
+}
+
+fn region_client(
+    base: &SdkConfig,
+    region: &str,
+    quotas: &Quotas,
+    metrics: &Arc<Metrics>,
+) -> Arc<dyn AwsApi> {
+    // ECS and Application Auto Scaling quotas are per account and region: one limiter
+    // serves both clients of a region.
+    let limiter = Arc::new(Limiter::new(quotas.clone(), metrics.clone()));
+    let http = limited_https_client(limiter.clone());
+    let config = aws_sdk_ecs::config::Builder::from(base)
+        .region(Region::new(region.to_string()))
+        .http_client(http.clone())
+        .interceptor(CallMetrics::new(metrics.clone(), limiter.clone()))
+        .build();
+    let scaling = aws_sdk_applicationautoscaling::config::Builder::from(base)
+        .region(Region::new(region.to_string()))
+        .http_client(http)
+        .interceptor(CallMetrics::new(metrics.clone(), limiter.clone()))
+        .build();
+    let sdk = SdkEcs::new(
+        aws_sdk_ecs::Client::from_conf(config),
+        aws_sdk_applicationautoscaling::Client::from_conf(scaling),
+    )
+    .admitted_by(limiter);
+    Arc::new(Retrying::new(sdk, ATTEMPTS, BASE_DELAY))
 }

@@ -1,13 +1,14 @@
-//! Adoption is the admin's decision, and never crosses namespaces: a tenant cannot take
-//! over another team's ECS cluster by naming it and setting adoptionPolicy: Adopt.
+//! Adoption and names are the admin's decision, and adoption never crosses namespaces: a
+//! tenant cannot take over another team's ECS cluster by naming it and setting
+//! adoptionPolicy: Adopt, nor name clusters its TenantPolicy does not allow.
 
 use std::sync::Arc;
 
 use super::tests::{Rig, cluster, is_ready, stalled_reason};
 use super::*;
 use crate::aws::Tags;
-use crate::controller::AdoptionNamespaces;
 use crate::ownership::UID;
+use crate::tenancy::tests::adoption_allowed_in;
 
 /// team-a's Cluster `shop`, Ready, and team-b's Cluster of the same clusterName with
 /// adoptionPolicy: Adopt, in a namespace the admin lets adopt.
@@ -20,7 +21,7 @@ async fn team_b_tries_to_adopt_team_a_s_cluster() -> (Rig, Cluster) {
     intruder.spec.adoption_policy = AdoptionPolicy::Adopt;
     let owner = team_a.object.clone();
     team_a.object = intruder;
-    team_a.index.adoption = AdoptionNamespaces::All;
+    team_a.index.tenant_policies = vec![adoption_allowed_in("*")];
     team_a.index.clusters = vec![Arc::new(owner.clone())];
     (team_a, owner)
 }
@@ -69,7 +70,7 @@ async fn a_cluster_of_a_live_object_in_the_same_namespace_is_not_adopted() {
     second.spec.cluster_name = Some("shop".into());
     second.spec.adoption_policy = AdoptionPolicy::Adopt;
     rig.object = second;
-    rig.index.adoption = AdoptionNamespaces::All;
+    rig.index.tenant_policies = vec![adoption_allowed_in("*")];
     rig.index.clusters = vec![Arc::new(owner)];
     let outcome = rig.reconcile().await.unwrap();
     assert_eq!(
@@ -97,7 +98,7 @@ async fn a_retained_cluster_of_a_deleted_object_is_adopted_with_the_admins_leave
     );
     assert_eq!(rig.ecs.inner().count("ecs:TagResource"), 0);
 
-    rig.index.adoption = AdoptionNamespaces::Only(["team-a".to_string()].into());
+    rig.index.tenant_policies = vec![adoption_allowed_in("team-a")];
     let adopted = rig.reconcile().await.unwrap();
     assert!(is_ready(&adopted), "{adopted:?}");
     let tags = rig.ecs.inner().cluster("shop").unwrap().tags;
@@ -110,11 +111,33 @@ async fn an_untagged_cluster_needs_the_admins_leave_for_the_namespace() {
     object.spec.adoption_policy = AdoptionPolicy::Adopt;
     let mut rig = Rig::new(object);
     rig.ecs.inner().insert_cluster("legacy", Tags::new());
-    rig.index.adoption = AdoptionNamespaces::Only(["team-b".to_string()].into());
+    rig.index.tenant_policies = vec![adoption_allowed_in("team-b")];
     let outcome = rig.reconcile().await.unwrap();
     assert_eq!(stalled_reason(&outcome), Some("AdoptionNotAllowed"));
     let Health::Stalled { message, .. } = &outcome.health else {
         panic!("stalled")
     };
-    assert!(message.contains("--adoption-namespaces"), "{message}");
+    assert!(
+        message.contains("no TenantPolicy allows adoption in namespace team-a"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn a_cluster_name_outside_the_tenant_policy_is_never_created() {
+    let mut rig = Rig::new(cluster("payments"));
+    rig.index.tenant_policies = vec![crate::tenancy::tests::policy(
+        "team-a",
+        serde_json::json!({"namespaces": ["team-a"], "names": {"clusters": ["team-a-*"]}}),
+    )];
+    let outcome = rig.reconcile().await.unwrap();
+    assert_eq!(stalled_reason(&outcome), Some("ForbiddenByTenantPolicy"));
+    let Health::Stalled { message, .. } = &outcome.health else {
+        panic!("stalled")
+    };
+    assert!(message.contains("metadata.name payments is not allowed in namespace team-a by TenantPolicy team-a (names.clusters: team-a-*)"), "{message}");
+    assert!(rig.ecs.inner().calls().is_empty(), "no AWS call");
+
+    rig.object = cluster("team-a-payments");
+    assert!(is_ready(&rig.reconcile().await.unwrap()));
 }

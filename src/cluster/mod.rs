@@ -18,6 +18,7 @@ use crate::aws::{AwsApi, AwsError, ClusterState, EcsCluster, ErrorKind};
 use crate::controller::Index;
 use crate::ownership::{may_adopt, owner_of, refused};
 use crate::reconcile::{CONVERGE_POLL, Cleanup, Health, Next, Note, Outcome, guarded};
+use crate::tenancy;
 use observe::{Observed, observe};
 use plan::{Desired, Step, plan};
 use status::observed_status;
@@ -45,6 +46,11 @@ async fn converge(
     index: &dyn Index,
     previous: &ClusterStatus,
 ) -> Result<Outcome<ClusterStatus>, AwsError> {
+    let namespace = cluster.namespace().unwrap_or_default();
+    let policies = index.tenant_policies(&namespace);
+    if let Err(violation) = tenancy::check(&policies, &namespace, &plan::tenant_uses(cluster)) {
+        return Ok(tenancy::forbidden(previous.clone(), violation));
+    }
     let desired = Desired::from_object(cluster);
     let (current, adopting) = match observe(cluster, ecs).await? {
         Observed::Absent => (None, false),

@@ -9,6 +9,7 @@ use crate::api::cluster::{
 };
 use crate::aws::{CreateCluster, EcsCluster, Tags, UpdateCluster};
 use crate::ownership::{ownership_tags, tag_changes, user_tag_keys};
+use crate::tenancy::{Rule, Use};
 
 /// The cluster the spec asks for. `None` parts are not managed.
 #[derive(Clone, Debug, PartialEq)]
@@ -231,6 +232,16 @@ impl ExecuteCommandLogConfiguration {
             ..Default::default()
         }
     }
+}
+
+/// What the Cluster would name in AWS, for the TenantPolicy check.
+pub fn tenant_uses(cluster: &Cluster) -> Vec<Use> {
+    let field = if cluster.spec.cluster_name.is_some() {
+        "spec.clusterName"
+    } else {
+        "metadata.name"
+    };
+    vec![Use::new(Rule::ClusterName, field, cluster.cluster_name())]
 }
 
 #[cfg(test)]

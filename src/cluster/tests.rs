@@ -13,9 +13,10 @@ use crate::aws::Tags;
 use crate::aws::fake::FakeEcs;
 use crate::aws::retry::Retrying;
 use crate::conditions::REASON_INVALID_SPEC;
+use crate::controller::TestIndex;
 use crate::controller::status::next_status;
-use crate::controller::{AdoptionNamespaces, TestIndex};
 use crate::ownership::UID;
+use crate::tenancy::tests::adoption_allowed_in;
 use std::time::Duration;
 
 pub(super) fn cluster(name: &str) -> Cluster {
@@ -162,7 +163,7 @@ async fn adopt_policy_takes_over_a_foreign_cluster_and_tags_it() {
     let mut object = cluster("web");
     object.spec.adoption_policy = AdoptionPolicy::Adopt;
     let mut rig = Rig::new(object);
-    rig.index.adoption = AdoptionNamespaces::Only(["team-a".to_string()].into());
+    rig.index.tenant_policies = vec![adoption_allowed_in("team-a")];
     rig.ecs
         .inner()
         .insert_cluster("web", Tags::from([("owner".into(), "console".into())]));

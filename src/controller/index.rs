@@ -10,7 +10,9 @@ use kube::ResourceExt;
 use kube::runtime::reflector::store::Writer;
 use kube::runtime::reflector::{self, ObjectRef, Store};
 
-use crate::api::{Cluster, Service, TaskDefinition};
+use crate::api::tenant_policy::Profile;
+use crate::api::{Cluster, Service, TaskDefinition, TenantPolicy};
+use crate::tenancy;
 
 /// Lookups over the watch caches. Reconcilers take it as a trait so tests can hand
 /// them objects without an API server.
@@ -25,39 +27,21 @@ pub trait Index: Send + Sync {
     /// ARNs of the revisions any Service wants or still runs.
     fn revisions_in_use(&self) -> BTreeSet<String>;
     fn service(&self, namespace: &str, name: &str) -> Option<Arc<Service>>;
-    /// Whether the operator's admin lets objects in `namespace` adopt AWS resources
-    /// they did not create.
-    fn adoption_allowed(&self, namespace: &str) -> bool;
-}
+    /// The admin's TenantPolicies that govern `namespace`.
+    fn tenant_policies(&self, namespace: &str) -> Vec<Arc<TenantPolicy>>;
 
-/// The namespaces whose objects may adopt AWS resources they did not create, as the
-/// operator's admin set them (`--adoption-namespaces`): none unless set.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub enum AdoptionNamespaces {
-    #[default]
-    None,
-    All,
-    Only(BTreeSet<String>),
-}
+    /// The operator's task definition profile, for namespaces no policy sets one for.
+    fn default_profile(&self) -> Profile;
 
-impl AdoptionNamespaces {
-    /// From the flag's values: `*` allows every namespace.
-    pub fn from_flag(values: &[String]) -> Self {
-        if values.iter().any(|v| v == "*") {
-            Self::All
-        } else if values.is_empty() {
-            Self::None
-        } else {
-            Self::Only(values.iter().cloned().collect())
-        }
+    /// What task definitions in `namespace` may ask of the host.
+    fn task_definition_profile(&self, namespace: &str) -> Profile {
+        tenancy::profile(&self.tenant_policies(namespace), self.default_profile())
     }
 
-    pub fn allows(&self, namespace: &str) -> bool {
-        match self {
-            Self::None => false,
-            Self::All => true,
-            Self::Only(namespaces) => namespaces.contains(namespace),
-        }
+    /// Whether the admin lets objects in `namespace` adopt AWS resources they did not
+    /// create.
+    fn adoption_allowed(&self, namespace: &str) -> bool {
+        tenancy::adoption_allowed(&self.tenant_policies(namespace))
     }
 }
 
@@ -67,7 +51,8 @@ pub struct Caches {
     pub services: Store<Service>,
     pub clusters: Store<Cluster>,
     pub task_definitions: Store<TaskDefinition>,
-    pub adoption: AdoptionNamespaces,
+    pub tenant_policies: Store<TenantPolicy>,
+    pub default_profile: Profile,
 }
 
 /// What fills `Caches`: handed to the watches that keep them.
@@ -75,6 +60,7 @@ pub struct CacheWriters {
     pub services: Writer<Service>,
     pub clusters: Writer<Cluster>,
     pub task_definitions: Writer<TaskDefinition>,
+    pub tenant_policies: Writer<TenantPolicy>,
 }
 
 impl Caches {
@@ -82,19 +68,30 @@ impl Caches {
         let (services, services_writer) = reflector::store();
         let (clusters, clusters_writer) = reflector::store();
         let (task_definitions, task_definitions_writer) = reflector::store();
+        let (tenant_policies, tenant_policies_writer) = reflector::store();
         (
             Self {
                 services,
                 clusters,
                 task_definitions,
-                adoption: AdoptionNamespaces::None,
+                tenant_policies,
+                default_profile: Profile::Restricted,
             },
             CacheWriters {
                 services: services_writer,
                 clusters: clusters_writer,
                 task_definitions: task_definitions_writer,
+                tenant_policies: tenant_policies_writer,
             },
         )
+    }
+
+    /// Waits for the first complete list of TenantPolicies: until then no reconcile may
+    /// run, or it would act as if its namespace were unrestricted.
+    pub async fn tenant_policies_listed(&self) {
+        if self.tenant_policies.wait_until_ready().await.is_err() {
+            tracing::warn!("the TenantPolicy cache closed before its first list");
+        }
     }
 
     /// Waits for the first complete list of Services, so no dependent is missed.
@@ -166,20 +163,29 @@ impl Index for Caches {
         self.services.get(&ObjectRef::new(name).within(namespace))
     }
 
-    fn adoption_allowed(&self, namespace: &str) -> bool {
-        self.adoption.allows(namespace)
+    fn default_profile(&self) -> Profile {
+        self.default_profile
+    }
+
+    fn tenant_policies(&self, namespace: &str) -> Vec<Arc<TenantPolicy>> {
+        self.tenant_policies
+            .state()
+            .into_iter()
+            .filter(|p| tenancy::governs(&p.spec, namespace))
+            .collect()
     }
 }
 
-/// An index for reconciler tests: the objects a test puts in, and the admin's adoption
-/// setting; no object depends on another.
+/// An index for reconciler tests: the objects and TenantPolicies a test puts in; no
+/// object depends on another.
 #[cfg(test)]
 #[derive(Default)]
 pub struct TestIndex {
     pub clusters: Vec<Arc<Cluster>>,
     pub task_definitions: Vec<Arc<TaskDefinition>>,
     pub services: Vec<Arc<Service>>,
-    pub adoption: AdoptionNamespaces,
+    pub tenant_policies: Vec<Arc<TenantPolicy>>,
+    pub default_profile: Profile,
 }
 
 #[cfg(test)]
@@ -215,8 +221,17 @@ impl Index for TestIndex {
         self.services.iter().find(named).cloned()
     }
 
-    fn adoption_allowed(&self, namespace: &str) -> bool {
-        self.adoption.allows(namespace)
+    fn default_profile(&self) -> Profile {
+        self.default_profile
+    }
+
+    fn tenant_policies(&self, namespace: &str) -> Vec<Arc<TenantPolicy>> {
+        let governing = |p: &&Arc<TenantPolicy>| tenancy::governs(&p.spec, namespace);
+        self.tenant_policies
+            .iter()
+            .filter(governing)
+            .cloned()
+            .collect()
     }
 }
 

@@ -28,7 +28,7 @@ pub(crate) use driver::requeue_delay;
 pub use error::ReconcileError;
 #[cfg(test)]
 pub use index::TestIndex;
-pub use index::{AdoptionNamespaces, Caches, Index};
+pub use index::{Caches, Index};
 pub use kind::Managed;
 pub use kube_io::KubeIo;
 pub use watches::{SyncMarker, watched};

@@ -18,7 +18,7 @@ use super::kind::Managed;
 use super::watches::{SyncMarker, watched};
 use super::{Context, ReconcileError};
 use crate::aws::{AwsApi, AwsError};
-use crate::reconcile::{Cleanup, Outcome};
+use crate::reconcile::{Cleanup, Next, Note, Outcome};
 
 /// A kind's own part of a reconcile: make AWS match the object, or clean up after it.
 /// Both are handed the region's AWS port and the index over the watch caches.
@@ -100,8 +100,34 @@ async fn reconcile_one<K: Reconciler>(
     ctx: Arc<Context>,
 ) -> Result<Action, ReconcileError> {
     let region = ctx.aws.region_for(object.spec_region());
-    let aws = ctx.aws.ecs(&region);
     let index: &dyn Index = &ctx.caches;
+    let Some(aws) = ctx.aws.ecs(&region) else {
+        let served = ctx.aws.regions().join(", ");
+        let previous = object.current_status().cloned().unwrap_or_default();
+        let message = format!(
+            "spec.region {region} is not a region this operator serves ({served}); use one of \
+             those, or ask the operator's admin to add it (--allowed-regions)"
+        );
+        // Nothing of this object can be reached in AWS: deleting it leaves AWS as it is.
+        let left = format!(
+            "deleted without touching AWS: region {region} is not served (--allowed-regions: {served})"
+        );
+        return drive(
+            object.as_ref(),
+            &ctx,
+            &region,
+            async {
+                Ok(Outcome::stalled(
+                    previous,
+                    "RegionNotAllowed",
+                    message,
+                    Next::AwaitChange,
+                ))
+            },
+            async { Ok(Cleanup::Done(vec![Note::warning("RegionNotServed", left)])) },
+        )
+        .await;
+    };
     drive(
         object.as_ref(),
         &ctx,

@@ -1,14 +1,15 @@
 //! A tenant cannot take over another team's ECS service by naming it with
-//! adoptionPolicy: Adopt, nor point it at its own task definition.
+//! adoptionPolicy: Adopt, nor point it at its own task definition, nor reach subnets,
+//! clusters or task definitions its TenantPolicy does not allow.
 
 use std::sync::Arc;
 
 use super::tests::{Rig, TD1, reason};
 use super::*;
 use crate::aws::ServiceState;
-use crate::controller::AdoptionNamespaces;
 use crate::ownership::UID;
 use crate::reconcile::Cleanup;
+use crate::tenancy::tests::adoption_allowed_in;
 
 /// A Service in namespace `namespace` for the ECS service `web` of cluster `main`,
 /// adopting, running `task_definition`.
@@ -36,7 +37,7 @@ async fn a_service_of_another_namespace_is_never_adopted_nor_changed() {
     let owner = rig.object.clone();
     let theirs = "arn:aws:ecs:us-east-1:123456789012:task-definition/team-b-app:1";
     rig.object = intruder("team-b", theirs);
-    rig.objects.adoption = AdoptionNamespaces::All;
+    rig.objects.tenant_policies = vec![adoption_allowed_in("*")];
     rig.objects.services = vec![Arc::new(owner.clone())];
     let updates = rig.fake().count("ecs:UpdateService");
 
@@ -73,4 +74,41 @@ async fn adopting_an_untagged_service_needs_the_admins_leave() {
     let outcome = rig.reconcile().await;
     assert_eq!(reason(&outcome), "AdoptionNotAllowed", "{outcome:?}");
     assert!(!rig.ecs_service().tags.contains_key(UID));
+}
+
+#[tokio::test]
+async fn references_outside_the_tenant_policy_are_never_sent_to_ecs() {
+    let mut rig = Rig::new();
+    rig.objects.tenant_policies = vec![crate::tenancy::tests::policy(
+        "shop",
+        serde_json::json!({
+            "namespaces": ["*"],
+            "references": {"subnets": ["subnet-shop-*"], "clusters": []},
+            "names": {"families": ["web"]},
+        }),
+    )];
+    let network = |subnet: &str| {
+        serde_json::from_value(serde_json::json!({
+            "awsvpcConfiguration": {"subnets": ["subnet-shop-a", subnet]}
+        }))
+        .unwrap()
+    };
+    rig.object.spec.settings.network_configuration = Some(network("subnet-payments-a"));
+    let outcome = rig.reconcile().await;
+    assert_eq!(reason(&outcome), "ForbiddenByTenantPolicy", "{outcome:?}");
+    assert_eq!(rig.fake().count("ecs:CreateService"), 0);
+
+    rig.object.spec.settings.network_configuration = Some(network("subnet-shop-b"));
+    rig.object.spec.cluster_ref = None;
+    rig.object.spec.cluster = Some("arn:aws:ecs:us-east-1:123456789012:cluster/payments".into());
+    let outcome = rig.reconcile().await;
+    assert_eq!(reason(&outcome), "ForbiddenByTenantPolicy", "{outcome:?}");
+
+    rig.object.spec.cluster_ref =
+        Some(serde_json::from_value(serde_json::json!({"name": "main"})).unwrap());
+    rig.object.spec.task_definition_ref = None;
+    rig.object.spec.task_definition = Some("payments-app:7".into());
+    let outcome = rig.reconcile().await;
+    assert_eq!(reason(&outcome), "ForbiddenByTenantPolicy", "{outcome:?}");
+    assert_eq!(rig.fake().count("ecs:CreateService"), 0);
 }

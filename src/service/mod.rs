@@ -44,6 +44,7 @@ use crate::conditions::REASON_INVALID_SPEC;
 use crate::controller::Index;
 use crate::ownership::{may_adopt, owner_of, refused};
 use crate::reconcile::{CONVERGE_POLL, Health, Next, Note, Outcome, guarded};
+use crate::tenancy;
 pub use controller::references_watched;
 use delete::cleanup;
 use observe::{Observed, observe};
@@ -74,6 +75,11 @@ async fn converge(
     objects: &dyn Index,
     previous: &ServiceStatus,
 ) -> Result<Outcome<ServiceStatus>, AwsError> {
+    let namespace = service.namespace().unwrap_or_default();
+    let policies = objects.tenant_policies(&namespace);
+    if let Err(violation) = tenancy::check(&policies, &namespace, &plan::tenant_uses(service)) {
+        return Ok(tenancy::forbidden(previous.clone(), violation));
+    }
     let Targets {
         cluster,
         task_definition,

@@ -11,6 +11,7 @@ use crate::api::service::ServiceSettings;
 use crate::aws::{CreateService, EcsService, ServiceChanges, Tags, UpdateService};
 use crate::digest::short_hex;
 use crate::ownership::{ownership_tags, tag_changes};
+use crate::tenancy::{Rule, Use, cluster_name, family_of};
 
 /// The service the spec asks for, with its references resolved.
 #[derive(Clone, Debug, PartialEq)]
@@ -300,4 +301,64 @@ fn settings_changes(d: &ServiceSettings, o: &ServiceSettings, intent: bool, u: &
     optional!(service_connect_configuration, "serviceConnectConfiguration");
     optional!(availability_zone_rebalancing, "availabilityZoneRebalancing");
     u.changed.extend(changed);
+}
+
+/// What the Service would name and reference in AWS, for the TenantPolicy check. The
+/// Cluster and TaskDefinition objects it references are checked on their own.
+pub fn tenant_uses(service: &Service) -> Vec<Use> {
+    let spec = &service.spec;
+    let settings = &spec.settings;
+    let field = if spec.service_name.is_some() {
+        "spec.serviceName"
+    } else {
+        "metadata.name"
+    };
+    let mut uses = vec![Use::new(Rule::ServiceName, field, service.service_name())];
+    if let (None, Some(cluster)) = (&spec.cluster_ref, &spec.cluster) {
+        uses.push(Use::new(
+            Rule::Cluster,
+            "spec.cluster",
+            cluster_name(cluster),
+        ));
+    }
+    if let (None, Some(task_definition)) = (&spec.task_definition_ref, &spec.task_definition) {
+        uses.push(Use::new(
+            Rule::Family,
+            "spec.taskDefinition",
+            family_of(task_definition),
+        ));
+    }
+    for (i, lb) in settings.load_balancers.iter().enumerate() {
+        if let Some(arn) = &lb.target_group_arn {
+            uses.push(Use::new(
+                Rule::TargetGroup,
+                format!("spec.loadBalancers[{i}].targetGroupArn"),
+                arn.clone(),
+            ));
+        }
+    }
+    for (i, registry) in settings.service_registries.iter().enumerate() {
+        uses.push(Use::new(
+            Rule::Registry,
+            format!("spec.serviceRegistries[{i}].registryArn"),
+            registry.registry_arn.clone(),
+        ));
+    }
+    if let Some(network) = &settings.network_configuration {
+        let vpc = &network.awsvpc_configuration;
+        let path = "spec.networkConfiguration.awsvpcConfiguration";
+        uses.extend(
+            vpc.subnets
+                .iter()
+                .map(|s| Use::new(Rule::Subnet, format!("{path}.subnets"), s.clone())),
+        );
+        uses.extend(vpc.security_groups.iter().map(|g| {
+            Use::new(
+                Rule::SecurityGroup,
+                format!("{path}.securityGroups"),
+                g.clone(),
+            )
+        }));
+    }
+    uses
 }

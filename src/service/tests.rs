@@ -16,10 +16,11 @@ use crate::aws::ServiceState;
 use crate::aws::fake::FakeEcs;
 use crate::aws::retry::Retrying;
 use crate::aws::{CreateService, Tags};
+use crate::controller::TestIndex;
 use crate::controller::status::next_status;
-use crate::controller::{AdoptionNamespaces, TestIndex};
 use crate::ownership::UID;
 use crate::reconcile::Cleanup;
+use crate::tenancy::tests::adoption_allowed_in;
 
 pub(super) const TD1: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:1";
 pub(super) const TD2: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:2";
@@ -353,7 +354,7 @@ async fn adopt_takes_over_a_foreign_service() {
     let mut rig = Rig::new();
     someone_elses_service(&rig);
     rig.object.spec.adoption_policy = AdoptionPolicy::Adopt;
-    rig.objects.adoption = AdoptionNamespaces::Only(["shop".to_string()].into());
+    rig.objects.tenant_policies = vec![adoption_allowed_in("shop")];
     let outcome = rig.reconcile().await;
     assert!(outcome.notes.iter().any(|n| n.reason == "Adopted"));
     let service = rig.ecs_service();

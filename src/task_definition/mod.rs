@@ -19,10 +19,12 @@ mod tests;
 
 use kube::ResourceExt;
 
+use crate::api::tenant_policy::Profile;
 use crate::api::{AdoptionPolicy, DeletionPolicy, TaskDefinition, TaskDefinitionStatus};
 use crate::aws::{AwsApi, AwsError};
 use crate::controller::Index;
 use crate::reconcile::{CONVERGE_POLL, Cleanup, Health, Next, Note, Outcome, guarded};
+use crate::tenancy;
 
 use apply::Deregistered;
 use observe::{Observed, all_owned, observe};
@@ -55,6 +57,27 @@ async fn converge(
     users: &dyn Index,
     previous: &TaskDefinitionStatus,
 ) -> Result<Outcome<TaskDefinitionStatus>, AwsError> {
+    let namespace = td.namespace().unwrap_or_default();
+    let policies = users.tenant_policies(&namespace);
+    if let Err(violation) = tenancy::check(&policies, &namespace, &plan::tenant_uses(td)) {
+        return Ok(tenancy::forbidden(previous.clone(), violation));
+    }
+    if users.task_definition_profile(&namespace) == Profile::Restricted {
+        let beyond = plan::beyond_restricted_profile(&td.spec.definition);
+        if !beyond.is_empty() {
+            let message = format!(
+                "the restricted task definition profile refuses {}; remove them, or ask the \
+                 cluster admin for a TenantPolicy with taskDefinitionProfile: Privileged",
+                beyond.join("; ")
+            );
+            return Ok(Outcome::stalled(
+                previous.clone(),
+                "ForbiddenByProfile",
+                message,
+                Next::Resync,
+            ));
+        }
+    }
     let desired = Desired::from_object(td);
     let Observed {
         mut owned,

@@ -84,3 +84,73 @@ async fn a_revision_of_the_same_family_registered_by_another_object_is_left_with
     assert_eq!(rig.active("web"), [1], "deletion too leaves theirs");
     assert!(notes.iter().any(|n| n.reason == "NotOwned"), "{notes:?}");
 }
+
+#[tokio::test]
+async fn a_role_outside_the_tenant_policy_is_never_registered() {
+    let mut object = task_definition("web");
+    object.spec.definition.task_role_arn = Some("arn:aws:iam::123456789012:role/team-b/app".into());
+    let mut rig = Rig::new(object);
+    rig.users.policies = vec![crate::tenancy::tests::policy(
+        "team-a",
+        serde_json::json!({
+            "namespaces": ["team-a"],
+            "references": {"roles": ["arn:aws:iam::123456789012:role/team-a/*"]},
+        }),
+    )];
+    let outcome = rig.reconcile().await.unwrap();
+    let Health::Stalled { reason, message } = &outcome.health else {
+        panic!("stalled: {outcome:?}")
+    };
+    assert_eq!(*reason, "ForbiddenByTenantPolicy");
+    assert!(
+        message.starts_with(
+            "spec.taskRoleArn arn:aws:iam::123456789012:role/team-b/app is not allowed"
+        ),
+        "{message}"
+    );
+    assert!(
+        rig.fake().calls().is_empty(),
+        "no AWS call: {:?}",
+        rig.fake().calls()
+    );
+
+    rig.edit_spec(|s| {
+        s.definition.task_role_arn = Some("arn:aws:iam::123456789012:role/team-a/app".into())
+    });
+    assert!(matches!(
+        rig.reconcile().await.unwrap().health,
+        Health::Ready { .. }
+    ));
+}
+
+#[tokio::test]
+async fn a_host_path_is_refused_by_the_restricted_profile_unless_the_policy_allows_it() {
+    let mut object = task_definition("agent");
+    object.spec.definition.requires_compatibilities = vec!["EC2".into()];
+    object.spec.definition.volumes = vec![
+        serde_json::from_value(
+            serde_json::json!({"name": "docker", "host": {"sourcePath": "/var/run/docker.sock"}}),
+        )
+        .unwrap(),
+    ];
+    let mut rig = Rig::new(object);
+    let outcome = rig.reconcile().await.unwrap();
+    let Health::Stalled { reason, message } = &outcome.health else {
+        panic!("stalled: {outcome:?}")
+    };
+    assert_eq!(*reason, "ForbiddenByProfile");
+    assert!(
+        message.contains("spec.volumes[0].host.sourcePath /var/run/docker.sock"),
+        "{message}"
+    );
+    assert!(rig.fake().calls().is_empty(), "nothing registered");
+
+    rig.users.policies = vec![crate::tenancy::tests::policy(
+        "agents",
+        serde_json::json!({"namespaces": ["team-a"], "taskDefinitionProfile": "Privileged"}),
+    )];
+    assert!(matches!(
+        rig.reconcile().await.unwrap().health,
+        Health::Ready { .. }
+    ));
+}

@@ -10,6 +10,7 @@ use crate::api::TaskDefinition;
 use crate::api::task_definition::TaskDefinitionFields;
 use crate::aws::{EcsTaskDefinition, RegisterTaskDefinition, Tags};
 use crate::ownership::{ownership_tags, tag_changes, user_tag_keys};
+use crate::tenancy::{Rule, Use};
 
 /// A revision this object registered.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -222,4 +223,79 @@ fn has_url_password(value: &str) -> bool {
                 .is_some_and(|(_, password)| !password.is_empty())
         })
     })
+}
+
+/// Linux capabilities Docker grants by default, which the restricted profile lets a
+/// container list in capabilities.add (Pod Security Standards' baseline list).
+const DEFAULT_CAPABILITIES: [&str; 13] = [
+    "AUDIT_WRITE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "MKNOD",
+    "NET_BIND_SERVICE",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
+];
+
+/// What the restricted profile refuses in `fields`, each as the field and why.
+pub fn beyond_restricted_profile(fields: &TaskDefinitionFields) -> Vec<String> {
+    let mut found = Vec::new();
+    for (i, volume) in fields.volumes.iter().enumerate() {
+        if let Some(path) = volume.host.as_ref().and_then(|h| h.source_path.as_ref()) {
+            found.push(format!(
+                "spec.volumes[{i}].host.sourcePath {path} (a path on the host)"
+            ));
+        }
+    }
+    for (field, value) in [
+        ("spec.pidMode", &fields.pid_mode),
+        ("spec.ipcMode", &fields.ipc_mode),
+        ("spec.networkMode", &fields.network_mode),
+    ] {
+        if value.as_deref() == Some("host") {
+            found.push(format!("{field} host (the host's namespace)"));
+        }
+    }
+    for (i, container) in fields.container_definitions.iter().enumerate() {
+        let added = container
+            .linux_parameters
+            .as_ref()
+            .and_then(|l| l.capabilities.as_ref())
+            .map_or(&[][..], |c| c.add.as_slice());
+        for (j, capability) in added.iter().enumerate() {
+            let name = capability.trim_start_matches("CAP_");
+            if !DEFAULT_CAPABILITIES.contains(&name) {
+                found.push(format!(
+                    "spec.containerDefinitions[{i}].linuxParameters.capabilities.add[{j}] {capability}"
+                ));
+            }
+        }
+    }
+    found
+}
+
+/// What the TaskDefinition would name and reference in AWS, for the TenantPolicy check.
+pub fn tenant_uses(td: &TaskDefinition) -> Vec<Use> {
+    let field = if td.spec.family.is_some() {
+        "spec.family"
+    } else {
+        "metadata.name"
+    };
+    let task = &td.spec.definition;
+    let roles = [
+        ("spec.taskRoleArn", &task.task_role_arn),
+        ("spec.executionRoleArn", &task.execution_role_arn),
+    ];
+    std::iter::once(Use::new(Rule::Family, field, td.family()))
+        .chain(roles.into_iter().filter_map(|(field, arn)| {
+            arn.as_ref()
+                .map(|arn| Use::new(Rule::Role, field, arn.clone()))
+        }))
+        .collect()
 }

@@ -226,3 +226,41 @@ fn a_registration_counts_as_the_newest_revision_for_the_history() {
         Some(&Step::Deregister(vec![owned[1].arn.clone()]))
     );
 }
+
+/// Fields from a task definition spec as JSON.
+fn fields(spec: serde_json::Value) -> TaskDefinitionFields {
+    serde_json::from_value(spec).unwrap()
+}
+
+#[test]
+fn the_restricted_profile_names_every_host_reach_and_nothing_else() {
+    let reaching = fields(serde_json::json!({
+        "networkMode": "host",
+        "pidMode": "host",
+        "ipcMode": "task",
+        "volumes": [
+            {"name": "scratch", "host": {}},
+            {"name": "docker-socket", "host": {"sourcePath": "/var/run/docker.sock"}},
+        ],
+        "containerDefinitions": [{
+            "name": "agent",
+            "image": "agent",
+            "linuxParameters": {"capabilities": {"add": ["NET_BIND_SERVICE", "SYS_ADMIN", "CAP_NET_ADMIN"]}},
+        }],
+    }));
+    assert_eq!(
+        beyond_restricted_profile(&reaching),
+        [
+            "spec.volumes[1].host.sourcePath /var/run/docker.sock (a path on the host)",
+            "spec.pidMode host (the host's namespace)",
+            "spec.networkMode host (the host's namespace)",
+            "spec.containerDefinitions[0].linuxParameters.capabilities.add[1] SYS_ADMIN",
+            "spec.containerDefinitions[0].linuxParameters.capabilities.add[2] CAP_NET_ADMIN",
+        ]
+    );
+    let plain = fields(serde_json::json!({
+        "networkMode": "awsvpc",
+        "containerDefinitions": [{"name": "web", "image": "nginx"}],
+    }));
+    assert!(beyond_restricted_profile(&plain).is_empty());
+}

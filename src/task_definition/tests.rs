@@ -26,6 +26,7 @@ use crate::ownership::UID;
 pub(super) struct FakeUsers {
     arns: Mutex<BTreeSet<String>>,
     references: Mutex<Vec<(String, String, String)>>,
+    pub(super) policies: Vec<std::sync::Arc<crate::api::TenantPolicy>>,
 }
 
 impl FakeUsers {
@@ -68,8 +69,12 @@ impl Index for FakeUsers {
         None
     }
 
-    fn adoption_allowed(&self, _: &str) -> bool {
-        false
+    fn tenant_policies(&self, _: &str) -> Vec<std::sync::Arc<crate::api::TenantPolicy>> {
+        self.policies.clone()
+    }
+
+    fn default_profile(&self) -> crate::api::tenant_policy::Profile {
+        crate::api::tenant_policy::Profile::Restricted
     }
 
     fn services_of_task_definition(&self, namespace: &str, name: &str) -> Vec<String> {
@@ -113,7 +118,7 @@ pub(super) fn task_definition(name: &str) -> TaskDefinition {
 
 pub(super) struct Rig {
     ecs: Retrying<FakeEcs>,
-    users: FakeUsers,
+    pub(super) users: FakeUsers,
     pub(super) object: TaskDefinition,
 }
 

@@ -52,7 +52,7 @@ struct ObjectLabels {
 }
 
 /// Every metric: its registered name (counters gain `_total` on /metrics), type and help.
-const DESCRIBED: [(&str, &str, &str); 10] = [
+const DESCRIBED: [(&str, &str, &str); 11] = [
     (
         "controller_runtime_reconcile",
         "counter",
@@ -99,6 +99,11 @@ const DESCRIBED: [(&str, &str, &str); 10] = [
         "1 while this process holds the leader lease (or runs without leader election)",
     ),
     (
+        "ecs_operator_aws_regions",
+        "gauge",
+        "Regions the operator serves, each with its AWS clients (set at start-up: objects naming other regions never add one)",
+    ),
+    (
         "ecs_operator_objects",
         "gauge",
         "Objects this process reconciles, by kind and Ready condition status (True, False, Unknown)",
@@ -131,6 +136,7 @@ pub struct Metrics {
     rate_limit_waits: Family<ActionGroupLabels, Counter>,
     rate_limit_wait_seconds: Family<ActionGroupLabels, Counter<f64, AtomicU64>>,
     leader: Gauge,
+    aws_regions: Gauge,
     objects: Family<ObjectLabels, Gauge>,
     /// The Ready state last counted for each object, so a change moves it between series.
     object_states: Mutex<HashMap<(&'static str, String), &'static str>>,
@@ -150,6 +156,7 @@ impl Default for Metrics {
         let rate_limit_wait_seconds =
             Family::<ActionGroupLabels, Counter<f64, AtomicU64>>::default();
         let leader = Gauge::default();
+        let aws_regions = Gauge::default();
         let objects = Family::<ObjectLabels, Gauge>::default();
         // Counter names get their _total suffix when encoded.
         registry.register(
@@ -198,6 +205,11 @@ impl Default for Metrics {
             leader.clone(),
         );
         registry.register(
+            "ecs_operator_aws_regions",
+            about("ecs_operator_aws_regions"),
+            aws_regions.clone(),
+        );
+        registry.register(
             "ecs_operator_objects",
             about("ecs_operator_objects"),
             objects.clone(),
@@ -213,6 +225,7 @@ impl Default for Metrics {
             rate_limit_waits,
             rate_limit_wait_seconds,
             leader,
+            aws_regions,
             objects,
             object_states: Mutex::new(HashMap::new()),
         }
@@ -270,6 +283,11 @@ impl Metrics {
         self.rate_limit_wait_seconds
             .get_or_create(&labels)
             .inc_by(waited.as_secs_f64());
+    }
+
+    pub fn set_aws_regions(&self, regions: usize) {
+        self.aws_regions
+            .set(i64::try_from(regions).unwrap_or(i64::MAX));
     }
 
     pub fn set_leader(&self, leading: bool) {

@@ -6,7 +6,8 @@
 //! the refusal must contain>`, or `# expect: stalled` with `# reason: <condition
 //! reason>` and `# fix: <JSON merge patch>`. When a file holds several documents, all
 //! but the last are applied first and must be accepted (edits of immutable fields).
-//! `$SUBNET` and `$GROUP` stand for a subnet and security group that exist in moto.
+//! `$SUBNET` and `$GROUP` stand for a subnet and security group that exist in moto,
+//! `$NAMESPACE` for the test's namespace (so a TenantPolicy governs no other test's).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -26,7 +27,7 @@ struct Case {
     documents: Vec<String>,
 }
 
-fn corpus(subnet: &str, group: &str) -> Result<Vec<Case>> {
+fn corpus(namespace: &str, subnet: &str, group: &str) -> Result<Vec<Case>> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(CORPUS)?
         .map(|e| e.map(|e| e.path()))
         .collect::<Result<_, _>>()?;
@@ -36,6 +37,7 @@ fn corpus(subnet: &str, group: &str) -> Result<Vec<Case>> {
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
         .map(|path| {
             let text = std::fs::read_to_string(&path)?
+                .replace("$NAMESPACE", namespace)
                 .replace("$SUBNET", subnet)
                 .replace("$GROUP", group);
             let header = text
@@ -60,6 +62,7 @@ fn object_of(manifest: &str) -> Result<(String, String)> {
         Some("Service") => "service.ecs.operator.dev",
         Some("TaskDefinition") => "taskdefinition",
         Some("Cluster") => "cluster",
+        Some("TenantPolicy") => "tenantpolicy",
         other => bail!("unexpected kind {other:?}"),
     };
     let name = value["metadata"]["name"].as_str().context("a name")?;
@@ -130,7 +133,7 @@ pub async fn every_bad_input_is_refused_or_stalls_and_recovers(ctx: TestContext)
     ctx.wait_ready("cluster", "base")?;
     ctx.wait_ready("taskdefinition", "base")?;
 
-    let cases = corpus(&subnet, &group)?;
+    let cases = corpus(&ctx.namespace, &subnet, &group)?;
     ensure!(
         cases.len() >= 40,
         "only {} manifests in {CORPUS}",

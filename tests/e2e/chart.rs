@@ -58,6 +58,7 @@ pub async fn chart_lints_and_the_api_server_accepts_what_it_renders(
         "watchNamespace=",
         "watchNamespace=apps,leaderElection.enabled=false",
         "metrics.serviceMonitor.enabled=true",
+        "networkPolicy.enabled=true",
     ] {
         ctx.env
             .helm(&["lint", "--strict", CHART, "--set", values], None)?;
@@ -86,7 +87,7 @@ pub async fn chart_lints_and_the_api_server_accepts_what_it_renders(
         .iter()
         .filter(|o| o["kind"] == "CustomResourceDefinition")
         .collect();
-    ensure!(crds.len() == 3, "{} CRDs rendered", crds.len());
+    ensure!(crds.len() == 4, "{} CRDs rendered", crds.len());
     ensure!(
         crds.iter()
             .all(|c| c["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"),
@@ -124,17 +125,60 @@ pub async fn chart_lints_and_the_api_server_accepts_what_it_renders(
 
     let watch = format!("watchNamespace={}", ctx.namespace);
     let namespaced = rendered(&ctx, &[&watch])?;
-    ensure!(
-        !kinds(&namespaced).contains(&"ClusterRole")
-            && !kinds(&namespaced).contains(&"ClusterRoleBinding"),
-        "watchNamespace still renders cluster-wide RBAC: {:?}",
-        kinds(&namespaced)
-    );
+    // Cluster-wide, the operator may only read TenantPolicies; the aggregated roles are
+    // for the teams and bound to nobody by the chart.
+    for role in namespaced.iter().filter(|o| o["kind"] == "ClusterRole") {
+        let aggregated = role["metadata"]["labels"]
+            .as_object()
+            .is_some_and(|labels| {
+                labels
+                    .keys()
+                    .any(|k| k.starts_with("rbac.authorization.k8s.io/aggregate-to-"))
+            });
+        let reads_policies = role["rules"]
+            == serde_json::json!([{"apiGroups": ["ecs.operator.dev"], "resources": ["tenantpolicies"], "verbs": ["get", "list", "watch"]}]);
+        ensure!(
+            aggregated || reads_policies,
+            "watchNamespace still renders cluster-wide RBAC: {role}"
+        );
+    }
+    for binding in namespaced
+        .iter()
+        .filter(|o| o["kind"] == "ClusterRoleBinding")
+    {
+        let role = binding["roleRef"]["name"].as_str().unwrap_or_default();
+        ensure!(
+            role.ends_with("-tenant-policies"),
+            "watchNamespace binds {role} cluster-wide"
+        );
+    }
     let args = one(&namespaced, "Deployment")?["spec"]["template"]["spec"]["containers"][0]["args"]
         .to_string();
     ensure!(
         args.contains(&format!("--namespace={}", ctx.namespace)),
         "{args}"
+    );
+
+    ensure!(
+        !kinds(&objects).contains(&"NetworkPolicy"),
+        "the NetworkPolicy is opt-in"
+    );
+    let fenced = rendered(
+        &ctx,
+        &[
+            "networkPolicy.enabled=true",
+            "networkPolicy.metricsFrom[0].namespaceSelector.matchLabels.team=monitoring",
+        ],
+    )?;
+    let policy = &one(&fenced, "NetworkPolicy")?["spec"];
+    ensure!(
+        policy["policyTypes"] == serde_json::json!(["Ingress"]),
+        "{policy}"
+    );
+    ensure!(
+        policy["ingress"][0]["ports"]
+            == serde_json::json!([{"port": "http-metrics", "protocol": "TCP"}]),
+        "{policy}"
     );
 
     let limited = rendered(&ctx, &["aws.rateLimits.service-write=100:10"])?;
@@ -309,31 +353,65 @@ async fn lifecycle_as_the_chart(ctx: &TestContext, apps: &str, other: &str) -> R
         !everywhere.status.success(),
         "the operator's identity can list every namespace"
     );
-    let spec_write = as_operator(&[
-        "patch",
-        "cluster",
-        &cluster,
-        "-n",
-        apps,
-        "--type=merge",
-        "-p",
-        r#"{"spec":{"tags":{"owner":"operator"}}}"#,
-    ])?;
-    let refusal = String::from_utf8_lossy(&spec_write.stderr);
+    let other_lease = as_operator(&["get", "lease", "another-lease", "-n", &ctx.namespace])?;
     ensure!(
-        !spec_write.status.success(),
-        "the operator's identity changed a spec"
+        String::from_utf8_lossy(&other_lease.stderr).contains("forbidden"),
+        "the operator's identity may read Leases other than its own: {}",
+        String::from_utf8_lossy(&other_lease.stderr)
     );
-    ensure!(
-        refusal.contains("never spec"),
-        "refused for another reason: {refusal}"
-    );
-    let label_write = as_operator(&["label", "cluster", &cluster, "-n", apps, "checked-by=e2e"])?;
-    ensure!(
-        label_write.status.success(),
-        "metadata writes must stay allowed: {}",
-        String::from_utf8_lossy(&label_write.stderr)
-    );
+    let patch = |kind: &str, body: &str| {
+        let kind = format!("--type={kind}");
+        as_operator(&["patch", "cluster", &cluster, "-n", apps, &kind, "-p", body])
+    };
+    let owner = r#"{"metadata":{"ownerReferences":[{"apiVersion":"v1","kind":"ConfigMap","name":"x","uid":"00000000-0000-0000-0000-000000000000"}]}}"#;
+    let finalizer = r#"[{"op":"add","path":"/metadata/finalizers/-","value":"example.com/hold"}]"#;
+    let refused_writes = [
+        (
+            "spec",
+            patch("merge", r#"{"spec":{"tags":{"owner":"operator"}}}"#)?,
+            "never spec",
+        ),
+        (
+            "labels",
+            as_operator(&["label", "cluster", &cluster, "-n", apps, "checked-by=e2e"])?,
+            "never labels",
+        ),
+        (
+            "annotations",
+            as_operator(&[
+                "annotate",
+                "cluster",
+                &cluster,
+                "-n",
+                apps,
+                "checked-by=e2e",
+            ])?,
+            "never annotations",
+        ),
+        (
+            "ownerReferences",
+            patch("merge", owner)?,
+            "never ownerReferences",
+        ),
+        (
+            "another finalizer",
+            patch("json", finalizer)?,
+            "only its own finalizer",
+        ),
+    ];
+    for (what, write, refusal) in refused_writes {
+        let stderr = String::from_utf8_lossy(&write.stderr);
+        ensure!(
+            !write.status.success(),
+            "the operator's identity changed {what}"
+        );
+        ensure!(
+            stderr.contains(refusal),
+            "{what} refused for another reason: {stderr}"
+        );
+    }
+
+    tenants_may_edit_our_kinds_but_not_status_nor_policies(ctx, apps).await?;
 
     for (kind, object) in [
         ("service.ecs.operator.dev", &name),
@@ -376,6 +454,98 @@ async fn lifecycle_as_the_chart(ctx: &TestContext, apps: &str, other: &str) -> R
         denied.join("\n")
     );
     ensure!(exit.success(), "the operator exited with {exit}");
+    Ok(())
+}
+
+/// A namespace admin (Kubernetes' `admin` role, bound in `namespace`) gets our kinds
+/// through the chart's aggregated rules, but not their status, which would let them
+/// forge what the operator reports, nor the cluster-scoped TenantPolicy.
+async fn tenants_may_edit_our_kinds_but_not_status_nor_policies(
+    ctx: &TestContext,
+    namespace: &str,
+) -> Result<()> {
+    ctx.kubectl(&["create", "serviceaccount", "tenant-admin", "-n", namespace])?;
+    ctx.kubectl(&[
+        "create",
+        "rolebinding",
+        "tenant-admin",
+        "-n",
+        namespace,
+        "--clusterrole=admin",
+        &format!("--serviceaccount={namespace}:tenant-admin"),
+    ])?;
+    let user = format!("system:serviceaccount:{namespace}:tenant-admin");
+    // `kind/status` would be read as the object named status: subresources go apart.
+    let can = |verb: &str, resource: &str| -> Result<bool> {
+        let (resource, subresource) = resource.split_once('/').unwrap_or((resource, ""));
+        let mut args = vec![
+            "auth", "can-i", verb, resource, "-n", namespace, "--as", &user,
+        ];
+        if !subresource.is_empty() {
+            args.extend(["--subresource", subresource]);
+        }
+        let out = ctx.env.kubectl_output(&args, None)?;
+        Ok(String::from_utf8_lossy(&out.stdout).trim() == "yes")
+    };
+    // The aggregation controller fills the admin role shortly after the chart installs.
+    eventually("the admin role aggregates our kinds", 30, || async {
+        Ok(can("create", "services.ecs.operator.dev")?.then_some(()))
+    })
+    .await?;
+    for resource in ["clusters", "taskdefinitions", "services"] {
+        let full = format!("{resource}.ecs.operator.dev");
+        for verb in ["create", "patch", "delete"] {
+            ensure!(can(verb, &full)?, "a namespace admin cannot {verb} {full}");
+        }
+        let status = format!("{full}/status");
+        ensure!(
+            !can("patch", &status)?,
+            "a namespace admin can patch {status}"
+        );
+        ensure!(
+            !can("update", &status)?,
+            "a namespace admin can update {status}"
+        );
+    }
+    for verb in ["create", "patch", "delete"] {
+        ensure!(
+            !can(verb, "tenantpolicies.ecs.operator.dev")?,
+            "a namespace admin can {verb} TenantPolicies"
+        );
+    }
+    let token = ctx.kubectl(&[
+        "create",
+        "token",
+        "tenant-admin",
+        "-n",
+        namespace,
+        "--duration=1h",
+    ])?;
+    let dir = tempfile::tempdir()?;
+    let kubeconfig = dir.path().join("kubeconfig");
+    token_kubeconfig(ctx, token.trim(), &kubeconfig)?;
+    let policy = format!(
+        "apiVersion: ecs.operator.dev/v1alpha1\nkind: TenantPolicy\nmetadata:\n  name: {namespace}-self-granted\nspec:\n  namespaces: [{namespace}]\n  adoption: Allowed\n"
+    );
+    let attempt = ctx.env.kubectl_output(
+        &[
+            "--kubeconfig",
+            &kubeconfig.to_string_lossy(),
+            "apply",
+            "-f",
+            "-",
+        ],
+        Some(&policy),
+    )?;
+    ensure!(
+        !attempt.status.success(),
+        "a namespace admin created a TenantPolicy allowing itself to adopt"
+    );
+    ensure!(
+        String::from_utf8_lossy(&attempt.stderr).contains("forbidden"),
+        "refused for another reason: {}",
+        String::from_utf8_lossy(&attempt.stderr)
+    );
     Ok(())
 }
 

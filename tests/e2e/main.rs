@@ -66,6 +66,7 @@ fn main() -> ExitCode {
         test!(service::service_runs_rolls_out_scales_and_goes_with_its_namespace),
         test!(scenarios::the_emulator_plays_every_row_of_the_rollout_scenario_table),
         test!(tenancy::a_cluster_of_another_namespace_cannot_be_adopted_or_deleted),
+        test!(tenancy::objects_in_regions_the_operator_does_not_serve_stall_without_clients),
         test!(leader::only_the_leader_reconciles_and_a_standby_takes_over),
         test!(chart::chart_lints_and_the_api_server_accepts_what_it_renders),
         test!(chart::example_manifests_are_accepted_by_the_api_server),

@@ -94,8 +94,13 @@ pub struct ServiceSpec {
     #[schemars(length(min = 1, max = 255), regex(pattern = r"^[a-zA-Z0-9_-]+$"))]
     pub service_name: Option<String>,
 
-    /// AWS region of the service, for example eu-west-1. Defaults to the operator's --region. Immutable.
+    /// AWS region of the service, for example eu-west-1. Defaults to the operator's
+    /// --default-region; another must be one the operator serves (--allowed-regions). Immutable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(
+        length(min = 1, max = 32),
+        regex(pattern = r"^[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}$")
+    )]
     pub region: Option<String>,
 
     /// A Cluster object in this namespace to run in. Set this or `cluster`. Immutable.

@@ -71,8 +71,13 @@ pub struct TaskDefinitionSpec {
     #[schemars(length(min = 1, max = 255), regex(pattern = r"^[a-zA-Z0-9_-]+$"))]
     pub family: Option<String>,
 
-    /// AWS region of the task definition, for example eu-west-1. Defaults to the operator's --region.
+    /// AWS region of the task definition, for example eu-west-1. Defaults to the operator's
+    /// --default-region; another must be one the operator serves (--allowed-regions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(
+        length(min = 1, max = 32),
+        regex(pattern = r"^[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}$")
+    )]
     pub region: Option<String>,
 
     /// What is registered with ECS.

@@ -125,6 +125,18 @@ impl Operator {
             .fold(0.0, |sum, (_, value)| sum + value))
     }
 
+    /// The process's resident set size, from /proc.
+    pub fn rss_bytes(&self) -> Result<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
+        let kib: u64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next())
+            .context("VmRSS in /proc/PID/status")?
+            .parse()?;
+        Ok(kib * 1024)
+    }
+
     /// Whether the process is still alive (it has not exited, crashed or been killed).
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
