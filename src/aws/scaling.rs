@@ -4,6 +4,8 @@
 
 use k8s_openapi::jiff::Timestamp;
 
+use super::Tags;
+
 use crate::api::service::{
     CustomizedMetric, PredefinedMetric, ScheduledAction, StepAdjustment, StepScalingPolicy,
     SuspendedState, TargetTrackingPolicy,
@@ -32,6 +34,9 @@ pub struct RegisterScalableTarget {
     pub min_capacity: i32,
     pub max_capacity: i32,
     pub suspended_state: SuspendedState,
+    /// Added to the target's tags: the Service's ownership tags, which the IAM policy's
+    /// conditions on the scaling writes read.
+    pub tags: Tags,
 }
 
 /// A scaling policy under its AWS name.

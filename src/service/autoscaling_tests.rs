@@ -305,3 +305,38 @@ async fn idle_resyncs_of_an_autoscaled_service_write_nothing() {
     });
     assert_eq!(per_pass.values().sum::<usize>(), 5 * 4, "{per_pass:?}");
 }
+
+#[tokio::test]
+async fn the_target_carries_the_services_ownership_tags() {
+    let rig = autoscaled_ready_service().await;
+    let tags = rig.fake().scalable_target_tags(ID);
+    assert_eq!(
+        tags.get(crate::ownership::UID),
+        rig.object.metadata.uid.as_ref()
+    );
+    assert_eq!(
+        tags.get(crate::ownership::MANAGED_BY).map(String::as_str),
+        Some("ecs-operator")
+    );
+}
+
+#[tokio::test]
+async fn a_target_an_earlier_build_registered_untagged_is_tagged_once() {
+    let mut rig = autoscaled_ready_service().await;
+    // As an earlier build left it: the target without tags, the status without the mark.
+    rig.fake().clear_target_tags(ID);
+    let status = rig.object.status.as_mut().unwrap();
+    status.autoscaling.as_mut().unwrap().target_tagged = false;
+    let registers = "application-autoscaling:RegisterScalableTarget";
+    let before = rig.fake().count(registers);
+
+    rig.reconcile().await;
+    assert_eq!(rig.fake().count(registers), before + 1);
+    assert!(
+        rig.fake()
+            .scalable_target_tags(ID)
+            .contains_key(crate::ownership::UID)
+    );
+    rig.reconcile().await;
+    assert_eq!(rig.fake().count(registers), before + 1, "once only");
+}

@@ -59,6 +59,7 @@ async fn registered_service(ctx: &TestContext, ecs: &SdkEcs) -> Result<String> {
         min_capacity: 1,
         max_capacity: 5,
         suspended_state: SuspendedState::default(),
+        ..Default::default()
     })
     .await?;
     Ok(id)
@@ -72,6 +73,7 @@ pub async fn scalable_target_register_describe_deregister(ctx: TestContext) -> R
             min_capacity: 1,
             max_capacity: 2,
             suspended_state: SuspendedState::default(),
+            ..Default::default()
         })
         .await;
     ensure!(missing.is_err(), "moto checks that the ECS service exists");
@@ -88,9 +90,25 @@ pub async fn scalable_target_register_describe_deregister(ctx: TestContext) -> R
             min_capacity: 2,
             max_capacity: 10,
             suspended_state: suspended,
+            tags: BTreeMap::from([("ecs.operator.dev/managed-by".into(), "ecs-operator".into())]),
         })
         .await?
         .context("RegisterScalableTarget returns the ARN")?;
+    // The tags sent at registration are the target's: the IAM policy's conditions read them.
+    let tags = ctx
+        .scaling()
+        .await
+        .list_tags_for_resource()
+        .resource_arn(&arn)
+        .send()
+        .await?;
+    ensure!(
+        tags.tags()
+            .and_then(|t| t.get("ecs.operator.dev/managed-by"))
+            .map(String::as_str)
+            == Some("ecs-operator"),
+        "{tags:?}"
+    );
     let target = ecs
         .describe_scalable_target(&id)
         .await?
@@ -107,6 +125,7 @@ pub async fn scalable_target_register_describe_deregister(ctx: TestContext) -> R
         min_capacity: 3,
         max_capacity: 20,
         suspended_state: SuspendedState::default(),
+        ..Default::default()
     })
     .await?;
     let changed = ecs

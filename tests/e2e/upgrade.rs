@@ -3,6 +3,8 @@
 //! find AWS already matching them: no AWS call but Describe and List. A changed stored
 //! hash (a task definition's spec-hash tag, a Service's applied hash, an autoscaling
 //! name) would show here as writes: a new revision, a redeployment, recreated policies.
+//! One write is expected: the previous release registered the scalable target without
+//! the ownership tags, so this build registers it once more, with them.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -121,10 +123,19 @@ pub async fn objects_converged_by_the_previous_release_need_no_aws_writes_after_
         requests.contains_key("DescribeServices"),
         "the upgraded operator observed nothing: {requests:?}"
     );
+    let retagged = requests
+        .get("RegisterScalableTarget")
+        .and_then(|n| n.as_u64());
+    ensure!(
+        retagged == Some(1),
+        "the scalable target should be registered once, with its tags: {requests:?}"
+    );
     let writes: Vec<_> = requests
         .iter()
         .filter(|(operation, _)| {
-            !operation.starts_with("Describe") && !operation.starts_with("List")
+            !operation.starts_with("Describe")
+                && !operation.starts_with("List")
+                && *operation != "RegisterScalableTarget"
         })
         .collect();
     ensure!(

@@ -258,6 +258,10 @@ pub struct AutoscalingStatus {
     /// spec changed or AWS drifted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub applied_hash: Option<String>,
+    /// Whether the scalable target was registered with the Service's ownership tags. A
+    /// target an earlier build registered without them is registered once more.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub target_tagged: bool,
 }
 
 /// One scaling policy as AWS reports it.

@@ -11,12 +11,14 @@ use super::{ACCOUNT, FakeEcs, REGION, State, services};
 use crate::aws::scaling::PolicyConfiguration;
 use crate::aws::{
     AwsError, ErrorKind, ObservedPolicy, ObservedScheduledAction, PutPolicyResult,
-    RegisterScalableTarget, ScalableTarget, ScalingPolicy, ScheduledScaling,
+    RegisterScalableTarget, ScalableTarget, ScalingPolicy, ScheduledScaling, Tags,
 };
 
 #[derive(Default)]
 pub struct ScalingState {
     targets: BTreeMap<String, ScalableTarget>,
+    /// By resource ID: what RegisterScalableTarget's Tags added.
+    target_tags: BTreeMap<String, Tags>,
     /// By (resource ID, policy name).
     policies: BTreeMap<(String, String), ObservedPolicy>,
     /// By (resource ID, action name).
@@ -29,6 +31,7 @@ impl ScalingState {
     pub fn drop_target(&mut self, resource_id: &str) -> bool {
         self.policies.retain(|(id, _), _| id != resource_id);
         self.actions.retain(|(id, _), _| id != resource_id);
+        self.target_tags.remove(resource_id);
         self.targets.remove(resource_id).is_some()
     }
 }
@@ -36,6 +39,22 @@ impl ScalingState {
 impl FakeEcs {
     pub fn scalable_target(&self, resource_id: &str) -> Option<ScalableTarget> {
         describe_target(&self.state.locked(), resource_id)
+    }
+
+    /// The target's tags.
+    pub fn scalable_target_tags(&self, resource_id: &str) -> Tags {
+        let state = self.state.locked();
+        state
+            .scaling
+            .target_tags
+            .get(resource_id)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Forgets the target's tags, as if an earlier build had registered it without.
+    pub fn clear_target_tags(&self, resource_id: &str) {
+        self.state.locked().scaling.target_tags.remove(resource_id);
     }
 
     /// The target's policies, by AWS name.
@@ -179,7 +198,11 @@ pub fn register_target(
     target.min_capacity = request.min_capacity;
     target.max_capacity = request.max_capacity;
     target.suspended_state = Some(request.suspended_state);
-    Ok(target.arn.clone())
+    let arn = target.arn.clone();
+    // Registering again keeps the target's tags and adds those given.
+    let tags = state.scaling.target_tags.entry(request.resource_id.clone());
+    tags.or_default().extend(request.tags.clone());
+    Ok(arn)
 }
 
 pub fn deregister_target(state: &mut State, resource_id: &str) -> Result<(), AwsError> {

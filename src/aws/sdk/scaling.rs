@@ -67,6 +67,7 @@ pub async fn register_target(
                 .scheduled_scaling_suspended(s.scheduled_scaling_suspended)
                 .build(),
         )
+        .set_tags((!request.tags.is_empty()).then(|| request.tags.clone().into_iter().collect()))
         .send()
         .await
         .map_err(|e| aws_error("application-autoscaling:RegisterScalableTarget", e))?;

@@ -15,6 +15,7 @@ use kube::ResourceExt;
 use crate::api::Service;
 use crate::api::service::AutoscalingStatus;
 use crate::aws::{AwsApi, AwsError, ErrorKind, scaling};
+use crate::ownership::ownership_tags;
 use crate::reconcile::Note;
 use apply::apply;
 use observe::observe;
@@ -62,7 +63,9 @@ pub async fn converge(
         None if previous.is_none() => return Ok(Scaling::Unmanaged),
         None => remove(ecs, &resource_id, &prefix).await,
         Some(spec) => {
-            let desired = DesiredScaling::new(spec, resource_id, &prefix);
+            let mut desired =
+                DesiredScaling::new(spec, resource_id, &prefix, ownership_tags(service));
+            desired.retag = previous.is_some_and(|p| !p.target_tagged);
             apply_desired(ecs, &desired, &prefix, previous).await
         }
     };

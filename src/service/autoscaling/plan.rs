@@ -7,7 +7,7 @@ use crate::api::service::{Autoscaling, SuspendedState};
 use crate::aws::scaling::{PolicyConfiguration, StepScaling, TargetTracking};
 use crate::aws::{
     ObservedPolicy, ObservedScheduledAction, RegisterScalableTarget, ScalableTarget, ScalingPolicy,
-    ScheduledScaling,
+    ScheduledScaling, Tags,
 };
 use crate::digest::{json, short_hex};
 
@@ -19,11 +19,14 @@ pub struct DesiredScaling {
     pub actions: Vec<ScheduledScaling>,
     /// Hash of the autoscaling block; a change means the user asked for something.
     pub hash: String,
+    /// Register the target even if it matches: it may lack the ownership tags (an
+    /// earlier build registered it without them).
+    pub retag: bool,
 }
 
 impl DesiredScaling {
     /// `prefix` marks the policies and actions this object owns (`name_prefix`).
-    pub fn new(spec: &Autoscaling, resource_id: String, prefix: &str) -> Self {
+    pub fn new(spec: &Autoscaling, resource_id: String, prefix: &str, tags: Tags) -> Self {
         let policies = spec
             .target_tracking
             .iter()
@@ -47,10 +50,12 @@ impl DesiredScaling {
                 min_capacity: spec.min_capacity,
                 max_capacity: spec.max_capacity,
                 suspended_state: spec.suspended_state.unwrap_or_default(),
+                tags,
             },
             policies,
             actions,
             hash: hash(spec),
+            retag: false,
         }
     }
 }
@@ -99,17 +104,20 @@ pub fn plan(
     applied_hash: Option<&str>,
 ) -> Vec<Step> {
     let strict = applied_hash != Some(desired.hash.as_str());
-    let register = match &observed.target {
-        None => true,
-        Some(t) => {
-            t.min_capacity != desired.target.min_capacity
-                || t.max_capacity != desired.target.max_capacity
-                || match t.suspended_state {
-                    Some(s) => s != desired.target.suspended_state,
-                    None => strict && desired.target.suspended_state != SuspendedState::default(),
-                }
-        }
-    };
+    let register = desired.retag
+        || match &observed.target {
+            None => true,
+            Some(t) => {
+                t.min_capacity != desired.target.min_capacity
+                    || t.max_capacity != desired.target.max_capacity
+                    || match t.suspended_state {
+                        Some(s) => s != desired.target.suspended_state,
+                        None => {
+                            strict && desired.target.suspended_state != SuspendedState::default()
+                        }
+                    }
+            }
+        };
     // A new target has nothing attached yet (a recreated service lost its policies).
     let fresh = observed.target.is_none();
     let put_policies = desired.policies.iter().filter(|d| {

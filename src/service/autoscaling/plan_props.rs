@@ -9,7 +9,7 @@ use crate::api::service::{
     Autoscaling, PredefinedMetric, ScheduledAction, StepAdjustment, StepScalingPolicy,
     SuspendedState, TargetTrackingPolicy,
 };
-use crate::aws::{ObservedPolicy, ObservedScheduledAction, ScalableTarget, ScheduledScaling};
+use crate::aws::{ObservedPolicy, ObservedScheduledAction, ScalableTarget, ScheduledScaling, Tags};
 
 fn unique_names(max: usize) -> impl Strategy<Value = Vec<String>> {
     proptest::collection::btree_set("[a-z]{1,8}", 0..max).prop_map(|s| s.into_iter().collect())
@@ -148,14 +148,14 @@ fn observed() -> impl Strategy<Value = ObservedScaling> {
 proptest! {
     #[test]
     fn applied_scaling_plans_nothing(spec in spec()) {
-        let desired = DesiredScaling::new(&spec, "service/main/web".into(), PREFIX);
+        let desired = DesiredScaling::new(&spec, "service/main/web".into(), PREFIX, Tags::new());
         let planned = plan(&desired, &applied(&desired), PREFIX, Some(&desired.hash));
         prop_assert!(planned.is_empty(), "{:?}", planned);
     }
 
     #[test]
     fn only_the_operators_names_are_ever_deleted(spec in spec(), observed in observed(), applied_before in any::<bool>()) {
-        let desired = DesiredScaling::new(&spec, "service/main/web".into(), PREFIX);
+        let desired = DesiredScaling::new(&spec, "service/main/web".into(), PREFIX, Tags::new());
         let hash = applied_before.then_some(desired.hash.as_str());
         for steps in [plan(&desired, &observed, PREFIX, hash), teardown(&observed, PREFIX)].map(by_kind) {
             for name in steps.delete_policies.iter().chain(&steps.delete_actions) {

@@ -8,7 +8,7 @@ use crate::api::service::{
 use crate::aws::scaling::{PolicyConfiguration, TargetTracking};
 use crate::aws::{
     ObservedPolicy, ObservedScheduledAction, RegisterScalableTarget, ScalableTarget, ScalingPolicy,
-    ScheduledScaling,
+    ScheduledScaling, Tags,
 };
 
 const ID: &str = "service/main/web";
@@ -87,7 +87,7 @@ fn spec() -> Autoscaling {
 }
 
 fn desired(spec: &Autoscaling) -> DesiredScaling {
-    DesiredScaling::new(spec, ID.into(), PREFIX)
+    DesiredScaling::new(spec, ID.into(), PREFIX, Tags::new())
 }
 
 /// What AWS reports once `desired` was applied in full.
@@ -410,4 +410,12 @@ fn the_hash_changes_only_with_the_autoscaling_block() {
         ..spec()
     };
     assert_ne!(desired(&spec()).hash, desired(&other).hash);
+}
+
+#[test]
+fn a_target_registered_without_the_ownership_tags_is_registered_again() {
+    let mut d = desired(&spec());
+    d.retag = true;
+    let p = plan(&d, &applied(&d), PREFIX, Some(&d.hash));
+    assert_eq!(p, [Step::Register(d.target.clone())]);
 }

@@ -73,6 +73,8 @@ pub fn status_of(
             })
             .collect(),
         applied_hash: Some(desired.hash.clone()),
+        // Every registration sends the tags, and one that lacked them was redone.
+        target_tagged: true,
     }
 }
 

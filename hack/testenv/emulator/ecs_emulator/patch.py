@@ -22,6 +22,7 @@ MODULES = [
     "tasks",  # RunTask/StopTask/ListTasks/DescribeTasks
     "services",  # Create/Update/Delete/DescribeServices, with the deployment scheduler
     "clusters",  # DescribeClusters counters
+    "scaling_tags",  # tags on Application Auto Scaling scalable targets
 ]
 
 _lock = threading.Lock()
