@@ -7,6 +7,7 @@ use std::sync::Arc;
 use kube::ResourceExt;
 
 use crate::api::tenant_policy::{Adoption, Profile, TenantPolicy, TenantPolicySpec};
+use crate::controller::Index;
 use crate::reconcile::{Next, Outcome};
 
 /// Which of a policy's lists governs a value.
@@ -146,10 +147,24 @@ pub fn profile(policies: &[Arc<TenantPolicy>], default: Profile) -> Profile {
     }
 }
 
-/// Stalled until the spec or the policy changes (seen at the next resync). The status
-/// is kept: the object still owns what it created before the policy said otherwise.
-pub fn forbidden<S>(status: S, violation: Violation) -> Outcome<S> {
-    Outcome::stalled(status, "ForbiddenByTenantPolicy", violation.0, Next::Resync)
+/// The Stalled outcome for `object` when its namespace's policies refuse one of its
+/// `uses`; None when they allow them all. Stalled until the spec or the policy changes
+/// (seen at the next resync). The status is kept: the object still owns what it
+/// created before the policy said otherwise.
+pub fn refusal<K: ResourceExt, S: Clone>(
+    index: &dyn Index,
+    object: &K,
+    uses: &[Use],
+    status: &S,
+) -> Option<Outcome<S>> {
+    let namespace = object.namespace().unwrap_or_default();
+    let Violation(message) = check(&index.tenant_policies(&namespace), &namespace, uses).err()?;
+    Some(Outcome::stalled(
+        status.clone(),
+        "ForbiddenByTenantPolicy",
+        message,
+        Next::Resync,
+    ))
 }
 
 /// The ECS name inside a cluster ARN, or the value itself when it is a name.

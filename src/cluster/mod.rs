@@ -46,10 +46,8 @@ async fn converge(
     index: &dyn Index,
     previous: &ClusterStatus,
 ) -> Result<Outcome<ClusterStatus>, AwsError> {
-    let namespace = cluster.namespace().unwrap_or_default();
-    let policies = index.tenant_policies(&namespace);
-    if let Err(violation) = tenancy::check(&policies, &namespace, &plan::tenant_uses(cluster)) {
-        return Ok(tenancy::forbidden(previous.clone(), violation));
+    if let Some(refused) = tenancy::refusal(index, cluster, &plan::tenant_uses(cluster), previous) {
+        return Ok(refused);
     }
     let desired = Desired::from_object(cluster);
     let (current, adopting) = match observe(cluster, ecs).await? {

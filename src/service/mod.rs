@@ -75,10 +75,9 @@ async fn converge(
     objects: &dyn Index,
     previous: &ServiceStatus,
 ) -> Result<Outcome<ServiceStatus>, AwsError> {
-    let namespace = service.namespace().unwrap_or_default();
-    let policies = objects.tenant_policies(&namespace);
-    if let Err(violation) = tenancy::check(&policies, &namespace, &plan::tenant_uses(service)) {
-        return Ok(tenancy::forbidden(previous.clone(), violation));
+    if let Some(refused) = tenancy::refusal(objects, service, &plan::tenant_uses(service), previous)
+    {
+        return Ok(refused);
     }
     let Targets {
         cluster,

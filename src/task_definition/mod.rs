@@ -57,12 +57,10 @@ async fn converge(
     users: &dyn Index,
     previous: &TaskDefinitionStatus,
 ) -> Result<Outcome<TaskDefinitionStatus>, AwsError> {
-    let namespace = td.namespace().unwrap_or_default();
-    let policies = users.tenant_policies(&namespace);
-    if let Err(violation) = tenancy::check(&policies, &namespace, &plan::tenant_uses(td)) {
-        return Ok(tenancy::forbidden(previous.clone(), violation));
+    if let Some(refused) = tenancy::refusal(users, td, &plan::tenant_uses(td), previous) {
+        return Ok(refused);
     }
-    if users.task_definition_profile(&namespace) == Profile::Restricted {
+    if users.task_definition_profile(&td.namespace().unwrap_or_default()) == Profile::Restricted {
         let beyond = plan::beyond_restricted_profile(&td.spec.definition);
         if !beyond.is_empty() {
             let message = format!(
