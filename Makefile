@@ -95,10 +95,12 @@ BENCH_BINARIES := $(CARGO) build --release --locked --bin ecs-operator --bin aws
 BENCH_SERVICES ?= 1000
 
 .PHONY: bench
-bench: testenv ## Scale benchmark: BENCH_SERVICES (1000) Services to Ready, idle cost, footprint, then under AWS's quotas; writes bench/results/
+bench: testenv ## Scale benchmark: BENCH_SERVICES (1000) Services to Ready, idle cost, footprint, then under AWS's quotas, then fairness between namespaces; writes bench/results/
 	$(BENCH_BINARIES)
 	hack/bench/bench.py --services $(BENCH_SERVICES) --out bench/results/latest
 	hack/bench/bench.py --services $(BENCH_SERVICES) --mode quota --out bench/results/latest-quota
+	hack/bench/fairness.py --measure-at apply --out bench/results/fairness-burst
+	hack/bench/fairness.py --measure-at failing --out bench/results/fairness-steady
 
 .PHONY: bench-smoke
 bench-smoke: testenv ## The benchmark with 50 Services, checking only that its counts are sane

@@ -124,9 +124,9 @@ pub struct RunArgs {
     #[arg(long, env = "ECS_OPERATOR_RESYNC_INTERVAL", default_value = "5m", value_parser = parse_duration)]
     pub resync_interval: Duration,
 
-    /// How many objects of one kind are reconciled at once. At least 10 lets a
-    /// resync's DescribeServices calls carry 10 services each; the AWS rate limits,
-    /// not this, bound the call rate.
+    /// How many objects of one kind are reconciled at once, shared equally between the
+    /// namespaces that have work waiting. At least 10 lets a resync's DescribeServices
+    /// calls carry 10 services each; the AWS rate limits, not this, bound the call rate.
     #[arg(long, env = "ECS_OPERATOR_MAX_CONCURRENT_RECONCILES", default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..))]
     pub max_concurrent_reconciles: u16,
 

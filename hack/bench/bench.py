@@ -528,6 +528,26 @@ def check_sane(result):
     return problems
 
 
+def run_and_write(kind, args, render, name):
+    """Runs `kind(args, workdir).execute()` in a fresh work directory, stops everything
+    it started, and writes the result to args.out as JSON and as `render` made it.
+    None when the run failed (its logs stay in the work directory)."""
+    workdir = Path(tempfile.mkdtemp(prefix=f"ecs-operator-{name}."))
+    run = kind(args, workdir)
+    try:
+        result = run.execute()
+    except Exception as error:
+        log(f"failed: {error}; logs in {workdir}")
+        run.stop_all()
+        return None
+    run.stop_all()
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
+    args.out.with_suffix(".md").write_text(render(result))
+    print(render(result))
+    return result
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--services", type=int, default=1000)
@@ -546,19 +566,9 @@ def main():
     if args.emulator_speed is None:
         args.emulator_speed = 1000.0 if args.mode == "raised" else 10.0
 
-    workdir = Path(tempfile.mkdtemp(prefix="ecs-operator-bench."))
-    run = Run(args, workdir)
-    try:
-        result = run.execute()
-    except Exception as error:
-        log(f"failed: {error}; logs in {workdir}")
-        run.stop_all()
+    result = run_and_write(Run, args, markdown, "bench")
+    if result is None:
         return 1
-    run.stop_all()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
-    args.out.with_suffix(".md").write_text(markdown(result))
-    print(markdown(result))
     if args.smoke:
         problems = check_sane(result)
         if problems:

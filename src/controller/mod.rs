@@ -4,6 +4,7 @@
 mod backoff;
 mod driver;
 mod error;
+mod fair;
 mod index;
 mod kind;
 mod kube_io;

@@ -6,13 +6,14 @@ use std::future::Future;
 use std::sync::Arc;
 
 use futures::StreamExt;
-use kube::Api;
 use kube::runtime::controller::{Action, Config};
 use kube::runtime::reflector::Store;
 use kube::runtime::reflector::store::Writer;
 use kube::runtime::{Controller, predicates};
+use kube::{Api, ResourceExt};
 
 use super::driver::{drive, error_policy};
+use super::fair::FairSlots;
 use super::index::Index;
 use super::kind::Managed;
 use super::watches::{SyncMarker, watched};
@@ -74,13 +75,21 @@ pub async fn run<K: Reconciler>(
     let synced = SyncMarker::new(ctx.telemetry.clone(), K::LABEL, 1 + extra.streams);
     let triggers = watched(api, writer, &synced, predicates::generation);
     let controller = (extra.wire)(Controller::for_stream(triggers, reader), &synced);
+    // The slots bound concurrency, shared fairly between namespaces; the controller
+    // itself hands every object that comes due to them at once.
+    let slots = FairSlots::new(concurrency.into());
     controller
-        .with_config(Config::default().concurrency(concurrency))
+        .with_config(Config::default().concurrency(0))
         .graceful_shutdown_on(shutdown)
         .run(
-            |object: Arc<K>, ctx: Arc<Context>| {
-                let object = ctx.written.freshest(object);
-                reconcile_one(object, ctx)
+            move |object: Arc<K>, ctx: Arc<Context>| {
+                let slots = slots.clone();
+                async move {
+                    let _slot = slots.acquire(&object.namespace().unwrap_or_default()).await;
+                    let object = ctx.written.freshest(object);
+                    // Boxed so an object waiting for its slot holds only this small future.
+                    Box::pin(reconcile_one(object, ctx)).await
+                }
             },
             |object: Arc<K>, error: &ReconcileError, ctx: Arc<Context>| {
                 error_policy(object.as_ref(), error, &ctx)

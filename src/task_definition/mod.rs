@@ -28,7 +28,7 @@ use crate::tenancy;
 
 use apply::Deregistered;
 use observe::{Observed, all_owned, observe};
-use plan::{Desired, Revision, Step, credential_like_variables, plan};
+use plan::{Desired, Revision, Step, credential_like_log_options, credential_like_variables, plan};
 use status::observed_status;
 
 /// Tag on every revision the operator registers: the hash of the normalised spec it came from.
@@ -184,21 +184,43 @@ fn registered_note(arn: &str, first: bool, foreign: &[String]) -> Note {
     Note::normal("Registered", format!("registered {arn}"))
 }
 
-/// Warns about environment variables that look like credentials, by name only.
+/// One warning naming every environment variable and log driver option that looks like
+/// a credential, by name only. One Event, because the Event recorder folds Events of
+/// the same reason into one series that keeps the first message.
 fn credential_warnings(desired: &Desired) -> Vec<Note> {
-    credential_like_variables(&desired.fields)
-        .into_iter()
-        .map(|(container, variable)| {
-            Note::warning(
-                "PlaintextSecret",
+    let variables =
+        credential_like_variables(&desired.fields)
+            .into_iter()
+            .map(|(container, variable)| {
                 format!(
-                    "container {container}: environment variable {variable} looks like a credential; \
-                     move it to secrets (valueFrom a Secrets Manager or SSM Parameter Store ARN) \
-                     so its value is not stored in the task definition"
-                ),
+                    "container {container} environment variable {variable} (move it to secrets)"
+                )
+            });
+    let options = credential_like_log_options(&desired.fields)
+        .into_iter()
+        .map(|(container, option)| {
+            format!(
+                "container {container} log driver option {option} (move it to \
+                 logConfiguration.secretOptions)"
             )
-        })
-        .collect()
+        });
+    let found: Vec<String> = variables.chain(options).collect();
+    if found.is_empty() {
+        return Vec::new();
+    }
+    vec![Note::warning(
+        "PlaintextSecret",
+        format!(
+            "{} look like credentials: {}; give them valueFrom a Secrets Manager or SSM \
+             Parameter Store ARN so their values are not stored in the task definition",
+            if found.len() == 1 {
+                "this field does"
+            } else {
+                "these fields"
+            },
+            found.join(", ")
+        ),
+    )]
 }
 
 fn family_conflict(family: &str, foreign: &[String]) -> Outcome<TaskDefinitionStatus> {

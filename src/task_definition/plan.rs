@@ -213,6 +213,26 @@ pub fn credential_like_variables(fields: &TaskDefinitionFields) -> Vec<(String, 
         .collect()
 }
 
+/// (container, option) pairs of log driver options (`logConfiguration.options`) whose
+/// name looks like a credential (`splunk-token`, a FireLens output's `apikey`) or whose
+/// value is a URL carrying a password. Only names are returned, as for variables.
+pub fn credential_like_log_options(fields: &TaskDefinitionFields) -> Vec<(String, String)> {
+    fields
+        .container_definitions
+        .iter()
+        .flat_map(|c| {
+            let options = c.log_configuration.iter().flat_map(|l| &l.options);
+            options.filter_map(|(name, value)| {
+                let upper = name.to_ascii_uppercase().replace('-', "_");
+                // An endpoint names where credentials come from (awslogs-credentials-endpoint).
+                let named = !upper.ends_with("ENDPOINT")
+                    && CREDENTIAL_WORDS.iter().any(|word| upper.contains(word));
+                (named || has_url_password(value)).then(|| (c.name.clone(), name.clone()))
+            })
+        })
+        .collect()
+}
+
 /// Whether `value` holds a URL whose userinfo has a password: `scheme://user:pw@host`.
 fn has_url_password(value: &str) -> bool {
     value.split("://").skip(1).any(|rest| {

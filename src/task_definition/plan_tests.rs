@@ -1,7 +1,9 @@
 use std::collections::BTreeSet;
 
 use super::plan::*;
-use crate::api::task_definition::{ContainerDefinition, KeyValuePair, TaskDefinitionFields};
+use crate::api::task_definition::{
+    ContainerDefinition, KeyValuePair, LogConfiguration, TaskDefinitionFields,
+};
 use crate::aws::EcsTaskDefinition;
 
 fn revision(number: i32, hash: &str) -> Revision {
@@ -263,4 +265,41 @@ fn the_restricted_profile_names_every_host_reach_and_nothing_else() {
         "containerDefinitions": [{"name": "web", "image": "nginx"}],
     }));
     assert!(beyond_restricted_profile(&plain).is_empty());
+}
+
+#[test]
+fn credential_like_log_driver_options_are_flagged_without_values() {
+    let options = [
+        ("splunk-token", "hunter2"),
+        ("splunk-url", "https://splunk.example.com:8088"),
+        ("apikey", "hunter2"),
+        ("HTTP_Passwd", "hunter2"),
+        ("awslogs-credentials-endpoint", "/creds"),
+        ("awslogs-group", "/ecs/web"),
+        ("url", "https://user:hunter2@logs.example.com"),
+    ];
+    let fields = TaskDefinitionFields {
+        container_definitions: vec![ContainerDefinition {
+            name: "web".into(),
+            image: "nginx".into(),
+            log_configuration: Some(LogConfiguration {
+                log_driver: "awsfirelens".into(),
+                options: options
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let flagged = credential_like_log_options(&fields);
+    let names: Vec<_> = flagged.iter().map(|(_, o)| o.as_str()).collect();
+    assert_eq!(names, ["HTTP_Passwd", "apikey", "splunk-token", "url"]);
+    assert!(
+        flagged
+            .iter()
+            .all(|(c, o)| c == "web" && !o.contains("hunter2"))
+    );
 }

@@ -18,6 +18,7 @@ mod kstatus;
 mod leader;
 mod scaling_contract;
 mod scenarios;
+mod secrets;
 mod service;
 mod service_contract;
 mod smoke;
@@ -67,6 +68,7 @@ fn main() -> ExitCode {
         test!(scenarios::the_emulator_plays_every_row_of_the_rollout_scenario_table),
         test!(tenancy::a_cluster_of_another_namespace_cannot_be_adopted_or_deleted),
         test!(tenancy::objects_in_regions_the_operator_does_not_serve_stall_without_clients),
+        test!(secrets::planted_secret_values_never_reach_the_log_events_status_or_metrics),
         test!(leader::only_the_leader_reconciles_and_a_standby_takes_over),
         test!(chart::chart_lints_and_the_api_server_accepts_what_it_renders),
         test!(chart::example_manifests_are_accepted_by_the_api_server),

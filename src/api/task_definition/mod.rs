@@ -92,6 +92,9 @@ pub struct TaskDefinitionSpec {
     #[schemars(extend("maxProperties" = 45, "x-kubernetes-validations" = [{
         "rule": "self.all(k, !k.startsWith('ecs.operator.dev/'))",
         "message": "spec.tags: keys starting with ecs.operator.dev/ are reserved for the operator's ownership tags; choose another key"
+    }, {
+        "rule": "self.all(k, size(k) <= 128 && size(self[k]) <= 256)",
+        "message": "spec.tags: ECS takes tag keys of at most 128 characters and values of at most 256; shorten the tag"
     }]))]
     pub tags: BTreeMap<String, String>,
 

@@ -28,11 +28,16 @@ pub enum Fault {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RandomFaults {
+    /// Share answered with ThrottlingException, as a busy account's bucket would.
+    pub throttle_rate: f64,
     pub error_rate: f64,
     pub reset_rate: f64,
     pub drop_rate: f64,
     /// Each request is delayed by a random time up to this.
     pub latency_ms: u64,
+    /// Only requests signed for these regions get the random faults (a regional
+    /// outage); empty means every region.
+    pub regions: Vec<String>,
 }
 
 /// Fail the `nth` call (1-based, counted from when the script was given) of `operation`.
@@ -166,7 +171,7 @@ impl Injector {
                 self.throttled(operation, account, region, now)
                     .then_some(Fault::Throttle)
             })
-            .or_else(|| self.random_fault());
+            .or_else(|| self.random_fault(region));
         let delay = match self.random.latency_ms {
             0 => Duration::ZERO,
             max => Duration::from_millis(self.rng.random_range(0..=max)),
@@ -207,22 +212,27 @@ impl Injector {
         !bucket.try_take(now)
     }
 
-    fn random_fault(&mut self) -> Option<Fault> {
+    fn random_fault(&mut self, region: &str) -> Option<Fault> {
         let RandomFaults {
+            throttle_rate,
             error_rate,
             reset_rate,
             drop_rate,
             ..
         } = self.random;
-        if error_rate + reset_rate + drop_rate <= 0.0 {
+        let in_scope =
+            self.random.regions.is_empty() || self.random.regions.iter().any(|r| r == region);
+        if !in_scope || throttle_rate + error_rate + reset_rate + drop_rate <= 0.0 {
             return None;
         }
         let draw: f64 = self.rng.random_range(0.0..1.0);
-        if draw < error_rate {
+        if draw < throttle_rate {
+            Some(Fault::Throttle)
+        } else if draw < throttle_rate + error_rate {
             Some(Fault::Error)
-        } else if draw < error_rate + reset_rate {
+        } else if draw < throttle_rate + error_rate + reset_rate {
             Some(Fault::Reset)
-        } else if draw < error_rate + reset_rate + drop_rate {
+        } else if draw < throttle_rate + error_rate + reset_rate + drop_rate {
             Some(Fault::Drop)
         } else {
             None
@@ -253,7 +263,7 @@ mod tests {
             error_rate: 0.1,
             reset_rate: 0.1,
             drop_rate: 0.1,
-            latency_ms: 0,
+            ..Default::default()
         };
         let mut a = Injector::new(7, random.clone(), None);
         let mut b = Injector::new(7, random.clone(), None);
@@ -346,6 +356,27 @@ mod tests {
         for _ in 0..50 {
             let delay = injector.decide("DescribeServices", "A", "r", now).delay;
             assert!(delay <= Duration::from_millis(20));
+        }
+    }
+
+    #[test]
+    fn random_faults_scoped_to_a_region_leave_the_others_alone() {
+        let random = RandomFaults {
+            throttle_rate: 0.5,
+            error_rate: 0.5,
+            regions: vec!["us-west-2".to_string()],
+            ..Default::default()
+        };
+        let mut injector = Injector::new(5, random, None);
+        let now = Instant::now();
+        for _ in 0..50 {
+            let east = injector.decide("DescribeClusters", "A", "us-east-1", now);
+            assert_eq!(east.fault, None);
+            let west = injector.decide("DescribeClusters", "A", "us-west-2", now);
+            assert!(
+                matches!(west.fault, Some(Fault::Throttle | Fault::Error)),
+                "{west:?}"
+            );
         }
     }
 }

@@ -7,7 +7,8 @@
 //! Control endpoints (never forwarded):
 //! - `GET /__proxy/stats`: counters as JSON, with the quota table enforced;
 //! - `POST /__proxy/reset`: zero the counters and forget scripted faults;
-//! - `PUT /__proxy/faults`: replace the random faults, e.g. `{"error_rate":0.05}`;
+//! - `PUT /__proxy/faults`: replace the random faults, e.g. `{"error_rate":0.05}`, or
+//!   `{"throttle_rate":0.3,"error_rate":0.3,"regions":["us-west-2"]}` for one region;
 //! - `POST /__proxy/script`: add scripted faults, e.g.
 //!   `[{"operation":"CreateService","nth":2,"fault":"drop"}]`.
 
@@ -102,6 +103,7 @@ async fn main() -> anyhow::Result<()> {
         reset_rate: args.reset_rate,
         drop_rate: args.drop_rate,
         latency_ms: args.latency_ms,
+        ..Default::default()
     };
     let mut injector = Injector::new(args.seed, random, quotas);
     injector.add_script(args.script);
