@@ -412,6 +412,7 @@ async fn lifecycle_as_the_chart(ctx: &TestContext, apps: &str, other: &str) -> R
     }
 
     tenants_may_edit_our_kinds_but_not_status_nor_policies(ctx, apps).await?;
+    tenant_policies_are_checked_at_admission(ctx, other, apps).await?;
 
     for (kind, object) in [
         ("service.ecs.operator.dev", &name),
@@ -454,6 +455,91 @@ async fn lifecycle_as_the_chart(ctx: &TestContext, apps: &str, other: &str) -> R
         denied.join("\n")
     );
     ensure!(exit.success(), "the operator exited with {exit}");
+    Ok(())
+}
+
+/// The chart's TenantPolicy admission policy refuses, at apply, a name, a reference or a
+/// host setting the policy governing the namespace does not allow, naming the field and
+/// the policy; a namespace no policy governs is not affected. Server-side dry runs, in
+/// `governed`, which the chart's operator does not watch, so nothing is reconciled.
+async fn tenant_policies_are_checked_at_admission(
+    ctx: &TestContext,
+    governed: &str,
+    free: &str,
+) -> Result<()> {
+    let policy = format!("{governed}-admission");
+    ctx.apply(&format!(
+        "apiVersion: ecs.operator.dev/v1alpha1\nkind: TenantPolicy\nmetadata:\n  name: {policy}\n\
+         spec:\n  namespaces: [{governed}]\n  names:\n    clusters: [\"team-*\"]\n  \
+         references:\n    subnets: [subnet-allowed]\n  taskDefinitionProfile: Restricted\n"
+    ))?;
+    let result = refusals_at_admission(ctx, &policy, governed, free).await;
+    ctx.kubectl(&["delete", "tenantpolicy", &policy])?;
+    result
+}
+
+async fn refusals_at_admission(
+    ctx: &TestContext,
+    policy: &str,
+    governed: &str,
+    free: &str,
+) -> Result<()> {
+    let dry_run = |namespace: &str, manifest: &str| {
+        ctx.env.kubectl_output(
+            &["apply", "--dry-run=server", "-n", namespace, "-f", "-"],
+            Some(manifest),
+        )
+    };
+    let cluster = |name: &str| {
+        format!(
+            "apiVersion: ecs.operator.dev/v1alpha1\nkind: Cluster\nmetadata:\n  name: web\n\
+             spec:\n  clusterName: {name}\n"
+        )
+    };
+    // The policy reaches the admission plugin's param cache shortly after it is created.
+    let refusal = eventually("the TenantPolicy enforced at admission", 30, || async {
+        let out = dry_run(governed, &cluster("elsewhere"))?;
+        Ok((!out.status.success()).then(|| String::from_utf8_lossy(&out.stderr).into_owned()))
+    })
+    .await?;
+    let expected = format!(
+        "spec.clusterName elsewhere is not allowed in namespace {governed} by TenantPolicy {policy} \
+         (names.clusters: team-*)"
+    );
+    ensure!(refusal.contains(&expected), "refused otherwise: {refusal}");
+    for (namespace, manifest, what) in [
+        (governed, cluster("team-web"), "an allowed name"),
+        (free, cluster("elsewhere"), "a namespace no policy governs"),
+    ] {
+        let out = dry_run(namespace, &manifest)?;
+        ensure!(
+            out.status.success(),
+            "{what} was refused: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let refused = [
+        (
+            "apiVersion: ecs.operator.dev/v1alpha1\nkind: Service\nmetadata:\n  name: web\nspec:\n  \
+             clusterRef: {name: web}\n  taskDefinitionRef: {name: web}\n  networkConfiguration:\n    \
+             awsvpcConfiguration: {subnets: [subnet-other]}\n",
+            "spec.networkConfiguration.awsvpcConfiguration.subnets subnet-other is not allowed",
+        ),
+        (
+            "apiVersion: ecs.operator.dev/v1alpha1\nkind: TaskDefinition\nmetadata:\n  name: web\n\
+             spec:\n  requiresCompatibilities: [EC2]\n  networkMode: host\n  containerDefinitions:\n    \
+             - {name: web, image: nginx, memory: 128}\n",
+            "the restricted task definition profile refuses spec.networkMode host",
+        ),
+    ];
+    for (manifest, expected) in refused {
+        let out = dry_run(governed, manifest)?;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        ensure!(
+            !out.status.success() && stderr.contains(expected) && stderr.contains(policy),
+            "expected a refusal saying {expected:?} and naming {policy}: {stderr}"
+        );
+    }
     Ok(())
 }
 
