@@ -211,13 +211,8 @@ fn credential_warnings(desired: &Desired) -> Vec<Note> {
     vec![Note::warning(
         "PlaintextSecret",
         format!(
-            "{} look like credentials: {}; give them valueFrom a Secrets Manager or SSM \
-             Parameter Store ARN so their values are not stored in the task definition",
-            if found.len() == 1 {
-                "this field does"
-            } else {
-                "these fields"
-            },
+            "fields that look like credentials: {}; give each a valueFrom (a Secrets Manager \
+             or SSM Parameter Store ARN) so its value is not stored in the task definition",
             found.join(", ")
         ),
     )]
