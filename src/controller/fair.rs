@@ -34,6 +34,15 @@ struct Queue {
     served_at: u64,
 }
 
+impl Queue {
+    /// One more of this namespace's reconciles runs, served at the next turn.
+    fn start(&mut self, turn: &mut u64) {
+        *turn += 1;
+        self.running += 1;
+        self.served_at = *turn;
+    }
+}
+
 /// One reconcile's slot; dropping it hands the slot on.
 pub struct Slot {
     owner: Option<(Arc<FairSlots>, String)>,
@@ -63,13 +72,11 @@ impl FairSlots {
         let receiver = {
             let mut state = self.state.locked();
             // A free slot means nobody waits: release hands slots to waiters first.
+            let state = &mut *state;
             if state.free > 0 {
                 state.free -= 1;
-                state.turn += 1;
-                let turn = state.turn;
                 let queue = state.namespaces.entry(namespace.to_string()).or_default();
-                queue.running += 1;
-                queue.served_at = turn;
+                queue.start(&mut state.turn);
                 return self.slot(namespace);
             }
             let (sender, receiver) = oneshot::channel();
@@ -114,9 +121,7 @@ impl FairSlots {
             let Some(sender) = queue.waiting.pop_front() else {
                 continue;
             };
-            state.turn += 1;
-            queue.running += 1;
-            queue.served_at = state.turn;
+            queue.start(&mut state.turn);
             match sender.send(self.slot(next)) {
                 Ok(()) => break,
                 // The waiter gave up (its controller is shutting down): take the slot

@@ -203,12 +203,10 @@ pub fn credential_like_variables(fields: &TaskDefinitionFields) -> Vec<(String, 
         .container_definitions
         .iter()
         .flat_map(|c| {
-            c.environment.iter().filter_map(|variable| {
-                let upper = variable.name.to_ascii_uppercase();
-                let named = CREDENTIAL_WORDS.iter().any(|word| upper.contains(word));
-                (named || has_url_password(&variable.value))
-                    .then(|| (c.name.clone(), variable.name.clone()))
-            })
+            c.environment
+                .iter()
+                .filter(|v| credential_like_name(&v.name) || has_url_password(&v.value))
+                .map(|v| (c.name.clone(), v.name.clone()))
         })
         .collect()
 }
@@ -223,14 +221,20 @@ pub fn credential_like_log_options(fields: &TaskDefinitionFields) -> Vec<(String
         .flat_map(|c| {
             let options = c.log_configuration.iter().flat_map(|l| &l.options);
             options.filter_map(|(name, value)| {
-                let upper = name.to_ascii_uppercase().replace('-', "_");
                 // An endpoint names where credentials come from (awslogs-credentials-endpoint).
-                let named = !upper.ends_with("ENDPOINT")
-                    && CREDENTIAL_WORDS.iter().any(|word| upper.contains(word));
+                let endpoint = name.to_ascii_uppercase().ends_with("ENDPOINT");
+                let named = !endpoint && credential_like_name(name);
                 (named || has_url_password(value)).then(|| (c.name.clone(), name.clone()))
             })
         })
         .collect()
+}
+
+/// Whether a variable or option name contains a credential word; `-` counts as `_`
+/// (`splunk-token`).
+fn credential_like_name(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase().replace('-', "_");
+    CREDENTIAL_WORDS.iter().any(|word| upper.contains(word))
 }
 
 /// Whether `value` holds a URL whose userinfo has a password: `scheme://user:pw@host`.
