@@ -400,6 +400,7 @@ class Run:
         self.proxy_reset()
         writes_before = self.apiserver_writes()
         resyncs_before = self.operator_metric("controller_runtime_reconcile_total", 'controller="service"')
+        td_resyncs_before = self.operator_metric("controller_runtime_reconcile_total", 'controller="taskdefinition"')
         seconds = 2 * self.args.resync
         log(f"idling for {seconds}s (two resync intervals)")
         time.sleep(seconds)
@@ -407,6 +408,8 @@ class Run:
         after = self.apiserver_writes()
         writes = {k: n - writes_before.get(k, 0) for k, n in after.items() if n != writes_before.get(k, 0)}
         resyncs = self.operator_metric("controller_runtime_reconcile_total", 'controller="service"') - resyncs_before
+        td_resyncs = (self.operator_metric("controller_runtime_reconcile_total", 'controller="taskdefinition"')
+                      - td_resyncs_before)
         ecs_calls = sum(n for op, n in calls.items() if not is_scaling(op))
         aws_writes = sum(n for op, n in calls.items() if not op.startswith(("Describe", "List")))
         per_resync = resyncs / self.args.services if self.args.services else 0
@@ -417,6 +420,10 @@ class Run:
             "service_resyncs": int(resyncs),
             "ecs_calls_per_service_per_resync": round(ecs_calls / resyncs, 3) if resyncs else None,
             "resyncs_per_service": round(per_resync, 2),
+            # Each TaskDefinition resync checks its latest revision in ECS (drift).
+            "task_definition_resyncs": int(td_resyncs),
+            "describe_task_definition_per_resync": (
+                round(calls.get("DescribeTaskDefinition", 0) / td_resyncs, 3) if td_resyncs else None),
             "kubernetes_writes": sum(writes.values()),
             "kubernetes_writes_by_request": writes,
         }
@@ -468,6 +475,9 @@ def markdown(result):
         lines.append(f"| idle: AWS writes | {i['aws_writes']} |")
         lines.append(f"| idle: Kubernetes writes | {i['kubernetes_writes']} |")
         lines.append(f"| idle: Service resyncs | {i['service_resyncs']} ({i['resyncs_per_service']} per Service) |")
+        if "task_definition_resyncs" in i:
+            lines.append(f"| idle: DescribeTaskDefinition per TaskDefinition resync | "
+                         f"{i['describe_task_definition_per_resync']} ({i['task_definition_resyncs']} resyncs) |")
     o = result["operator_final"]
     lines.append(f"| operator peak RSS | {o['peak_rss_mib']} MiB |")
     lines.append(f"| operator CPU | {o['cpu_seconds']} s |")
@@ -520,6 +530,11 @@ def check_sane(result):
         problems.append("Services were not resynced while idle")
     if i["ecs_calls_per_service_per_resync"] is None or i["ecs_calls_per_service_per_resync"] > 1.0:
         problems.append("more than one ECS call per Service per resync")
+    if not i["task_definition_resyncs"]:
+        problems.append("TaskDefinitions were not resynced while idle")
+    elif not 0 < (i["describe_task_definition_per_resync"] or 0) <= 1.0:
+        problems.append(f"{i['describe_task_definition_per_resync']} DescribeTaskDefinition per TaskDefinition "
+                        "resync while idle: drift detection needs exactly one")
     r = result["restart"]
     if r["aws_writes"] != 0:
         problems.append(f"{r['aws_writes']} AWS writes after a restart: {r['aws_calls']}")

@@ -39,6 +39,10 @@ use super::common::{AdoptionPolicy, DeletionPolicy, conditions_schema};
     "!has(self.defaultCapacityProviderStrategy) || !has(self.capacityProviders) || \
      self.defaultCapacityProviderStrategy.all(s, s.capacityProvider in self.capacityProviders)"
 ).message("spec.defaultCapacityProviderStrategy: every capacityProvider must also be listed in spec.capacityProviders"))]
+#[x_kube(validation = Rule::new(
+    "(has(self.region) ? self.region : '') == (has(oldSelf.region) ? oldSelf.region : '')"
+).message("spec.region is immutable: a cluster cannot move to another region; create a new Cluster object instead")
+    .field_path(".region"))]
 #[serde(rename_all = "camelCase")]
 pub struct ClusterSpec {
     /// Name of the ECS cluster. Defaults to metadata.name. Immutable: a different name is a different cluster.
@@ -47,7 +51,7 @@ pub struct ClusterSpec {
     pub cluster_name: Option<String>,
 
     /// AWS region of the cluster, for example eu-west-1. Defaults to the operator's
-    /// --default-region; another must be one the operator serves (--allowed-regions).
+    /// --default-region; another must be one the operator serves (--allowed-regions). Immutable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(
         length(min = 1, max = 32),

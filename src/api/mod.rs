@@ -65,4 +65,69 @@ mod tests {
             "charts/ecs-operator/files/crds.yaml differs from the Rust types: run `make crds` and commit the result"
         );
     }
+
+    /// `kubectl explain` and CEL messages send users to operator flags: each one named
+    /// there must be a flag of `ecs-operator run`.
+    #[test]
+    fn every_flag_named_in_the_crds_exists() {
+        use clap::CommandFactory;
+
+        let cli = crate::cli::Cli::command();
+        let run = cli.find_subcommand("run").expect("the run subcommand");
+        let flags: Vec<&str> = run.get_arguments().filter_map(|a| a.get_long()).collect();
+        let schemas: Vec<serde_json::Value> = super::crds()
+            .iter()
+            .map(|crd| serde_json::to_value(crd).expect("a CRD serialises"))
+            .collect();
+        let mut named = Vec::new();
+        schemas.iter().for_each(|json| prose_in(json, &mut named));
+        let flags_named: Vec<String> = named.iter().flat_map(|text| flags_in(text)).collect();
+        assert!(
+            flags_named.iter().any(|f| f == "default-region"),
+            "the scan found no flag at all: {flags_named:?}"
+        );
+        let unknown: Vec<&String> = flags_named
+            .iter()
+            .filter(|f| !flags.contains(&f.as_str()))
+            .collect();
+        assert!(
+            unknown.is_empty(),
+            "CRD documentation names flags `ecs-operator run` does not have: {unknown:?} (it has {flags:?})"
+        );
+    }
+
+    /// Every description and validation message in a schema.
+    fn prose_in<'a>(value: &'a serde_json::Value, out: &mut Vec<&'a str>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, member) in map {
+                    match (key.as_str(), member) {
+                        ("description" | "message", serde_json::Value::String(text)) => {
+                            out.push(text)
+                        }
+                        _ => prose_in(member, out),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|i| prose_in(i, out)),
+            _ => {}
+        }
+    }
+
+    /// The `--flag` words of a text, without the dashes.
+    fn flags_in(text: &str) -> Vec<String> {
+        text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .filter_map(|word| word.strip_prefix("--"))
+            .map(|flag| flag.trim_end_matches('-').to_string())
+            .filter(|flag| flag.starts_with(|c: char| c.is_ascii_lowercase()))
+            .collect()
+    }
+
+    #[test]
+    fn flag_words_are_found_in_prose() {
+        assert_eq!(
+            flags_in("the operator's --default-region; (--allowed-regions). a--b -- x"),
+            ["default-region", "allowed-regions"]
+        );
+    }
 }

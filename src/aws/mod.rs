@@ -92,6 +92,17 @@ impl UpdateCluster {
     }
 }
 
+/// Whether DescribeTaskDefinition may be answered from a copy the operator already read.
+/// A revision's definition never changes once registered, but its status and tags do:
+/// anyone can deregister or retag it in the console.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Freshness {
+    /// A kept copy will do: the caller reads the definition.
+    Kept,
+    /// Ask ECS: the caller acts on the status or the tags (drift, ownership).
+    Live,
+}
+
 /// One task definition revision as DescribeTaskDefinition reports it (with tags).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EcsTaskDefinition {

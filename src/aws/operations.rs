@@ -14,7 +14,7 @@ use super::quota::ActionGroup;
 use super::retry::{Repeat, RetryClass, Retrying};
 use super::{
     AwsError, ClusterState, CreateCluster, CreateService, EcsCluster, EcsService, EcsTask,
-    EcsTaskDefinition, ObservedPolicy, ObservedScheduledAction, PutPolicyResult,
+    EcsTaskDefinition, Freshness, ObservedPolicy, ObservedScheduledAction, PutPolicyResult,
     RegisterScalableTarget, RegisterTaskDefinition, ScalableTarget, ScalingPolicy,
     ScheduledScaling, Tags, TaskDefinitionPage, TaskFilter, TaskPage, UpdateCluster, UpdateService,
 };
@@ -146,9 +146,10 @@ operations! {
         /// Not idempotent: repeating it after a lost answer would add a second revision.
         RegisterTaskDefinition: TaskDefinitionWrite, Standard, OnlyWhenThrottled;
         fn register_task_definition(&self, request: &RegisterTaskDefinition) -> EcsTaskDefinition;
-        /// One revision with its tags. None when ECS does not know it.
+        /// One revision with its tags. None when ECS does not know it. `Kept` lets the
+        /// SDK adapter answer from the revisions it already described.
         DescribeTaskDefinition: TaskDefinitionRead, Standard, Safe;
-        fn describe_task_definition(&self, arn: &str) -> Option<EcsTaskDefinition>;
+        fn describe_task_definition(&self, arn: &str, freshness: Freshness) -> Option<EcsTaskDefinition>;
         /// One page of the ACTIVE revisions whose family starts with `family_prefix`
         /// (ECS matches prefixes: callers filter for the exact family).
         ListTaskDefinitions: TaskDefinitionRead, Standard, Safe;

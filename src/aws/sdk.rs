@@ -24,7 +24,7 @@ use revisions::RevisionCache;
 
 use super::{
     AwsApi, AwsError, ClusterState, CreateCluster, CreateService, EcsApi, EcsCluster, EcsService,
-    EcsTask, EcsTaskDefinition, ObservedPolicy, ObservedScheduledAction, Operation,
+    EcsTask, EcsTaskDefinition, Freshness, ObservedPolicy, ObservedScheduledAction, Operation,
     PutPolicyResult, RegisterScalableTarget, RegisterTaskDefinition, ScalableTarget, ScalingApi,
     ScalingPolicy, ScheduledScaling, Tags, TaskDefinitionPage, TaskFilter, TaskPage, UpdateCluster,
     UpdateService,
@@ -201,13 +201,17 @@ impl EcsApi for SdkEcs {
     async fn describe_task_definition(
         &self,
         arn: &str,
+        freshness: Freshness,
     ) -> Result<Option<EcsTaskDefinition>, AwsError> {
-        if let Some(kept) = self.revisions.get(arn) {
+        if freshness == Freshness::Kept
+            && let Some(kept) = self.revisions.get(arn)
+        {
             return Ok(Some(kept));
         }
         let described = task_definition::describe(&self.client, arn).await?;
-        if let Some(revision) = &described {
-            self.revisions.keep(arn, revision);
+        match &described {
+            Some(revision) => self.revisions.keep(arn, revision),
+            None => self.revisions.forget(arn),
         }
         Ok(described)
     }

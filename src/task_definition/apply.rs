@@ -2,7 +2,7 @@
 
 use super::plan::{Step, parse_arn};
 use crate::api::TaskDefinition;
-use crate::aws::{AwsApi, AwsError, EcsTaskDefinition, ErrorKind, RevisionState};
+use crate::aws::{AwsApi, AwsError, EcsTaskDefinition, ErrorKind, Freshness, RevisionState};
 use crate::ownership::owner_of;
 
 /// What the calls did.
@@ -53,7 +53,7 @@ pub async fn deregister(
     let family = td.family();
     let mut result = Deregistered::default();
     for arn in arns {
-        let revision = match ecs.describe_task_definition(arn).await {
+        let revision = match ecs.describe_task_definition(arn, Freshness::Live).await {
             Err(e) if matches!(e.kind, ErrorKind::NotFound | ErrorKind::InvalidInput) => None,
             other => other?,
         };

@@ -3,7 +3,7 @@
 
 use super::plan::{Revision, parse_arn};
 use crate::api::TaskDefinition;
-use crate::aws::{AwsApi, AwsError, EcsTaskDefinition, RevisionState};
+use crate::aws::{AwsApi, AwsError, EcsTaskDefinition, Freshness, RevisionState};
 use crate::ownership::owner_of;
 
 pub struct Observed {
@@ -32,7 +32,10 @@ pub async fn observe(
     let Some(newest) = known.first() else {
         return scan_family(td, ecs, &family, 0).await;
     };
-    let latest = match ecs.describe_task_definition(&newest.arn).await? {
+    let latest = match ecs
+        .describe_task_definition(&newest.arn, Freshness::Live)
+        .await?
+    {
         Some(latest)
             if latest.status == RevisionState::Active
                 && owner_of(&latest.tags, td).is_this_object() =>
@@ -112,7 +115,7 @@ async fn scan_family(
         if parse_arn(&arn).is_none_or(|(_, number)| number <= after) {
             continue;
         }
-        let Some(revision) = ecs.describe_task_definition(&arn).await? else {
+        let Some(revision) = ecs.describe_task_definition(&arn, Freshness::Kept).await? else {
             continue;
         };
         if revision.status != RevisionState::Active {

@@ -114,6 +114,37 @@ pub async fn seed_task_definition_registers_one_revision_per_change(
     Ok(())
 }
 
+/// The console's "Deregister" on the latest revision is drift: the next resync (10 s
+/// here) describes that revision in ECS, not from the operator's copy, and registers
+/// the spec again.
+pub async fn latest_revision_deregistered_in_the_console_is_registered_again(
+    ctx: TestContext,
+) -> Result<()> {
+    ctx.start_operator()?;
+    let name = ctx.unique_name("drift");
+    ctx.apply(&seed_manifest(&name, "nginx"))?;
+    ctx.wait_ready("taskdefinition", &name)?;
+    let arn = status_field(&ctx, &name, ".status.arn")?;
+    ctx.ecs()
+        .await
+        .deregister_task_definition()
+        .task_definition(&arn)
+        .send()
+        .await?;
+    eventually("revision 2 registered after the resync", 40, || async {
+        Ok((status_field(&ctx, &name, ".status.revision")? == "2").then_some(()))
+    })
+    .await?;
+    ctx.wait_ready("taskdefinition", &name)?;
+    let in_moto = revisions_in_moto(&ctx, &name).await?;
+    ensure!(
+        in_moto == [(1, "INACTIVE".into()), (2, "ACTIVE".into())],
+        "moto holds {in_moto:?}"
+    );
+    ctx.kubectl_ns(&["delete", "taskdefinition", &name, "--timeout=60s"])?;
+    Ok(())
+}
+
 pub async fn bad_fargate_sizes_and_broken_references_are_refused_by_the_api_server(
     ctx: TestContext,
 ) -> Result<()> {

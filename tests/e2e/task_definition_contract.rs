@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{Context, Result, ensure};
 use ecs_operator::api::task_definition::TaskDefinitionFields;
-use ecs_operator::aws::RevisionState;
 use ecs_operator::aws::{EcsApi, RegisterTaskDefinition};
+use ecs_operator::aws::{Freshness, RevisionState};
 use serde_json::Value;
 
 use crate::support::TestContext;
@@ -131,7 +131,7 @@ pub async fn task_definition_register_and_describe_round_trip(ctx: TestContext) 
     // hash it sent rather than reading it back, and its tests cover registeredAt.
 
     let described = ecs
-        .describe_task_definition(&registered.arn)
+        .describe_task_definition(&registered.arn, Freshness::Live)
         .await?
         .context("describe by ARN")?;
     ensure!(described.tags == request.tags, "tags: {:?}", described.tags);
@@ -174,7 +174,7 @@ pub async fn task_definition_list_and_deregister_round_trip(ctx: TestContext) ->
     let ecs = ctx.sdk().await;
     let fields: TaskDefinitionFields = serde_saphyr::from_str(EVERY_FIELD)?;
     ensure!(
-        ecs.describe_task_definition("never-registered:1")
+        ecs.describe_task_definition("never-registered:1", Freshness::Live)
             .await?
             .is_none(),
         "an unknown revision must describe as None"
@@ -196,7 +196,7 @@ pub async fn task_definition_list_and_deregister_round_trip(ctx: TestContext) ->
 
     ecs.deregister_task_definition(&arns[0]).await?;
     let gone = ecs
-        .describe_task_definition(&arns[0])
+        .describe_task_definition(&arns[0], Freshness::Live)
         .await?
         .context("a deregistered revision stays describable")?;
     ensure!(gone.status == RevisionState::Inactive, "{}", gone.status);

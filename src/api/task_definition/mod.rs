@@ -64,6 +64,10 @@ pub use task::*;
      4096 with 8192-30720 (memory in steps of 1024); 8192 with 16384-61440 (steps of 4096); \
      16384 with 32768-122880 (steps of 8192)"
 ).field_path(".memory"))]
+#[x_kube(validation = Rule::new(
+    "(has(self.region) ? self.region : '') == (has(oldSelf.region) ? oldSelf.region : '')"
+).message("spec.region is immutable: a family cannot move to another region; create a new TaskDefinition object instead")
+    .field_path(".region"))]
 #[serde(rename_all = "camelCase")]
 pub struct TaskDefinitionSpec {
     /// ECS task definition family. Defaults to metadata.name. Immutable.
@@ -72,7 +76,7 @@ pub struct TaskDefinitionSpec {
     pub family: Option<String>,
 
     /// AWS region of the task definition, for example eu-west-1. Defaults to the operator's
-    /// --default-region; another must be one the operator serves (--allowed-regions).
+    /// --default-region; another must be one the operator serves (--allowed-regions). Immutable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(
         length(min = 1, max = 32),

@@ -17,9 +17,10 @@ use async_trait::async_trait;
 
 use super::{
     AwsApi, AwsError, CreateCluster, CreateService, EcsApi, EcsCluster, EcsService, EcsTask,
-    EcsTaskDefinition, ErrorKind, ObservedPolicy, ObservedScheduledAction, PutPolicyResult,
-    RegisterScalableTarget, RegisterTaskDefinition, ScalableTarget, ScalingApi, ScalingPolicy,
-    ScheduledScaling, Tags, TaskDefinitionPage, TaskFilter, TaskPage, UpdateCluster, UpdateService,
+    EcsTaskDefinition, ErrorKind, Freshness, ObservedPolicy, ObservedScheduledAction,
+    PutPolicyResult, RegisterScalableTarget, RegisterTaskDefinition, ScalableTarget, ScalingApi,
+    ScalingPolicy, ScheduledScaling, Tags, TaskDefinitionPage, TaskFilter, TaskPage, UpdateCluster,
+    UpdateService,
 };
 use crate::api::cluster::CapacityProviderStrategyItem;
 use crate::aws::ClusterState;
@@ -208,9 +209,11 @@ impl EcsApi for FakeEcs {
         Ok(registered)
     }
 
+    /// The fake keeps no copies, so `Kept` and `Live` both read its state.
     async fn describe_task_definition(
         &self,
         arn: &str,
+        _freshness: Freshness,
     ) -> Result<Option<EcsTaskDefinition>, AwsError> {
         let state = self.call("ecs:DescribeTaskDefinition")?;
         Ok(task_definitions::find(&state, arn).cloned())

@@ -1,6 +1,8 @@
 //! Task definition revisions never change once registered, so each revision ARN is
 //! described once and kept. Only its tags and status can change: the operator's own
-//! TagResource, UntagResource and DeregisterTaskDefinition calls forget the entry.
+//! TagResource, UntagResource and DeregisterTaskDefinition calls forget the entry, and
+//! a `Freshness::Live` describe (the TaskDefinition's resync, checking for changes made
+//! elsewhere) replaces it.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
