@@ -28,8 +28,9 @@ use crate::api::cluster::{
     CapacityProviderStrategyItem, ClusterConfiguration, ClusterSetting, ServiceConnectDefaults,
 };
 use crate::api::service::{
-    DeploymentConfiguration, LoadBalancer, NetworkConfiguration, PlacementConstraint,
-    PlacementStrategy, ServiceConnectConfiguration, ServiceRegistry, ServiceSettings,
+    DeploymentConfiguration, DeploymentController, LoadBalancer, NetworkConfiguration,
+    PlacementConstraint, PlacementStrategy, ServiceConnectConfiguration, ServiceRegistry,
+    ServiceSettings,
 };
 use crate::api::task_definition::TaskDefinitionFields;
 
@@ -40,7 +41,8 @@ pub use scaling::{
     ScalableTarget, ScalingPolicy, ScheduledScaling,
 };
 pub use states::{
-    ClusterState, DeploymentState, RevisionState, RolloutState, ServiceState, TaskState,
+    ClusterState, DeploymentState, RevisionState, RolloutState, ServiceState, StabilityStatus,
+    TaskSetState, TaskState,
 };
 
 /// Tags as ECS stores them: key to value.
@@ -197,9 +199,24 @@ pub struct EcsService {
     /// The settings as ECS reports them.
     pub settings: ServiceSettings,
     pub deployments: Vec<EcsDeployment>,
+    /// The task sets of a service whose rollouts CODE_DEPLOY or an external deployer
+    /// runs; empty for the ECS controller.
+    pub task_sets: Vec<EcsTaskSet>,
     /// Newest first, as ECS lists them.
     pub events: Vec<EcsServiceEvent>,
     pub tags: Tags,
+}
+
+/// One task set of a CODE_DEPLOY or EXTERNAL service (ECS API Reference, TaskSet).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EcsTaskSet {
+    pub id: String,
+    pub status: TaskSetState,
+    pub task_definition: String,
+    pub computed_desired_count: i32,
+    pub running_count: i32,
+    pub pending_count: i32,
+    pub stability_status: StabilityStatus,
 }
 
 /// One deployment of a service.
@@ -230,7 +247,8 @@ pub struct EcsServiceEvent {
 pub struct CreateService {
     pub cluster: String,
     pub name: String,
-    pub task_definition: String,
+    /// None for an EXTERNAL service, whose task sets name their task definitions.
+    pub task_definition: Option<String>,
     pub settings: ServiceSettings,
     pub tags: Tags,
     /// Makes a repeated request create nothing new (at most 36 characters).
@@ -253,6 +271,8 @@ pub struct UpdateService {
 /// empty list removes every entry.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServiceChanges {
+    /// The move of a CODE_DEPLOY or EXTERNAL service to the ECS controller.
+    pub deployment_controller: Option<DeploymentController>,
     pub capacity_provider_strategy: Option<Vec<CapacityProviderStrategyItem>>,
     pub platform_version: Option<String>,
     pub network_configuration: Option<NetworkConfiguration>,

@@ -79,6 +79,21 @@ ecs_states! {
         Inactive = "INACTIVE",
     }
 
+    /// A task set's place in its service (ECS API Reference, TaskSet).
+    TaskSetState {
+        /// Serves production traffic.
+        Primary = "PRIMARY",
+        Active = "ACTIVE",
+        /// Its tasks are stopping.
+        Draining = "DRAINING",
+    }
+
+    /// Whether a task set runs as asked (ECS API Reference, TaskSet.stabilityStatus).
+    StabilityStatus {
+        SteadyState = "STEADY_STATE",
+        Stabilizing = "STABILIZING",
+    }
+
     /// How a deployment's rollout stands (ECS API Reference, Deployment.rolloutState).
     RolloutState {
         InProgress = "IN_PROGRESS",

@@ -66,7 +66,7 @@ async fn adopting_an_untagged_service_needs_the_admins_leave() {
     rig.fake().insert_service(&crate::aws::CreateService {
         cluster: "main".into(),
         name: "web".into(),
-        task_definition: TD1.into(),
+        task_definition: Some(TD1.into()),
         client_token: "console".into(),
         ..Default::default()
     });

@@ -7,6 +7,7 @@ mod apply;
 mod autoscaling;
 mod controller;
 mod delete;
+mod deployer;
 mod normalise;
 mod observe;
 mod plan;
@@ -18,6 +19,8 @@ mod status;
 mod adoption_tests;
 #[cfg(test)]
 mod autoscaling_tests;
+#[cfg(test)]
+mod deployer_tests;
 #[cfg(test)]
 mod internal_error_tests;
 #[cfg(test)]

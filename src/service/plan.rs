@@ -4,7 +4,7 @@
 use kube::ResourceExt;
 
 use super::autoscaling::initial_count;
-use super::normalise;
+use super::{deployer, normalise};
 use crate::api::Service;
 use crate::api::ServiceStatus;
 use crate::api::service::ServiceSettings;
@@ -76,11 +76,16 @@ impl Desired {
     /// deleted behind the operator's back is created anew rather than answered with the
     /// deleted one.
     pub fn create_request(&self, service: &Service) -> CreateService {
+        let external = deployer::controller(&self.settings) == deployer::EXTERNAL;
         CreateService {
             cluster: self.cluster.clone(),
             name: self.name.clone(),
-            task_definition: self.task_definition.clone(),
-            settings: self.settings.clone(),
+            task_definition: (!external).then(|| self.task_definition.clone()),
+            settings: if external {
+                deployer::service_level(&self.settings)
+            } else {
+                self.settings.clone()
+            },
             tags: self.tags.clone(),
             client_token: client_token(
                 &service.uid().unwrap_or_default(),
@@ -186,18 +191,34 @@ pub struct UpdateFields {
     pub force_new_deployment: bool,
     /// Names of what changed, for the Event.
     pub changed: Vec<&'static str>,
+    /// Names of what differs but UpdateService refuses for the service's deployment
+    /// controller: left to that deployer, and shown in status.
+    pub withheld: Vec<&'static str>,
 }
 
 impl UpdateFields {
     pub fn is_empty(&self) -> bool {
         self.changed.is_empty()
     }
+
+    /// Records that `field` differs. True when it is to be sent: UpdateService takes it
+    /// for `controller`.
+    fn differs(&mut self, field: &'static str, controller: &str) -> bool {
+        let accepted = deployer::update_accepts(controller, field);
+        if accepted {
+            self.changed.push(field);
+        } else {
+            self.withheld.push(field);
+        }
+        accepted
+    }
 }
 
 /// What the service lacks, against what ECS reports. `applied_hash` is the intent last
 /// sent: a setting ECS does not report is sent only when the intent changed since, and
 /// a task definition ECS moved away from (a circuit-breaker rollback) is not forced back
-/// while the intent is unchanged.
+/// while the intent is unchanged. Only what UpdateService takes for the service's
+/// deployment controller is sent; the rest is `withheld`.
 pub fn update(
     desired: &Desired,
     observed: &EcsService,
@@ -206,30 +227,56 @@ pub fn update(
 ) -> UpdateFields {
     let intent_changed = applied_hash != Some(desired.hash.as_str());
     let mut update = UpdateFields::default();
+    let controller = sending_under(desired, observed);
     if let Some(count) = desired.desired_count
         && !desired.scaler_owns_count
         && count != observed.desired_count
+        && update.differs("desiredCount", controller)
     {
         update.desired_count = Some(count);
-        update.changed.push("desiredCount");
     }
     if intent_changed
         && revision_key(&desired.task_definition) != revision_key(&observed.task_definition)
+        && update.differs("taskDefinition", controller)
     {
         update.task_definition = Some(desired.task_definition.clone());
-        update.changed.push("taskDefinition");
     }
-    if applied_hash.is_some() && desired.redeploy_token.as_deref() != applied_token {
+    if applied_hash.is_some()
+        && desired.redeploy_token.as_deref() != applied_token
+        && update.differs("redeployToken", controller)
+    {
         update.force_new_deployment = true;
-        update.changed.push("redeployToken");
+    }
+    let wanted = deployer::controller(&desired.normalised);
+    if wanted != deployer::controller(&observed.settings) {
+        if !deployer::may_change_controller(observed) {
+            update.withheld.push("deploymentController");
+        } else if update.differs("deploymentController", controller) {
+            update.changes.deployment_controller = desired.normalised.deployment_controller.clone();
+        }
     }
     settings_changes(
         &desired.normalised,
         &normalise::observed(&observed.settings),
         intent_changed,
+        controller,
         &mut update,
     );
     update
+}
+
+/// The controller whose rules the call follows: the service's own, or ECS when the call
+/// moves the service to ECS, since ECS judges the rest of that call under the new
+/// controller (the documented migration sends load balancers and a task definition
+/// with it).
+fn sending_under<'a>(desired: &'a Desired, observed: &'a EcsService) -> &'a str {
+    if deployer::controller(&desired.normalised) == deployer::ECS
+        && deployer::may_change_controller(observed)
+    {
+        deployer::ECS
+    } else {
+        deployer::controller(&observed.settings)
+    }
 }
 
 /// Compares one setting: `Some(value)` is what to send.
@@ -247,16 +294,21 @@ fn compare<T: Clone + PartialEq>(
     differs.then(|| desired.clone())
 }
 
-fn settings_changes(d: &ServiceSettings, o: &ServiceSettings, intent: bool, u: &mut UpdateFields) {
-    let c = &mut u.changes;
-    let mut changed = Vec::new();
+fn settings_changes(
+    d: &ServiceSettings,
+    o: &ServiceSettings,
+    intent: bool,
+    controller: &str,
+    u: &mut UpdateFields,
+) {
     macro_rules! list {
         ($field:ident, $name:literal) => {
             // An empty list in the spec removes the entries; one ECS leaves out is unreported.
             let unreported = o.$field.is_empty() && !d.$field.is_empty();
-            if let Some(v) = compare(&d.$field, &o.$field, unreported, intent) {
-                c.$field = Some(v);
-                changed.push($name);
+            if let Some(v) = compare(&d.$field, &o.$field, unreported, intent)
+                && u.differs($name, controller)
+            {
+                u.changes.$field = Some(v);
             }
         };
     }
@@ -264,9 +316,10 @@ fn settings_changes(d: &ServiceSettings, o: &ServiceSettings, intent: bool, u: &
         ($field:ident, $name:literal, $default:expr) => {
             // None is ECS's default, which is sent explicitly to undo a change.
             let unreported = o.$field.is_none() && d.$field.is_some();
-            if let Some(v) = compare(&d.$field, &o.$field, unreported, intent) {
-                c.$field = Some(v.unwrap_or_else(|| $default));
-                changed.push($name);
+            if let Some(v) = compare(&d.$field, &o.$field, unreported, intent)
+                && u.differs($name, controller)
+            {
+                u.changes.$field = Some(v.unwrap_or_else(|| $default));
             }
         };
     }
@@ -275,9 +328,10 @@ fn settings_changes(d: &ServiceSettings, o: &ServiceSettings, intent: bool, u: &
             // Left out of the spec: not managed.
             if d.$field.is_some() {
                 let unreported = o.$field.is_none();
-                if let Some(v) = compare(&d.$field, &o.$field, unreported, intent) {
-                    c.$field = v;
-                    changed.push($name);
+                if let Some(v) = compare(&d.$field, &o.$field, unreported, intent)
+                    && u.differs($name, controller)
+                {
+                    u.changes.$field = v;
                 }
             }
         };
@@ -300,7 +354,6 @@ fn settings_changes(d: &ServiceSettings, o: &ServiceSettings, intent: bool, u: &
     optional!(network_configuration, "networkConfiguration");
     optional!(service_connect_configuration, "serviceConnectConfiguration");
     optional!(availability_zone_rebalancing, "availabilityZoneRebalancing");
-    u.changed.extend(changed);
 }
 
 /// What the Service would name and reference in AWS, for the TenantPolicy check. The

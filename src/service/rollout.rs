@@ -6,10 +6,14 @@ use std::time::Duration;
 
 use k8s_openapi::jiff::Timestamp;
 
+use super::deployer;
 use super::plan::revision_key;
 use crate::api::common::whole_seconds;
 use crate::api::service::{FailedRollout, StoppedContainer, StoppedTask};
-use crate::aws::{DeploymentState, EcsDeployment, EcsService, EcsTask, RolloutState};
+use crate::aws::{
+    DeploymentState, EcsDeployment, EcsService, EcsTask, RolloutState, StabilityStatus,
+    TaskSetState,
+};
 use crate::reconcile::CONVERGE_POLL;
 
 /// How many stopped tasks a failure keeps.
@@ -25,6 +29,9 @@ pub enum Rollout {
     InProgress(String),
     /// ECS gave up on the desired revision; the message carries ECS's reason.
     Failed(String),
+    /// CODE_DEPLOY or an external deployer runs the rollouts, and has not deployed the
+    /// desired revision yet.
+    AwaitingDeployer(String),
 }
 
 /// Judges the deployments of `service` against the desired task definition. `failure`
@@ -34,6 +41,9 @@ pub fn rollout(
     desired_task_definition: &str,
     failure: Option<&FailedRollout>,
 ) -> Rollout {
+    if deployer::runs_rollouts(service) {
+        return by_task_sets(service, desired_task_definition);
+    }
     let wanted = revision_key(desired_task_definition);
     let ours = |d: &&EcsDeployment| revision_key(&d.task_definition) == wanted;
     let tasks = failure.map(stopped_tasks_summary).unwrap_or_default();
@@ -111,6 +121,51 @@ pub fn rollout(
             "waiting for ECS to start a deployment of {wanted}; {counts}"
         )),
     }
+}
+
+/// Ready once a single PRIMARY task set runs the desired revision in steady state with
+/// every task it should run; otherwise waiting for the deployer, which the operator
+/// cannot move along.
+fn by_task_sets(service: &EcsService, desired_task_definition: &str) -> Rollout {
+    let wanted = revision_key(desired_task_definition);
+    let controller = deployer::controller(&service.settings);
+    let primary = service
+        .task_sets
+        .iter()
+        .find(|t| t.status == TaskSetState::Primary);
+    let Some(primary) = primary else {
+        return Rollout::AwaitingDeployer(format!(
+            "{controller} owns the rollouts of this service and it has no primary task set \
+             yet: deploy {wanted} with it (status.deployer)"
+        ));
+    };
+    let counts = format!(
+        "{}/{} tasks running",
+        primary.running_count, primary.computed_desired_count
+    );
+    let running = revision_key(&primary.task_definition);
+    if running != wanted {
+        return Rollout::AwaitingDeployer(format!(
+            "{controller} owns the rollouts of this service: its primary task set runs \
+             {running}; deploy {wanted} with {controller} (status.deployer), or set \
+             spec.deploymentController to ECS; {counts}"
+        ));
+    }
+    if service.task_sets.len() > 1 {
+        return Rollout::AwaitingDeployer(format!(
+            "{controller} is deploying {wanted}: {} task sets; {counts}",
+            service.task_sets.len()
+        ));
+    }
+    if primary.stability_status != StabilityStatus::SteadyState
+        || primary.running_count != primary.computed_desired_count
+    {
+        return Rollout::AwaitingDeployer(format!(
+            "the primary task set of {wanted} is {}; {counts}",
+            primary.stability_status
+        ));
+    }
+    Rollout::Complete(format!("{controller} deployed {wanted}; {counts}"))
 }
 
 /// How soon to look again at a rollout in flight: every `CONVERGE_POLL` while ECS

@@ -4,8 +4,9 @@
 //! folded in.
 
 use super::autoscaling::{self, Scaling};
+use super::deployer;
 use super::plan::{Desired, Step, revision_key};
-use super::rollout::{Rollout, poll_interval, rollout};
+use super::rollout::{MAX_POLL, Rollout, poll_interval, rollout};
 use crate::api::common::condition::STALLED;
 use crate::api::common::whole_seconds;
 use crate::api::service::{AUTOSCALING_READY, DeploymentStatus, ServiceEvent, ServiceStatus};
@@ -82,17 +83,31 @@ pub fn judged(
     mut notes: Vec<Note>,
     now: Timestamp,
 ) -> Outcome<ServiceStatus> {
-    let status = observed_status(current, &desired.task_definition, recorded);
+    // Every spec setting the controller refuses and ECS does not show as the spec has it
+    // (a setting ECS leaves out cannot be shown to match). The task definition has its
+    // own place in status.deployer.
+    let mut withheld =
+        super::plan::update(desired, current, None, recorded.redeploy_token.as_deref()).withheld;
+    withheld.retain(|field| *field != "taskDefinition");
+    let status = ServiceStatus {
+        deployer: deployer::status(current, &desired.task_definition, &withheld),
+        ..observed_status(current, &desired.task_definition, recorded)
+    };
     let previous_events = ServiceStatus {
         events: recorded.events.clone(),
         ..Default::default()
     };
     notes.extend(new_event_notes(&status, &previous_events));
-    let (health, next) = match rollout(
+    let judged = match rollout(
         current,
         &desired.task_definition,
         recorded.failed_rollout.as_ref(),
     ) {
+        // Not Ready while the service lacks settings only its deployer can apply.
+        Rollout::Complete(message) if !withheld.is_empty() => Rollout::AwaitingDeployer(message),
+        other => other,
+    };
+    let (health, next) = match judged {
         Rollout::Complete(message) => (Health::Ready { message }, Next::Resync),
         Rollout::InProgress(message) => (
             Health::Progressing {
@@ -100,6 +115,14 @@ pub fn judged(
                 message,
             },
             Next::After(poll_interval(current, now)),
+        ),
+        // Only the deployer moves this on: look every minute, not at every poll.
+        Rollout::AwaitingDeployer(message) => (
+            Health::Progressing {
+                reason: "AwaitingDeployer",
+                message: with_withheld(message, &withheld),
+            },
+            Next::After(MAX_POLL),
         ),
         Rollout::Failed(message) => {
             let reported = recorded
@@ -141,6 +164,17 @@ pub fn judged(
         notes,
         next,
     }
+}
+
+/// The message, naming the spec settings only the deployer can apply.
+fn with_withheld(message: String, withheld: &[&str]) -> String {
+    if withheld.is_empty() {
+        return message;
+    }
+    format!(
+        "{message}; spec.{} differ(s) from the service and only the deployer can apply it",
+        withheld.join(", spec.")
+    )
 }
 
 /// Waiting for its turn under the client-side rate limit before `operation`. The message

@@ -324,7 +324,7 @@ fn someone_elses_service(rig: &Rig) {
     rig.fake().insert_service(&CreateService {
         cluster: "main".into(),
         name: "web".into(),
-        task_definition: TD1.into(),
+        task_definition: Some(TD1.into()),
         client_token: "console".into(),
         tags: BTreeMap::from([("owner".into(), "console".into())]),
         ..Default::default()

@@ -13,6 +13,7 @@ mod chaos;
 mod chart;
 mod cluster;
 mod contract;
+mod deployer;
 mod internal_error;
 mod kstatus;
 mod leader;
@@ -66,6 +67,7 @@ fn main() -> ExitCode {
         test!(task_definition::family_cannot_be_renamed),
         test!(service::service_references_and_immutable_fields_are_checked_by_the_api_server),
         test!(service::service_runs_rolls_out_scales_and_goes_with_its_namespace),
+        test!(deployer::a_code_deploy_service_waits_for_its_deployer_then_moves_to_ecs_in_place),
         test!(scenarios::the_emulator_plays_every_row_of_the_rollout_scenario_table),
         test!(tenancy::a_cluster_of_another_namespace_cannot_be_adopted_or_deleted),
         test!(tenancy::objects_in_regions_the_operator_does_not_serve_stall_without_clients),

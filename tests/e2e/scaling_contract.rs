@@ -31,7 +31,7 @@ async fn service(ctx: &TestContext, ecs: &SdkEcs) -> Result<String> {
     ecs.create_service(&CreateService {
         cluster: "svc-contract".into(),
         name: "web".into(),
-        task_definition: revision,
+        task_definition: Some(revision),
         settings: ServiceSettings {
             desired_count: Some(1),
             launch_type: Some("FARGATE".into()),

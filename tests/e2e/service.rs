@@ -222,7 +222,10 @@ pub async fn service_references_and_immutable_fields_are_checked_by_the_api_serv
         "spec:\n",
         "spec:\n  deploymentController: {type: EXTERNAL}\n",
     );
-    ctx.refused_naming(&external, "spec.deploymentController is immutable")?;
+    ctx.refused_naming(
+        &external,
+        "spec.deploymentController can only move from CODE_DEPLOY or EXTERNAL to ECS",
+    )?;
     // An operator started by an earlier test may have taken the object on; let it clean up.
     ctx.kubectl_ns(&["delete", "ecssvc", "checked", "--timeout=60s"])?;
     Ok(())

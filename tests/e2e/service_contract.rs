@@ -75,7 +75,7 @@ pub async fn service_create_update_delete_round_trip(ctx: TestContext) -> Result
     let request = CreateService {
         cluster: "svc-contract".into(),
         name: "web".into(),
-        task_definition: revision.clone(),
+        task_definition: Some(revision.clone()),
         settings: settings.clone(),
         tags: BTreeMap::from([("team".into(), "payments".into())]),
         client_token: "token-1".into(),

@@ -1,6 +1,7 @@
 //! The `Service` kind: an ECS service that keeps tasks of one task definition running.
 
 mod autoscaling;
+mod deployer;
 mod settings;
 
 use std::collections::BTreeMap;
@@ -12,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::common::{AdoptionPolicy, DeletionPolicy, conditions_schema};
 pub use autoscaling::*;
+pub use deployer::*;
 pub use settings::*;
 
 /// Desired state of an ECS service. The fields outside the references, `region`, `tags`,
@@ -75,8 +77,10 @@ pub use settings::*;
     .field_path(".schedulingStrategy"))]
 #[x_kube(validation = Rule::new(
     "(has(self.deploymentController) ? self.deploymentController.type : 'ECS') == \
-     (has(oldSelf.deploymentController) ? oldSelf.deploymentController.type : 'ECS')"
-).message("spec.deploymentController is immutable: ECS cannot change it; create a new Service object instead")
+     (has(oldSelf.deploymentController) ? oldSelf.deploymentController.type : 'ECS') || \
+     (has(self.deploymentController) ? self.deploymentController.type : 'ECS') == 'ECS'"
+).message("spec.deploymentController can only move from CODE_DEPLOY or EXTERNAL to ECS in place \
+     (ECS's documented migration); for another change create a new Service object")
     .field_path(".deploymentController"))]
 #[x_kube(validation = Rule::new(
     "(has(self.clusterRef) ? 'ref:' + self.clusterRef.name : has(self.cluster) ? 'ecs:' + self.cluster : '') == \
@@ -240,6 +244,10 @@ pub struct ServiceStatus {
     /// revision changes or a rollout completes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failed_rollout: Option<FailedRollout>,
+    /// Set while spec.deploymentController is CODE_DEPLOY or EXTERNAL: the revision
+    /// that deployer should roll out, what it alone can apply, and the task sets ECS reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployer: Option<DeployerStatus>,
 }
 
 /// A deployment whose tasks failed, and what ECS said of them.

@@ -53,7 +53,10 @@ pub struct ServiceSettings {
     /// How a new version is rolled out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deployment_configuration: Option<DeploymentConfiguration>,
-    /// Who runs deployments: ECS (default), CODE_DEPLOY or EXTERNAL. Immutable.
+    /// Who runs deployments: ECS (default), CODE_DEPLOY or EXTERNAL. With CODE_DEPLOY or
+    /// EXTERNAL that deployer rolls out new revisions (status.deployer says which), and
+    /// the operator sends only what UpdateService takes for it. May change from
+    /// CODE_DEPLOY or EXTERNAL to ECS in place; no other change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deployment_controller: Option<DeploymentController>,
     /// Seconds load balancer health checks are ignored after a task starts.

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 mod clusters;
+mod controllers;
 mod failures;
 mod scaling;
 mod services;

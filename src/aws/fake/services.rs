@@ -1,5 +1,6 @@
 //! Services in the fake ECS, with deployments that progress when a test advances time.
 
+use super::controllers;
 use super::failures::{self, TaskFailure};
 use super::{ACCOUNT, FakeEcs, REGION, State};
 use crate::api::service::ServiceSettings;
@@ -48,6 +49,29 @@ impl FakeEcs {
     pub fn service_count(&self, name: &str) -> usize {
         let state = self.state.locked();
         state.services.iter().filter(|s| s.name == name).count()
+    }
+
+    /// Plays a finished CodeDeploy deployment (or an external deployer's new primary task
+    /// set): one steady task set of `task_definition`, which the service now reports.
+    pub fn deploy_task_set(&self, cluster: &str, name: &str, task_definition: &str) {
+        let mut state = self.state.locked();
+        let service = find_mut(&mut state, cluster, name).expect("a service to deploy to");
+        let desired = service.desired_count;
+        service.task_sets = vec![controllers::steady_task_set(
+            "ecs-svc/deployed",
+            task_definition,
+            desired,
+        )];
+        service.task_definition = task_definition.to_string();
+        service.running_count = desired;
+    }
+
+    /// Replaces a service's state as a test sets it up.
+    pub fn put_service(&self, service: EcsService) {
+        let mut state = self.state.locked();
+        let kept = find_mut(&mut state, &service.cluster_arn, &service.name)
+            .expect("the service to replace");
+        *kept = service;
     }
 
     /// Puts a service in place as if someone else had created it.
@@ -251,8 +275,16 @@ pub fn create(state: &mut State, request: &CreateService) -> Result<EcsService, 
             ));
         }
     }
+    controllers::check_create(request)?;
     let desired = request.settings.desired_count.unwrap_or(1);
     let number = state.services.len() + 1;
+    let task_definition = request.task_definition.clone().unwrap_or_default();
+    let task_sets = controllers::initial_task_sets(request, desired, number);
+    let ecs_controlled = request
+        .settings
+        .deployment_controller
+        .as_ref()
+        .is_none_or(|c| c.type_ == "ECS");
     let service = EcsService {
         arn: format!(
             "arn:aws:ecs:{REGION}:{ACCOUNT}:service/{cluster}/{}",
@@ -261,14 +293,20 @@ pub fn create(state: &mut State, request: &CreateService) -> Result<EcsService, 
         name: request.name.clone(),
         cluster_arn,
         status: ServiceState::Active,
-        task_definition: request.task_definition.clone(),
         desired_count: desired,
+        running_count: task_sets.iter().map(|t| t.running_count).sum(),
         settings: request.settings.clone(),
-        deployments: vec![deployment(
-            &format!("ecs-svc/{number}"),
-            &request.task_definition,
-            desired,
-        )],
+        deployments: if ecs_controlled {
+            vec![deployment(
+                &format!("ecs-svc/{number}"),
+                &task_definition,
+                desired,
+            )]
+        } else {
+            Vec::new()
+        },
+        task_definition,
+        task_sets,
         tags: request.tags.clone(),
         ..Default::default()
     };
@@ -297,6 +335,8 @@ pub fn update(state: &mut State, request: &UpdateService) -> Result<EcsService, 
             "Service was not ACTIVE.",
         ));
     }
+    controllers::check_update(service, request)?;
+    let was_ecs = controlled_by_ecs(service);
     if let Some(count) = request.desired_count {
         service.desired_count = count;
         service.settings.desired_count = Some(count);
@@ -310,16 +350,26 @@ pub fn update(state: &mut State, request: &UpdateService) -> Result<EcsService, 
     }
     let changed_settings = !request.changes.is_empty();
     apply_changes(&mut service.settings, &request.changes);
+    let moved_to_ecs = !was_ecs && controlled_by_ecs(service);
     let new_deployment = request.force_new_deployment
         || changed_settings
+        || moved_to_ecs
         || request
             .task_definition
             .as_ref()
             .is_some_and(|t| *t != service.task_definition);
+    if moved_to_ecs {
+        // The ECS controller starts a deployment of what the primary task set ran
+        // (unless the call names a task definition); the task set goes with the move.
+        if let Some(primary) = service.task_sets.first() {
+            service.task_definition = primary.task_definition.clone();
+        }
+        service.task_sets.clear();
+    }
     if let Some(td) = &request.task_definition {
         service.task_definition = td.clone();
     }
-    if new_deployment {
+    if new_deployment && controlled_by_ecs(service) {
         for d in &mut service.deployments {
             d.status = DeploymentState::Active;
         }
@@ -330,6 +380,14 @@ pub fn update(state: &mut State, request: &UpdateService) -> Result<EcsService, 
             .insert(0, deployment(&format!("ecs-svc/{number}"), &td, desired));
     }
     Ok(service.clone())
+}
+
+fn controlled_by_ecs(service: &EcsService) -> bool {
+    service
+        .settings
+        .deployment_controller
+        .as_ref()
+        .is_none_or(|c| c.type_ == "ECS")
 }
 
 /// UpdateService changes what it carries and keeps the rest.
@@ -388,6 +446,10 @@ fn apply_changes(settings: &mut ServiceSettings, changes: &ServiceChanges) {
     );
     set_option(&mut settings.propagate_tags, &changes.propagate_tags);
     set_option(
+        &mut settings.deployment_controller,
+        &changes.deployment_controller,
+    );
+    set_option(
         &mut settings.availability_zone_rebalancing,
         &changes.availability_zone_rebalancing,
     );
@@ -426,7 +488,7 @@ mod tests {
         CreateService {
             cluster: "main".into(),
             name: "web".into(),
-            task_definition: "arn:td/web:1".into(),
+            task_definition: Some("arn:td/web:1".into()),
             client_token: token.into(),
             ..Default::default()
         }
@@ -482,7 +544,7 @@ mod tests {
     async fn a_failed_rollout_with_rollback_returns_to_the_previous_revision() {
         let fake = fake_with_cluster();
         let mut create = request("t1");
-        create.task_definition = revision(&fake, "nginx:1.27", serde_json::json!([]));
+        create.task_definition = Some(revision(&fake, "nginx:1.27", serde_json::json!([])));
         create.settings.deployment_configuration = serde_json::from_str(
             r#"{"deploymentCircuitBreaker": {"enable": true, "rollback": true}}"#,
         )
@@ -499,7 +561,7 @@ mod tests {
         fake.update_service(&roll).await.unwrap();
         fake.advance();
         let service = fake.service("main", "web").unwrap();
-        assert_eq!(service.task_definition, create.task_definition);
+        assert_eq!(Some(service.task_definition), create.task_definition);
         let failed = &service.deployments[1];
         assert_eq!(failed.rollout_state, Some(RolloutState::Failed));
         assert_eq!(failed.failed_tasks, 3, "the default threshold for one task");
@@ -530,11 +592,11 @@ mod tests {
     async fn an_essential_container_that_exits_stops_its_tasks_with_the_exit_code() {
         let fake = fake_with_cluster();
         let mut create = request("t1");
-        create.task_definition = revision(
+        create.task_definition = Some(revision(
             &fake,
             "busybox",
             serde_json::json!([{"name": "ECS_EMULATOR_EXIT_CODE", "value": "3"}]),
-        );
+        ));
         fake.create_service(&create).await.unwrap();
         fake.advance();
         let service = fake.service("main", "web").unwrap();

@@ -12,7 +12,7 @@ use crate::api::service::*;
 use crate::aws::limiter::Prepaid;
 use crate::aws::{
     AwsError, CreateService, DeploymentState, EcsDeployment, EcsService, EcsServiceEvent,
-    UpdateService,
+    EcsTaskSet, UpdateService,
 };
 
 fn network_to_sdk(n: &NetworkConfiguration) -> Result<sdk::NetworkConfiguration, BuildError> {
@@ -188,7 +188,7 @@ pub async fn create(
         .create_service()
         .cluster(&request.cluster)
         .service_name(&request.name)
-        .task_definition(&request.task_definition)
+        .set_task_definition(request.task_definition.clone())
         .client_token(&request.client_token)
         .set_desired_count(s.desired_count)
         .set_launch_type(s.launch_type.as_deref().map(sdk::LaunchType::from))
@@ -284,6 +284,13 @@ pub async fn update(
             c.availability_zone_rebalancing
                 .as_deref()
                 .map(sdk::AvailabilityZoneRebalancing::from),
+        )
+        .set_deployment_controller(
+            c.deployment_controller
+                .as_ref()
+                .map(controller_to_sdk)
+                .transpose()
+                .map_err(invalid_input(ACTION))?,
         );
     let out = call
         .customize()
@@ -360,6 +367,22 @@ fn from_sdk(s: &sdk::Service) -> EcsService {
                 pending_count: d.pending_count(),
                 failed_tasks: d.failed_tasks(),
                 updated_at: timestamp(d.updated_at()),
+            })
+            .collect(),
+        task_sets: s
+            .task_sets()
+            .iter()
+            .map(|t| EcsTaskSet {
+                id: t.id().unwrap_or_default().to_string(),
+                status: t.status().unwrap_or_default().into(),
+                task_definition: t.task_definition().unwrap_or_default().to_string(),
+                computed_desired_count: t.computed_desired_count(),
+                running_count: t.running_count(),
+                pending_count: t.pending_count(),
+                stability_status: t
+                    .stability_status()
+                    .map(|s| s.as_str().into())
+                    .unwrap_or_default(),
             })
             .collect(),
         events: s

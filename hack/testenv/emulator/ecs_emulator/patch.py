@@ -21,6 +21,7 @@ MODULES = [
     "moto_fixes",  # moto bugs that stop tasks from being created
     "tasks",  # RunTask/StopTask/ListTasks/DescribeTasks
     "services",  # Create/Update/Delete/DescribeServices, with the deployment scheduler
+    "controllers",  # CODE_DEPLOY and EXTERNAL services: refusals, task sets, the move to ECS
     "clusters",  # DescribeClusters counters
     "scaling_tags",  # tags on Application Auto Scaling scalable targets
 ]

@@ -118,17 +118,23 @@ def _create_service(orig):
                     life_of(task).owner = None
         if not _managed(svc):
             return result
-        st = ServiceState(key, svc)
-        es.services[key] = st
-        es.cluster_services[cluster.name].add(key)
         svc.events = []
-        svc.deployments = st.deployments
-        st.evaluated_at = now
-        start_deployment(backend, st, now, svc.task_definition)
+        start_deployment(backend, manage(backend, cluster.name, key, svc, now), now, svc.task_definition)
         touch_service(backend, key, now)
         return result
 
     return create_service
+
+
+def manage(backend, cluster_name: str, key: str, svc, now: float) -> ServiceState:
+    """Hands the service to the scheduler in deployments.py (the ECS controller)."""
+    es = state_of(backend)
+    st = ServiceState(key, svc)
+    es.services[key] = st
+    es.cluster_services[cluster_name].add(key)
+    svc.deployments = st.deployments
+    st.evaluated_at = now
+    return st
 
 
 def _service_named(response):

@@ -101,9 +101,13 @@ def wrap(cls: type, name: str, make: Callable[[Callable], Callable]) -> None:
         raise AttributeError(f"{cls.__name__}.{name} not found")
     is_static = isinstance(current, staticmethod)
     func = current.__func__ if is_static else current
-    if getattr(func, "_ecs_emulator_wrapped", False):
+    # Idempotent per wrapper, so two modules may wrap the same method (the one
+    # installed later runs first).
+    maker = f"{make.__module__}.{make.__qualname__}"
+    done = getattr(func, "_ecs_emulator_wrapped", ())
+    if maker in done:
         return
     new = make(func)
     functools.update_wrapper(new, func)
-    new._ecs_emulator_wrapped = True  # type: ignore[attr-defined]
+    new._ecs_emulator_wrapped = (*done, maker)  # type: ignore[attr-defined]
     setattr(cls, name, staticmethod(new) if is_static else new)
