@@ -5,6 +5,7 @@
 
 mod apply;
 mod autoscaling;
+mod connect;
 mod controller;
 mod delete;
 mod deployer;

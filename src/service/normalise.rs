@@ -1,6 +1,7 @@
 //! Service settings in one canonical form, so the spec and what ECS reports compare equal
 //! when they mean the same thing (ECS API Reference, CreateService: documented defaults).
 
+use super::connect;
 use crate::api::service::{
     DeploymentAlarms, DeploymentCircuitBreaker, DeploymentConfiguration, DeploymentController,
     ServiceSettings,
@@ -89,6 +90,10 @@ fn canonical(s: &ServiceSettings) -> ServiceSettings {
     if s.propagate_tags.as_deref() == Some("NONE") {
         s.propagate_tags = None;
     }
+    s.service_connect_configuration = s
+        .service_connect_configuration
+        .as_ref()
+        .map(connect::canonical);
     s
 }
 

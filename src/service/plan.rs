@@ -4,7 +4,7 @@
 use kube::ResourceExt;
 
 use super::autoscaling::initial_count;
-use super::{deployer, normalise};
+use super::{connect, deployer, normalise};
 use crate::api::Service;
 use crate::api::ServiceStatus;
 use crate::api::service::ServiceSettings;
@@ -255,9 +255,14 @@ pub fn update(
             update.changes.deployment_controller = desired.normalised.deployment_controller.clone();
         }
     }
+    let mut seen = normalise::observed(&observed.settings);
+    seen.service_connect_configuration = connect::as_reported(
+        desired.normalised.service_connect_configuration.as_ref(),
+        seen.service_connect_configuration.as_ref(),
+    );
     settings_changes(
         &desired.normalised,
-        &normalise::observed(&observed.settings),
+        &seen,
         intent_changed,
         controller,
         &mut update,

@@ -52,6 +52,24 @@ fn settings() -> impl Strategy<Value = Value> {
         optional(prop_oneof![Just("ROLLING"), Just("BLUE_GREEN")]),
         optional(0..=60i32),
     ));
+    let alias = (
+        1..=65535i32,
+        optional(prop_oneof![Just("api.internal"), Just("web")]),
+    );
+    let endpoint = (
+        optional(prop_oneof![Just("api"), Just("web-api")]),
+        optional(prop_oneof![Just(0), Just(8080)]),
+        proptest::collection::vec(alias, 0..=1),
+    );
+    let connect = optional((
+        any::<bool>(),
+        optional(prop_oneof![
+            Just("internal"),
+            Just("arn:aws:servicediscovery:us-east-1:123456789012:namespace/ns-abc"),
+        ]),
+        proptest::sample::subsequence(vec!["http", "grpc", "admin"], 0..=3),
+        endpoint,
+    ));
     (
         (
             optional(0..=50i32),
@@ -76,11 +94,13 @@ fn settings() -> impl Strategy<Value = Value> {
                 Just("TASK_DEFINITION")
             ]),
         ),
+        connect,
     )
         .prop_map(
             |(
                 (count, launch, platform, network, scheduling),
                 (placement, deployment, grace, exec, managed, propagate),
+                connect,
             )| {
                 let mut spec = json!({});
                 let daemon = scheduling == Some("DAEMON");
@@ -120,6 +140,37 @@ fn settings() -> impl Strategy<Value = Value> {
                 put(&mut spec, "enableExecuteCommand", exec.map(Value::from));
                 put(&mut spec, "enableECSManagedTags", managed.map(Value::from));
                 put(&mut spec, "propagateTags", propagate.map(Value::from));
+                if let Some((enabled, namespace, ports, (discovery, ingress, aliases))) = connect {
+                    // Each port mapping an endpoint, all shaped alike but for their names.
+                    let services: Vec<Value> = ports
+                        .iter()
+                        .map(|port| {
+                            let mut s = json!({"portName": port});
+                            put(
+                                &mut s,
+                                "discoveryName",
+                                discovery.map(|d| format!("{d}-{port}").into()),
+                            );
+                            put(&mut s, "ingressPortOverride", ingress.map(Value::from));
+                            s["clientAliases"] = aliases
+                                .iter()
+                                .map(|(p, dns)| {
+                                    let mut a = json!({"port": p});
+                                    put(
+                                        &mut a,
+                                        "dnsName",
+                                        dns.map(|d| format!("{port}.{d}").into()),
+                                    );
+                                    a
+                                })
+                                .collect();
+                            s
+                        })
+                        .collect();
+                    let mut c = json!({"enabled": enabled, "services": services});
+                    put(&mut c, "namespace", namespace.map(Value::from));
+                    spec["serviceConnectConfiguration"] = c;
+                }
                 spec
             },
         )

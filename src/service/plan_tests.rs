@@ -63,6 +63,10 @@ pub(super) fn as_ecs_reports(d: &Desired) -> EcsService {
     if settings.launch_type.as_deref() == Some("FARGATE") {
         settings.platform_version.get_or_insert("LATEST".into());
     }
+    settings.service_connect_configuration = settings
+        .service_connect_configuration
+        .take()
+        .and_then(|c| service_connect_as_ecs_reports(&c));
     let count = d.desired_count.unwrap_or(3);
     EcsService {
         arn: "arn:aws:ecs:us-east-1:123456789012:service/main/web".into(),
@@ -76,6 +80,42 @@ pub(super) fn as_ecs_reports(d: &Desired) -> EcsService {
         deployments: vec![deployment_of(TD1, "PRIMARY", Some("COMPLETED"), count)],
         ..Default::default()
     }
+}
+
+/// Namespace the cluster's Service Connect default names.
+const DEFAULT_NAMESPACE: &str =
+    "arn:aws:servicediscovery:us-east-1:123456789012:namespace/ns-default";
+
+/// What ECS reports of a Service Connect configuration: nothing when it is off; the
+/// cluster's namespace (as an ARN) when none was given; discoveryName and each alias's
+/// dnsName filled in (discoveryName.namespace, with the namespace's name); endpoints in
+/// another order.
+fn service_connect_as_ecs_reports(
+    c: &ServiceConnectConfiguration,
+) -> Option<ServiceConnectConfiguration> {
+    if !c.enabled {
+        return None;
+    }
+    let mut c = c.clone();
+    let namespace = c.namespace.get_or_insert(DEFAULT_NAMESPACE.into()).clone();
+    let name = if namespace == DEFAULT_NAMESPACE {
+        "default"
+    } else {
+        namespace.rsplit('/').next().unwrap_or(&namespace)
+    };
+    for service in &mut c.services {
+        let discovery = service
+            .discovery_name
+            .get_or_insert_with(|| service.port_name.clone())
+            .clone();
+        for alias in &mut service.client_aliases {
+            alias
+                .dns_name
+                .get_or_insert_with(|| format!("{discovery}.{name}"));
+        }
+    }
+    c.services.reverse();
+    Some(c)
 }
 
 pub(super) fn deployment_of(

@@ -21,6 +21,7 @@ mod scaling_contract;
 mod scenarios;
 mod secrets;
 mod service;
+mod service_connect;
 mod service_contract;
 mod smoke;
 mod support;
@@ -68,6 +69,7 @@ fn main() -> ExitCode {
         test!(service::service_references_and_immutable_fields_are_checked_by_the_api_server),
         test!(service::service_runs_rolls_out_scales_and_goes_with_its_namespace),
         test!(deployer::a_code_deploy_service_waits_for_its_deployer_then_moves_to_ecs_in_place),
+        test!(service_connect::twenty_idle_resyncs_of_a_service_connect_service_send_nothing),
         test!(scenarios::the_emulator_plays_every_row_of_the_rollout_scenario_table),
         test!(tenancy::a_cluster_of_another_namespace_cannot_be_adopted_or_deleted),
         test!(tenancy::objects_in_regions_the_operator_does_not_serve_stall_without_clients),

@@ -9,6 +9,7 @@ from typing import Any
 
 from moto.moto_api._internal import mock_random
 
+from . import service_connect
 from .state import state_of
 from .task_lifecycle import RUNNING, STOPPED, life_of
 
@@ -80,6 +81,8 @@ def start_deployment(backend, st: ServiceState, at: float, task_definition: str)
     es = state_of(backend)
     svc = st.service
     d = Deployment(new_deployment_id(), svc, task_definition, es.wall(at))
+    # ECS reports Service Connect per deployment (ECS API Reference, Deployment).
+    d.service_connect_configuration = service_connect.reported(backend, svc)
     for old in st.deployments:
         if old.status == "PRIMARY":
             old.status = "ACTIVE"

@@ -38,6 +38,7 @@ _ECHOED_CREATE_PARAMS = (
     "enableECSManagedTags",
     "enableExecuteCommand",
     "availabilityZoneRebalancing",
+    "serviceConnectConfiguration",
 )
 
 
@@ -147,7 +148,12 @@ def _service_named(response):
     return svc, f"{cluster.name}:{svc.name}"
 
 
-_NEW_DEPLOYMENT_FIELDS = ("task_definition", "network_configuration", "platform_version", "capacity_provider_strategy")
+# ECS Developer Guide, "Update Amazon ECS service parameters": changing these
+# starts a new deployment (Service Connect's configuration is per deployment).
+_NEW_DEPLOYMENT_FIELDS = (
+    "task_definition", "network_configuration", "platform_version", "capacity_provider_strategy",
+    "service_connect_configuration",
+)
 
 
 def _update_service(orig):

@@ -81,3 +81,32 @@ class DeploymentControllerTest(EmulatorTestCase):
         moved = self.update(deploymentController={"type": "ECS"})
         self.assertEqual(len(moved["deployments"]), 1)
         self.assertEqual(primary(moved)["taskDefinition"], self.rev1)
+
+
+class ServiceConnectTest(EmulatorTestCase):
+    """A deployment reports the Service Connect configuration with ECS's defaults."""
+
+    def setUp(self):
+        super().setUp()
+        self.ecs.create_cluster(clusterName="apps", serviceConnectDefaults={"namespace": "internal"})
+        self.net = self.network()
+        self.rev1 = self.register(image="public.ecr.aws/nginx/nginx:1.27")
+
+    def connect(self, svc):
+        return primary(svc).get("serviceConnectConfiguration")
+
+    def test_defaults_are_filled_in_and_the_namespace_reads_back_as_sent(self):
+        sent = {"enabled": True, "services": [{"portName": "http", "clientAliases": [{"port": 80}]}]}
+        created = self.create_service(task_definition=self.rev1, serviceConnectConfiguration=sent)
+        got = self.connect(created)
+        self.assertRegex(got["namespace"], r"^arn:aws:servicediscovery:us-east-1:123456789012:namespace/ns-")
+        self.assertEqual(got["services"][0]["discoveryName"], "http")
+        self.assertEqual(got["services"][0]["clientAliases"][0], {"port": 80, "dnsName": "http.internal"})
+        named = {**sent, "namespace": "internal"}
+        updated = self.ecs.update_service(cluster="apps", service="web", serviceConnectConfiguration=named)["service"]
+        self.assertEqual(len(updated["deployments"]), 2, "a Service Connect change starts a deployment")
+        self.assertEqual(self.connect(updated)["namespace"], "internal")
+
+    def test_service_connect_turned_off_is_not_reported(self):
+        created = self.create_service(task_definition=self.rev1, serviceConnectConfiguration={"enabled": False})
+        self.assertNotIn("serviceConnectConfiguration", primary(created))
