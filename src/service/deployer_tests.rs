@@ -154,3 +154,15 @@ async fn the_fake_refuses_a_task_definition_for_a_code_deploy_service() {
         "{refused}"
     );
 }
+
+#[tokio::test]
+async fn an_adopted_code_deploy_service_is_not_moved_to_ecs_unless_the_spec_asks() {
+    let mut rig = Rig::new();
+    controlled_by(&mut rig, "CODE_DEPLOY");
+    rig.reconcile().await;
+    rig.edit_spec(|spec| spec.settings.deployment_controller = None);
+    let outcome = rig.reconcile().await;
+    assert_eq!(reason(&outcome), "Ready", "{:?}", outcome.health);
+    assert_eq!(rig.fake().count("ecs:UpdateService"), 0);
+    assert!(super::deployer::runs_rollouts(&rig.ecs_service()));
+}

@@ -247,8 +247,12 @@ pub fn update(
     {
         update.force_new_deployment = true;
     }
+    // Only a controller the spec names is enforced: adopting a CodeDeploy service
+    // does not move it to ECS unless asked.
     let wanted = deployer::controller(&desired.normalised);
-    if wanted != deployer::controller(&observed.settings) {
+    if desired.settings.deployment_controller.is_some()
+        && wanted != deployer::controller(&observed.settings)
+    {
         if !deployer::may_change_controller(observed) {
             update.withheld.push("deploymentController");
         } else if update.differs("deploymentController", controller) {
@@ -275,7 +279,8 @@ pub fn update(
 /// controller (the documented migration sends load balancers and a task definition
 /// with it).
 fn sending_under<'a>(desired: &'a Desired, observed: &'a EcsService) -> &'a str {
-    if deployer::controller(&desired.normalised) == deployer::ECS
+    if desired.settings.deployment_controller.is_some()
+        && deployer::controller(&desired.normalised) == deployer::ECS
         && deployer::may_change_controller(observed)
     {
         deployer::ECS
