@@ -43,6 +43,9 @@ pub fn crds_yaml() -> Result<String, serde_saphyr::SerializeError> {
 }
 
 #[cfg(test)]
+mod coverage_tests;
+
+#[cfg(test)]
 mod tests {
     /// `crds/` is generated from these types; this fails when someone changes one without the other.
     #[test]
