@@ -26,6 +26,9 @@ pub trait Index: Send + Sync {
     fn services_of_task_definition(&self, namespace: &str, name: &str) -> Vec<String>;
     /// ARNs of the revisions any Service wants or still runs.
     fn revisions_in_use(&self) -> BTreeSet<String>;
+    /// ARNs of the ECS clusters in `region` that Cluster objects manage or Services run
+    /// in, as their status reports them: where tasks of a family may run.
+    fn known_clusters(&self, region: &str) -> BTreeSet<String>;
     fn service(&self, namespace: &str, name: &str) -> Option<Arc<Service>>;
     /// The admin's TenantPolicies that govern `namespace`.
     fn tenant_policies(&self, namespace: &str) -> Vec<Arc<TenantPolicy>>;
@@ -43,6 +46,13 @@ pub trait Index: Send + Sync {
     fn adoption_allowed(&self, namespace: &str) -> bool {
         tenancy::adoption_allowed(&self.tenant_policies(namespace))
     }
+}
+
+/// The cluster ARNs of `region` (`arn:aws:ecs:REGION:ACCOUNT:cluster/NAME`).
+fn clusters_in<'a>(region: &str, arns: impl Iterator<Item = &'a str>) -> BTreeSet<String> {
+    arns.filter(|arn| arn.split(':').nth(3) == Some(region))
+        .map(str::to_string)
+        .collect()
 }
 
 /// The watch caches the index reads.
@@ -159,6 +169,22 @@ impl Index for Caches {
             .collect()
     }
 
+    fn known_clusters(&self, region: &str) -> BTreeSet<String> {
+        let clusters = self.clusters.state();
+        let services = self.services.state();
+        clusters_in(
+            region,
+            clusters
+                .iter()
+                .filter_map(|c| c.status.as_ref()?.arn.as_deref())
+                .chain(
+                    services
+                        .iter()
+                        .filter_map(|s| s.status.as_ref()?.cluster_arn.as_deref()),
+                ),
+        )
+    }
+
     fn service(&self, namespace: &str, name: &str) -> Option<Arc<Service>> {
         self.services.get(&ObjectRef::new(name).within(namespace))
     }
@@ -213,6 +239,20 @@ impl Index for TestIndex {
 
     fn revisions_in_use(&self) -> BTreeSet<String> {
         BTreeSet::new()
+    }
+
+    fn known_clusters(&self, region: &str) -> BTreeSet<String> {
+        clusters_in(
+            region,
+            self.clusters
+                .iter()
+                .filter_map(|c| c.status.as_ref()?.arn.as_deref())
+                .chain(
+                    self.services
+                        .iter()
+                        .filter_map(|s| s.status.as_ref()?.cluster_arn.as_deref()),
+                ),
+        )
     }
 
     fn service(&self, namespace: &str, name: &str) -> Option<Arc<Service>> {

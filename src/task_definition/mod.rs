@@ -86,14 +86,29 @@ async fn converge(
         return Ok(family_conflict(&desired.family, &foreign));
     }
 
-    let in_use = users.revisions_in_use();
-    let steps = plan(
+    let mut in_use = users.revisions_in_use();
+    let mut steps = plan(
         &desired,
         &owned,
         latest.as_ref(),
         &previous.managed_tag_keys,
         &in_use,
     );
+    if let (true, Some(region)) = (
+        steps.iter().any(|s| matches!(s, Step::Deregister(_))),
+        previous.region.as_deref(),
+    ) {
+        // Trimming: revisions that tasks run, in any cluster the operator knows, stay too.
+        let clusters = users.known_clusters(region);
+        in_use.extend(observe::running_revisions(ecs, &desired.family, &clusters).await?);
+        steps = plan(
+            &desired,
+            &owned,
+            latest.as_ref(),
+            &previous.managed_tag_keys,
+            &in_use,
+        );
+    }
     let mut notes = Vec::new();
     if steps.iter().any(|s| matches!(s, Step::Register(_))) {
         notes.extend(credential_warnings(&desired));

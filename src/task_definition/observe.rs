@@ -3,7 +3,11 @@
 
 use super::plan::{Revision, parse_arn};
 use crate::api::TaskDefinition;
-use crate::aws::{AwsApi, AwsError, EcsTaskDefinition, Freshness, RevisionState};
+use std::collections::BTreeSet;
+
+use crate::aws::{
+    AwsApi, AwsError, EcsTaskDefinition, ErrorKind, Freshness, RevisionState, TaskFilter, TaskState,
+};
 use crate::ownership::owner_of;
 
 pub struct Observed {
@@ -136,6 +140,42 @@ async fn scan_family(
     }
     observed.owned.sort_by_key(|r| std::cmp::Reverse(r.number));
     Ok(observed)
+}
+
+/// The revisions of `family` that tasks run in `clusters`. Asked only when the history
+/// is about to be trimmed: ECS services made elsewhere, one-off and scheduled tasks run
+/// old revisions as tasks, which no Service object shows. One ListTasks per cluster
+/// (pages of 100) and one DescribeTasks per 100 tasks; a cluster gone meanwhile has none.
+pub async fn running_revisions(
+    ecs: &dyn AwsApi,
+    family: &str,
+    clusters: &BTreeSet<String>,
+) -> Result<BTreeSet<String>, AwsError> {
+    let mut running = BTreeSet::new();
+    for cluster in clusters {
+        let filter = TaskFilter {
+            cluster: cluster.clone(),
+            family: Some(family.to_string()),
+            desired_status: Some(TaskState::Running),
+            ..Default::default()
+        };
+        let mut token: Option<String> = None;
+        loop {
+            let page = match ecs.list_tasks(&filter, token.as_deref()).await {
+                Err(e) if e.kind == ErrorKind::NotFound => break,
+                other => other?,
+            };
+            if !page.arns.is_empty() {
+                let tasks = ecs.describe_tasks(cluster, &page.arns).await?;
+                running.extend(tasks.into_iter().map(|t| t.task_definition));
+            }
+            match page.next_token {
+                Some(next) => token = Some(next),
+                None => break,
+            }
+        }
+    }
+    Ok(running)
 }
 
 /// ARNs of the family's ACTIVE revisions, through every page. ListTaskDefinitions

@@ -26,6 +26,7 @@ use crate::ownership::UID;
 pub(super) struct FakeUsers {
     arns: Mutex<BTreeSet<String>>,
     references: Mutex<Vec<(String, String, String)>>,
+    clusters: Mutex<BTreeSet<String>>,
     pub(super) policies: Vec<std::sync::Arc<crate::api::TenantPolicy>>,
 }
 
@@ -39,6 +40,11 @@ impl FakeUsers {
             .lock()
             .unwrap()
             .push((namespace.into(), name.into(), service.into()));
+    }
+
+    /// A Cluster object, or a Service's cluster, the index knows.
+    fn know_cluster(&self, arn: &str) {
+        self.clusters.lock().unwrap().insert(arn.to_string());
     }
 
     fn forget_all(&self) {
@@ -63,6 +69,12 @@ impl Index for FakeUsers {
 
     fn revisions_in_use(&self) -> BTreeSet<String> {
         self.arns.lock().unwrap().clone()
+    }
+
+    fn known_clusters(&self, region: &str) -> BTreeSet<String> {
+        let clusters = self.clusters.lock().unwrap();
+        let in_region = |arn: &&String| arn.split(':').nth(3) == Some(region);
+        clusters.iter().filter(in_region).cloned().collect()
     }
 
     fn service(&self, _: &str, _: &str) -> Option<std::sync::Arc<crate::api::Service>> {
@@ -328,6 +340,36 @@ async fn history_is_trimmed_to_the_limit_but_spares_revisions_in_use() {
     let outcome = rig.reconcile().await.unwrap();
     assert_eq!(rig.active("web"), [4, 5]);
     assert!(outcome.notes.iter().any(|n| n.reason == "Deregistered"));
+}
+
+#[tokio::test]
+async fn a_revision_tasks_run_in_a_known_cluster_is_not_trimmed() {
+    let mut rig = Rig::new(task_definition("web"));
+    rig.edit_spec(|s| s.revision_history_limit = 1);
+    rig.reconcile().await.unwrap();
+    let first = rig.object.status.as_ref().unwrap().arn.clone().unwrap();
+    // A task someone else started (RunTask, a schedule, a service made elsewhere).
+    let jobs = rig.fake().insert_cluster("jobs", Tags::new()).arn;
+    rig.users.know_cluster(&jobs);
+    rig.users
+        .know_cluster("arn:aws:ecs:eu-west-1:123456789012:cluster/elsewhere");
+    rig.fake().insert_task(
+        "jobs",
+        crate::aws::EcsTask {
+            task_definition: first.clone(),
+            last_status: crate::aws::TaskState::Running,
+            desired_status: crate::aws::TaskState::Running,
+            ..Default::default()
+        },
+    );
+    rig.set_image("nginx:1.2");
+    rig.reconcile().await.unwrap();
+    assert_eq!(rig.active("web"), [1, 2], "revision 1 still runs in jobs");
+    assert_eq!(
+        rig.fake().count("ecs:ListTasks"),
+        1,
+        "only this region's cluster is asked, and only when trimming"
+    );
 }
 
 #[tokio::test]

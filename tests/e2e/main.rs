@@ -51,6 +51,7 @@ fn main() -> ExitCode {
         test!(task_definition_contract::task_definition_list_and_deregister_round_trip),
         test!(task_definition::seed_task_definition_registers_one_revision_per_change),
         test!(task_definition::latest_revision_deregistered_in_the_console_is_registered_again),
+        test!(task_definition::a_revision_a_running_task_uses_is_not_trimmed),
         test!(service_contract::service_create_update_delete_round_trip),
         test!(task_contract::tasks_list_and_describe_round_trip),
         test!(scaling_contract::scalable_target_register_describe_deregister),

@@ -145,6 +145,55 @@ pub async fn latest_revision_deregistered_in_the_console_is_registered_again(
     Ok(())
 }
 
+/// A revision a task started outside the operator runs (RunTask, a schedule) survives
+/// history trimming while the task runs in a cluster the operator knows.
+pub async fn a_revision_a_running_task_uses_is_not_trimmed(ctx: TestContext) -> Result<()> {
+    use aws_sdk_ecs::types::{AwsVpcConfiguration, LaunchType, NetworkConfiguration};
+
+    ctx.start_operator()?;
+    let (subnet, group) = crate::support::moto_network(&ctx)?;
+    let name = ctx.unique_name("batch");
+    ctx.apply(&crate::service::cluster_manifest(&name))?;
+    ctx.wait_ready("cluster", &name)?;
+    let limited = |image: &str| {
+        seed_manifest(&name, image).replace("spec:\n", "spec:\n  revisionHistoryLimit: 1\n")
+    };
+    ctx.apply(&limited("nginx"))?;
+    ctx.wait_ready("taskdefinition", &name)?;
+    let first = status_field(&ctx, &name, ".status.arn")?;
+    let network = NetworkConfiguration::builder()
+        .awsvpc_configuration(
+            AwsVpcConfiguration::builder()
+                .subnets(subnet)
+                .security_groups(group)
+                .build()?,
+        )
+        .build();
+    ctx.ecs()
+        .await
+        .run_task()
+        .cluster(&name)
+        .task_definition(&first)
+        .launch_type(LaunchType::Fargate)
+        .network_configuration(network)
+        .started_by("nightly-report")
+        .send()
+        .await?;
+
+    ctx.apply(&limited("nginx:1.27"))?;
+    eventually("revision 2 in status", 30, || async {
+        Ok((status_field(&ctx, &name, ".status.revision")? == "2").then_some(()))
+    })
+    .await?;
+    ctx.wait_ready("taskdefinition", &name)?;
+    let in_moto = revisions_in_moto(&ctx, &name).await?;
+    ensure!(
+        in_moto == [(1, "ACTIVE".into()), (2, "ACTIVE".into())],
+        "the running task's revision was trimmed: {in_moto:?}"
+    );
+    Ok(())
+}
+
 pub async fn bad_fargate_sizes_and_broken_references_are_refused_by_the_api_server(
     ctx: TestContext,
 ) -> Result<()> {
