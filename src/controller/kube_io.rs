@@ -9,6 +9,7 @@ use kube::{Api, Resource, ResourceExt};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
+use serde_json::value::RawValue;
 
 use crate::api::{FINALIZER, MANAGER};
 use crate::reconcile::Note;
@@ -86,7 +87,7 @@ where
             .patch_status(
                 &self.name,
                 &PatchParams::apply(MANAGER).force(),
-                &Patch::Apply(patch),
+                &Patch::Apply(yaml_safe(&patch)?),
             )
             .await
     }
@@ -109,5 +110,49 @@ where
                 tracing::warn!(object = %self.name, reason = note.reason, error = %e, "could not record Event");
             }
         }
+    }
+}
+
+/// `value` as JSON the API server's YAML decoder takes. An apply patch is read as YAML,
+/// which refuses raw characters outside its printable set (DEL, the C1 controls but
+/// NEL, U+FFFE and U+FFFF) even inside strings, and serde_json writes non-ASCII raw:
+/// a spec value such as a subnet holding U+008B, quoted back in a status message, would
+/// make every status write fail. Those characters are written as JSON escapes, which
+/// YAML reads back as the same characters.
+fn yaml_safe(value: &serde_json::Value) -> Result<Box<RawValue>, kube::Error> {
+    let text = serde_json::to_string(value).map_err(kube::Error::SerdeError)?;
+    let mut safe = String::with_capacity(text.len());
+    for c in text.chars() {
+        let printable = matches!(
+            c,
+            '\u{9}' | '\u{a}' | '\u{d}' | '\u{20}'..='\u{7e}' | '\u{85}'
+        ) || ('\u{a0}'..='\u{fffd}').contains(&c)
+            || c >= '\u{10000}';
+        if printable {
+            safe.push(c);
+        } else {
+            safe.push_str(&format!("\\u{:04x}", u32::from(c)));
+        }
+    }
+    RawValue::from_string(safe).map_err(kube::Error::SerdeError)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn characters_yaml_refuses_are_escaped_and_read_back_the_same() {
+        let value =
+            json!({"message": "subnet a\u{8b}b, \u{7f}\u{fffe} stays; \u{e9}t\u{e9} \u{1f600}"});
+        let safe = yaml_safe(&value).unwrap();
+        assert!(safe.get().contains("a\\u008bb"), "{}", safe.get());
+        assert!(!safe.get().contains('\u{8b}') && !safe.get().contains('\u{7f}'));
+        assert!(
+            safe.get().contains('\u{e9}'),
+            "printable non-ASCII stays as it is"
+        );
+        let back: serde_json::Value = serde_json::from_str(safe.get()).unwrap();
+        assert_eq!(back, value);
     }
 }
