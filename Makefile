@@ -107,5 +107,15 @@ bench-smoke: testenv ## The benchmark with 50 Services, checking only that its c
 	$(BENCH_BINARIES)
 	hack/bench/bench.py --services 50 --resync 10 --out $(TARGET_DIR)/bench/smoke --smoke
 
+.PHONY: fuzz
+fuzz: testenv ## 1000 manifests generated from the CRDs' schemas against the API server and the emulator; writes bench/results/fuzz
+	$(BENCH_BINARIES)
+	hack/fuzz/run.sh --manifests 1000 --out bench/results/fuzz
+
+.PHONY: fuzz-smoke
+fuzz-smoke: testenv ## The fuzz run with 50 manifests and a seed, as make test runs it
+	$(BENCH_BINARIES)
+	hack/fuzz/run.sh --manifests 50 --seed 1 --settle 30 --window 30 --out $(TARGET_DIR)/fuzz/smoke
+
 .PHONY: test
-test: fmt-check clippy deny test-unit test-emulator test-argocd test-e2e release bench-smoke ## Every check and test tier, the release build, the benchmark smoke check
+test: fmt-check clippy deny test-unit test-emulator test-argocd test-e2e release bench-smoke fuzz-smoke ## Every check and test tier, the release build, the benchmark and fuzz smoke checks

@@ -67,6 +67,19 @@ install_lupa() {
   touch "$LUA_VENV/.complete"
 }
 
+install_fuzz() {
+  if [[ -f "$FUZZ_VENV/.complete" ]]; then
+    log "hypothesis $HYPOTHESIS_VERSION: cached in $FUZZ_VENV"
+    return
+  fi
+  log "installing hypothesis $HYPOTHESIS_VERSION and hypothesis-jsonschema $HYPOTHESIS_JSONSCHEMA_VERSION into $FUZZ_VENV"
+  rm -rf "$FUZZ_VENV"
+  python3 -m venv "$FUZZ_VENV"
+  "$FUZZ_VENV/bin/pip" install --quiet --disable-pip-version-check "hypothesis==$HYPOTHESIS_VERSION" \
+    "hypothesis-jsonschema==$HYPOTHESIS_JSONSCHEMA_VERSION" "PyYAML==$PYYAML_VERSION"
+  touch "$FUZZ_VENV/.complete"
+}
+
 build_kstatus() {
   if [[ -x "$KSTATUS_BIN/kstatus" ]]; then
     log "kstatus helper: cached in $KSTATUS_BIN"
@@ -123,9 +136,10 @@ mkdir -p "$CACHE_ROOT"
 ensure_openssl
 install_moto
 install_lupa
+install_fuzz
 build_kubernetes
 build_helm
 build_kstatus
 build_cargo_deny
 build_previous_operator
-log "ready: $K8S_BIN, $HELM_BIN, $MOTO_VENV, $LUA_VENV, $KSTATUS_BIN, $CARGO_DENY_BIN, $PREVIOUS_OPERATOR_BIN"
+log "ready: $K8S_BIN, $HELM_BIN, $MOTO_VENV, $LUA_VENV, $FUZZ_VENV, $KSTATUS_BIN, $CARGO_DENY_BIN, $PREVIOUS_OPERATOR_BIN"

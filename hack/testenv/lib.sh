@@ -24,6 +24,7 @@ PYTHON_VERSION="$(python3 -c 'import sys; print(f"{sys.version_info[0]}.{sys.ver
 MOTO_VENV="$CACHE_ROOT/moto-$MOTO_VERSION-boto3-$BOTO3_VERSION-py$PYTHON_VERSION"
 # Lua 5.1 (what Argo CD's gopher-lua implements) for testing the Argo CD health scripts.
 LUA_VENV="$CACHE_ROOT/lupa-$LUPA_VERSION-py$PYTHON_VERSION"
+FUZZ_VENV="$CACHE_ROOT/fuzz-hypothesis-$HYPOTHESIS_VERSION-jsonschema-$HYPOTHESIS_JSONSCHEMA_VERSION-py$PYTHON_VERSION"
 
 # The kstatus helper (hack/kstatus), keyed by its sources.
 kstatus_key() {
