@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
+use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 
@@ -50,8 +51,18 @@ impl AwsClients {
         // Retries are ours (aws::retry), so the SDK makes one attempt per call. A describe
         // batch's rate-limit receipt is attached to every attempt the SDK makes, so SDK
         // retries would also go unpaid: keep them off.
+        // A request waits for its rate-limit token inside the HTTP connector, where the
+        // SDK's upload stall protection counts the wait as a stalled upload: with a queue
+        // longer than its grace period every attempt failed before it was sent (found by
+        // the generated manifests: 56 Clusters deleting at once on cluster-write's 1 per
+        // second). Request bodies are small and in memory; downloads stay protected.
         let base = aws_config::defaults(BehaviorVersion::latest())
             .retry_config(RetryConfig::disabled())
+            .stalled_stream_protection(
+                StalledStreamProtectionConfig::enabled()
+                    .upload_enabled(false)
+                    .build(),
+            )
             .timeout_config(
                 TimeoutConfig::builder()
                     .read_timeout(settings.read_timeout)

@@ -146,3 +146,48 @@ pub async fn immutable_name_and_bad_strategy_are_refused_by_the_api_server(
     ctx.kubectl_ns(&["delete", "cluster", "fixed", "--timeout=60s"])?;
     Ok(())
 }
+
+/// Calls queued behind the client-side rate limit wait for their token and are then
+/// sent: with cluster-write at 1 call per 5 s, four Clusters are created and deleted,
+/// the last ones after waits longer than the SDK's 5 s upload stall grace (before the
+/// fix every such attempt failed before it was sent, and the deletions never ended).
+pub async fn calls_queued_behind_the_rate_limit_are_sent_when_their_turn_comes(
+    ctx: TestContext,
+) -> Result<()> {
+    ensure!(
+        crate::support::operator::stop(),
+        "the shared operator did not stop cleanly"
+    );
+    let operator = crate::support::operator::Operator::start(
+        &ctx.env,
+        "rate-limited",
+        &[
+            "--namespace",
+            &ctx.namespace,
+            "--aws-rate-limit",
+            "cluster-write=1:0.2",
+        ],
+        &[],
+    )?;
+    let names: Vec<String> = (0..4)
+        .map(|i| ctx.unique_name(&format!("queued{i}")))
+        .collect();
+    for name in &names {
+        ctx.apply(&format!(
+            "apiVersion: ecs.operator.dev/v1alpha1\nkind: Cluster\nmetadata: {{name: {name}}}\nspec: {{}}\n"
+        ))?;
+    }
+    for name in &names {
+        ctx.wait_ready("cluster", name)?;
+    }
+    for name in &names {
+        ctx.kubectl_ns(&["delete", "cluster", name, "--wait=false"])?;
+    }
+    eventually("every Cluster deleted", 90, || async {
+        let left = ctx.kubectl_ns(&["get", "clusters.ecs.operator.dev", "-o", "name"])?;
+        Ok(left.trim().is_empty().then_some(()))
+    })
+    .await?;
+    drop(operator);
+    Ok(())
+}

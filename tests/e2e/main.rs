@@ -46,6 +46,7 @@ fn main() -> ExitCode {
         test!(contract::cluster_updates_tags_and_delete_round_trip),
         test!(cluster::cluster_lifecycle_from_apply_to_delete),
         test!(cluster::retained_cluster_stays_in_aws),
+        test!(cluster::calls_queued_behind_the_rate_limit_are_sent_when_their_turn_comes),
         test!(cluster::immutable_name_and_bad_strategy_are_refused_by_the_api_server),
         test!(task_definition_contract::task_definition_register_and_describe_round_trip),
         test!(task_definition_contract::task_definition_list_and_deregister_round_trip),
