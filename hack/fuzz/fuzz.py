@@ -167,7 +167,7 @@ class Fuzz(Run):
             time.sleep(2)
         calls = self.proxy_stats()["requests"]
         objects = self.objects()
-        outcomes = self.outcomes(objects)
+        outcomes, without_an_outcome = self.outcomes(objects)
         bound = len(objects) * (args.window / args.resync + 1) + SLACK_CALLS
         restarts = 0 if self.operator.poll() is None else 1
 
@@ -180,6 +180,7 @@ class Fuzz(Run):
             "refused_without_a_field": refused_unnamed,
             "accepted": len(accepted),
             "outcomes": outcomes,
+            "objects_without_an_outcome": without_an_outcome,
             "aws_calls_in_window": sum(calls.values()),
             "aws_calls_by_operation": calls,
             "window_seconds": args.window,
@@ -214,10 +215,11 @@ class Fuzz(Run):
             violations.append(f"/readyz failed: {error}")
 
     @staticmethod
-    def outcomes(objects: list[dict]) -> dict[str, int]:
-        """Ready, Stalled <reason> or Reconciling <reason>, counted; anything else is
-        listed as a problem by `problems`."""
+    def outcomes(objects: list[dict]) -> tuple[dict[str, int], list[dict]]:
+        """Ready, Stalled <reason> or Reconciling <reason>, counted; each object with
+        none of these is returned with its conditions, for `problems` to name."""
         out: dict[str, int] = {}
+        unexplained = []
         for obj in objects:
             conditions = {c["type"]: c for c in (obj.get("status") or {}).get("conditions") or []}
             ready, stalled, reconciling = (conditions.get(t, {}) for t in ("Ready", "Stalled", "Reconciling"))
@@ -229,8 +231,11 @@ class Fuzz(Run):
                 key = f"Reconciling {reconciling.get('reason')}"
             else:
                 key = "no outcome"
+                unexplained.append({"name": f"{obj['kind']}/{obj['metadata']['name']}",
+                                    "generation": obj["metadata"].get("generation"),
+                                    "status": obj.get("status")})
             out[key] = out.get(key, 0) + 1
-        return dict(sorted(out.items()))
+        return dict(sorted(out.items())), unexplained
 
     def delete_namespace(self, retained: set[str]):
         self.kubectl("delete", "namespace", NAMESPACE, "--timeout=300s")
@@ -269,8 +274,9 @@ def problems(result: dict) -> list[str]:
         found.append(f"conditions without a reason: {result['conditions_without_a_reason'][:10]}")
     if result["operator_restarts"]:
         found.append("the operator exited")
-    if result["outcomes"].get("no outcome"):
-        found.append(f"{result['outcomes']['no outcome']} objects are neither Ready, Stalled nor Reconciling")
+    if result["objects_without_an_outcome"]:
+        names = [o["name"] for o in result["objects_without_an_outcome"]]
+        found.append(f"{len(names)} objects are neither Ready, Stalled nor Reconciling: {names[:10]}")
     if result["aws_calls_in_window"] > result["aws_call_bound"]:
         found.append(f"{result['aws_calls_in_window']} AWS calls in the window, above the bound "
                      f"{result['aws_call_bound']}: {result['aws_calls_by_operation']}")
