@@ -9,14 +9,13 @@ use ecs_operator::aws::clients::{AwsClients, AwsSettings};
 use ecs_operator::aws::quota::Quotas;
 use ecs_operator::cli::{Cli, Command, RunArgs};
 use ecs_operator::controller::runner::{self, Extra, Reconciler};
-use ecs_operator::controller::{Caches, Context, Managed};
+use ecs_operator::controller::{Caches, Context, Managed, Source};
 use ecs_operator::service::references_watched;
 use ecs_operator::telemetry::Telemetry;
 use ecs_operator::telemetry::health::Role;
 use ecs_operator::{api, leader, telemetry};
 use futures::future::{BoxFuture, Shared};
 use futures::{FutureExt, StreamExt};
-use k8s_openapi::NamespaceResourceScope;
 use kube::Api;
 use kube::runtime::{WatchStreamExt, reflector, watcher};
 
@@ -121,7 +120,6 @@ async fn run_controllers(
         read_timeout: args.aws_read_timeout,
     };
     let aws = AwsClients::from_env(aws_settings, telemetry.metrics.clone()).await;
-    let namespace = args.namespace.as_deref();
     // The Service controller's watches fill these; every controller reads them.
     let (mut caches, writers) = Caches::new();
     caches.default_profile = args.task_definition_profile;
@@ -137,24 +135,28 @@ async fn run_controllers(
         telemetry,
         caches.clone(),
     ));
+    let source = Source {
+        client: client.clone(),
+        namespace: args.namespace.clone(),
+    };
     let references = references_watched(
-        (scoped(client.clone(), namespace), writers.clusters),
-        (scoped(client.clone(), namespace), writers.task_definitions),
+        source.clone(),
+        writers.clusters,
+        writers.task_definitions,
         caches.clone(),
     );
     let concurrency = args.max_concurrent_reconciles;
     tokio::join!(
-        after_services::<api::Cluster>(ctx.clone(), &client, namespace, concurrency, stop.clone()),
+        after_services::<api::Cluster>(ctx.clone(), source.clone(), concurrency, stop.clone()),
         after_services::<api::TaskDefinition>(
             ctx.clone(),
-            &client,
-            namespace,
+            source.clone(),
             concurrency,
             stop.clone()
         ),
         runner::run::<api::Service>(
             ctx.clone(),
-            scoped(client.clone(), namespace),
+            source,
             (caches.services.clone(), writers.services),
             references,
             concurrency,
@@ -189,33 +191,20 @@ async fn watch_tenant_policies(
 /// a Cluster or a TaskDefinition waits for the Services that use it.
 async fn after_services<K: Reconciler>(
     ctx: Arc<Context>,
-    client: &kube::Client,
-    namespace: Option<&str>,
+    source: Source,
     concurrency: u16,
     stop: Stop,
 ) {
     ctx.caches.services_listed().await;
-    let api = scoped(client.clone(), namespace);
     runner::run::<K>(
         ctx,
-        api,
+        source,
         reflector::store(),
         Extra::none(),
         concurrency,
         stop,
     )
     .await;
-}
-
-/// The API of kind K in `namespace`, or in every namespace.
-fn scoped<K>(client: kube::Client, namespace: Option<&str>) -> Api<K>
-where
-    K: kube::Resource<DynamicType = (), Scope = NamespaceResourceScope>,
-{
-    match namespace {
-        Some(ns) => Api::namespaced(client, ns),
-        None => Api::all(client),
-    }
 }
 
 /// In-flight reconciles get `deadline` after the stop signal; then the process exits anyway,

@@ -1,5 +1,6 @@
 //! The custom resource types and what they share.
 
+mod bounds;
 pub mod cluster;
 pub mod common;
 pub mod service;
@@ -24,12 +25,14 @@ pub const MANAGER: &str = "ecs-operator";
 
 /// Every CRD, in the order `ecs-operator crds` prints them.
 pub fn crds() -> Vec<CustomResourceDefinition> {
-    vec![
+    let mut crds = vec![
         Cluster::crd(),
         TaskDefinition::crd(),
         Service::crd(),
         TenantPolicy::crd(),
-    ]
+    ];
+    crds.iter_mut().for_each(bounds::bound_integers);
+    crds
 }
 
 /// The CRDs as one multi-document YAML stream, as committed in `crds/`.

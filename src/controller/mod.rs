@@ -10,6 +10,7 @@ mod kind;
 mod kube_io;
 pub mod runner;
 pub(crate) mod status;
+mod unreadable;
 mod watches;
 mod written;
 
@@ -32,7 +33,7 @@ pub use index::TestIndex;
 pub use index::{Caches, Index};
 pub use kind::Managed;
 pub use kube_io::KubeIo;
-pub use watches::{SyncMarker, watched};
+pub use watches::{OnUnreadable, Source, SyncMarker, watched};
 
 /// Shared by every reconcile.
 pub struct Context {

@@ -6,17 +6,17 @@ use std::future::Future;
 use std::sync::Arc;
 
 use futures::StreamExt;
+use kube::ResourceExt;
 use kube::runtime::controller::{Action, Config};
 use kube::runtime::reflector::Store;
 use kube::runtime::reflector::store::Writer;
 use kube::runtime::{Controller, predicates};
-use kube::{Api, ResourceExt};
 
 use super::driver::{drive, error_policy};
 use super::fair::FairSlots;
 use super::index::Index;
 use super::kind::Managed;
-use super::watches::{SyncMarker, watched};
+use super::watches::{OnUnreadable, Source, SyncMarker, watched};
 use super::{Context, ReconcileError};
 use crate::aws::{AwsApi, AwsError};
 use crate::reconcile::{Cleanup, Next, Note, Outcome};
@@ -59,13 +59,13 @@ impl<K: Reconciler> Extra<K> {
     }
 }
 
-/// Watches objects of kind K through `api` into `cache`, and reconciles them until
+/// Watches objects of kind K from `source` into `cache`, and reconciles them until
 /// `shutdown` resolves. Only spec changes (and deletion, which bumps the generation)
 /// start a reconcile: the operator's own status writes must not. Drift is caught by
 /// the jittered resync.
 pub async fn run<K: Reconciler>(
     ctx: Arc<Context>,
-    api: Api<K>,
+    source: Source,
     cache: (Store<K>, Writer<K>),
     extra: Extra<K>,
     concurrency: u16,
@@ -73,7 +73,13 @@ pub async fn run<K: Reconciler>(
 ) {
     let (reader, writer) = cache;
     let synced = SyncMarker::new(ctx.telemetry.clone(), K::LABEL, 1 + extra.streams);
-    let triggers = watched(api, writer, &synced, predicates::generation);
+    let triggers = watched(
+        source,
+        writer,
+        &synced,
+        predicates::generation,
+        OnUnreadable::Report,
+    );
     let controller = (extra.wire)(Controller::for_stream(triggers, reader), &synced);
     // The slots bound concurrency, shared fairly between namespaces; the controller
     // itself hands every object that comes due to them at once.

@@ -5,16 +5,16 @@
 use std::future::Future;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
+use kube::ResourceExt;
 use kube::runtime::reflector::ObjectRef;
 use kube::runtime::reflector::store::Writer;
-use kube::{Api, ResourceExt};
 
 use crate::api::common::condition::READY;
 use crate::api::{Cluster, Service, ServiceStatus, TaskDefinition};
 use crate::aws::{AwsApi, AwsError};
 use crate::controller::Managed;
 use crate::controller::runner::{Extra, Reconciler};
-use crate::controller::{Caches, Index, watched};
+use crate::controller::{Caches, Index, OnUnreadable, Source, watched};
 use crate::digest::fingerprint;
 use crate::reconcile::{Cleanup, Outcome};
 
@@ -61,24 +61,31 @@ impl Reconciler for Service {
 
 /// The Cluster and TaskDefinition watches: they fill the index's caches of both kinds
 /// and wake the Services that reference an object whose readiness or ARN changed.
+/// Their own controllers report the objects that cannot be read.
 pub fn references_watched(
-    clusters: (Api<Cluster>, Writer<Cluster>),
-    task_definitions: (Api<TaskDefinition>, Writer<TaskDefinition>),
+    source: Source,
+    clusters: Writer<Cluster>,
+    task_definitions: Writer<TaskDefinition>,
     caches: Caches,
 ) -> Extra<Service> {
     Extra {
         streams: 2,
         wire: Box::new(move |controller, synced| {
-            let cluster_events = watched(clusters.0, clusters.1, synced, |c: &Cluster| {
-                readiness_key(c, c.status.as_ref().map(|s| (&s.conditions, &s.arn)))
-            });
+            let cluster_events = watched(
+                source.clone(),
+                clusters,
+                synced,
+                |c: &Cluster| readiness_key(c, c.status.as_ref().map(|s| (&s.conditions, &s.arn))),
+                OnUnreadable::Skip,
+            );
             let td_events = watched(
-                task_definitions.0,
-                task_definitions.1,
+                source,
+                task_definitions,
                 synced,
                 |td: &TaskDefinition| {
                     readiness_key(td, td.status.as_ref().map(|s| (&s.conditions, &s.arn)))
                 },
+                OnUnreadable::Skip,
             );
             let by_cluster = caches.clone();
             controller

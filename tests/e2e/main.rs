@@ -62,6 +62,7 @@ fn main() -> ExitCode {
         test!(autoscaling::deleting_an_autoscaled_service_leaves_nothing_in_aws),
         test!(bad_input::every_bad_input_is_refused_or_stalls_and_recovers),
         test!(internal_error::an_object_stored_without_the_crds_rules_stalls_and_the_operator_serves_the_rest),
+        test!(internal_error::an_object_the_types_cannot_read_stalls_alone_and_the_rest_of_its_kind_converges),
         test!(upgrade::objects_converged_by_the_previous_release_need_no_aws_writes_after_upgrade),
         test!(chaos::operator_survives_kills_faults_and_restarts_without_duplicates_or_leaks),
         test!(
