@@ -4,13 +4,13 @@ use std::fmt::Debug;
 
 use k8s_openapi::api::core::v1::ObjectReference;
 use kube::api::{Patch, PatchParams};
-use kube::runtime::events::{Event, EventType, Recorder};
 use kube::{Api, Resource, ResourceExt};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 use serde_json::value::RawValue;
 
+use super::events::Recorder;
 use crate::api::{FINALIZER, MANAGER};
 use crate::reconcile::Note;
 
@@ -95,18 +95,7 @@ where
     /// Publishes Events; a failure to record one is logged, never fatal.
     pub async fn publish(&self, notes: &[Note]) {
         for note in notes {
-            let event = Event {
-                type_: if note.warning {
-                    EventType::Warning
-                } else {
-                    EventType::Normal
-                },
-                reason: note.reason.to_string(),
-                note: Some(note.message.chars().take(1024).collect()),
-                action: "Reconcile".to_string(),
-                secondary: None,
-            };
-            if let Err(e) = self.recorder.publish(&event, &self.reference).await {
+            if let Err(e) = self.recorder.publish(note, &self.reference).await {
                 tracing::warn!(object = %self.name, reason = note.reason, error = %e, "could not record Event");
             }
         }

@@ -4,6 +4,7 @@
 mod backoff;
 mod driver;
 mod error;
+mod events;
 mod fair;
 mod index;
 mod kind;
@@ -18,10 +19,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kube::Client;
-use kube::runtime::events::{Recorder, Reporter};
 
 use crate::aws::clients::AwsClients;
 use crate::telemetry::Telemetry;
+use events::Recorder;
 use written::Written;
 
 pub use backoff::Backoff;
@@ -58,12 +59,12 @@ impl Context {
         telemetry: Arc<Telemetry>,
         caches: Caches,
     ) -> Self {
-        let reporter = Reporter {
-            controller: crate::api::MANAGER.to_string(),
-            instance: std::env::var("POD_NAME").ok(),
-        };
         Self {
-            recorder: Recorder::new(client.clone(), reporter),
+            recorder: Recorder::new(
+                client.clone(),
+                crate::api::MANAGER.to_string(),
+                std::env::var("POD_NAME").ok(),
+            ),
             client,
             aws,
             resync,

@@ -200,8 +200,8 @@ fn registered_note(arn: &str, first: bool, foreign: &[String]) -> Note {
 }
 
 /// One warning naming every environment variable and log driver option that looks like
-/// a credential, by name only. One Event, because the Event recorder folds Events of
-/// the same reason into one series that keeps the first message.
+/// a credential, by name only, in one Event: one finding to read, and one Event
+/// rather than one per field on each registration.
 fn credential_warnings(desired: &Desired) -> Vec<Note> {
     let variables =
         credential_like_variables(&desired.fields)

@@ -487,7 +487,7 @@ async fn credential_like_environment_variable_gets_a_warning_without_its_value()
         .iter()
         .filter(|n| n.reason == "PlaintextSecret")
         .collect();
-    // One Event: the recorder would fold a second of the same reason into the first.
+    // One Event naming every field, not one per field.
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     let warning = warnings[0];
     assert!(warning.warning);

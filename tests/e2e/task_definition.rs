@@ -105,6 +105,24 @@ pub async fn seed_task_definition_registers_one_revision_per_change(
     let history = status_field(&ctx, &name, ".status.revisions[*].revision")?;
     ensure!(history == "2 1", "status.revisions: {history:?}");
 
+    // Both registrations are Events of their own: the same reason with a new message
+    // is a new Event, not a count on the first.
+    let messages = ctx.kubectl_ns(&[
+        "get",
+        "events",
+        "--field-selector",
+        &format!("involvedObject.name={name},reason=Registered"),
+        "-o",
+        "jsonpath={range .items[*]}{.message}{\"\\n\"}{end}",
+    ])?;
+    for revision in [1, 2] {
+        let registered = format!(":task-definition/{name}:{revision}");
+        ensure!(
+            messages.lines().any(|m| m.ends_with(&registered)),
+            "no Registered Event for revision {revision}: {messages:?}"
+        );
+    }
+
     ctx.kubectl_ns(&["delete", "taskdefinition", &name, "--timeout=60s"])?;
     let in_moto = revisions_in_moto(&ctx, &name).await?;
     ensure!(
