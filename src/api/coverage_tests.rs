@@ -426,6 +426,36 @@ fn shapes() -> Vec<Shape> {
             "spec.deploymentConfiguration.alarms",
         ),
         shape(
+            "LinearConfiguration",
+            ecs_members!(t::LinearConfiguration),
+            Service,
+            "spec.deploymentConfiguration.linearConfiguration",
+        ),
+        shape(
+            "CanaryConfiguration",
+            ecs_members!(t::CanaryConfiguration),
+            Service,
+            "spec.deploymentConfiguration.canaryConfiguration",
+        ),
+        shape(
+            "DeploymentLifecycleHook",
+            ecs_members!(t::DeploymentLifecycleHook),
+            Service,
+            "spec.deploymentConfiguration.lifecycleHooks[]",
+        ),
+        shape(
+            "DeploymentLifecycleHookTimeoutConfiguration",
+            ecs_members!(t::DeploymentLifecycleHookTimeoutConfiguration),
+            Service,
+            "spec.deploymentConfiguration.lifecycleHooks[].timeoutConfiguration",
+        ),
+        shape(
+            "AdvancedConfiguration",
+            ecs_members!(t::AdvancedConfiguration),
+            Service,
+            "spec.loadBalancers[].advancedConfiguration",
+        ),
+        shape(
             "DeploymentController",
             ecs_members!(t::DeploymentController),
             Service,

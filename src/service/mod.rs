@@ -29,6 +29,8 @@ mod plan_props;
 #[cfg(test)]
 mod plan_tests;
 #[cfg(test)]
+mod progressive_tests;
+#[cfg(test)]
 mod quota_tests;
 #[cfg(test)]
 mod rollout_tests;

@@ -98,7 +98,10 @@ fn canonical(s: &ServiceSettings) -> ServiceSettings {
 }
 
 /// minimumHealthyPercent 100 and maximumPercent 200 for REPLICA, 0 and 100 for DAEMON;
-/// circuit breaker and alarms off; ROLLING. Bake time only means something for BLUE_GREEN.
+/// circuit breaker and alarms off; ROLLING. Bake time means nothing for ROLLING. LINEAR
+/// steps 10 % every 6 minutes, CANARY sends 5 % for 10 minutes; a hook is AWS_LAMBDA
+/// and times out after 1440 minutes with ROLLBACK (ECS API Reference,
+/// LinearConfiguration, CanaryConfiguration, DeploymentLifecycleHook).
 fn deployment_defaults(mut d: DeploymentConfiguration, daemon: bool) -> DeploymentConfiguration {
     let (min, max) = if daemon { (0, 100) } else { (100, 200) };
     d.minimum_healthy_percent.get_or_insert(min);
@@ -111,9 +114,27 @@ fn deployment_defaults(mut d: DeploymentConfiguration, daemon: bool) -> Deployme
     if d.alarms.as_ref().is_some_and(alarms_off) {
         d.alarms = None;
     }
-    d.strategy.get_or_insert_with(|| "ROLLING".into());
-    if d.strategy.as_deref() != Some("BLUE_GREEN") {
+    let strategy = d.strategy.get_or_insert_with(|| "ROLLING".into()).clone();
+    if strategy == "ROLLING" {
         d.bake_time_in_minutes = None;
+    }
+    d.linear_configuration = (strategy == "LINEAR").then(|| {
+        let mut linear = d.linear_configuration.take().unwrap_or_default();
+        linear.step_percent.get_or_insert(10.0);
+        linear.step_bake_time_in_minutes.get_or_insert(6);
+        linear
+    });
+    d.canary_configuration = (strategy == "CANARY").then(|| {
+        let mut canary = d.canary_configuration.take().unwrap_or_default();
+        canary.canary_percent.get_or_insert(5.0);
+        canary.canary_bake_time_in_minutes.get_or_insert(10);
+        canary
+    });
+    for hook in &mut d.lifecycle_hooks {
+        hook.target_type.get_or_insert_with(|| "AWS_LAMBDA".into());
+        let timeout = hook.timeout_configuration.get_or_insert_default();
+        timeout.timeout_in_minutes.get_or_insert(1440);
+        timeout.action.get_or_insert_with(|| "ROLLBACK".into());
     }
     d
 }

@@ -45,12 +45,56 @@ fn settings() -> impl Strategy<Value = Value> {
             0..3,
         ),
     );
+    let hook = (
+        any::<bool>(),
+        proptest::sample::subsequence(
+            vec![
+                "POST_SCALE_UP",
+                "POST_TEST_TRAFFIC_SHIFT",
+                "PRE_PRODUCTION_TRAFFIC_SHIFT",
+            ],
+            1..=3,
+        ),
+        optional((
+            optional(1..=1440i32),
+            optional(prop_oneof![Just("CONTINUE"), Just("ROLLBACK")]),
+        )),
+    )
+        .prop_map(|(paused, stages, timeout)| {
+            let mut hook = if paused {
+                json!({"targetType": "PAUSE"})
+            } else {
+                json!({
+                    "hookTargetArn": "arn:aws:lambda:us-east-1:123456789012:function:smoke",
+                    "roleArn": "arn:aws:iam::123456789012:role/ecs-hooks",
+                    "hookDetails": {"suite": "smoke", "attempts": 2, "ratio": 0.5},
+                })
+            };
+            hook["lifecycleStages"] = json!(stages);
+            if let Some((minutes, action)) = timeout {
+                let mut t = json!({});
+                put(&mut t, "timeoutInMinutes", minutes.map(Value::from));
+                put(&mut t, "action", action.map(Value::from));
+                hook["timeoutConfiguration"] = t;
+            }
+            hook
+        });
+    let progressive = (
+        optional((optional(3..=99u32), optional(0..=60i32))),
+        proptest::collection::vec(hook, 0..=2),
+    );
     let deployment = optional((
         optional(0..=100i32),
         optional(100..=200i32),
         optional((any::<bool>(), any::<bool>())),
-        optional(prop_oneof![Just("ROLLING"), Just("BLUE_GREEN")]),
+        optional(prop_oneof![
+            Just("ROLLING"),
+            Just("BLUE_GREEN"),
+            Just("LINEAR"),
+            Just("CANARY")
+        ]),
         optional(0..=60i32),
+        progressive,
     ));
     let alias = (
         1..=65535i32,
@@ -117,7 +161,7 @@ fn settings() -> impl Strategy<Value = Value> {
                 put(&mut spec, "schedulingStrategy", scheduling.map(Value::from));
                 spec["placementConstraints"] = Value::from(placement.0);
                 spec["placementStrategy"] = Value::from(placement.1);
-                if let Some((min, max, breaker, strategy, bake)) = deployment {
+                if let Some((min, max, breaker, strategy, bake, (steps, hooks))) = deployment {
                     let mut d = json!({});
                     put(&mut d, "minimumHealthyPercent", min.map(Value::from));
                     put(&mut d, "maximumPercent", max.map(Value::from));
@@ -130,6 +174,29 @@ fn settings() -> impl Strategy<Value = Value> {
                     );
                     put(&mut d, "strategy", strategy.map(Value::from));
                     put(&mut d, "bakeTimeInMinutes", bake.map(Value::from));
+                    // Step settings and hooks only where the CRD accepts them.
+                    let (percent, wait) = match strategy {
+                        Some("LINEAR") => ("stepPercent", "stepBakeTimeInMinutes"),
+                        _ => ("canaryPercent", "canaryBakeTimeInMinutes"),
+                    };
+                    let steps = steps.map(|(share, minutes)| {
+                        let mut c = json!({});
+                        put(
+                            &mut c,
+                            percent,
+                            share.map(|p| Value::from(f64::from(p) + 0.5)),
+                        );
+                        put(&mut c, wait, minutes.map(Value::from));
+                        c
+                    });
+                    match strategy {
+                        Some("LINEAR") => put(&mut d, "linearConfiguration", steps),
+                        Some("CANARY") => put(&mut d, "canaryConfiguration", steps),
+                        _ => {}
+                    }
+                    if strategy.is_some_and(|s| s != "ROLLING") {
+                        d["lifecycleHooks"] = Value::from(hooks);
+                    }
                     spec["deploymentConfiguration"] = d;
                 }
                 put(

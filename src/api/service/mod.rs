@@ -2,6 +2,7 @@
 
 mod autoscaling;
 mod deployer;
+mod progressive;
 mod settings;
 
 use std::collections::BTreeMap;
@@ -14,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::common::{AdoptionPolicy, DeletionPolicy, conditions_schema};
 pub use autoscaling::*;
 pub use deployer::*;
+pub use progressive::*;
 pub use settings::*;
 
 /// Desired state of an ECS service. The fields outside the references, `region`, `tags`,

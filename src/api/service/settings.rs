@@ -3,10 +3,13 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::progressive::{
+    AdvancedConfiguration, CanaryConfiguration, DeploymentLifecycleHook, LinearConfiguration,
+};
 use crate::api::cluster::CapacityProviderStrategyItem;
 
 /// What ECS is told about a service, apart from its name, cluster, task definition and tags.
-#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceSettings {
     /// Tasks to keep running. Defaults to 1; leave it out for DAEMON services.
@@ -123,6 +126,11 @@ pub struct LoadBalancer {
     /// Port of that container.
     #[schemars(range(min = 1, max = 65535))]
     pub container_port: i32,
+    /// BLUE_GREEN, LINEAR and CANARY behind this load balancer: the alternate target
+    /// group and the listener rules ECS moves traffic with. Without it those
+    /// deployments run without shifting load balancer traffic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub advanced_configuration: Option<AdvancedConfiguration>,
 }
 
 /// A Cloud Map registry.
@@ -214,8 +222,25 @@ pub struct PlacementStrategy {
 }
 
 /// Rollout settings.
-#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-validations" = [{
+    "rule": "!has(self.linearConfiguration) || (has(self.strategy) && self.strategy == 'LINEAR')",
+    "message": "spec.deploymentConfiguration.linearConfiguration applies only to strategy LINEAR: set strategy LINEAR or leave it out",
+    "fieldPath": ".linearConfiguration"
+}, {
+    "rule": "!has(self.canaryConfiguration) || (has(self.strategy) && self.strategy == 'CANARY')",
+    "message": "spec.deploymentConfiguration.canaryConfiguration applies only to strategy CANARY: set strategy CANARY or leave it out",
+    "fieldPath": ".canaryConfiguration"
+}, {
+    "rule": "!has(self.strategy) || self.strategy != 'BLUE_GREEN' || has(self.bakeTimeInMinutes)",
+    "message": "spec.deploymentConfiguration.bakeTimeInMinutes is required with strategy BLUE_GREEN (ECS API Reference, DeploymentConfiguration): how long both revisions run after production traffic moves",
+    "fieldPath": ".bakeTimeInMinutes"
+}, {
+    "rule": "!has(self.lifecycleHooks) || size(self.lifecycleHooks) == 0 || (has(self.strategy) && self.strategy != 'ROLLING')",
+    "message": "spec.deploymentConfiguration.lifecycleHooks run at the stages of BLUE_GREEN, LINEAR and CANARY deployments: set one of those strategies, or leave the hooks out",
+    "fieldPath": ".lifecycleHooks"
+}]))]
 pub struct DeploymentConfiguration {
     /// Lowest share of desiredCount kept running during a rollout. ECS default: 100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -231,14 +256,31 @@ pub struct DeploymentConfiguration {
     /// CloudWatch alarms that fail a rollout.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alarms: Option<DeploymentAlarms>,
-    /// ROLLING (default) or BLUE_GREEN.
+    /// ROLLING (default) replaces tasks in batches. BLUE_GREEN starts the new revision
+    /// beside the old and moves all traffic at once; LINEAR moves it in equal steps;
+    /// CANARY moves a share first and the rest later. The last three run lifecycle
+    /// hooks and shift load balancer traffic (loadBalancers[].advancedConfiguration).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("enum" = ["ROLLING", "BLUE_GREEN"]))]
+    #[schemars(extend("enum" = ["ROLLING", "BLUE_GREEN", "LINEAR", "CANARY"]))]
     pub strategy: Option<String>,
-    /// BLUE_GREEN: minutes both versions run before the old one goes.
+    /// BLUE_GREEN, LINEAR and CANARY: minutes both revisions keep running after all
+    /// production traffic has moved, before the old one goes (and a rollback is
+    /// still quick). Required for BLUE_GREEN.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 0, max = 1440))]
     pub bake_time_in_minutes: Option<i32>,
+    /// LINEAR: the size of each traffic step and the wait between steps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linear_configuration: Option<LinearConfiguration>,
+    /// CANARY: the canary's share of traffic and how long it runs alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canary_configuration: Option<CanaryConfiguration>,
+    /// BLUE_GREEN, LINEAR and CANARY: Lambda functions to call, or pauses to hold the
+    /// deployment for an approval, at chosen stages. At most 20 (an operator limit;
+    /// ECS documents none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 20))]
+    pub lifecycle_hooks: Vec<DeploymentLifecycleHook>,
 }
 
 /// Deployment circuit breaker.

@@ -3,6 +3,10 @@
 use aws_sdk_ecs::types as sdk;
 use aws_smithy_types::error::operation::BuildError;
 
+use super::progressive::{
+    advanced_from_sdk, advanced_to_sdk, canary_from_sdk, canary_to_sdk, hooks_from_sdk,
+    hooks_to_sdk, linear_from_sdk, linear_to_sdk,
+};
 use super::{
     aws_error, empty_response, invalid_input, non_empty, strategy_to_sdk, tags_from_sdk,
     tags_to_sdk, text, timestamp,
@@ -90,6 +94,9 @@ fn deployment_to_sdk(
         .set_alarms(alarms)
         .set_strategy(d.strategy.as_deref().map(sdk::DeploymentStrategy::from))
         .set_bake_time_in_minutes(d.bake_time_in_minutes)
+        .set_linear_configuration(d.linear_configuration.as_ref().map(linear_to_sdk))
+        .set_canary_configuration(d.canary_configuration.as_ref().map(canary_to_sdk))
+        .set_lifecycle_hooks(hooks_to_sdk(&d.lifecycle_hooks))
         .build())
 }
 
@@ -108,6 +115,7 @@ fn load_balancers_to_sdk(load_balancers: &[LoadBalancer]) -> Vec<sdk::LoadBalanc
                 .set_load_balancer_name(l.load_balancer_name.clone())
                 .container_name(&l.container_name)
                 .container_port(l.container_port)
+                .set_advanced_configuration(l.advanced_configuration.as_ref().map(advanced_to_sdk))
                 .build()
         })
         .collect()
@@ -430,6 +438,7 @@ fn settings_from_sdk(s: &sdk::Service) -> ServiceSettings {
                 load_balancer_name: text(l.load_balancer_name()),
                 container_name: l.container_name().unwrap_or_default().to_string(),
                 container_port: l.container_port().unwrap_or_default(),
+                advanced_configuration: l.advanced_configuration().map(advanced_from_sdk),
             })
             .collect(),
         service_registries: s
@@ -490,6 +499,9 @@ fn settings_from_sdk(s: &sdk::Service) -> ServiceSettings {
                 }),
                 strategy: d.strategy().map(|x| x.as_str().to_string()),
                 bake_time_in_minutes: d.bake_time_in_minutes(),
+                linear_configuration: d.linear_configuration().map(linear_from_sdk),
+                canary_configuration: d.canary_configuration().map(canary_from_sdk),
+                lifecycle_hooks: hooks_from_sdk(d.lifecycle_hooks()),
             }),
         deployment_controller: s.deployment_controller().map(|c| DeploymentController {
             type_: c.r#type().as_str().to_string(),
