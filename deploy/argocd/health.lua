@@ -29,6 +29,12 @@ if ready ~= nil and ready.status == "True" then
   hs.message = ready.message or ""
   return hs
 end
+-- A rollout held by a PAUSE lifecycle hook waits for a person: Argo CD's Suspended.
+if ready ~= nil and ready.reason == "RolloutPaused" then
+  hs.status = "Suspended"
+  hs.message = "RolloutPaused: " .. (ready.message or "")
+  return hs
+end
 hs.status = "Progressing"
 if ready ~= nil then
   hs.message = (ready.reason or "Reconciling") .. ": " .. (ready.message or "")

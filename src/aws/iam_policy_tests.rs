@@ -116,7 +116,7 @@ fn the_policy_grants_nothing_the_code_does_not_use() {
 }
 
 #[test]
-fn roles_are_passed_only_to_ecs_tasks_and_deletes_need_ownership_tags() {
+fn roles_are_passed_only_to_ecs_and_its_tasks_and_deletes_need_ownership_tags() {
     let policy = policy();
     let statements = policy["Statement"].as_array().unwrap();
     let with = |action: &str| {
@@ -130,12 +130,20 @@ fn roles_are_passed_only_to_ecs_tasks_and_deletes_need_ownership_tags() {
             })
             .collect::<Vec<_>>()
     };
-    for statement in with("iam:PassRole") {
-        assert_eq!(
-            statement["Condition"]["StringEquals"]["iam:PassedToService"],
-            "ecs-tasks.amazonaws.com"
-        );
-    }
+    // Task roles go to ECS tasks; lifecycle hook and load balancer roles to ECS itself.
+    let passed_to: BTreeSet<_> = with("iam:PassRole")
+        .iter()
+        .map(|statement| {
+            statement["Condition"]["StringEquals"]["iam:PassedToService"]
+                .as_str()
+                .unwrap_or("any service")
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        passed_to,
+        BTreeSet::from(["ecs-tasks.amazonaws.com".into(), "ecs.amazonaws.com".into()])
+    );
     for action in ["ecs:DeleteCluster", "ecs:DeleteService"] {
         for statement in with(action) {
             assert_eq!(

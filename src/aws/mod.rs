@@ -15,6 +15,7 @@ pub mod quota;
 pub(crate) mod retry;
 pub mod scaling;
 pub mod sdk;
+mod service_deployment;
 mod states;
 
 #[cfg(test)]
@@ -40,9 +41,12 @@ pub use scaling::{
     ObservedPolicy, ObservedScheduledAction, PutPolicyResult, RegisterScalableTarget,
     ScalableTarget, ScalingPolicy, ScheduledScaling,
 };
+pub use service_deployment::{
+    DeploymentRollback, EcsServiceDeployment, HookDetail, RevisionSummary,
+};
 pub use states::{
-    ClusterState, DeploymentState, RevisionState, RolloutState, ServiceState, StabilityStatus,
-    TaskSetState, TaskState,
+    ClusterState, DeploymentState, DeploymentStopType, HookAction, HookStatus, RevisionState,
+    RolloutState, ServiceDeploymentState, ServiceState, StabilityStatus, TaskSetState, TaskState,
 };
 
 /// Tags as ECS stores them: key to value.
@@ -205,6 +209,9 @@ pub struct EcsService {
     /// Newest first, as ECS lists them.
     pub events: Vec<EcsServiceEvent>,
     pub tags: Tags,
+    /// The ARN of the newest service deployment (DescribeServices'
+    /// currentServiceDeployment), which DescribeServiceDeployments tells more of.
+    pub current_service_deployment: Option<String>,
 }
 
 /// One task set of a CODE_DEPLOY or EXTERNAL service (ECS API Reference, TaskSet).

@@ -13,10 +13,11 @@ use async_trait::async_trait;
 use super::quota::ActionGroup;
 use super::retry::{Repeat, RetryClass, Retrying};
 use super::{
-    AwsError, ClusterState, CreateCluster, CreateService, EcsCluster, EcsService, EcsTask,
-    EcsTaskDefinition, Freshness, ObservedPolicy, ObservedScheduledAction, PutPolicyResult,
-    RegisterScalableTarget, RegisterTaskDefinition, ScalableTarget, ScalingPolicy,
-    ScheduledScaling, Tags, TaskDefinitionPage, TaskFilter, TaskPage, UpdateCluster, UpdateService,
+    AwsError, ClusterState, CreateCluster, CreateService, DeploymentStopType, EcsCluster,
+    EcsService, EcsServiceDeployment, EcsTask, EcsTaskDefinition, Freshness, HookAction,
+    ObservedPolicy, ObservedScheduledAction, PutPolicyResult, RegisterScalableTarget,
+    RegisterTaskDefinition, ScalableTarget, ScalingPolicy, ScheduledScaling, Tags,
+    TaskDefinitionPage, TaskFilter, TaskPage, UpdateCluster, UpdateService,
 };
 use crate::api::cluster::CapacityProviderStrategyItem;
 
@@ -172,6 +173,18 @@ operations! {
         /// The service passes through DRAINING before INACTIVE.
         DeleteService: ServiceWrite, Standard, Safe;
         fn delete_service(&self, cluster: &str, service: &str) -> EcsService;
+        /// One service deployment by ARN (described 20 at a time with others asked for
+        /// together). None when ECS reports it MISSING.
+        DescribeServiceDeployments: ServiceRead, Standard, Safe;
+        fn describe_service_deployment(&self, arn: &str) -> Option<EcsServiceDeployment>;
+        /// Moves a deployment on past the lifecycle hook `hook_id` that holds it, or rolls
+        /// it back. A repeat after a lost answer is refused (the hook no longer waits) and
+        /// changes nothing.
+        ContinueServiceDeployment: ServiceWrite, Standard, Safe;
+        fn continue_service_deployment(&self, arn: &str, hook_id: &str, action: &HookAction) -> ();
+        /// Stops a deployment in flight: ROLLBACK returns to the source revision.
+        StopServiceDeployment: ServiceWrite, Standard, Safe;
+        fn stop_service_deployment(&self, arn: &str, stop_type: &DeploymentStopType) -> ();
 
         /// One page of the ARNs of the tasks `filter` selects.
         ListTasks: ClusterResourceRead, Standard, Safe;

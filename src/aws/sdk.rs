@@ -12,6 +12,7 @@ mod progressive;
 mod revisions;
 mod scaling;
 mod service;
+mod service_deployment;
 mod task;
 mod task_definition;
 
@@ -24,17 +25,18 @@ use bookings::Bookings;
 use revisions::RevisionCache;
 
 use super::{
-    AwsApi, AwsError, ClusterState, CreateCluster, CreateService, EcsApi, EcsCluster, EcsService,
-    EcsTask, EcsTaskDefinition, Freshness, ObservedPolicy, ObservedScheduledAction, Operation,
-    PutPolicyResult, RegisterScalableTarget, RegisterTaskDefinition, ScalableTarget, ScalingApi,
-    ScalingPolicy, ScheduledScaling, Tags, TaskDefinitionPage, TaskFilter, TaskPage, UpdateCluster,
-    UpdateService,
+    AwsApi, AwsError, ClusterState, CreateCluster, CreateService, DeploymentStopType, EcsApi,
+    EcsCluster, EcsService, EcsServiceDeployment, EcsTask, EcsTaskDefinition, Freshness,
+    HookAction, ObservedPolicy, ObservedScheduledAction, Operation, PutPolicyResult,
+    RegisterScalableTarget, RegisterTaskDefinition, ScalableTarget, ScalingApi, ScalingPolicy,
+    ScheduledScaling, Tags, TaskDefinitionPage, TaskFilter, TaskPage, UpdateCluster, UpdateService,
 };
 use crate::api::cluster::CapacityProviderStrategyItem;
 
 /// How long the first describe of a batch waits for others to join it.
 const BATCH_WINDOW: Duration = Duration::from_millis(5);
-/// DescribeServices takes at most 10 services, DescribeClusters at most 100 clusters.
+/// DescribeServices takes at most 10 services, DescribeClusters at most 100 clusters
+/// (and DescribeServiceDeployments 20 deployments: `service_deployment`).
 const SERVICES_PER_DESCRIBE: usize = 10;
 const CLUSTERS_PER_DESCRIBE: usize = 100;
 /// Revisions kept: more than a large account's live revisions, a few MiB at most.
@@ -48,6 +50,7 @@ pub struct SdkEcs {
     scaling: aws_sdk_applicationautoscaling::Client,
     services: Coalescer<EcsService>,
     clusters: Coalescer<EcsCluster>,
+    service_deployments: Coalescer<EcsServiceDeployment>,
     revisions: RevisionCache,
     /// The clients' limiter, once `admitted_by` set it.
     limiter: Option<Arc<Limiter>>,
@@ -79,6 +82,11 @@ impl SdkEcs {
                 CLUSTERS_PER_DESCRIBE,
                 BATCH_WINDOW,
             ),
+            service_deployments: Coalescer::new(
+                Operation::DescribeServiceDeployments,
+                service_deployment::DEPLOYMENTS_PER_DESCRIBE,
+                BATCH_WINDOW,
+            ),
             revisions: RevisionCache::new(REVISIONS_KEPT),
             limiter: None,
             bookings: Bookings::new(),
@@ -95,6 +103,7 @@ impl SdkEcs {
     pub(crate) fn admitted_by(mut self, limiter: Arc<Limiter>) -> Self {
         self.services = self.services.admitted_by(limiter.clone());
         self.clusters = self.clusters.admitted_by(limiter.clone());
+        self.service_deployments = self.service_deployments.admitted_by(limiter.clone());
         self.limiter = Some(limiter);
         self
     }
@@ -260,6 +269,37 @@ impl EcsApi for SdkEcs {
 
     async fn delete_service(&self, cluster: &str, service: &str) -> Result<EcsService, AwsError> {
         service::delete(&self.client, cluster, service).await
+    }
+
+    async fn describe_service_deployment(
+        &self,
+        arn: &str,
+    ) -> Result<Option<EcsServiceDeployment>, AwsError> {
+        // A deployment of any cluster of the region may share a call.
+        let all = self
+            .service_deployments
+            .describe("", arn, |arns, receipt| {
+                service_deployment::describe_many(&self.client, arns, receipt)
+            })
+            .await?;
+        Ok(all.iter().find(|d| d.arn == arn).cloned())
+    }
+
+    async fn continue_service_deployment(
+        &self,
+        arn: &str,
+        hook_id: &str,
+        action: &HookAction,
+    ) -> Result<(), AwsError> {
+        service_deployment::continue_deployment(&self.client, arn, hook_id, action).await
+    }
+
+    async fn stop_service_deployment(
+        &self,
+        arn: &str,
+        stop_type: &DeploymentStopType,
+    ) -> Result<(), AwsError> {
+        service_deployment::stop(&self.client, arn, stop_type).await
     }
 
     async fn list_tasks(

@@ -115,12 +115,61 @@ ecs_states! {
         Deleted = "DELETED",
     }
 
+    /// A service deployment's status (ECS API Reference, ServiceDeployment).
+    ServiceDeploymentState {
+        Pending = "PENDING",
+        InProgress = "IN_PROGRESS",
+        Successful = "SUCCESSFUL",
+        Stopped = "STOPPED",
+        StopRequested = "STOP_REQUESTED",
+        RollbackRequested = "ROLLBACK_REQUESTED",
+        RollbackInProgress = "ROLLBACK_IN_PROGRESS",
+        RollbackSuccessful = "ROLLBACK_SUCCESSFUL",
+        RollbackFailed = "ROLLBACK_FAILED",
+    }
+
+    /// A lifecycle hook's status (ECS API Reference, DeploymentLifecycleHookDetail).
+    HookStatus {
+        /// A PAUSE hook holding the deployment until ContinueServiceDeployment.
+        AwaitingAction = "AWAITING_ACTION",
+        InProgress = "IN_PROGRESS",
+        Succeeded = "SUCCEEDED",
+        Failed = "FAILED",
+        TimedOut = "TIMED_OUT",
+    }
+
+    /// What ContinueServiceDeployment asks, or a hook's timeout does
+    /// (ECS API Reference, ContinueServiceDeployment).
+    HookAction {
+        Continue = "CONTINUE",
+        Rollback = "ROLLBACK",
+    }
+
+    /// How StopServiceDeployment stops a deployment (ECS API Reference,
+    /// StopServiceDeployment).
+    DeploymentStopType {
+        /// Back to the source revision.
+        Rollback = "ROLLBACK",
+        /// Where it stands.
+        Abort = "ABORT",
+    }
+
     /// A task definition revision's status (ECS API Reference, TaskDefinition).
     RevisionState {
         Active = "ACTIVE",
         /// Deregistered: running tasks keep it, new ones cannot use it.
         Inactive = "INACTIVE",
         DeleteInProgress = "DELETE_IN_PROGRESS",
+    }
+}
+
+impl ServiceDeploymentState {
+    /// Whether ECS has finished with the deployment: it succeeded, stopped or rolled back.
+    pub fn is_final(&self) -> bool {
+        matches!(
+            self,
+            Self::Successful | Self::Stopped | Self::RollbackSuccessful | Self::RollbackFailed
+        )
     }
 }
 

@@ -12,8 +12,10 @@ mod deployer;
 mod normalise;
 mod observe;
 mod plan;
+mod readiness;
 mod references;
 mod rollout;
+mod stages;
 mod status;
 
 #[cfg(test)]
@@ -36,6 +38,8 @@ mod quota_tests;
 mod rollout_tests;
 #[cfg(test)]
 mod scenario_tests;
+#[cfg(test)]
+mod stages_tests;
 #[cfg(test)]
 mod steps_tests;
 #[cfg(test)]
@@ -203,15 +207,17 @@ async fn converge_on(
         || previous.applied_hash.as_deref() != Some(desired.hash.as_str());
     notes.extend(status::step_notes(&steps, &live, desired, asked));
     let failed_rollout = record_failure(ecs, &live, desired, previous, &mut notes).await;
+    let rollout = observe::rollout(ecs, &live, previous.rollout.as_ref()).await?;
     let recorded = ServiceStatus {
         failed_rollout,
+        rollout,
         applied_hash: Some(desired.hash.clone()),
         redeploy_token: desired.redeploy_token.clone(),
         managed_tag_keys: desired.spec_tag_keys(),
         ..previous.clone()
     };
     let now = k8s_openapi::jiff::Timestamp::now();
-    Ok(status::judged(&live, desired, &recorded, notes, now))
+    Ok(readiness::judged(&live, desired, &recorded, notes, now))
 }
 
 /// What status keeps of a failing rollout of the desired revision: read from its stopped

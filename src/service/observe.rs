@@ -1,7 +1,9 @@
 //! Finding the ECS service that belongs to a Service object.
 
 use super::plan::Desired;
+use super::stages::{self, Look};
 use crate::api::Service;
+use crate::api::service::RolloutStatus;
 use crate::aws::{AwsApi, AwsError, EcsService, EcsTask, ServiceState, TaskFilter, TaskState};
 use crate::ownership::{Owner, owner_of};
 
@@ -58,4 +60,22 @@ pub async fn stopped_tasks(
     };
     let page = ecs.list_tasks(&filter, None).await?;
     ecs.describe_tasks(cluster, &page.arns).await
+}
+
+/// status.rollout this pass: the current service deployment of a BLUE_GREEN, LINEAR or
+/// CANARY service, read (one DescribeServiceDeployments, batched with other Services')
+/// only while status does not hold it finished.
+pub async fn rollout(
+    ecs: &dyn AwsApi,
+    live: &EcsService,
+    recorded: Option<&RolloutStatus>,
+) -> Result<Option<RolloutStatus>, AwsError> {
+    Ok(match stages::look(live, recorded) {
+        Look::None => None,
+        Look::Keep => recorded.cloned(),
+        Look::Read(arn) => ecs
+            .describe_service_deployment(arn)
+            .await?
+            .map(|d| stages::recorded(&d, stages::staged_strategy(live))),
+    })
 }

@@ -321,7 +321,7 @@ fn failing_tasks(primary: &EcsDeployment, failure: Option<&FailedRollout>) -> St
 
 /// " Stopped task <id>: <code>: <reason>; container <name> exited with code <n>." for
 /// the newest stopped task, which `kubectl describe` shows in the condition message.
-fn stopped_tasks_summary(failure: &FailedRollout) -> String {
+pub fn stopped_tasks_summary(failure: &FailedRollout) -> String {
     let Some(task) = failure.stopped_tasks.first() else {
         return String::new();
     };

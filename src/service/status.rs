@@ -1,22 +1,16 @@
 //! A pass's outcome, pure: the status fields from what ECS reported, Events for the
-//! calls made and the service events not seen before, the conditions (Ready only once
-//! the rollout finished), the cases that stop before any call, and the autoscaling
-//! folded in.
+//! calls made and the service events not seen before, the cases that stop before any
+//! call, and the autoscaling folded in. The conditions are judged in `readiness`.
 
 use super::autoscaling::{self, Scaling};
-use super::deployer;
 use super::plan::{Desired, Step, revision_key};
-use super::rollout::{MAX_POLL, Rollout, poll_interval, rollout};
-use crate::api::common::condition::STALLED;
 use crate::api::common::whole_seconds;
 use crate::api::service::{AUTOSCALING_READY, DeploymentStatus, ServiceEvent, ServiceStatus};
 use std::time::Duration;
 
 use crate::aws::{EcsService, Operation, RolloutState};
 use crate::reconcile::{CONVERGE_POLL, Health, Next, Note, Outcome};
-use k8s_openapi::jiff::Timestamp;
 
-const DEPLOYMENT_FAILED: &str = "DeploymentFailed";
 const AUTOSCALING_REJECTED: &str = "AutoscalingRejected";
 
 /// The Events for the calls a pass made on `live` (as the last call answered it).
@@ -72,109 +66,6 @@ pub fn step_notes(steps: &[Step], live: &EcsService, desired: &Desired, asked: b
         }
     }
     notes
-}
-
-/// Status, Events and conditions from what ECS reports of a live service.
-/// `now` paces the polls of a rollout in flight.
-pub fn judged(
-    current: &EcsService,
-    desired: &Desired,
-    recorded: &ServiceStatus,
-    mut notes: Vec<Note>,
-    now: Timestamp,
-) -> Outcome<ServiceStatus> {
-    // Every spec setting the controller refuses and ECS does not show as the spec has it
-    // (a setting ECS leaves out cannot be shown to match). The task definition has its
-    // own place in status.deployer.
-    let mut withheld =
-        super::plan::update(desired, current, None, recorded.redeploy_token.as_deref()).withheld;
-    withheld.retain(|field| *field != "taskDefinition");
-    let status = ServiceStatus {
-        deployer: deployer::status(current, &desired.task_definition, &withheld),
-        ..observed_status(current, &desired.task_definition, recorded)
-    };
-    let previous_events = ServiceStatus {
-        events: recorded.events.clone(),
-        ..Default::default()
-    };
-    notes.extend(new_event_notes(&status, &previous_events));
-    let judged = match rollout(
-        current,
-        &desired.task_definition,
-        recorded.failed_rollout.as_ref(),
-    ) {
-        // Not Ready while the service lacks settings only its deployer can apply.
-        Rollout::Complete(message) if !withheld.is_empty() => Rollout::AwaitingDeployer(message),
-        other => other,
-    };
-    let (health, next) = match judged {
-        Rollout::Complete(message) => (Health::Ready { message }, Next::Resync),
-        Rollout::InProgress(message) => (
-            Health::Progressing {
-                reason: "RolloutInProgress",
-                message,
-            },
-            Next::After(poll_interval(current, now)),
-        ),
-        // Only the deployer moves this on: look every minute, not at every poll.
-        Rollout::AwaitingDeployer(message) => (
-            Health::Progressing {
-                reason: "AwaitingDeployer",
-                message: with_withheld(message, &withheld),
-            },
-            Next::After(MAX_POLL),
-        ),
-        Rollout::Failed(message) => {
-            let reported = recorded
-                .conditions
-                .iter()
-                .any(|c| c.type_ == STALLED && c.status == "True" && c.reason == DEPLOYMENT_FAILED);
-            if !reported {
-                notes.push(Note::warning(DEPLOYMENT_FAILED, message.clone()));
-            }
-            // Poll while ECS is still rolling back; after that the resync is enough.
-            let settling = current.deployments.len() > 1
-                || current
-                    .deployments
-                    .iter()
-                    .any(|d| d.rollout_state == Some(RolloutState::InProgress));
-            (
-                Health::Stalled {
-                    reason: DEPLOYMENT_FAILED,
-                    message,
-                },
-                if settling {
-                    Next::After(poll_interval(current, now))
-                } else {
-                    Next::Resync
-                },
-            )
-        }
-    };
-    let status = match health {
-        Health::Ready { .. } => ServiceStatus {
-            failed_rollout: None,
-            ..status
-        },
-        _ => status,
-    };
-    Outcome {
-        status,
-        health,
-        notes,
-        next,
-    }
-}
-
-/// The message, naming the spec settings only the deployer can apply.
-fn with_withheld(message: String, withheld: &[&str]) -> String {
-    if withheld.is_empty() {
-        return message;
-    }
-    format!(
-        "{message}; spec.{} differ(s) from the service and only the deployer can apply it",
-        withheld.join(", spec.")
-    )
 }
 
 /// Waiting for its turn under the client-side rate limit before `operation`. The message
@@ -368,6 +259,7 @@ pub fn observed_status(
         redeploy_token: previous.redeploy_token.clone(),
         managed_tag_keys: previous.managed_tag_keys.clone(),
         failed_rollout: previous.failed_rollout.clone(),
+        rollout: previous.rollout.clone(),
         ..Default::default()
     }
 }
@@ -408,6 +300,7 @@ fn looks_like_trouble(message: &str) -> bool {
 mod tests {
     use super::*;
     use crate::aws::{EcsDeployment, EcsServiceEvent};
+    use k8s_openapi::jiff::Timestamp;
 
     #[test]
     fn status_survives_a_trip_through_the_api_server_unchanged() {

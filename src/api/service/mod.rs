@@ -3,6 +3,7 @@
 mod autoscaling;
 mod deployer;
 mod progressive;
+mod rollout;
 mod settings;
 
 use std::collections::BTreeMap;
@@ -16,6 +17,7 @@ use super::common::{AdoptionPolicy, DeletionPolicy, conditions_schema};
 pub use autoscaling::*;
 pub use deployer::*;
 pub use progressive::*;
+pub use rollout::*;
 pub use settings::*;
 
 /// Desired state of an ECS service. The fields outside the references, `region`, `tags`,
@@ -39,6 +41,7 @@ pub use settings::*;
     printcolumn(name = "Desired", type_ = "integer", json_path = ".status.desiredCount"),
     printcolumn(name = "Running", type_ = "integer", json_path = ".status.runningCount"),
     printcolumn(name = "Reason", type_ = "string", json_path = ".status.conditions[?(@.type==\"Ready\")].reason"),
+    printcolumn(name = "Stage", type_ = "string", json_path = ".status.rollout.stage"),
     printcolumn(name = "Task Definition", type_ = "string", json_path = ".status.taskDefinitionArn", priority = 1),
     printcolumn(name = "Age", type_ = "date", json_path = ".metadata.creationTimestamp"),
     validation = Rule::new(
@@ -250,6 +253,11 @@ pub struct ServiceStatus {
     /// that deployer should roll out, what it alone can apply, and the task sets ECS reports.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deployer: Option<DeployerStatus>,
+    /// Set while spec.deploymentConfiguration.strategy is BLUE_GREEN, LINEAR or CANARY:
+    /// the ECS service deployment of the latest rollout, its stage, traffic split and
+    /// hooks. Read while the deployment is in flight, kept once it finished.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollout: Option<RolloutStatus>,
 }
 
 /// A deployment whose tasks failed, and what ECS said of them.

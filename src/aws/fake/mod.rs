@@ -8,6 +8,7 @@ mod clusters;
 mod controllers;
 mod failures;
 mod scaling;
+mod service_deployments;
 mod services;
 mod task_definitions;
 mod tasks;
@@ -17,11 +18,11 @@ use clusters::{by_name_or_arn, check_providers, live};
 use async_trait::async_trait;
 
 use super::{
-    AwsApi, AwsError, CreateCluster, CreateService, EcsApi, EcsCluster, EcsService, EcsTask,
-    EcsTaskDefinition, ErrorKind, Freshness, ObservedPolicy, ObservedScheduledAction,
-    PutPolicyResult, RegisterScalableTarget, RegisterTaskDefinition, ScalableTarget, ScalingApi,
-    ScalingPolicy, ScheduledScaling, Tags, TaskDefinitionPage, TaskFilter, TaskPage, UpdateCluster,
-    UpdateService,
+    AwsApi, AwsError, CreateCluster, CreateService, DeploymentStopType, EcsApi, EcsCluster,
+    EcsService, EcsServiceDeployment, EcsTask, EcsTaskDefinition, ErrorKind, Freshness, HookAction,
+    ObservedPolicy, ObservedScheduledAction, PutPolicyResult, RegisterScalableTarget,
+    RegisterTaskDefinition, ScalableTarget, ScalingApi, ScalingPolicy, ScheduledScaling, Tags,
+    TaskDefinitionPage, TaskFilter, TaskPage, UpdateCluster, UpdateService,
 };
 use crate::api::cluster::CapacityProviderStrategyItem;
 use crate::aws::ClusterState;
@@ -37,6 +38,8 @@ struct State {
     task_definitions: Vec<EcsTaskDefinition>,
     /// Every service ever created, oldest first (INACTIVE ones stay describable).
     services: Vec<EcsService>,
+    /// The service deployment of every deployment started, oldest first.
+    service_deployments: Vec<service_deployments::Tracked>,
     /// Tasks the tests put in place, in the order they did.
     tasks: Vec<EcsTask>,
     /// CreateService client tokens, to the ARN each created.
@@ -270,6 +273,33 @@ impl EcsApi for FakeEcs {
     async fn delete_service(&self, cluster: &str, service: &str) -> Result<EcsService, AwsError> {
         let mut state = self.call("ecs:DeleteService")?;
         services::delete(&mut state, cluster, service)
+    }
+
+    async fn describe_service_deployment(
+        &self,
+        arn: &str,
+    ) -> Result<Option<EcsServiceDeployment>, AwsError> {
+        let state = self.call("ecs:DescribeServiceDeployments")?;
+        Ok(service_deployments::describe(&state, arn))
+    }
+
+    async fn continue_service_deployment(
+        &self,
+        arn: &str,
+        hook_id: &str,
+        action: &HookAction,
+    ) -> Result<(), AwsError> {
+        let mut state = self.call("ecs:ContinueServiceDeployment")?;
+        service_deployments::continue_at(&mut state, arn, hook_id, action)
+    }
+
+    async fn stop_service_deployment(
+        &self,
+        arn: &str,
+        stop_type: &DeploymentStopType,
+    ) -> Result<(), AwsError> {
+        let mut state = self.call("ecs:StopServiceDeployment")?;
+        service_deployments::stop(&mut state, arn, stop_type)
     }
 
     async fn list_tasks(

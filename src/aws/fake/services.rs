@@ -2,6 +2,7 @@
 
 use super::controllers;
 use super::failures::{self, TaskFailure};
+use super::service_deployments;
 use super::{ACCOUNT, FakeEcs, REGION, State};
 use crate::api::service::ServiceSettings;
 use crate::aws::{
@@ -15,8 +16,8 @@ const CREATE: &str = "ecs:CreateService";
 
 impl FakeEcs {
     /// One step of simulated time: rollouts in progress complete, or fail as their task
-    /// definition asks (see `failures`), leaving their stopped tasks; DRAINING services
-    /// become INACTIVE.
+    /// definition asks (see `failures`), leaving their stopped tasks, unless a staged
+    /// service deployment still holds them; DRAINING services become INACTIVE.
     pub fn advance(&self) {
         let mut state = self.state.locked();
         let mut event_id = state.services.len() * 1000 + state.calls.len();
@@ -33,11 +34,16 @@ impl FakeEcs {
                 service.status = ServiceState::Inactive;
                 continue;
             }
+            if service_deployments::holds(&state, &state.services[index]) {
+                continue;
+            }
+            let service = &mut state.services[index];
             stopped.extend(progress(service, failure.as_ref(), event_id));
         }
         for task in stopped {
             super::tasks::push(&mut state, task);
         }
+        service_deployments::advance(&mut state);
     }
 
     pub fn service(&self, cluster: &str, name: &str) -> Option<EcsService> {
@@ -314,7 +320,14 @@ pub fn create(state: &mut State, request: &CreateService) -> Result<EcsService, 
         .client_tokens
         .insert(request.client_token.clone(), service.arn.clone());
     state.services.push(service.clone());
-    Ok(service)
+    if ecs_controlled {
+        service_deployments::started(state, state.services.len() - 1, None);
+    }
+    Ok(state
+        .services
+        .last()
+        .cloned()
+        .expect("the service just created"))
 }
 
 /// UpdateService: a new task definition, new settings or forceNewDeployment start a
@@ -366,10 +379,12 @@ pub fn update(state: &mut State, request: &UpdateService) -> Result<EcsService, 
         }
         service.task_sets.clear();
     }
+    let source_task_definition = service.task_definition.clone();
     if let Some(td) = &request.task_definition {
         service.task_definition = td.clone();
     }
-    if new_deployment && controlled_by_ecs(service) {
+    let starts = new_deployment && controlled_by_ecs(service);
+    if starts {
         for d in &mut service.deployments {
             d.status = DeploymentState::Active;
         }
@@ -379,7 +394,16 @@ pub fn update(state: &mut State, request: &UpdateService) -> Result<EcsService, 
             .deployments
             .insert(0, deployment(&format!("ecs-svc/{number}"), &td, desired));
     }
-    Ok(service.clone())
+    let arn = service.arn.clone();
+    let index = state
+        .services
+        .iter()
+        .position(|s| s.arn == arn)
+        .expect("the service just updated");
+    if starts {
+        service_deployments::started(state, index, Some(source_task_definition));
+    }
+    Ok(state.services[index].clone())
 }
 
 fn controlled_by_ecs(service: &EcsService) -> bool {

@@ -403,6 +403,7 @@ fn from_sdk(s: &sdk::Service) -> EcsService {
             })
             .collect(),
         tags: tags_from_sdk(s.tags()),
+        current_service_deployment: text(s.current_service_deployment()),
     }
 }
 
