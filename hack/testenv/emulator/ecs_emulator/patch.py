@@ -22,6 +22,7 @@ MODULES = [
     "tasks",  # RunTask/StopTask/ListTasks/DescribeTasks
     "services",  # Create/Update/Delete/DescribeServices, with the deployment scheduler
     "controllers",  # CODE_DEPLOY and EXTERNAL services: refusals, task sets, the move to ECS
+    "service_deployments",  # the service deployments API, blue/green, linear and canary stages
     "clusters",  # DescribeClusters counters
     "scaling_tags",  # tags on Application Auto Scaling scalable targets
 ]
