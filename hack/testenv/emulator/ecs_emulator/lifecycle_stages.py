@@ -57,6 +57,11 @@ CANARY_DEFAULTS = (5.0, 10)
 FAILING_FUNCTION = re.compile("fail", re.IGNORECASE)
 
 
+def describe() -> dict[str, str]:
+    """The convention, as GET /ecs-emulator/ reports it."""
+    return {"lambda_hook_failure": "AWS_LAMBDA hook whose function name contains 'fail' (case-insensitive)"}
+
+
 def function_name(arn: str) -> str:
     """The function name of a Lambda ARN (arn:...:function:NAME[:QUALIFIER]) or a bare name."""
     parts = (arn or "").split(":")

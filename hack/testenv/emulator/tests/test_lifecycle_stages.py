@@ -168,3 +168,27 @@ class BlueGreenTest(ServiceDeploymentsTestCase):
         for key in cfg:
             self.assertEqual(got[key], cfg[key])
         self.assertEqual(self.record()["deploymentConfiguration"]["lifecycleHooks"], cfg["lifecycleHooks"])
+
+    def test_blue_green_create_service_walks_to_successful(self):
+        self.create_service(task_definition=self.rev1, desired=2, config={"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 1})
+        arn = self.service()["currentServiceDeployment"]
+        seen = self.walk(arn, lambda r: r["status"] == "SUCCESSFUL")
+        self.assertEqual(seen[0]["sourceServiceRevisions"], [])
+        self.assertIn("BAKE_TIME", {r["lifecycleStage"] for r in seen})
+        self.assertEqual(self.service()["runningCount"], 2)
+
+    def test_a_new_deployment_supersedes_a_paused_one(self):
+        arn = self.start(hooks=[pause("POST_SCALE_UP")], bake=0)
+        self.walk(arn, self.at_stage("POST_SCALE_UP"))
+        rev3 = self.register(image="public.ecr.aws/nginx/nginx:1.29")
+        self.ecs.update_service(cluster="apps", service="web", taskDefinition=rev3,
+                                deploymentConfiguration={"lifecycleHooks": []})
+        newer = self.service()["currentServiceDeployment"]
+        self.assertNotEqual(newer, arn)
+        self.assertEqual(self.record(arn)["status"], "STOPPED")
+        rec = self.record(newer)
+        self.assertEqual(len(rec["sourceServiceRevisions"]), 2)
+        self.walk(newer, lambda r: r["status"] == "SUCCESSFUL")
+        final = self.step_until(self.service, self.steady)[-1]
+        self.assertEqual(primary(final)["taskDefinition"], rev3)
+        self.assertEqual({t["taskDefinitionArn"] for t in self.tasks(serviceName="web")}, {rev3})
