@@ -356,6 +356,23 @@ def _forgetting(orig):
     return create_service
 
 
+def _stopping_on_delete(orig):
+    def delete_service(self):
+        result = orig(self)
+        svc = result.result.get("service") if isinstance(result, ActionResult) else None
+        if svc is not None:
+            backend = self.ecs_backend
+            rec = store_of(backend).current.get(f"{svc.cluster_name}:{svc.name}")
+            if rec is not None and rec.status in RUNNING_STATUSES + (ROLLBACK_IN_PROGRESS,):
+                # Emulator wording: DeleteService ends a deployment under way.
+                rec.finish(STOPPED, state_of(backend).wall(state_of(backend).now()), "The service was deleted.")
+                if rec.walk is not None:
+                    rec.walk.end()
+        return result
+
+    return delete_service
+
+
 ACTIONS = {
     "list_service_deployments": list_service_deployments,
     "describe_service_deployments": describe_service_deployments,
@@ -375,4 +392,5 @@ def install() -> None:
     wrap(EC2ContainerServiceResponse, "create_service", _refreshing)
     wrap(EC2ContainerServiceResponse, "create_service", _forgetting)
     wrap(EC2ContainerServiceResponse, "update_service", _refreshing)
+    wrap(EC2ContainerServiceResponse, "delete_service", _stopping_on_delete)
     wrap(EC2ContainerServiceBackend, "describe_services", _describe_services)

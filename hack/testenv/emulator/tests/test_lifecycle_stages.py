@@ -192,3 +192,9 @@ class BlueGreenTest(ServiceDeploymentsTestCase):
         final = self.step_until(self.service, self.steady)[-1]
         self.assertEqual(primary(final)["taskDefinition"], rev3)
         self.assertEqual({t["taskDefinitionArn"] for t in self.tasks(serviceName="web")}, {rev3})
+
+    def test_delete_service_stops_a_paused_deployment(self):
+        arn = self.start(hooks=[pause("POST_SCALE_UP")])
+        self.walk(arn, self.at_stage("POST_SCALE_UP"))
+        self.ecs.delete_service(cluster="apps", service="web", force=True)
+        self.assertEqual(self.record(arn)["status"], "STOPPED")
