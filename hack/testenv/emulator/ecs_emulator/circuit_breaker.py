@@ -9,7 +9,7 @@ import math
 from typing import Any
 
 from .service_events import event
-from .service_model import Deployment, ServiceState, deployment_configuration, live_tasks, start_deployment
+from .service_model import Deployment, ServiceState, deployment_configuration, live_tasks, notify, start_deployment
 from .state import state_of
 from .task_lifecycle import (
     DEPROVISIONING,
@@ -72,6 +72,7 @@ def trip_circuit_breaker(backend, st: ServiceState, p: Deployment, cb: dict, at:
     p.rollout_state_reason = "ECS deployment circuit breaker: tasks failed to start."
     p.updated_at = es.wall(at)
     event(backend, st, at, f"(service {svc.name}) (deployment {p.id}) deployment failed: tasks failed to start.")
+    notify(backend, st, "failed", p, at)
     if not cb.get("rollback") or p._rollback:
         return  # stays PRIMARY and FAILED; nothing more is launched
     target = next((d for d in st.deployments[1:] if d.rollout_state == "COMPLETED"), None)
@@ -82,8 +83,7 @@ def trip_circuit_breaker(backend, st: ServiceState, p: Deployment, cb: dict, at:
     # of the target's task definition whose rolloutStateReason names the
     # target, which is what the emulator reports.
     svc.task_definition = target.task_definition
-    rollback = start_deployment(backend, st, at, target.task_definition)
-    rollback._rollback = True
+    rollback = start_deployment(backend, st, at, target.task_definition, rollback_to=target)
     rollback.network_configuration = target.network_configuration
     rollback.rollout_state_reason = f"ECS deployment circuit breaker: rolling back to deploymentId {target.id}."
     event(backend, st, at, f"(service {svc.name}) rolling back to deployment {target.id}.")

@@ -20,7 +20,7 @@ from urllib.parse import parse_qs
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
-from . import __version__, failures
+from . import __version__, failures, lifecycle_stages
 from .state import state_of
 
 PREFIX = "/ecs-emulator"
@@ -78,7 +78,7 @@ def _info(account: str, region: str) -> dict:
         "timings_seconds": dict(task_lifecycle.TIMINGS),
         "healthy_after_seconds": circuit_breaker.HEALTHY_AFTER_SECONDS,
         "stopped_retention_seconds": task_registry.STOPPED_RETENTION,
-        "conventions": failures.describe(),
+        "conventions": {**failures.describe(), **lifecycle_stages.describe()},
     }
 
 

@@ -39,8 +39,9 @@ from .service_model import (
     deployment_configuration,
     desired_running,
     live_tasks,
+    notify,
 )
-from .state import state_of
+from .state import hooks, state_of
 from .task_lifecycle import PENDING_STATES, RUNNING, SERVICE_SCHEDULER_INITIATED, STOPPED, life_of, request_stop, step_due
 from .task_registry import launch_task, purge, purge_if_expired
 
@@ -174,8 +175,11 @@ def _reconcile(backend, st: ServiceState, at: float) -> None:
 
     primary = grouped.get(p.id, [])
     others = [t for d in st.deployments[1:] for t in grouped.get(d.id, [])]
+    # Blue/green, linear and canary deployments (lifecycle_stages.py) scale
+    # the new revision up beside the old one and drain it only at CLEAN_UP.
+    policy = hooks.scheduler_policy(backend, st, p, at) if hooks.scheduler_policy else None
 
-    if p.rollout_state != "FAILED":
+    if p.rollout_state != "FAILED" and policy != "hold":
         # Scale in: the newest, not-yet-running tasks first.
         active_p = desired_running(primary)
         extra = len(active_p) - desired
@@ -189,22 +193,23 @@ def _reconcile(backend, st: ServiceState, at: float) -> None:
         # desired count RUNNING (ECS Developer Guide, "Deploy Amazon ECS
         # services by replacing tasks").
         old_active = desired_running(others)
-        not_running = [t for t in old_active if t.status != RUNNING]
-        if not_running:
-            _stop(backend, st, not_running, at, p)
-        healthy = sum(1 for t in desired_running(primary) if t.status == RUNNING) + sum(
-            1 for t in old_active if t.status == RUNNING
-        )
-        old_running = [t for t in old_active if t.status == RUNNING]
-        can_stop = min(len(old_running), max(0, healthy - min_healthy))
-        if can_stop:
-            _stop(backend, st, old_running[:can_stop], at, p)
+        if policy is None:
+            not_running = [t for t in old_active if t.status != RUNNING]
+            if not_running:
+                _stop(backend, st, not_running, at, p)
+            healthy = sum(1 for t in desired_running(primary) if t.status == RUNNING) + sum(
+                1 for t in old_active if t.status == RUNNING
+            )
+            old_running = [t for t in old_active if t.status == RUNNING]
+            can_stop = min(len(old_running), max(0, healthy - min_healthy))
+            if can_stop:
+                _stop(backend, st, old_running[:can_stop], at, p)
 
         # Launch, keeping RUNNING + PENDING tasks within maximumPercent.
         active_p = desired_running(primary)
         need = desired - len(active_p)
         in_flight = len(active_p) + len(desired_running(others))
-        room = need if not desired_running(others) else max(0, max_tasks - in_flight)
+        room = need if not desired_running(others) or policy == "scale_up" else max(0, max_tasks - in_flight)
         throttled = st.throttle_until is not None and at < st.throttle_until
         if need > 0 and room > 0 and not throttled:
             _launch(backend, st, p, min(need, room), at)
@@ -223,6 +228,7 @@ def _reconcile(backend, st: ServiceState, at: float) -> None:
     # drained deployments are removed.
     if (
         p.rollout_state == "IN_PROGRESS"
+        and policy is None
         and p.running_count == desired
         and p.pending_count == 0
         and len(desired_running(primary)) == desired
@@ -236,6 +242,7 @@ def _reconcile(backend, st: ServiceState, at: float) -> None:
             d.status = "INACTIVE"
         del st.deployments[1:]
         event(backend, st, at, f"(service {svc.name}) (deployment {p.id}) deployment completed.")
+        notify(backend, st, "completed", p, at)
 
     steady = (
         len(st.deployments) == 1
@@ -262,6 +269,10 @@ def _next_event(backend, st: ServiceState, after: float) -> float | None:
     if st.throttle_until is not None and st.throttle_until > after:
         if best is None or st.throttle_until < best:
             best = st.throttle_until
+    for timer in hooks.service_timers:
+        c = timer(backend, st, after)
+        if c is not None and (best is None or c < best):
+            best = c
     return best
 
 
@@ -288,6 +299,8 @@ def _settle(backend, st: ServiceState, t: float) -> None:
         for task in live_tasks(backend, st):
             step_due(backend, task, t)
         mark_healthy(backend, st, t)
+        for stepper in hooks.service_steppers:
+            stepper(backend, st, t)
         _reconcile(backend, st, t)
         st.evaluated_at = max(st.evaluated_at, t)
         nxt = _next_event(backend, st, t)

@@ -3,7 +3,7 @@
 Each behaviour is one module with an ``install()``; MODULES lists them in
 the order they are installed.  The modules they build on (task_lifecycle,
 task_registry, service_model, deployments, ...) patch nothing and are not
-listed.  A new behaviour (service deployments API, EventBridge Scheduler,
+listed.  A new behaviour (EventBridge Scheduler,
 Managed Instances capacity providers, ...) is one more module here plus its
 tests.  See docs/emulator.md, "Adding a module".
 """
@@ -22,6 +22,7 @@ MODULES = [
     "tasks",  # RunTask/StopTask/ListTasks/DescribeTasks
     "services",  # Create/Update/Delete/DescribeServices, with the deployment scheduler
     "controllers",  # CODE_DEPLOY and EXTERNAL services: refusals, task sets, the move to ECS
+    "service_deployments",  # the service deployments API, blue/green, linear and canary stages
     "clusters",  # DescribeClusters counters
     "scaling_tags",  # tags on Application Auto Scaling scalable targets
 ]

@@ -10,7 +10,7 @@ from typing import Any
 from moto.moto_api._internal import mock_random
 
 from . import service_connect
-from .state import state_of
+from .state import hooks, state_of
 from .task_lifecycle import RUNNING, STOPPED, life_of
 
 # ECS API Reference, DeploymentConfiguration: defaults for the REPLICA
@@ -50,6 +50,8 @@ class Deployment:
         self.rollout_state_reason = f"ECS deployment {deployment_id} in progress."
         # emulator-only (not part of the API shape, so never serialized)
         self._rollback = False
+        self._rollback_to: str | None = None
+        self._previous_primary: str | None = None
 
 
 class ServiceState:
@@ -77,10 +79,24 @@ def deployment_configuration(svc) -> dict[str, Any]:
     return getattr(svc, "deployment_configuration", None) or DEFAULT_DEPLOYMENT_CONFIGURATION
 
 
-def start_deployment(backend, st: ServiceState, at: float, task_definition: str) -> Deployment:
+def notify(backend, st: ServiceState, kind: str, d: Deployment, at: float) -> None:
+    """Tell hooks.deployment_listeners that deployment d was "started",
+    "completed" or "failed"."""
+    for fn in hooks.deployment_listeners:
+        fn(backend, st, kind, d, at)
+
+
+def start_deployment(
+    backend, st: ServiceState, at: float, task_definition: str, rollback_to: Deployment | None = None
+) -> Deployment:
+    """A new PRIMARY deployment; rollback_to names the deployment whose task
+    definition a rollback restores (the circuit breaker's)."""
     es = state_of(backend)
     svc = st.service
     d = Deployment(new_deployment_id(), svc, task_definition, es.wall(at))
+    d._rollback = rollback_to is not None
+    d._rollback_to = rollback_to.id if rollback_to is not None else None
+    d._previous_primary = next((o.id for o in st.deployments if o.status == "PRIMARY"), None)
     # ECS reports Service Connect per deployment (ECS API Reference, Deployment).
     d.service_connect_configuration = service_connect.reported(backend, svc)
     for old in st.deployments:
@@ -94,6 +110,7 @@ def start_deployment(backend, st: ServiceState, at: float, task_definition: str)
     st.throttle_until = None
     st.throttle_announced = False
     st.steady = False
+    notify(backend, st, "started", d, at)
     return d
 
 

@@ -77,6 +77,17 @@ class Hooks:
         cluster's owners up to now (ListTasks, DescribeClusters).
     task_listeners: [fn(backend, task, old_status, new_status, at)] - called
         on every lastStatus change of an emulated task.
+    deployment_listeners: [fn(backend, service_state, kind, deployment, at)] -
+        the scheduler started ("started"), finished ("completed") or failed
+        ("failed") a deployment (service_model.Deployment).
+    service_steppers: [fn(backend, service_state, at)] - run before each
+        scheduler pass of a service at emulated time at.
+    service_timers: [fn(backend, service_state, after) -> float | None] - the
+        next emulated time at which a stepper has something to do.
+    scheduler_policy: fn(backend, service_state, primary, at) -> None | "hold" |
+        "scale_up": None is the rolling update; "hold" launches and drains
+        nothing; "scale_up" launches the PRIMARY to desiredCount regardless of
+        maximumPercent and drains nothing.  Neither completes the deployment.
     """
 
     def __init__(self) -> None:
@@ -84,6 +95,10 @@ class Hooks:
         self.owner_touchers: dict[str, Callable] = {}
         self.cluster_advancers: list[Callable] = []
         self.task_listeners: list[Callable] = []
+        self.deployment_listeners: list[Callable] = []
+        self.service_steppers: list[Callable] = []
+        self.service_timers: list[Callable] = []
+        self.scheduler_policy: Callable | None = None
 
 
 hooks = Hooks()
