@@ -123,9 +123,21 @@ async fn run_controllers(
     // The Service controller's watches fill these; every controller reads them.
     let (mut caches, writers) = Caches::new();
     caches.default_profile = args.task_definition_profile;
-    tokio::spawn(watch_tenant_policies(
+    tokio::spawn(keep_cache(
         Api::all(client.clone()),
         writers.tenant_policies,
+        "cannot watch TenantPolicies (is the TenantPolicy CRD installed, and may this \
+         identity list tenantpolicies cluster-wide?); retrying",
+    ));
+    let approvals = match &args.namespace {
+        Some(namespace) => Api::namespaced(client.clone(), namespace),
+        None => Api::all(client.clone()),
+    };
+    tokio::spawn(keep_cache(
+        approvals,
+        writers.rollout_approvals,
+        "cannot watch RolloutApprovals (is the RolloutApproval CRD installed, and may this \
+         identity list rolloutapprovals?); retrying",
     ));
     caches.tenant_policies_listed().await;
     let ctx = Arc::new(Context::new(
@@ -165,24 +177,21 @@ async fn run_controllers(
     );
 }
 
-/// Keeps the TenantPolicy cache for the life of the process; the watcher retries with
-/// backoff, so a policy change is never missed for long.
-async fn watch_tenant_policies(
-    api: Api<api::TenantPolicy>,
-    writer: reflector::store::Writer<api::TenantPolicy>,
-) {
+/// Keeps a cache of a kind the operator only reads for the life of the process; the
+/// watcher retries with backoff, so a change is never missed for long.
+async fn keep_cache<K>(api: Api<K>, writer: reflector::store::Writer<K>, trouble: &'static str)
+where
+    K: kube::Resource<DynamicType = ()> + Clone + std::fmt::Debug + Send + Sync + 'static,
+    K: serde::de::DeserializeOwned,
+{
     let stream = reflector::reflector(writer, watcher(api, watcher::Config::default()))
         .default_backoff()
         .touched_objects();
     futures::pin_mut!(stream);
     while let Some(event) = stream.next().await {
         if let Err(error) = event {
-            // Until the first list succeeds nothing is reconciled: say what to check.
-            tracing::warn!(
-                %error,
-                "cannot watch TenantPolicies (is the TenantPolicy CRD installed, and may this \
-                 identity list tenantpolicies cluster-wide?); retrying"
-            );
+            // Say what to check; the watcher keeps trying.
+            tracing::warn!(%error, "{trouble}");
         }
     }
 }

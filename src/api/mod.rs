@@ -3,6 +3,7 @@
 mod bounds;
 pub mod cluster;
 pub mod common;
+pub mod rollout_approval;
 pub mod service;
 pub mod task_definition;
 pub mod tenant_policy;
@@ -12,6 +13,7 @@ use kube::CustomResourceExt;
 
 pub use cluster::{Cluster, ClusterSpec, ClusterStatus};
 pub use common::{AdoptionPolicy, DeletionPolicy};
+pub use rollout_approval::{RolloutApproval, RolloutApprovalSpec};
 pub use service::{Service, ServiceSpec, ServiceStatus};
 pub use task_definition::{TaskDefinition, TaskDefinitionSpec, TaskDefinitionStatus};
 pub use tenant_policy::{TenantPolicy, TenantPolicySpec};
@@ -30,6 +32,7 @@ pub fn crds() -> Vec<CustomResourceDefinition> {
         TaskDefinition::crd(),
         Service::crd(),
         TenantPolicy::crd(),
+        RolloutApproval::crd(),
     ];
     crds.iter_mut().for_each(bounds::bound_integers);
     crds

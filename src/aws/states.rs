@@ -150,7 +150,7 @@ ecs_states! {
     DeploymentStopType {
         /// Back to the source revision.
         Rollback = "ROLLBACK",
-        /// Where it stands.
+        /// In ECS's enum, but the API reference lists ROLLBACK as the only valid value.
         Abort = "ABORT",
     }
 

@@ -1,7 +1,8 @@
 //! What a reconcile reads of other objects: one index over the operator's watch
 //! caches, never AWS. The Service controller's watches fill it (Services, and the
 //! Clusters and TaskDefinitions they reference); the Cluster and TaskDefinition
-//! controllers read from it which Services still depend on their objects.
+//! controllers read from it which Services still depend on their objects. TenantPolicies
+//! and RolloutApprovals have watches of their own.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -11,7 +12,7 @@ use kube::runtime::reflector::store::Writer;
 use kube::runtime::reflector::{self, ObjectRef, Store};
 
 use crate::api::tenant_policy::Profile;
-use crate::api::{Cluster, Service, TaskDefinition, TenantPolicy};
+use crate::api::{Cluster, RolloutApproval, Service, TaskDefinition, TenantPolicy};
 use crate::tenancy;
 
 /// Lookups over the watch caches. Reconcilers take it as a trait so tests can hand
@@ -32,6 +33,8 @@ pub trait Index: Send + Sync {
     fn service(&self, namespace: &str, name: &str) -> Option<Arc<Service>>;
     /// The admin's TenantPolicies that govern `namespace`.
     fn tenant_policies(&self, namespace: &str) -> Vec<Arc<TenantPolicy>>;
+    /// The RolloutApprovals of `namespace` that name the Service `service`.
+    fn rollout_approvals(&self, namespace: &str, service: &str) -> Vec<Arc<RolloutApproval>>;
 
     /// The operator's task definition profile, for namespaces no policy sets one for.
     fn default_profile(&self) -> Profile;
@@ -62,6 +65,7 @@ pub struct Caches {
     pub clusters: Store<Cluster>,
     pub task_definitions: Store<TaskDefinition>,
     pub tenant_policies: Store<TenantPolicy>,
+    pub rollout_approvals: Store<RolloutApproval>,
     pub default_profile: Profile,
 }
 
@@ -71,6 +75,7 @@ pub struct CacheWriters {
     pub clusters: Writer<Cluster>,
     pub task_definitions: Writer<TaskDefinition>,
     pub tenant_policies: Writer<TenantPolicy>,
+    pub rollout_approvals: Writer<RolloutApproval>,
 }
 
 impl Caches {
@@ -79,12 +84,14 @@ impl Caches {
         let (clusters, clusters_writer) = reflector::store();
         let (task_definitions, task_definitions_writer) = reflector::store();
         let (tenant_policies, tenant_policies_writer) = reflector::store();
+        let (rollout_approvals, rollout_approvals_writer) = reflector::store();
         (
             Self {
                 services,
                 clusters,
                 task_definitions,
                 tenant_policies,
+                rollout_approvals,
                 default_profile: Profile::Restricted,
             },
             CacheWriters {
@@ -92,6 +99,7 @@ impl Caches {
                 clusters: clusters_writer,
                 task_definitions: task_definitions_writer,
                 tenant_policies: tenant_policies_writer,
+                rollout_approvals: rollout_approvals_writer,
             },
         )
     }
@@ -200,6 +208,14 @@ impl Index for Caches {
             .filter(|p| tenancy::governs(&p.spec, namespace))
             .collect()
     }
+
+    fn rollout_approvals(&self, namespace: &str, service: &str) -> Vec<Arc<RolloutApproval>> {
+        self.rollout_approvals
+            .state()
+            .into_iter()
+            .filter(|a| a.namespace().as_deref() == Some(namespace) && a.spec.service == service)
+            .collect()
+    }
 }
 
 /// An index for reconciler tests: the objects and TenantPolicies a test puts in; no
@@ -211,6 +227,7 @@ pub struct TestIndex {
     pub task_definitions: Vec<Arc<TaskDefinition>>,
     pub services: Vec<Arc<Service>>,
     pub tenant_policies: Vec<Arc<TenantPolicy>>,
+    pub rollout_approvals: Vec<Arc<RolloutApproval>>,
     pub default_profile: Profile,
 }
 
@@ -270,6 +287,14 @@ impl Index for TestIndex {
         self.tenant_policies
             .iter()
             .filter(governing)
+            .cloned()
+            .collect()
+    }
+
+    fn rollout_approvals(&self, namespace: &str, service: &str) -> Vec<Arc<RolloutApproval>> {
+        self.rollout_approvals
+            .iter()
+            .filter(|a| a.namespace().as_deref() == Some(namespace) && a.spec.service == service)
             .cloned()
             .collect()
     }

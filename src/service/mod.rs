@@ -21,6 +21,8 @@ mod status;
 #[cfg(test)]
 mod adoption_tests;
 #[cfg(test)]
+mod approval_tests;
+#[cfg(test)]
 mod autoscaling_tests;
 #[cfg(test)]
 mod deployer_tests;
@@ -207,7 +209,16 @@ async fn converge_on(
         || previous.applied_hash.as_deref() != Some(desired.hash.as_str());
     notes.extend(status::step_notes(&steps, &live, desired, asked));
     let failed_rollout = record_failure(ecs, &live, desired, previous, &mut notes).await;
-    let rollout = observe::rollout(ecs, &live, previous.rollout.as_ref()).await?;
+    let mut rollout = observe::rollout(ecs, &live, previous.rollout.as_ref()).await?;
+    let approvals = objects.rollout_approvals(
+        &service.namespace().unwrap_or_default(),
+        &service.name_any(),
+    );
+    if let Some(answer) = rollout.as_ref().and_then(|r| stages::answer(r, &approvals)) {
+        notes.push(apply::answer_hook(ecs, &answer).await?);
+        // Status shows where ECS took the deployment, not the hook as it waited.
+        rollout = observe::rollout(ecs, &live, None).await?;
+    }
     let recorded = ServiceStatus {
         failed_rollout,
         rollout,

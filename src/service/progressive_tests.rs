@@ -11,7 +11,7 @@ use crate::api::ServiceStatus;
 use crate::aws::{EcsApi, HookAction, HookStatus};
 use crate::reconcile::{Health, Next, Outcome};
 
-fn canary_with_a_pause_hook(rig: &mut Rig) {
+pub(super) fn canary_with_a_pause_hook(rig: &mut Rig) {
     rig.edit_spec(|spec| {
         spec.settings.deployment_configuration = Some(
             serde_json::from_value(json!({
@@ -28,7 +28,11 @@ fn canary_with_a_pause_hook(rig: &mut Rig) {
 }
 
 /// Reconciles, advancing simulated time, until the Service's reason is `wanted`.
-async fn until_reason(rig: &mut Rig, wanted: &str, rounds: usize) -> Outcome<ServiceStatus> {
+pub(super) async fn until_reason(
+    rig: &mut Rig,
+    wanted: &str,
+    rounds: usize,
+) -> Outcome<ServiceStatus> {
     let mut last = rig.reconcile().await;
     for _ in 0..rounds {
         if reason(&last) == wanted {
@@ -41,7 +45,7 @@ async fn until_reason(rig: &mut Rig, wanted: &str, rounds: usize) -> Outcome<Ser
     last
 }
 
-fn awaiting_hook(outcome: &Outcome<ServiceStatus>) -> (String, String) {
+pub(super) fn awaiting_hook(outcome: &Outcome<ServiceStatus>) -> (String, String) {
     let rollout = outcome.status.rollout.clone().expect("status.rollout");
     let hook = rollout
         .hooks

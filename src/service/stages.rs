@@ -4,11 +4,18 @@
 //! deployments costs no more than a rolling one. ROLLING keeps its judgement from
 //! DescribeServices' `deployments` alone.
 
+use std::sync::Arc;
+
+use kube::ResourceExt;
+
 use super::plan::revision_key;
+use crate::api::RolloutApproval;
 use crate::api::common::whole_seconds;
+use crate::api::rollout_approval::ApprovalAction;
 use crate::api::service::{LifecycleHookStatus, RevisionStatus, RollbackStatus, RolloutStatus};
 use crate::aws::{
-    EcsService, EcsServiceDeployment, HookStatus, RevisionSummary, ServiceDeploymentState,
+    EcsService, EcsServiceDeployment, HookAction, HookStatus, RevisionSummary,
+    ServiceDeploymentState,
 };
 
 /// The deployment strategy ECS runs the service with, unless it is ROLLING.
@@ -206,7 +213,7 @@ fn in_flight(rollout: &RolloutStatus, what: &str, stage: &str) -> Stage {
             reason: ROLLOUT_PAUSED,
             message: format!(
                 "{what} is paused at {stage}: hook {} awaits approval{since}{timeout}. \
-                 Continue or roll back with ContinueServiceDeployment, naming \
+                 Continue or roll back with a RolloutApproval naming \
                  status.rollout.serviceDeploymentArn and the hook",
                 hook.hook_id
             ),
@@ -247,4 +254,46 @@ fn in_flight(rollout: &RolloutStatus, what: &str, stage: &str) -> Stage {
 /// The last part of an ARN, for messages.
 fn short(arn: &str) -> &str {
     arn.rsplit('/').next().unwrap_or(arn)
+}
+
+/// A RolloutApproval to act on this pass.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Answer {
+    pub service_deployment_arn: String,
+    pub hook_id: String,
+    pub action: HookAction,
+    pub stage: String,
+    /// The RolloutApproval's name.
+    pub approval: String,
+    pub approved_by: String,
+}
+
+/// The approval that answers a hook of `rollout` awaiting action, if one does: it must
+/// name this very deployment and hook (`rollout` is what ECS reported this pass, of the
+/// service the tags prove ours). The oldest wins when several answer the same hook.
+/// Once ECS moves past the hook it no longer awaits action, so an approval acts once.
+pub fn answer(rollout: &RolloutStatus, approvals: &[Arc<RolloutApproval>]) -> Option<Answer> {
+    let mut candidates: Vec<&Arc<RolloutApproval>> = approvals
+        .iter()
+        .filter(|a| a.spec.service_deployment_arn == rollout.service_deployment_arn)
+        .filter(|a| {
+            rollout.hooks.iter().any(|h| {
+                h.hook_id == a.spec.hook_id
+                    && HookStatus::from(h.status.as_str()) == HookStatus::AwaitingAction
+            })
+        })
+        .collect();
+    candidates.sort_by_key(|a| (a.creation_timestamp(), a.name_any()));
+    let approval = candidates.first()?;
+    Some(Answer {
+        service_deployment_arn: rollout.service_deployment_arn.clone(),
+        hook_id: approval.spec.hook_id.clone(),
+        action: match approval.spec.action {
+            ApprovalAction::Continue => HookAction::Continue,
+            ApprovalAction::Rollback => HookAction::Rollback,
+        },
+        stage: rollout.stage.clone().unwrap_or_default(),
+        approval: approval.name_any(),
+        approved_by: approval.spec.approved_by.clone(),
+    })
 }

@@ -1,10 +1,16 @@
 //! Which service deployments are read, and how a staged rollout's stage becomes health.
 
+use std::sync::Arc;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+
 use super::stages::*;
+use crate::api::rollout_approval::{ApprovalAction, RolloutApproval};
 use crate::api::service::{
     DeploymentConfiguration, LifecycleHookStatus, RevisionStatus, RollbackStatus, RolloutStatus,
 };
 use crate::aws::EcsService;
+use crate::aws::HookAction;
 
 const CURRENT: &str = "arn:aws:ecs:us-east-1:123456789012:service-deployment/main/web/sd2";
 const TD2: &str = "arn:aws:ecs:us-east-1:123456789012:task-definition/web:2";
@@ -98,9 +104,7 @@ fn only_a_successful_deployment_leaves_readiness_to_the_deployments() {
 fn a_hook_awaiting_action_pauses_and_the_message_names_it_without_a_clock() {
     let mut rollout = recorded(CURRENT, "IN_PROGRESS");
     rollout.stage = Some("POST_TEST_TRAFFIC_SHIFT".to_string());
-    rollout.updated_at = Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(
-        "2026-12-04T10:00:00Z".parse().unwrap(),
-    ));
+    rollout.updated_at = Some(Time("2026-12-04T10:00:00Z".parse().unwrap()));
     rollout.hooks = vec![LifecycleHookStatus {
         hook_id: "hook-approve".to_string(),
         target_type: Some("PAUSE".to_string()),
@@ -194,4 +198,58 @@ fn a_status_newer_than_the_operator_keeps_it_looking() {
             ..
         }
     ));
+}
+
+fn paused_at(hook: &str) -> RolloutStatus {
+    let mut rollout = recorded(CURRENT, "IN_PROGRESS");
+    rollout.stage = Some("POST_TEST_TRAFFIC_SHIFT".to_string());
+    rollout.hooks = vec![LifecycleHookStatus {
+        hook_id: hook.to_string(),
+        target_type: Some("PAUSE".to_string()),
+        status: "AWAITING_ACTION".to_string(),
+        ..Default::default()
+    }];
+    rollout
+}
+
+fn approval(name: &str, arn: &str, hook: &str, created: i64) -> Arc<RolloutApproval> {
+    let mut approval = super::approval_tests::approval(name, arn, hook, ApprovalAction::Continue);
+    Arc::make_mut(&mut approval).metadata.creation_timestamp = Some(Time(
+        k8s_openapi::jiff::Timestamp::from_second(created).unwrap(),
+    ));
+    approval
+}
+
+#[test]
+fn an_approval_answers_only_the_deployment_and_hook_it_names() {
+    let rollout = paused_at("h1");
+    let earlier = CURRENT.replace("sd2", "sd1");
+    assert_eq!(answer(&rollout, &[approval("a", &earlier, "h1", 1)]), None);
+    assert_eq!(answer(&rollout, &[approval("a", CURRENT, "h2", 1)]), None);
+    let answered = answer(&rollout, &[approval("a", CURRENT, "h1", 1)]).expect("an answer");
+    assert_eq!(answered.service_deployment_arn, CURRENT);
+    assert_eq!(answered.hook_id, "h1");
+    assert_eq!(answered.action, HookAction::Continue);
+    assert_eq!(answered.approved_by, "a@example.com");
+    assert_eq!(answered.stage, "POST_TEST_TRAFFIC_SHIFT");
+}
+
+#[test]
+fn a_hook_no_longer_awaiting_action_is_answered_by_nothing() {
+    let mut rollout = paused_at("h1");
+    rollout.hooks[0].status = "SUCCEEDED".to_string();
+    assert_eq!(answer(&rollout, &[approval("a", CURRENT, "h1", 1)]), None);
+}
+
+#[test]
+fn the_oldest_of_several_approvals_of_one_hook_wins() {
+    let rollout = paused_at("h1");
+    let approvals = [
+        approval("late", CURRENT, "h1", 20),
+        approval("early", CURRENT, "h1", 10),
+    ];
+    assert_eq!(
+        answer(&rollout, &approvals).map(|a| a.approval),
+        Some("early".to_string())
+    );
 }

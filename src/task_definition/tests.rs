@@ -89,6 +89,14 @@ impl Index for FakeUsers {
         crate::api::tenant_policy::Profile::Restricted
     }
 
+    fn rollout_approvals(
+        &self,
+        _: &str,
+        _: &str,
+    ) -> Vec<std::sync::Arc<crate::api::RolloutApproval>> {
+        Vec::new()
+    }
+
     fn services_of_task_definition(&self, namespace: &str, name: &str) -> Vec<String> {
         self.references
             .lock()

@@ -6,6 +6,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, ensure};
 use serde_json::Value;
 
+use crate::approvers::approvers_approve_as_themselves_and_cannot_edit_services;
 use crate::service::{apply_ready_service, in_moto};
 use crate::support::operator::{self, Operator};
 use crate::support::testenv::repo_root;
@@ -87,7 +88,7 @@ pub async fn chart_lints_and_the_api_server_accepts_what_it_renders(
         .iter()
         .filter(|o| o["kind"] == "CustomResourceDefinition")
         .collect();
-    ensure!(crds.len() == 4, "{} CRDs rendered", crds.len());
+    ensure!(crds.len() == 5, "{} CRDs rendered", crds.len());
     ensure!(
         crds.iter()
             .all(|c| c["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"),
@@ -125,8 +126,8 @@ pub async fn chart_lints_and_the_api_server_accepts_what_it_renders(
 
     let watch = format!("watchNamespace={}", ctx.namespace);
     let namespaced = rendered(&ctx, &[&watch])?;
-    // Cluster-wide, the operator may only read TenantPolicies; the aggregated roles are
-    // for the teams and bound to nobody by the chart.
+    // Cluster-wide, the operator may only read TenantPolicies; the aggregated roles and
+    // the rollout approver's are for the teams and bound to nobody by the chart.
     for role in namespaced.iter().filter(|o| o["kind"] == "ClusterRole") {
         let aggregated = role["metadata"]["labels"]
             .as_object()
@@ -137,8 +138,11 @@ pub async fn chart_lints_and_the_api_server_accepts_what_it_renders(
             });
         let reads_policies = role["rules"]
             == serde_json::json!([{"apiGroups": ["ecs.operator.dev"], "resources": ["tenantpolicies"], "verbs": ["get", "list", "watch"]}]);
+        let for_approvers = role["metadata"]["name"]
+            .as_str()
+            .is_some_and(|name| name.ends_with("-rollout-approver"));
         ensure!(
-            aggregated || reads_policies,
+            aggregated || reads_policies || for_approvers,
             "watchNamespace still renders cluster-wide RBAC: {role}"
         );
     }
@@ -214,6 +218,38 @@ pub async fn chart_lints_and_the_api_server_accepts_what_it_renders(
             .all(|c| c["metadata"]["annotations"]["helm.sh/resource-policy"].is_null())
     );
     Ok(())
+}
+
+/// Whether `user` may `verb` `resource` in `namespace`, as `kubectl auth can-i` says.
+pub fn can_i(
+    ctx: &TestContext,
+    user: &str,
+    namespace: &str,
+    verb: &str,
+    resource: &str,
+) -> Result<bool> {
+    // `kind/status` would be read as the object named status: subresources go apart.
+    let (resource, subresource) = resource.split_once('/').unwrap_or((resource, ""));
+    let mut args = vec![
+        "auth", "can-i", verb, resource, "-n", namespace, "--as", user,
+    ];
+    if !subresource.is_empty() {
+        args.extend(["--subresource", subresource]);
+    }
+    let out = ctx.env.kubectl_output(&args, None)?;
+    Ok(String::from_utf8_lossy(&out.stdout).trim() == "yes")
+}
+
+/// A kubeconfig that authenticates as ServiceAccount `account` of `namespace` (an
+/// hour's token).
+pub fn service_account_kubeconfig(
+    ctx: &TestContext,
+    account: &str,
+    namespace: &str,
+    path: &std::path::Path,
+) -> Result<()> {
+    let token = ctx.kubectl(&["create", "token", account, "-n", namespace, "--duration=1h"])?;
+    token_kubeconfig(ctx, token.trim(), path)
 }
 
 /// A kubeconfig that authenticates with `token` only.
@@ -412,6 +448,7 @@ async fn lifecycle_as_the_chart(ctx: &TestContext, apps: &str, other: &str) -> R
     }
 
     tenants_may_edit_our_kinds_but_not_status_nor_policies(ctx, apps).await?;
+    approvers_approve_as_themselves_and_cannot_edit_services(ctx, &ctx.namespace, apps).await?;
     tenant_policies_are_checked_at_admission(ctx, other, apps).await?;
 
     for (kind, object) in [
@@ -561,18 +598,7 @@ async fn tenants_may_edit_our_kinds_but_not_status_nor_policies(
         &format!("--serviceaccount={namespace}:tenant-admin"),
     ])?;
     let user = format!("system:serviceaccount:{namespace}:tenant-admin");
-    // `kind/status` would be read as the object named status: subresources go apart.
-    let can = |verb: &str, resource: &str| -> Result<bool> {
-        let (resource, subresource) = resource.split_once('/').unwrap_or((resource, ""));
-        let mut args = vec![
-            "auth", "can-i", verb, resource, "-n", namespace, "--as", &user,
-        ];
-        if !subresource.is_empty() {
-            args.extend(["--subresource", subresource]);
-        }
-        let out = ctx.env.kubectl_output(&args, None)?;
-        Ok(String::from_utf8_lossy(&out.stdout).trim() == "yes")
-    };
+    let can = |verb: &str, resource: &str| can_i(ctx, &user, namespace, verb, resource);
     // The aggregation controller fills the admin role shortly after the chart installs.
     eventually("the admin role aggregates our kinds", 30, || async {
         Ok(can("create", "services.ecs.operator.dev")?.then_some(()))
@@ -599,17 +625,9 @@ async fn tenants_may_edit_our_kinds_but_not_status_nor_policies(
             "a namespace admin can {verb} TenantPolicies"
         );
     }
-    let token = ctx.kubectl(&[
-        "create",
-        "token",
-        "tenant-admin",
-        "-n",
-        namespace,
-        "--duration=1h",
-    ])?;
     let dir = tempfile::tempdir()?;
     let kubeconfig = dir.path().join("kubeconfig");
-    token_kubeconfig(ctx, token.trim(), &kubeconfig)?;
+    service_account_kubeconfig(ctx, "tenant-admin", namespace, &kubeconfig)?;
     let policy = format!(
         "apiVersion: ecs.operator.dev/v1alpha1\nkind: TenantPolicy\nmetadata:\n  name: {namespace}-self-granted\nspec:\n  namespaces: [{namespace}]\n  adoption: Allowed\n"
     );

@@ -11,7 +11,7 @@ use crate::support::{TestContext, eventually};
 use crate::task_definition::seed_manifest;
 
 /// kstatus's verdict on one live object: (status, message).
-fn kstatus(ctx: &TestContext, kind: &str, name: &str) -> Result<(String, String)> {
+pub fn kstatus(ctx: &TestContext, kind: &str, name: &str) -> Result<(String, String)> {
     let json = ctx.kubectl_ns(&["get", kind, name, "-o", "json"])?;
     let mut child = Command::new(ctx.env.var("KSTATUS"))
         .stdin(std::process::Stdio::piped())

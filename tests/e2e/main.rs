@@ -7,6 +7,7 @@
 // Test code: a failed expectation fails the test, which is what unwrap and expect are for here.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod approvers;
 mod autoscaling;
 mod bad_input;
 mod chaos;
@@ -17,6 +18,7 @@ mod deployer;
 mod internal_error;
 mod kstatus;
 mod leader;
+mod progressive;
 mod scaling_contract;
 mod scenarios;
 mod secrets;
@@ -81,6 +83,7 @@ fn main() -> ExitCode {
         test!(chart::chart_lints_and_the_api_server_accepts_what_it_renders),
         test!(chart::example_manifests_are_accepted_by_the_api_server),
         test!(kstatus::kstatus_agrees_with_every_state_we_report),
+        test!(progressive::a_paused_blue_green_rollout_waits_for_its_approval),
         test!(chart::the_charts_identity_runs_the_full_lifecycle_and_nothing_more),
     ];
     let trials: Vec<_> = tests

@@ -16,6 +16,7 @@ use crate::aws::{
 /// The stages of a blue/green deployment in order; LINEAR and CANARY walk the same ones
 /// (their traffic steps are not modelled in the fake).
 pub const STAGES: &[&str] = &[
+    "RECONCILE_SERVICE",
     "PRE_SCALE_UP",
     "SCALE_UP",
     "POST_SCALE_UP",
@@ -91,7 +92,7 @@ pub fn started(state: &mut State, service_index: usize, source_task_definition: 
     let deployment = EcsServiceDeployment {
         arn: arn.clone(),
         status: ServiceDeploymentState::InProgress,
-        lifecycle_stage: Some(if staged { STAGES[0] } else { "SCALE_UP" }.to_string()),
+        lifecycle_stage: staged.then(|| STAGES[0].to_string()),
         target: Some(revision(number)),
         sources: previous_revision.into_iter().collect(),
         ..Default::default()
@@ -109,6 +110,14 @@ pub fn started(state: &mut State, service_index: usize, source_task_definition: 
     state.service_deployments.push(tracked);
 }
 
+/// Whether a hook for `hook_stage` runs in the reported stage `stage`: ECS reports no
+/// PRE_PRODUCTION_TRAFFIC_SHIFT stage, its hooks run as production traffic shifts
+/// (ECS API Reference, ServiceDeployment lifecycleStage and DeploymentLifecycleHook).
+fn runs_at(hook_stage: &str, stage: &str) -> bool {
+    hook_stage == stage
+        || (hook_stage == "PRE_PRODUCTION_TRAFFIC_SHIFT" && stage == "PRODUCTION_TRAFFIC_SHIFT")
+}
+
 /// The hooks of stage `index` start: PAUSE ones wait, AWS_LAMBDA ones succeed.
 fn enter_stage(tracked: &mut Tracked, index: usize) {
     let stage = STAGES[index];
@@ -117,7 +126,7 @@ fn enter_stage(tracked: &mut Tracked, index: usize) {
         .hooks
         .iter()
         .enumerate()
-        .filter(|(_, h)| h.lifecycle_stages.iter().any(|s| s == stage))
+        .filter(|(_, h)| h.lifecycle_stages.iter().any(|s| runs_at(s, stage)))
         .map(|(n, h)| {
             let pause = h.target_type.as_deref() == Some("PAUSE");
             HookDetail {
@@ -262,13 +271,11 @@ fn not_found(action: &'static str, arn: &str) -> AwsError {
     )
 }
 
-fn conflict(action: &'static str, message: String) -> AwsError {
-    AwsError::new(
-        ErrorKind::InvalidInput,
-        action,
-        "ConflictException",
-        &message,
-    )
+/// StopServiceDeployment says ConflictException; ContinueServiceDeployment has no such
+/// error and refuses a hook that does not wait with InvalidParameterException (ECS API
+/// Reference, the two actions' Errors).
+fn refused(action: &'static str, code: &str, message: String) -> AwsError {
+    AwsError::new(ErrorKind::InvalidInput, action, code, &message)
 }
 
 pub fn describe(state: &State, arn: &str) -> Option<EcsServiceDeployment> {
@@ -298,8 +305,9 @@ pub fn continue_at(
         .iter_mut()
         .find(|h| h.hook_id == hook_id && h.status == HookStatus::AwaitingAction)
         .ok_or_else(|| {
-            conflict(
+            refused(
                 ACTION,
+                "InvalidParameterException",
                 format!("The lifecycle hook {hook_id} of {arn} is not awaiting action."),
             )
         })?;
@@ -310,7 +318,7 @@ pub fn continue_at(
     Ok(())
 }
 
-/// StopServiceDeployment of a deployment in flight.
+/// StopServiceDeployment of a deployment in flight: it rolls back.
 pub fn stop(state: &mut State, arn: &str, stop_type: &DeploymentStopType) -> Result<(), AwsError> {
     const ACTION: &str = "ecs:StopServiceDeployment";
     let tracked = state
@@ -319,14 +327,20 @@ pub fn stop(state: &mut State, arn: &str, stop_type: &DeploymentStopType) -> Res
         .find(|t| t.deployment.arn == arn)
         .ok_or_else(|| not_found(ACTION, arn))?;
     if tracked.deployment.finished() {
-        return Err(conflict(
+        return Err(refused(
             ACTION,
+            "ConflictException",
             format!("The service deployment {arn} is not in progress."),
         ));
     }
-    match stop_type {
-        DeploymentStopType::Abort => tracked.deployment.status = ServiceDeploymentState::Stopped,
-        _ => start_rollback(tracked, "Stopped by StopServiceDeployment."),
+    // The API reference lists ROLLBACK as the only valid stopType, though the enum has ABORT.
+    if *stop_type != DeploymentStopType::Rollback {
+        return Err(refused(
+            ACTION,
+            "InvalidParameterException",
+            format!("stopType {stop_type} is not supported: the valid value is ROLLBACK."),
+        ));
     }
+    start_rollback(tracked, "Stopped by StopServiceDeployment.");
     Ok(())
 }
