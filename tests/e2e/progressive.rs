@@ -5,35 +5,22 @@
 use anyhow::{Result, ensure};
 
 use crate::kstatus::kstatus;
-use crate::service::cluster_manifest;
+use crate::service::{cluster_manifest, service_manifest};
 use crate::support::{TestContext, eventually, moto_network};
 use crate::task_definition::seed_manifest;
 
 const SERVICE: &str = "service.ecs.operator.dev";
 
+/// The e2e Service, deployed BLUE_GREEN with a PAUSE hook after scale-up. Its
+/// deploymentConfiguration is the manifest's last block, so the settings extend it.
 fn blue_green(name: &str, cluster: &str, subnet: &str, group: &str) -> String {
-    format!(
-        r#"apiVersion: ecs.operator.dev/v1alpha1
-kind: Service
-metadata:
-  name: {name}
-spec:
-  clusterRef: {{name: {cluster}}}
-  taskDefinitionRef: {{name: {name}}}
-  desiredCount: 2
-  launchType: FARGATE
-  networkConfiguration:
-    awsvpcConfiguration:
-      subnets: [{subnet}]
-      securityGroups: [{group}]
-  deploymentConfiguration:
-    strategy: BLUE_GREEN
+    service_manifest(name, cluster, name, subnet, group)
+        + "    strategy: BLUE_GREEN
     bakeTimeInMinutes: 0
     lifecycleHooks:
       - targetType: PAUSE
         lifecycleStages: [POST_SCALE_UP]
-"#
-    )
+"
 }
 
 fn approval(name: &str, service: &str, arn: &str, hook: &str) -> String {

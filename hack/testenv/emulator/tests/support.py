@@ -146,3 +146,18 @@ class EmulatorTestCase(unittest.TestCase):
 def primary(svc):
     """The service's PRIMARY deployment: the one ECS is rolling out or has finished."""
     return next(d for d in svc["deployments"] if d["status"] == "PRIMARY")
+
+
+class TwoRevisionsTestCase(EmulatorTestCase):
+    """A cluster "apps", a network and two nginx revisions of one family, to roll between."""
+
+    def setUp(self):
+        super().setUp()
+        self.cluster("apps")
+        self.net = self.network()
+        self.rev1 = self.register(image="public.ecr.aws/nginx/nginx:1.27")
+        self.rev2 = self.register(image="public.ecr.aws/nginx/nginx:1.28")
+
+    def steady(self, svc):
+        """One deployment left, COMPLETED: ECS's steady state."""
+        return len(svc["deployments"]) == 1 and primary(svc)["rolloutState"] == "COMPLETED"

@@ -4,20 +4,10 @@ from __future__ import annotations
 
 import time
 
-from tests.support import EmulatorTestCase, primary
+from tests.support import TwoRevisionsTestCase, primary
 
 
-class ServiceDeploymentTest(EmulatorTestCase):
-    def setUp(self):
-        super().setUp()
-        self.cluster("apps")
-        self.net = self.network()
-        self.rev1 = self.register(image="public.ecr.aws/nginx/nginx:1.27")
-        self.rev2 = self.register(image="public.ecr.aws/nginx/nginx:1.28")
-
-    def steady(self, svc):
-        return len(svc["deployments"]) == 1 and primary(svc)["rolloutState"] == "COMPLETED"
-
+class ServiceDeploymentTest(TwoRevisionsTestCase):
     def test_create_service_starts_in_progress_primary_deployment_that_completes(self):
         created = self.create_service(task_definition=self.rev1, desired=2)
         self.assertEqual(len(created["deployments"]), 1)

@@ -5,22 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from tests.support import ACCOUNT, REGION, EmulatorTestCase, primary
+from tests.support import ACCOUNT, REGION, TwoRevisionsTestCase, primary
 
 ARN_PREFIX = f"arn:aws:ecs:{REGION}:{ACCOUNT}:"
 
 
-class ServiceDeploymentsTestCase(EmulatorTestCase):
-    def setUp(self):
-        super().setUp()
-        self.cluster("apps")
-        self.net = self.network()
-        self.rev1 = self.register(image="public.ecr.aws/nginx/nginx:1.27")
-        self.rev2 = self.register(image="public.ecr.aws/nginx/nginx:1.28")
-
-    def steady(self, svc):
-        return len(svc["deployments"]) == 1 and primary(svc)["rolloutState"] == "COMPLETED"
-
+class ServiceDeploymentsTestCase(TwoRevisionsTestCase):
     def record(self, arn=None) -> dict:
         arn = arn or self.service()["currentServiceDeployment"]
         return self.ecs.describe_service_deployments(serviceDeploymentArns=[arn])["serviceDeployments"][0]
