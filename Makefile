@@ -37,6 +37,14 @@ release: ## Build the release binary with the Dockerfile's command, and report i
 	$(RELEASE_BUILD)
 	@echo "release binary: $$(du -h $(TARGET_DIR)/release/ecs-operator | cut -f1) ($$(stat -c %s $(TARGET_DIR)/release/ecs-operator) bytes)"
 
+PREFIX ?= $(HOME)/.local
+
+.PHONY: kubectl-plugin
+kubectl-plugin: ## Install the operator binary as the kubectl plugin kubectl-ecs in $(PREFIX)/bin
+	$(CARGO) install --locked --path . --bin ecs-operator --root $(PREFIX)
+	ln -sf ecs-operator $(PREFIX)/bin/kubectl-ecs
+	@echo "installed $(PREFIX)/bin/kubectl-ecs; with $(PREFIX)/bin on PATH, run: kubectl ecs --help"
+
 .PHONY: crds
 crds: build ## Regenerate crds/ (and the Helm chart's copy) from the Rust types
 	$(TARGET_DIR)/debug/ecs-operator crds > crds/ecs.operator.dev_crds.yaml

@@ -25,6 +25,8 @@ pub enum Command {
     Run(Box<RunArgs>),
     /// Print every CustomResourceDefinition as YAML (the files in crds/).
     Crds,
+    /// The kubectl plugin's commands (`kubectl ecs ...` when installed as kubectl-ecs).
+    Kubectl(PluginArgs),
     /// Print a reference table of docs/operating.md as Markdown (make docs writes them).
     Reference {
         #[arg(value_enum)]
@@ -228,6 +230,58 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
         return Err("the interval must be longer than zero".to_string());
     }
     Ok(Duration::from_secs(seconds))
+}
+
+/// `kubectl ecs` when invoked as the plugin.
+#[derive(Parser, Debug)]
+#[command(
+    name = "kubectl-ecs",
+    bin_name = "kubectl ecs",
+    version,
+    about = "Follow, promote and abort the ECS rollouts of ecs-operator Services"
+)]
+pub struct PluginCli {
+    #[command(flatten)]
+    pub args: PluginArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct PluginArgs {
+    #[command(subcommand)]
+    pub command: PluginCommand,
+    /// The Services' namespace (default: the kubeconfig context's).
+    #[arg(short, long, global = true)]
+    pub namespace: Option<String>,
+    /// The kubeconfig context to use (default: the current one).
+    #[arg(long, global = true)]
+    pub context: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PluginCommand {
+    /// Where the Service's rollout stands: readiness, stage, revisions, traffic, hooks
+    /// and the approvals given.
+    Status {
+        /// The Service object's name.
+        service: String,
+    },
+    /// Continue the deployment past the hook that holds it (a RolloutApproval).
+    Promote {
+        /// The Service object's name.
+        service: String,
+        /// Roll back at the hook instead of continuing.
+        #[arg(long)]
+        rollback: bool,
+        /// The hook to answer, when more than one awaits action.
+        #[arg(long)]
+        hook: Option<String>,
+    },
+    /// Stop the deployment at whatever stage and roll back (a RolloutApproval with
+    /// action Abort: ECS StopServiceDeployment).
+    Abort {
+        /// The Service object's name.
+        service: String,
+    },
 }
 
 #[cfg(test)]

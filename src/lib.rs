@@ -9,6 +9,7 @@ mod cluster;
 mod conditions;
 pub mod controller;
 mod digest;
+pub mod kubectl;
 pub mod leader;
 #[cfg(test)]
 mod new_kind_tests;

@@ -7,13 +7,13 @@ use anyhow::Context as _;
 use clap::Parser;
 use ecs_operator::aws::clients::{AwsClients, AwsSettings};
 use ecs_operator::aws::quota::Quotas;
-use ecs_operator::cli::{Cli, Command, RunArgs};
+use ecs_operator::cli::{Cli, Command, PluginCli, RunArgs};
 use ecs_operator::controller::runner::{self, Extra, Reconciler};
 use ecs_operator::controller::{Caches, Context, Managed, Source};
-use ecs_operator::service::references_watched;
+use ecs_operator::service::{approved_service, references_watched};
 use ecs_operator::telemetry::Telemetry;
 use ecs_operator::telemetry::health::Role;
-use ecs_operator::{api, leader, telemetry};
+use ecs_operator::{api, kubectl, leader, telemetry};
 use futures::future::{BoxFuture, Shared};
 use futures::{FutureExt, StreamExt};
 use kube::Api;
@@ -21,7 +21,16 @@ use kube::runtime::{WatchStreamExt, reflector, watcher};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // Installed (or linked) as kubectl-ecs, kubectl runs it as the `kubectl ecs` plugin.
+    let invoked_as = std::env::args_os()
+        .next()
+        .map(std::path::PathBuf::from)
+        .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()));
+    if invoked_as.as_deref() == Some("kubectl-ecs") {
+        return kubectl::run(PluginCli::parse().args).await;
+    }
     match Cli::parse().command {
+        Command::Kubectl(args) => kubectl::run(args).await,
         Command::Crds => {
             print!("{}", api::crds_yaml()?);
             Ok(())
@@ -128,16 +137,22 @@ async fn run_controllers(
         writers.tenant_policies,
         "cannot watch TenantPolicies (is the TenantPolicy CRD installed, and may this \
          identity list tenantpolicies cluster-wide?); retrying",
+        |_| {},
     ));
     let approvals = match &args.namespace {
         Some(namespace) => Api::namespaced(client.clone(), namespace),
         None => Api::all(client.clone()),
     };
+    let (approved_tx, approved) = futures::channel::mpsc::unbounded();
     tokio::spawn(keep_cache(
         approvals,
         writers.rollout_approvals,
         "cannot watch RolloutApprovals (is the RolloutApproval CRD installed, and may this \
          identity list rolloutapprovals?); retrying",
+        move |approval| {
+            // Only fails once the Service controller has stopped.
+            let _ = approved_tx.unbounded_send(approved_service(approval));
+        },
     ));
     caches.tenant_policies_listed().await;
     let ctx = Arc::new(Context::new(
@@ -156,6 +171,7 @@ async fn run_controllers(
         writers.clusters,
         writers.task_definitions,
         caches.clone(),
+        approved,
     );
     let concurrency = args.max_concurrent_reconciles;
     tokio::join!(
@@ -177,10 +193,15 @@ async fn run_controllers(
     );
 }
 
-/// Keeps a cache of a kind the operator only reads for the life of the process; the
-/// watcher retries with backoff, so a change is never missed for long.
-async fn keep_cache<K>(api: Api<K>, writer: reflector::store::Writer<K>, trouble: &'static str)
-where
+/// Keeps a cache of a kind the operator only reads for the life of the process, telling
+/// `touched` of each object created or changed; the watcher retries with backoff, so a
+/// change is never missed for long.
+async fn keep_cache<K>(
+    api: Api<K>,
+    writer: reflector::store::Writer<K>,
+    trouble: &'static str,
+    touched: impl Fn(&K),
+) where
     K: kube::Resource<DynamicType = ()> + Clone + std::fmt::Debug + Send + Sync + 'static,
     K: serde::de::DeserializeOwned,
 {
@@ -189,9 +210,10 @@ where
         .touched_objects();
     futures::pin_mut!(stream);
     while let Some(event) = stream.next().await {
-        if let Err(error) = event {
+        match event {
+            Ok(object) => touched(&object),
             // Say what to check; the watcher keeps trying.
-            tracing::warn!(%error, "{trouble}");
+            Err(error) => tracing::warn!(%error, "{trouble}"),
         }
     }
 }

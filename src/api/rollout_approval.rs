@@ -2,7 +2,8 @@
 //! hook that holds a Service's deployment. It names the ECS service deployment and the
 //! hook, never a task definition revision, so an approval given for one deployment can
 //! never promote another (a redeploy token or a settings change deploys the same
-//! revision again). It is a request, not a resource: the operator reads it and answers
+//! revision again). Abort stops the named deployment wherever it is, paused or not. It
+//! is a request, not a resource: the operator reads it and answers
 //! on the Service (Event and status.rollout); it has no status of its own. Whoever may
 //! create RolloutApprovals may approve without being able to edit the Service.
 
@@ -22,7 +23,7 @@ use serde::{Deserialize, Serialize};
     namespaced,
     shortname = "ecsapproval",
     category = "ecs",
-    doc = "Continues or rolls back a Service's ECS deployment held by a PAUSE lifecycle hook; immutable, and used at most once.",
+    doc = "Continues or rolls back a Service's ECS deployment held by a PAUSE lifecycle hook, or aborts it at any stage; immutable, and used at most once.",
     printcolumn(
         name = "Service",
         type_ = "string",
@@ -33,7 +34,7 @@ use serde::{Deserialize, Serialize};
         name = "Action",
         type_ = "string",
         json_path = ".spec.action",
-        description = "Continue or Rollback"
+        description = "Continue, Rollback or Abort"
     ),
     printcolumn(
         name = "Approved By",
@@ -48,6 +49,9 @@ use serde::{Deserialize, Serialize};
     )
 )]
 #[x_kube(validation = Rule::new("self == oldSelf").message("spec is immutable: create a new RolloutApproval instead"))]
+#[x_kube(validation = Rule::new(
+    "(has(self.action) && self.action == 'Abort') ? !has(self.hookId) : has(self.hookId)"
+).message("spec.hookId: Continue and Rollback answer the hook named here; Abort stops the deployment at any stage and names no hook").field_path(".hookId"))]
 #[serde(rename_all = "camelCase")]
 pub struct RolloutApprovalSpec {
     /// The Service object, in this namespace, whose deployment is held.
@@ -61,11 +65,15 @@ pub struct RolloutApprovalSpec {
         pattern = r"^arn:aws[a-z-]*:ecs:[a-z0-9-]+:[0-9]{12}:service-deployment/.+"
     ))]
     pub service_deployment_arn: String,
-    /// The lifecycle hook answered, as status.rollout.hooks[].hookId shows it.
+    /// The lifecycle hook answered, as status.rollout.hooks[].hookId shows it: required
+    /// for Continue and Rollback, absent for Abort.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1, max = 256))]
-    pub hook_id: String,
-    /// Continue (the default): the deployment moves on to its next stage. Rollback: ECS
-    /// returns production to the source revision.
+    pub hook_id: Option<String>,
+    /// Continue (the default): the deployment moves on past the hook to its next stage.
+    /// Rollback: ECS returns production to the source revision at the hook. Abort: ECS
+    /// stops the deployment at whatever stage it is (StopServiceDeployment, ROLLBACK)
+    /// and returns to the source revision; it wins over any Continue.
     #[serde(default)]
     pub action: ApprovalAction,
     /// The user creating this approval, exactly as the API server knows them (the
@@ -80,4 +88,5 @@ pub enum ApprovalAction {
     #[default]
     Continue,
     Rollback,
+    Abort,
 }

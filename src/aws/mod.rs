@@ -42,7 +42,7 @@ pub use scaling::{
     ScalableTarget, ScalingPolicy, ScheduledScaling,
 };
 pub use service_deployment::{
-    DeploymentRollback, EcsServiceDeployment, HookDetail, RevisionSummary,
+    DeploymentRollback, EcsServiceDeployment, HookDetail, LIFECYCLE_STAGES, RevisionSummary,
 };
 pub use states::{
     ClusterState, DeploymentState, DeploymentStopType, HookAction, HookStatus, RevisionState,

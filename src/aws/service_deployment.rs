@@ -6,6 +6,21 @@ use k8s_openapi::jiff::Timestamp;
 
 use super::states::{HookAction, HookStatus, ServiceDeploymentState};
 
+/// The lifecycle stages of a BLUE_GREEN, LINEAR or CANARY service deployment, in the
+/// order ECS walks them (ECS API Reference, ServiceDeployment `lifecycleStage`).
+pub const LIFECYCLE_STAGES: [&str; 10] = [
+    "RECONCILE_SERVICE",
+    "PRE_SCALE_UP",
+    "SCALE_UP",
+    "POST_SCALE_UP",
+    "TEST_TRAFFIC_SHIFT",
+    "POST_TEST_TRAFFIC_SHIFT",
+    "PRODUCTION_TRAFFIC_SHIFT",
+    "POST_PRODUCTION_TRAFFIC_SHIFT",
+    "BAKE_TIME",
+    "CLEAN_UP",
+];
+
 /// One service deployment as DescribeServiceDeployments reports it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EcsServiceDeployment {

@@ -55,7 +55,7 @@ where
             panicked = cleanup_panicked;
             return match cleanup {
                 Ok(Cleanup::Done(notes)) => {
-                    io.publish(&notes).await;
+                    publish(ctx, &io, &notes).await;
                     io.remove_finalizer(object).await?;
                     ctx.written.forget(object);
                     ctx.backoff.reset(&key(object));
@@ -98,7 +98,7 @@ async fn finish<K: Managed>(
     region: &str,
     outcome: Outcome<K::Status>,
 ) -> Result<Action, ReconcileError> {
-    io.publish(&outcome.notes).await;
+    publish(ctx, io, &outcome.notes).await;
     write_status(object, ctx, io, region, outcome.status, &outcome.health).await?;
     Ok(
         match requeue_delay(outcome.next, &ctx.backoff, ctx.resync, &key(object)) {
@@ -163,8 +163,7 @@ async fn report_retryable<K: Managed>(
     region: &str,
     error: AwsError,
 ) -> ReconcileError {
-    io.publish(&[Note::warning("AwsError", error.to_string())])
-        .await;
+    publish(ctx, io, &[Note::warning("AwsError", error.to_string())]).await;
     let previous = object.current_status().cloned().unwrap_or_default();
     let health = Health::Progressing {
         reason: "Retrying",
@@ -197,11 +196,24 @@ async fn write_status<K: Managed>(
     ctx.telemetry
         .metrics
         .set_object_ready(K::LABEL, &key(object), ready);
+    ctx.telemetry
+        .metrics
+        .set_rollout(K::LABEL, &key(object), K::rollout_phase(&status));
     if object.current_status() != Some(&status) {
         let written = io.apply_status(&status).await?;
         ctx.written.record(object, slimmed(written));
     }
     Ok(())
+}
+
+/// Records the notes as Events on the object, and counts them.
+async fn publish<K: Managed>(ctx: &Context, io: &KubeIo<'_, K>, notes: &[Note]) {
+    for note in notes {
+        ctx.telemetry
+            .metrics
+            .observe_event(K::LABEL, note.reason, note.warning);
+    }
+    io.publish(notes).await;
 }
 
 /// Backs off per object; logs the failure with its fixed category.

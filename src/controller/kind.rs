@@ -8,6 +8,8 @@ use kube::{Resource, ResourceExt};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::telemetry::rollouts::RolloutPhase;
+
 /// A kind the operator reconciles.
 pub trait Managed:
     Resource<DynamicType = (), Scope = NamespaceResourceScope>
@@ -30,6 +32,11 @@ pub trait Managed:
     fn shared_fields(
         status: &mut Self::Status,
     ) -> (&mut Vec<Condition>, &mut Option<i64>, &mut Option<String>);
+
+    /// Where the object's staged rollout stands, for the metrics; most kinds have none.
+    fn rollout_phase(_status: &Self::Status) -> Option<RolloutPhase> {
+        None
+    }
 }
 
 /// The object's identity for logs: namespace/name.

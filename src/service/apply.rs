@@ -1,8 +1,8 @@
 //! Carrying out a plan through the AWS port.
 
 use super::plan::Step;
-use super::stages::Answer;
-use crate::aws::{AwsApi, AwsError, EcsService, HookAction};
+use super::stages::{Answer, Reply};
+use crate::aws::{AwsApi, AwsError, DeploymentStopType, EcsService, HookAction};
 use crate::reconcile::Note;
 
 /// Runs the steps in order. Returns the service as the last create or update answered
@@ -20,29 +20,47 @@ pub async fn apply(ecs: &dyn AwsApi, steps: &[Step]) -> Result<Option<EcsService
     Ok(answered)
 }
 
-/// Answers a paused hook as a RolloutApproval asks. ECS refusing it (the hook stopped
-/// waiting between the look and the call) is reported, not retried at once: the next
-/// look shows where the deployment went.
-pub async fn answer_hook(ecs: &dyn AwsApi, answer: &Answer) -> Result<Note, AwsError> {
+/// Answers a deployment as a RolloutApproval asks. ECS refusing it (the hook stopped
+/// waiting, or the deployment finished, between the look and the call) is reported, not
+/// retried at once: the next look shows where the deployment went.
+pub async fn answer(ecs: &dyn AwsApi, answer: &Answer) -> Result<Note, AwsError> {
     let arn = &answer.service_deployment_arn;
-    let (reason, did) = match answer.action {
-        HookAction::Rollback => ("RollbackApproved", "rolled back"),
-        _ => ("Promoted", "continued"),
-    };
-    let said = format!(
-        "{did} service deployment {arn} at {} past hook {}, approved by {} (RolloutApproval {})",
-        answer.stage, answer.hook_id, answer.approved_by, answer.approval
+    let by = format!(
+        "approved by {} (RolloutApproval {})",
+        answer.approved_by, answer.approval
     );
-    match ecs
-        .continue_service_deployment(arn, &answer.hook_id, &answer.action)
-        .await
-    {
+    let (called, reason, said, what) = match &answer.reply {
+        Reply::Hook { hook_id, action } => {
+            let (reason, did) = match action {
+                HookAction::Rollback => ("RollbackApproved", "rolled back"),
+                _ => ("Promoted", "continued"),
+            };
+            let said = format!(
+                "{did} service deployment {arn} at {} past hook {hook_id}, {by}",
+                answer.stage
+            );
+            let called = ecs.continue_service_deployment(arn, hook_id, action).await;
+            (called, reason, said, format!("hook {hook_id}"))
+        }
+        Reply::Abort => {
+            let said = format!(
+                "aborted service deployment {arn} at {}: ECS rolls back to the source \
+                 revision, {by}",
+                answer.stage
+            );
+            let called = ecs
+                .stop_service_deployment(arn, &DeploymentStopType::Rollback)
+                .await;
+            (called, "RolloutAborted", said, "the abort".to_string())
+        }
+    };
+    match called {
         Ok(()) => Ok(Note::normal(reason, said)),
         Err(e) if !e.kind.is_retryable() => Ok(Note::warning(
             "ApprovalRefused",
             format!(
-                "ECS refused RolloutApproval {} for hook {} of {arn}: {e}",
-                answer.approval, answer.hook_id
+                "ECS refused RolloutApproval {} ({what}) of {arn}: {e}",
+                answer.approval
             ),
         )),
         Err(e) => Err(e),

@@ -1,8 +1,11 @@
 //! How the runner drives `Service` objects. Besides Service objects it watches Clusters
 //! and TaskDefinitions, so a Service reacts within seconds when what it references
-//! becomes Ready or registers a new revision.
+//! becomes Ready or registers a new revision, and it is woken when a RolloutApproval
+//! names it.
 
 use std::future::Future;
+
+use futures::Stream;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use kube::ResourceExt;
@@ -10,13 +13,14 @@ use kube::runtime::reflector::ObjectRef;
 use kube::runtime::reflector::store::Writer;
 
 use crate::api::common::condition::READY;
-use crate::api::{Cluster, Service, ServiceStatus, TaskDefinition};
-use crate::aws::{AwsApi, AwsError};
+use crate::api::{Cluster, RolloutApproval, Service, ServiceStatus, TaskDefinition};
+use crate::aws::{AwsApi, AwsError, ServiceDeploymentState};
 use crate::controller::Managed;
 use crate::controller::runner::{Extra, Reconciler};
 use crate::controller::{Caches, Index, OnUnreadable, Source, watched};
 use crate::digest::fingerprint;
 use crate::reconcile::{Cleanup, Outcome};
+use crate::telemetry::rollouts::RolloutPhase;
 
 impl Managed for Service {
     type Status = ServiceStatus;
@@ -34,6 +38,19 @@ impl Managed for Service {
             &mut status.observed_generation,
             &mut status.region,
         )
+    }
+
+    fn rollout_phase(status: &ServiceStatus) -> Option<RolloutPhase> {
+        let rollout = status.rollout.as_ref()?;
+        if ServiceDeploymentState::from(rollout.status.as_str()).is_final() {
+            return None;
+        }
+        let ready = status.conditions.iter().find(|c| c.type_ == READY)?;
+        Some(RolloutPhase::new(
+            rollout.strategy.as_deref(),
+            rollout.stage.as_deref(),
+            &ready.reason,
+        ))
     }
 }
 
@@ -61,12 +78,15 @@ impl Reconciler for Service {
 
 /// The Cluster and TaskDefinition watches: they fill the index's caches of both kinds
 /// and wake the Services that reference an object whose readiness or ARN changed.
-/// Their own controllers report the objects that cannot be read.
+/// Their own controllers report the objects that cannot be read. `approved` names the
+/// Services RolloutApprovals were created for: a paused Service acts on its approval at
+/// once rather than at its next poll.
 pub fn references_watched(
     source: Source,
     clusters: Writer<Cluster>,
     task_definitions: Writer<TaskDefinition>,
     caches: Caches,
+    approved: impl Stream<Item = ObjectRef<Service>> + Send + 'static,
 ) -> Extra<Service> {
     Extra {
         streams: 2,
@@ -95,6 +115,7 @@ pub fn references_watched(
                 .watches_stream(td_events, move |td: TaskDefinition| {
                     referencing(&caches, &td, Service::task_definition_ref_name)
                 })
+                .reconcile_on(approved)
         }),
     }
 }
@@ -132,4 +153,13 @@ fn referencing<K: ResourceExt>(
         .iter()
         .map(|s| ObjectRef::from_obj(s.as_ref()))
         .collect()
+}
+
+/// The Service a RolloutApproval answers.
+pub fn approved_service(approval: &RolloutApproval) -> ObjectRef<Service> {
+    let reference = ObjectRef::new(&approval.spec.service);
+    match approval.namespace() {
+        Some(namespace) => reference.within(&namespace),
+        None => reference,
+    }
 }

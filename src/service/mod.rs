@@ -57,7 +57,7 @@ use crate::controller::Index;
 use crate::ownership::{may_adopt, owner_of, refused};
 use crate::reconcile::{CONVERGE_POLL, Health, Next, Note, Outcome, guarded};
 use crate::tenancy;
-pub use controller::references_watched;
+pub use controller::{approved_service, references_watched};
 use delete::cleanup;
 use observe::{Observed, observe};
 use plan::{Desired, plan};
@@ -215,7 +215,7 @@ async fn converge_on(
         &service.name_any(),
     );
     if let Some(answer) = rollout.as_ref().and_then(|r| stages::answer(r, &approvals)) {
-        notes.push(apply::answer_hook(ecs, &answer).await?);
+        notes.push(apply::answer(ecs, &answer).await?);
         // Status shows where ECS took the deployment, not the hook as it waited.
         rollout = observe::rollout(ecs, &live, None).await?;
     }

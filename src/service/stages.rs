@@ -143,6 +143,8 @@ pub fn judge(rollout: &RolloutStatus, desired_task_definition: &str) -> Stage {
             .clone()
             .or_else(|| rollout.rollback.as_ref().and_then(|r| r.reason.clone()))
             .unwrap_or_else(|| fallback.to_string())
+            .trim_end_matches('.')
+            .to_string()
     };
     match ServiceDeploymentState::from(rollout.status.as_str()) {
         ServiceDeploymentState::Successful => Stage::Succeeded,
@@ -260,38 +262,67 @@ fn short(arn: &str) -> &str {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Answer {
     pub service_deployment_arn: String,
-    pub hook_id: String,
-    pub action: HookAction,
+    pub reply: Reply,
     pub stage: String,
     /// The RolloutApproval's name.
     pub approval: String,
     pub approved_by: String,
 }
 
-/// The approval that answers a hook of `rollout` awaiting action, if one does: it must
-/// name this very deployment and hook (`rollout` is what ECS reported this pass, of the
-/// service the tags prove ours). The oldest wins when several answer the same hook.
-/// Once ECS moves past the hook it no longer awaits action, so an approval acts once.
+/// What ECS is asked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reply {
+    /// ContinueServiceDeployment for the hook.
+    Hook { hook_id: String, action: HookAction },
+    /// StopServiceDeployment with ROLLBACK, at whatever stage.
+    Abort,
+}
+
+/// The approval that answers `rollout` this pass, if one does: it must name this very
+/// deployment (`rollout` is what ECS reported this pass, of the service the tags prove
+/// ours), and only while it is pending or in progress: never during its rollback. An
+/// Abort wins over any hook answer; otherwise an approval answers a hook ECS reports
+/// awaiting action. The
+/// oldest wins among equals. ECS then moves on (past the hook, or into its rollback), so
+/// an approval matches once.
 pub fn answer(rollout: &RolloutStatus, approvals: &[Arc<RolloutApproval>]) -> Option<Answer> {
-    let mut candidates: Vec<&Arc<RolloutApproval>> = approvals
+    let mut named: Vec<&Arc<RolloutApproval>> = approvals
         .iter()
         .filter(|a| a.spec.service_deployment_arn == rollout.service_deployment_arn)
-        .filter(|a| {
-            rollout.hooks.iter().any(|h| {
-                h.hook_id == a.spec.hook_id
+        .collect();
+    named.sort_by_key(|a| (a.creation_timestamp(), a.name_any()));
+    let moving_forward = matches!(
+        ServiceDeploymentState::from(rollout.status.as_str()),
+        ServiceDeploymentState::Pending | ServiceDeploymentState::InProgress
+    );
+    if !moving_forward {
+        return None;
+    }
+    let abort = named
+        .iter()
+        .find(|a| a.spec.action == ApprovalAction::Abort)
+        .map(|a| (*a, Reply::Abort));
+    let (approval, reply) = abort.or_else(|| {
+        named.iter().find_map(|a| {
+            let hook_id = a.spec.hook_id.as_deref()?;
+            let action = match a.spec.action {
+                ApprovalAction::Continue => HookAction::Continue,
+                ApprovalAction::Rollback => HookAction::Rollback,
+                ApprovalAction::Abort => return None,
+            };
+            let awaiting = rollout.hooks.iter().any(|h| {
+                h.hook_id == hook_id
                     && HookStatus::from(h.status.as_str()) == HookStatus::AwaitingAction
+            });
+            awaiting.then(|| {
+                let hook_id = hook_id.to_string();
+                (*a, Reply::Hook { hook_id, action })
             })
         })
-        .collect();
-    candidates.sort_by_key(|a| (a.creation_timestamp(), a.name_any()));
-    let approval = candidates.first()?;
+    })?;
     Some(Answer {
         service_deployment_arn: rollout.service_deployment_arn.clone(),
-        hook_id: approval.spec.hook_id.clone(),
-        action: match approval.spec.action {
-            ApprovalAction::Continue => HookAction::Continue,
-            ApprovalAction::Rollback => HookAction::Rollback,
-        },
+        reply,
         stage: rollout.stage.clone().unwrap_or_default(),
         approval: approval.name_any(),
         approved_by: approval.spec.approved_by.clone(),

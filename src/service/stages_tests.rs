@@ -228,8 +228,13 @@ fn an_approval_answers_only_the_deployment_and_hook_it_names() {
     assert_eq!(answer(&rollout, &[approval("a", CURRENT, "h2", 1)]), None);
     let answered = answer(&rollout, &[approval("a", CURRENT, "h1", 1)]).expect("an answer");
     assert_eq!(answered.service_deployment_arn, CURRENT);
-    assert_eq!(answered.hook_id, "h1");
-    assert_eq!(answered.action, HookAction::Continue);
+    assert_eq!(
+        answered.reply,
+        Reply::Hook {
+            hook_id: "h1".to_string(),
+            action: HookAction::Continue
+        }
+    );
     assert_eq!(answered.approved_by, "a@example.com");
     assert_eq!(answered.stage, "POST_TEST_TRAFFIC_SHIFT");
 }
@@ -252,4 +257,28 @@ fn the_oldest_of_several_approvals_of_one_hook_wins() {
         answer(&rollout, &approvals).map(|a| a.approval),
         Some("early".to_string())
     );
+}
+
+#[test]
+fn an_abort_acts_only_on_a_deployment_still_moving_forward() {
+    let abort = |created| {
+        let mut a = approval("stop", CURRENT, "h1", created);
+        let spec = &mut Arc::make_mut(&mut a).spec;
+        spec.action = ApprovalAction::Abort;
+        spec.hook_id = None;
+        a
+    };
+    let mut rollout = recorded(CURRENT, "IN_PROGRESS");
+    let answered = answer(&rollout, &[abort(1)]).expect("an abort");
+    assert_eq!(answered.reply, Reply::Abort);
+    for status in ["ROLLBACK_IN_PROGRESS", "STOP_REQUESTED", "SUCCESSFUL"] {
+        rollout.status = status.to_string();
+        assert_eq!(answer(&rollout, &[abort(1)]), None, "{status}");
+    }
+    let mut paused = paused_at("h1");
+    let both = [approval("go", CURRENT, "h1", 1), abort(2)];
+    assert_eq!(answer(&paused, &both).map(|a| a.reply), Some(Reply::Abort));
+    // Rolling back, the hook may still read AWAITING_ACTION: nothing answers it.
+    paused.status = "ROLLBACK_REQUESTED".to_string();
+    assert_eq!(answer(&paused, &both), None);
 }

@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
+use super::rollouts::{RolloutMetrics, RolloutPhase};
 use crate::sync::Lock;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -52,7 +53,7 @@ struct ObjectLabels {
 }
 
 /// Every metric: its registered name (counters gain `_total` on /metrics), type and help.
-const DESCRIBED: [(&str, &str, &str); 11] = [
+const DESCRIBED: [(&str, &str, &str); 13] = [
     (
         "controller_runtime_reconcile",
         "counter",
@@ -108,6 +109,16 @@ const DESCRIBED: [(&str, &str, &str); 11] = [
         "gauge",
         "Objects this process reconciles, by kind and Ready condition status (True, False, Unknown)",
     ),
+    (
+        "ecs_operator_rollouts_in_flight",
+        "gauge",
+        "Services whose BLUE_GREEN, LINEAR or CANARY deployment is in flight, by strategy, lifecycle stage and phase (RolloutPaused, RolloutBaking, ShiftingTraffic, RolloutInProgress)",
+    ),
+    (
+        "ecs_operator_events",
+        "counter",
+        "Kubernetes Events the operator recorded, by controller, reason and type (Promoted, RollbackApproved, RolloutAborted and ApprovalRefused count RolloutApprovals acted on)",
+    ),
 ];
 
 /// The help text of a metric `DESCRIBED` lists.
@@ -140,6 +151,7 @@ pub struct Metrics {
     objects: Family<ObjectLabels, Gauge>,
     /// The Ready state last counted for each object, so a change moves it between series.
     object_states: Mutex<HashMap<(&'static str, String), &'static str>>,
+    rollouts: RolloutMetrics,
 }
 
 impl Default for Metrics {
@@ -214,6 +226,17 @@ impl Default for Metrics {
             about("ecs_operator_objects"),
             objects.clone(),
         );
+        let rollouts = RolloutMetrics::default();
+        registry.register(
+            "ecs_operator_rollouts_in_flight",
+            about("ecs_operator_rollouts_in_flight"),
+            rollouts.in_flight.clone(),
+        );
+        registry.register(
+            "ecs_operator_events",
+            about("ecs_operator_events"),
+            rollouts.events.clone(),
+        );
         Self {
             registry,
             reconciles,
@@ -228,6 +251,7 @@ impl Default for Metrics {
             aws_regions,
             objects,
             object_states: Mutex::new(HashMap::new()),
+            rollouts,
         }
     }
 }
@@ -314,8 +338,20 @@ impl Metrics {
             .inc();
     }
 
+    /// Records where an object's staged rollout stands after a reconcile (None: none in
+    /// flight).
+    pub fn set_rollout(&self, kind: &'static str, key: &str, phase: Option<RolloutPhase>) {
+        self.rollouts.set(kind, key, phase);
+    }
+
+    /// One Event the operator recorded on an object.
+    pub fn observe_event(&self, controller: &'static str, reason: &'static str, warning: bool) {
+        self.rollouts.event(controller, reason, warning);
+    }
+
     /// Stops counting an object once its cleanup has finished.
     pub fn forget_object(&self, kind: &'static str, key: &str) {
+        self.rollouts.set(kind, key, None);
         let mut states = self.object_states.locked();
         if let Some(ready) = states.remove(&(kind, key.to_string())) {
             self.objects

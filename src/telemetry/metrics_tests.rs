@@ -11,6 +11,16 @@ fn every_registered_metric_is_described_with_its_type() {
     metrics.observe_aws_call("ECS", "DescribeServices", "throttled");
     metrics.observe_rate_limit_wait("service-read", Duration::from_millis(5));
     metrics.set_object_ready("service", "shop/web", "True");
+    metrics.set_rollout(
+        "service",
+        "shop/web",
+        Some(RolloutPhase::new(
+            Some("LINEAR"),
+            Some("SCALE_UP"),
+            "RolloutInProgress",
+        )),
+    );
+    metrics.observe_event("service", "Promoted", false);
     let text = metrics.encode();
     let encoded: Vec<(&str, &str)> = text
         .lines()
@@ -78,4 +88,50 @@ fn throttled_calls_are_counted_twice_by_outcome_and_as_throttles() {
     assert!(text.contains(
         r#"ecs_operator_aws_api_throttled_total{service="ECS",operation="DescribeServices"} 1"#
     ));
+}
+
+#[test]
+fn a_rollout_moves_between_phases_and_leaves_the_gauge_when_it_ends() {
+    let metrics = Metrics::default();
+    let paused = RolloutPhase::new(Some("CANARY"), Some("POST_SCALE_UP"), "RolloutPaused");
+    let baking = RolloutPhase::new(Some("CANARY"), Some("BAKE_TIME"), "RolloutBaking");
+    metrics.set_rollout("service", "shop/web", Some(paused));
+    metrics.set_rollout("service", "shop/api", Some(paused));
+    metrics.set_rollout("service", "shop/web", Some(baking));
+    let text = metrics.encode();
+    assert!(text.contains(r#"ecs_operator_rollouts_in_flight{strategy="CANARY",stage="POST_SCALE_UP",phase="RolloutPaused"} 1"#), "{text}");
+    assert!(text.contains(r#"ecs_operator_rollouts_in_flight{strategy="CANARY",stage="BAKE_TIME",phase="RolloutBaking"} 1"#), "{text}");
+    metrics.set_rollout("service", "shop/web", None);
+    metrics.forget_object("service", "shop/api");
+    let text = metrics.encode();
+    assert!(text.contains(r#"phase="RolloutPaused"} 0"#), "{text}");
+    assert!(text.contains(r#"phase="RolloutBaking"} 0"#), "{text}");
+}
+
+#[test]
+fn label_values_outside_the_fixed_sets_are_counted_as_other() {
+    let phase = RolloutPhase::new(Some("SHADOW"), Some("NEW_STAGE"), "no such reason");
+    assert_eq!(phase.strategy, "other");
+    assert_eq!(phase.stage, "other");
+    assert_eq!(phase.phase, "other");
+    assert_eq!(
+        RolloutPhase::new(None, None, "RolloutPaused").phase,
+        "RolloutPaused"
+    );
+}
+
+#[test]
+fn events_are_counted_by_controller_reason_and_type() {
+    let metrics = Metrics::default();
+    metrics.observe_event("service", "Promoted", false);
+    metrics.observe_event("service", "Promoted", false);
+    metrics.observe_event("service", "ApprovalRefused", true);
+    let text = metrics.encode();
+    assert!(
+        text.contains(
+            r#"ecs_operator_events_total{controller="service",reason="Promoted",type="Normal"} 2"#
+        ),
+        "{text}"
+    );
+    assert!(text.contains(r#"ecs_operator_events_total{controller="service",reason="ApprovalRefused",type="Warning"} 1"#), "{text}");
 }

@@ -5,6 +5,7 @@ pub mod health;
 pub mod http;
 pub mod logs;
 pub mod metrics;
+pub mod rollouts;
 
 pub use health::Health;
 pub use logs::init as init_logs;

@@ -84,6 +84,7 @@ fn main() -> ExitCode {
         test!(chart::example_manifests_are_accepted_by_the_api_server),
         test!(kstatus::kstatus_agrees_with_every_state_we_report),
         test!(progressive::a_paused_blue_green_rollout_waits_for_its_approval),
+        test!(progressive::a_paused_rollout_survives_an_operator_restart_until_aborted),
         test!(chart::the_charts_identity_runs_the_full_lifecycle_and_nothing_more),
     ];
     let trials: Vec<_> = tests

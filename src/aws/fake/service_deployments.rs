@@ -13,20 +13,9 @@ use crate::aws::{
     RolloutState, ServiceDeploymentState,
 };
 
-/// The stages of a blue/green deployment in order; LINEAR and CANARY walk the same ones
-/// (their traffic steps are not modelled in the fake).
-pub const STAGES: &[&str] = &[
-    "RECONCILE_SERVICE",
-    "PRE_SCALE_UP",
-    "SCALE_UP",
-    "POST_SCALE_UP",
-    "TEST_TRAFFIC_SHIFT",
-    "POST_TEST_TRAFFIC_SHIFT",
-    "PRODUCTION_TRAFFIC_SHIFT",
-    "POST_PRODUCTION_TRAFFIC_SHIFT",
-    "BAKE_TIME",
-    "CLEAN_UP",
-];
+// LINEAR and CANARY walk the blue/green stages; their traffic steps are not modelled
+// in the fake.
+use crate::aws::LIFECYCLE_STAGES as STAGES;
 
 /// One service deployment and what the fake needs to move it on.
 pub struct Tracked {
