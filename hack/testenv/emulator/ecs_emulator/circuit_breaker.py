@@ -10,7 +10,7 @@ from typing import Any
 
 from .service_events import event
 from .service_model import Deployment, ServiceState, deployment_configuration, live_tasks, notify, start_deployment
-from .state import state_of
+from .state import hooks, state_of
 from .task_lifecycle import (
     DEPROVISIONING,
     ESSENTIAL_CONTAINER_EXITED,
@@ -66,26 +66,49 @@ def trip_circuit_breaker(backend, st: ServiceState, p: Deployment, cb: dict, at:
     """ECS Developer Guide, "How the Amazon ECS deployment circuit breaker
     detects failures": the deployment goes FAILED and stops launching tasks;
     with rollback, ECS rolls back to the most recent COMPLETED deployment."""
+    fail_deployment(
+        backend, st, p, at,
+        by="circuit_breaker",
+        reason="ECS deployment circuit breaker: tasks failed to start.",
+        event_reason="tasks failed to start.",
+        rollback=bool(cb.get("rollback")),
+        rollback_reason="ECS deployment circuit breaker: rolling back to deploymentId {id}.",
+    )
+
+
+def fail_deployment(
+    backend, st: ServiceState, p: Deployment, at: float, *,
+    by: str, reason: str, event_reason: str, rollback: bool, rollback_reason: str,
+) -> None:
+    """A failure detector (the circuit breaker, or deployment alarms:
+    alarms.py) failed the PRIMARY deployment p.  ECS Developer Guide, "Amazon
+    ECS deployment failure detection": either method fails the deployment, and
+    "the rollback method requires a previous deployment in COMPLETED state";
+    "A deployment in a FAILED state won't launch any new tasks" ("How
+    CloudWatch alarms detect Amazon ECS deployment failures")."""
     svc = st.service
     es = state_of(backend)
     p.rollout_state = "FAILED"
-    p.rollout_state_reason = "ECS deployment circuit breaker: tasks failed to start."
+    p.rollout_state_reason = reason
     p.updated_at = es.wall(at)
-    event(backend, st, at, f"(service {svc.name}) (deployment {p.id}) deployment failed: tasks failed to start.")
+    p._failed_by = by
+    event(backend, st, at, f"(service {svc.name}) (deployment {p.id}) deployment failed: {event_reason}")
     notify(backend, st, "failed", p, at)
-    if not cb.get("rollback") or p._rollback:
+    if not rollback or p._rollback:
         return  # stays PRIMARY and FAILED; nothing more is launched
     target = next((d for d in st.deployments[1:] if d.rollout_state == "COMPLETED"), None)
     if target is None:
         return  # no COMPLETED deployment: the deployment stalls
+    if hooks.staged_rollback is not None and hooks.staged_rollback(backend, st, p, at, reason):
+        return  # a blue/green, linear or canary deployment goes back to its source revision
     # The guide says the rollback target goes from COMPLETED back to
     # IN_PROGRESS; DescribeServices shows that as a new PRIMARY deployment
     # of the target's task definition whose rolloutStateReason names the
     # target, which is what the emulator reports.
     svc.task_definition = target.task_definition
-    rollback = start_deployment(backend, st, at, target.task_definition, rollback_to=target)
-    rollback.network_configuration = target.network_configuration
-    rollback.rollout_state_reason = f"ECS deployment circuit breaker: rolling back to deploymentId {target.id}."
+    rollback_d = start_deployment(backend, st, at, target.task_definition, rollback_to=target)
+    rollback_d.network_configuration = target.network_configuration
+    rollback_d.rollout_state_reason = rollback_reason.format(id=target.id)
     event(backend, st, at, f"(service {svc.name}) rolling back to deployment {target.id}.")
 
 

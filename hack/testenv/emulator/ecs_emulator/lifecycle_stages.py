@@ -10,9 +10,9 @@ LinearConfiguration, CanaryConfiguration.
 
 The walk holds the scheduler (hooks.scheduler_policy): nothing is launched
 before SCALE_UP; from SCALE_UP the new revision runs desiredCount tasks beside
-the old one, which is drained only at CLEAN_UP.  No load balancer is touched:
-traffic is only reported, as requestedTestTrafficWeight and
-requestedProductionTrafficWeight.
+the old one, which is drained only at CLEAN_UP.  Traffic is reported as
+requestedTestTrafficWeight and requestedProductionTrafficWeight, and
+hooks.traffic_listeners hear of every change.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import re
 
 from moto.moto_api._internal import mock_random
 
-from .deployment_rollback import roll_back
+from .deployment_rollback import roll_back, roll_back_failed
 from .service_revisions import IN_PROGRESS, store_of
 from .state import hooks, state_of
 
@@ -226,12 +226,11 @@ class Walk:
                 if at < self.wait_until:
                     return
                 self.wait_until = None
-            elif kind == "test":
-                rec.test_weight = args[0]
+            elif kind in ("test", "production"):
+                setattr(rec, f"{kind}_weight", args[0])
                 rec.touch(es.wall(at))
-            elif kind == "production":
-                rec.production_weight = args[0]
-                rec.touch(es.wall(at))
+                for listener in hooks.traffic_listeners:  # traffic.py: the listener rules follow
+                    listener(backend, st, rec, at)
             elif kind == "scaled":
                 if not _scaled(st, self.cfg):
                     return
@@ -329,3 +328,4 @@ def install_hooks() -> None:
     if walk_due not in hooks.service_timers:
         hooks.service_timers.append(walk_due)
     hooks.scheduler_policy = policy
+    hooks.staged_rollback = roll_back_failed

@@ -23,6 +23,8 @@ MODULES = [
     "services",  # Create/Update/Delete/DescribeServices, with the deployment scheduler
     "controllers",  # CODE_DEPLOY and EXTERNAL services: refusals, task sets, the move to ECS
     "service_deployments",  # the service deployments API, blue/green, linear and canary stages
+    "traffic",  # ELBv2 listener rules and IP targets of load-balanced services
+    "alarms",  # deployment alarms: CloudWatch alarms that fail (and roll back) deployments
     "clusters",  # DescribeClusters counters
     "scaling_tags",  # tags on Application Auto Scaling scalable targets
 ]

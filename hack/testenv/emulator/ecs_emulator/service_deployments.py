@@ -82,7 +82,10 @@ def on_deployment(backend, st, kind: str, d, at: float) -> None:
         rec = store.record_of.get(d.id)
         if rec is None:
             return
-        rec.circuit_breaker_triggered = True
+        if d._failed_by != "alarms":  # alarms.py records the alarms it saw
+            rec.circuit_breaker_triggered = True
+        if rec.walk is not None:
+            rec.walk.end()
         if rec.status == ROLLBACK_IN_PROGRESS:
             rec.finish(ROLLBACK_FAILED, when, d.rollout_state_reason)
         elif rec.status in RUNNING_STATUSES:

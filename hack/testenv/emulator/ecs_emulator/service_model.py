@@ -52,6 +52,7 @@ class Deployment:
         self._rollback = False
         self._rollback_to: str | None = None
         self._previous_primary: str | None = None
+        self._failed_by: str | None = None  # "circuit_breaker" or "alarms" once FAILED
 
 
 class ServiceState:

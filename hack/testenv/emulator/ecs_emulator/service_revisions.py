@@ -121,6 +121,8 @@ class ServiceDeployment:
         self.strategy = self.config.get("strategy") or "ROLLING"
         self.rollback: dict[str, Any] | None = None
         self.circuit_breaker_triggered = False
+        # The deployment alarms that failed it (alarms.py).
+        self.triggered_alarms: list[str] = []
         # lifecycle_stages.Walk for BLUE_GREEN / LINEAR / CANARY, else None.
         self.walk = None
         # Traffic weights (percent) of target and sources; None while the
@@ -187,9 +189,9 @@ class ServiceDeployment:
                 "threshold": threshold,
             },
             "alarms": {
-                "status": monitor if alarms.get("enable") else "DISABLED",
+                "status": "TRIGGERED" if self.triggered_alarms else (monitor if alarms.get("enable") else "DISABLED"),
                 "alarmNames": list(alarms.get("alarmNames") or []),
-                "triggeredAlarmNames": [],
+                "triggeredAlarmNames": list(self.triggered_alarms),
             },
         }
         return {k: v for k, v in out.items() if v is not None}

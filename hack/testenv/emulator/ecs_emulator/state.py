@@ -88,6 +88,14 @@ class Hooks:
         "scale_up": None is the rolling update; "hold" launches and drains
         nothing; "scale_up" launches the PRIMARY to desiredCount regardless of
         maximumPercent and drains nothing.  Neither completes the deployment.
+    traffic_listeners: [fn(backend, service_state, service_deployment, at)] -
+        a service deployment's requested test or production traffic weights
+        changed (a shift, or a rollback that sends traffic back).
+    staged_rollback: fn(backend, service_state, deployment, at, reason) -> bool -
+        a failure detector (circuit breaker, alarms) failed deployment with
+        rollback on: True if the lifecycle walk rolled it back itself (the source
+        revision serves again), False for the rolling update's rollback (a new
+        deployment of the last COMPLETED one's task definition).
     """
 
     def __init__(self) -> None:
@@ -99,6 +107,8 @@ class Hooks:
         self.service_steppers: list[Callable] = []
         self.service_timers: list[Callable] = []
         self.scheduler_policy: Callable | None = None
+        self.traffic_listeners: list[Callable] = []
+        self.staged_rollback: Callable | None = None
 
 
 hooks = Hooks()
