@@ -58,6 +58,10 @@ docs: build ## Regenerate the flag and metric tables in docs/operating.md from t
 demo: ## Run the operator locally end to end: test environment, operator, examples/quickstart
 	hack/demo.sh
 
+.PHONY: demo-progressive
+demo-progressive: ## Blue/green behind a load balancer with kubectl ecs promote, and a canary rolled back by its alarm (runs make demo first if needed)
+	hack/demo-progressive.sh
+
 .PHONY: demo-down
 demo-down: ## Stop what make demo started
 	hack/demo.sh down

@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 DEMO=.demo
 mkdir -p "$DEMO"
 
-step() { printf '\n==> %s\n' "$*"; }
+# shellcheck source=hack/demo-lib.sh
+. hack/demo-lib.sh
 
 stop_operator() {
   if [[ -f "$DEMO/operator.pid" ]]; then
@@ -45,6 +46,7 @@ HTTP_PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1"
 setsid "${CARGO_TARGET_DIR:-target}/debug/ecs-operator" run --log-format text --http-address "127.0.0.1:$HTTP_PORT" \
   > "$DEMO/operator.log" 2>&1 < /dev/null &
 echo $! > "$DEMO/operator.pid"
+echo "$HTTP_PORT" > "$DEMO/http-port"
 echo "health and metrics on http://127.0.0.1:$HTTP_PORT (/healthz, /readyz, /metrics)"
 
 step "creating a VPC, subnet and security group in moto for the Service"
@@ -120,38 +122,19 @@ for a in scaling.describe_scheduled_actions(ServiceNamespace="ecs")["ScheduledAc
           f"{bounds.get('MinCapacity')}-{bounds.get('MaxCapacity')} tasks")
 PY
 
-# The Service's Ready condition and the revision it runs, every second until `until` is seen.
-watch_service() {
-  local until="$1" seen=""
-  for _ in $(seq 120); do
-    local now
-    now="$("$KUBECTL" -n quickstart get ecssvc webserver -o jsonpath='{range .status.conditions[?(@.type=="Ready")]}Ready={.status} {.reason}: {.message}{end}')"
-    [[ "$now" != "$seen" ]] && echo "  $now" && seen="$now"
-    [[ "$now" == *"$until"* ]] && return 0
-    sleep 1
-  done
-  echo "  (gave up waiting for \"$until\")"
-  return 1
-}
-
-set_image() {
-  "$KUBECTL" -n quickstart patch taskdefinition webserver --type json \
-    -p "[{\"op\": \"replace\", \"path\": \"/spec/containerDefinitions/0/image\", \"value\": \"$1\"}]" >/dev/null
-}
-
 step "a rollout: the image becomes nginx:1.27 (a new revision), and ECS replaces the tasks"
-set_image nginx:1.27
-watch_service "rolled out"
+set_image quickstart webserver nginx:1.27
+watch_service quickstart webserver "rolled out"
 "$KUBECTL" -n quickstart get taskdefinition webserver -o jsonpath='task definition now at {.status.family}:{.status.revision}{"\n"}'
 
 step "a failed rollout: an image that cannot be pulled; the circuit breaker rolls the Service back"
-set_image nginx:does-not-exist
-watch_service "rolled back to"
+set_image quickstart webserver nginx:does-not-exist
+watch_service quickstart webserver "rolled back to"
 echo "  the stopped tasks, as the operator recorded them in status.failedRollout:"
 "$KUBECTL" -n quickstart get ecssvc webserver -o jsonpath='{range .status.failedRollout.stoppedTasks[*]}  task {.arn}: {.stopCode}{"\n"}{end}'
 step "the fix: the image goes back to nginx:1.27 (one more revision) and the Service rolls out again"
-set_image nginx:1.27
-watch_service "rolled out"
+set_image quickstart webserver nginx:1.27
+watch_service quickstart webserver "rolled out"
 
 step "the operator's own view: /readyz and a few metrics"
 echo "readyz: $(curl -s "http://127.0.0.1:$HTTP_PORT/readyz")"

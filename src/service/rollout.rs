@@ -262,6 +262,7 @@ pub fn failed_rollout(deployment: &EcsDeployment, stopped: &[EcsTask]) -> Failed
             Some(by) if !deployment.id.is_empty() => *by == deployment.id,
             _ => revision_key(&t.task_definition) == wanted,
         })
+        .filter(|t| !scaled_in(t))
         .collect();
     own.sort_by_key(|t| std::cmp::Reverse(t.stopped_at));
     let deployment_id = match own.first().and_then(|t| t.started_by.as_ref()) {
@@ -278,6 +279,19 @@ pub fn failed_rollout(deployment: &EcsDeployment, stopped: &[EcsTask]) -> Failed
             .map(stopped_task)
             .collect(),
     }
+}
+
+/// A task the service scheduler stopped because it needed fewer (a scale-in, or a
+/// rollback draining the new revision): stopCode ServiceSchedulerInitiated with ECS's
+/// "Scaling activity initiated by" reason (ECS Developer Guide, "Amazon ECS stopped task
+/// error codes"). It did not fail, so it explains nothing. A task failing its load
+/// balancer health checks carries the same stopCode with another reason, and stays.
+fn scaled_in(task: &EcsTask) -> bool {
+    task.stop_code.as_deref() == Some("ServiceSchedulerInitiated")
+        && task
+            .stopped_reason
+            .as_deref()
+            .is_some_and(|r| r.starts_with("Scaling activity initiated by"))
 }
 
 /// ECS's reason once the deployment FAILED; while it rolls out, its reason says only that.

@@ -222,6 +222,34 @@ fn a_failure_keeps_the_deployments_newest_stopped_tasks_with_exit_codes() {
 }
 
 #[test]
+fn tasks_the_scheduler_scaled_in_explain_no_failure_but_failed_health_checks_do() {
+    let scaled_in = stopped(
+        "drained",
+        "ecs-svc/PRIMARY-web:2",
+        300,
+        "ServiceSchedulerInitiated",
+        "Scaling activity initiated by (deployment ecs-svc/PRIMARY-web:2)",
+    );
+    let unhealthy = stopped(
+        "unhealthy",
+        "ecs-svc/PRIMARY-web:2",
+        200,
+        "ServiceSchedulerInitiated",
+        "Task failed ELB health checks in (target-group arn:aws:elasticloadbalancing:...)",
+    );
+    let record = failed_rollout(&failed_deployment(), &[scaled_in, unhealthy]);
+    let arns: Vec<&str> = record
+        .stopped_tasks
+        .iter()
+        .map(|t| t.arn.as_str())
+        .collect();
+    assert_eq!(
+        arns,
+        ["arn:aws:ecs:us-east-1:123456789012:task/main/unhealthy"]
+    );
+}
+
+#[test]
 fn a_failed_rollout_names_the_stopped_task_reason_and_exit_code() {
     let deployment = failed_deployment();
     let mut task = stopped(

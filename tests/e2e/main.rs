@@ -31,6 +31,7 @@ mod task_contract;
 mod task_definition;
 mod task_definition_contract;
 mod tenancy;
+mod traffic;
 mod upgrade;
 
 use std::process::ExitCode;
@@ -85,6 +86,8 @@ fn main() -> ExitCode {
         test!(kstatus::kstatus_agrees_with_every_state_we_report),
         test!(progressive::a_paused_blue_green_rollout_waits_for_its_approval),
         test!(progressive::a_paused_rollout_survives_an_operator_restart_until_aborted),
+        test!(traffic::blue_green_moves_production_traffic_only_when_promoted),
+        test!(traffic::a_canary_rolls_back_on_its_alarm_and_on_failing_tasks),
         test!(chart::the_charts_identity_runs_the_full_lifecycle_and_nothing_more),
     ];
     let trials: Vec<_> = tests

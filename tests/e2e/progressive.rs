@@ -15,7 +15,7 @@ use crate::support::testenv::scratch_dir;
 use crate::support::{TestContext, eventually, moto_network};
 use crate::task_definition::seed_manifest;
 
-const SERVICE: &str = "service.ecs.operator.dev";
+pub(crate) const SERVICE: &str = "service.ecs.operator.dev";
 
 /// The e2e Service, deployed BLUE_GREEN with a PAUSE hook after scale-up. Its
 /// deploymentConfiguration is the manifest's last block, so the settings extend it.
@@ -37,15 +37,15 @@ fn approval(name: &str, service: &str, arn: &str, hook: &str) -> String {
     )
 }
 
-fn status(ctx: &TestContext, name: &str, path: &str) -> Result<String> {
+pub(crate) fn status(ctx: &TestContext, name: &str, path: &str) -> Result<String> {
     ctx.kubectl_ns(&["get", SERVICE, name, "-o", &format!("jsonpath={{{path}}}")])
 }
 
-const READY_REASON: &str = ".status.conditions[?(@.type=='Ready')].reason";
+pub(crate) const READY_REASON: &str = ".status.conditions[?(@.type=='Ready')].reason";
 
 /// `kubectl ecs <args> -n <namespace>`, the operator binary found by kubectl as the
 /// plugin `kubectl-ecs` on PATH, as a user installs it.
-fn kubectl_ecs(ctx: &TestContext, args: &[&str]) -> Result<String> {
+pub(crate) fn kubectl_ecs(ctx: &TestContext, args: &[&str]) -> Result<String> {
     let bin = scratch_dir().join("e2e-kubectl-plugin");
     std::fs::create_dir_all(&bin)?;
     let plugin = bin.join("kubectl-ecs");
@@ -74,7 +74,12 @@ fn kubectl_ecs(ctx: &TestContext, args: &[&str]) -> Result<String> {
     Ok(said)
 }
 
-async fn until_reason(ctx: &TestContext, name: &str, wanted: &str, seconds: u64) -> Result<()> {
+pub(crate) async fn until_reason(
+    ctx: &TestContext,
+    name: &str,
+    wanted: &str,
+    seconds: u64,
+) -> Result<()> {
     eventually(&format!("the Service is {wanted}"), seconds, || async {
         Ok((status(ctx, name, READY_REASON)? == wanted).then_some(()))
     })
@@ -93,7 +98,30 @@ fn paused_at(ctx: &TestContext, name: &str) -> Result<(String, String)> {
     Ok((arn, hook))
 }
 
-fn event_messages(ctx: &TestContext, reason: &str) -> Result<String> {
+/// The task definition ECS's service runs now.
+pub(crate) async fn serving(ctx: &TestContext, cluster: &str, service: &str) -> Result<String> {
+    let described = ctx
+        .ecs()
+        .await
+        .describe_services()
+        .cluster(cluster)
+        .services(service)
+        .send()
+        .await?;
+    Ok(described
+        .services()
+        .first()
+        .and_then(|s| s.task_definition())
+        .unwrap_or_default()
+        .to_string())
+}
+
+/// The message of the Service's Ready condition.
+pub(crate) fn ready_message(ctx: &TestContext, name: &str) -> Result<String> {
+    status(ctx, name, ".status.conditions[?(@.type=='Ready')].message")
+}
+
+pub(crate) fn event_messages(ctx: &TestContext, reason: &str) -> Result<String> {
     ctx.kubectl_ns(&[
         "get",
         "events",
@@ -245,20 +273,7 @@ pub async fn a_paused_rollout_survives_an_operator_restart_until_aborted(
         aborted.contains(&arn),
         "the RolloutAborted Event names the deployment: {aborted:?}"
     );
-    let live = ctx
-        .ecs()
-        .await
-        .describe_services()
-        .cluster(&cluster)
-        .services(&name)
-        .send()
-        .await?;
-    let serving = live
-        .services()
-        .first()
-        .and_then(|s| s.task_definition())
-        .unwrap_or_default()
-        .to_string();
+    let serving = serving(&ctx, &cluster, &name).await?;
     ensure!(
         serving.ends_with(":1"),
         "after the abort ECS serves {serving}"

@@ -96,6 +96,22 @@ pub use settings::*;
     "(has(self.region) ? self.region : '') == (has(oldSelf.region) ? oldSelf.region : '')"
 ).message("spec.region is immutable: a service cannot move to another region; create a new Service object instead")
     .field_path(".region"))]
+#[x_kube(validation = Rule::new(
+    "!has(self.loadBalancers) || !self.loadBalancers.exists(l, has(l.advancedConfiguration)) || \
+     (has(self.deploymentConfiguration) && has(self.deploymentConfiguration.strategy) && \
+      self.deploymentConfiguration.strategy != 'ROLLING')"
+).message("spec.loadBalancers[].advancedConfiguration is for BLUE_GREEN, LINEAR and CANARY deployments: \
+     set spec.deploymentConfiguration.strategy to one of them, or leave it out")
+    .field_path(".loadBalancers"))]
+#[x_kube(validation = Rule::new(
+    "!has(self.serviceConnectConfiguration) || !has(self.serviceConnectConfiguration.services) || \
+     !self.serviceConnectConfiguration.services.exists(s, has(s.clientAliases) && \
+       s.clientAliases.exists(a, has(a.testTrafficRules))) || \
+     (has(self.deploymentConfiguration) && has(self.deploymentConfiguration.strategy) && \
+      self.deploymentConfiguration.strategy != 'ROLLING')"
+).message("spec.serviceConnectConfiguration.services[].clientAliases[].testTrafficRules is for BLUE_GREEN, \
+     LINEAR and CANARY deployments: set spec.deploymentConfiguration.strategy to one of them, or leave it out")
+    .field_path(".serviceConnectConfiguration"))]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceSpec {
     /// ECS service name. Defaults to metadata.name. Immutable.

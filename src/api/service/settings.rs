@@ -194,6 +194,40 @@ pub struct ServiceConnectClientAlias {
     /// DNS name clients use. Defaults to discoveryName.namespace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dns_name: Option<String>,
+    /// During a BLUE_GREEN, LINEAR or CANARY deployment, which requests Service Connect
+    /// sends to the new revision as test traffic before production moves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_traffic_rules: Option<ServiceConnectTestTrafficRules>,
+}
+
+/// Test traffic of a Service Connect endpoint: the requests carrying a header (ECS API
+/// Reference, ServiceConnectTestTrafficRules).
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceConnectTestTrafficRules {
+    /// The header that marks a request as test traffic.
+    pub header: ServiceConnectTestTrafficHeader,
+}
+
+/// The header test requests carry.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceConnectTestTrafficHeader {
+    /// The header's name, for example x-canary.
+    #[schemars(length(min = 1, max = 256))]
+    pub name: String,
+    /// The value it must have; left out, any value marks test traffic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<ServiceConnectTestTrafficHeaderMatch>,
+}
+
+/// How the header's value is matched.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceConnectTestTrafficHeaderMatch {
+    /// The exact value.
+    #[schemars(length(min = 1, max = 1024))]
+    pub exact: String,
 }
 
 /// A placement constraint.

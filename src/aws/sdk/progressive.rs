@@ -10,7 +10,8 @@ use serde_json::Value;
 use super::{non_empty, text};
 use crate::api::service::{
     AdvancedConfiguration, CanaryConfiguration, DeploymentLifecycleHook, HookTimeoutConfiguration,
-    LinearConfiguration,
+    LinearConfiguration, ServiceConnectTestTrafficHeader, ServiceConnectTestTrafficHeaderMatch,
+    ServiceConnectTestTrafficRules,
 };
 
 pub(super) fn linear_to_sdk(l: &LinearConfiguration) -> sdk::LinearConfiguration {
@@ -159,6 +160,44 @@ fn json(document: &Document) -> Value {
     }
 }
 
+pub(super) fn test_traffic_to_sdk(
+    rules: &ServiceConnectTestTrafficRules,
+) -> Result<sdk::ServiceConnectTestTrafficRules, aws_smithy_types::error::operation::BuildError> {
+    let value = rules
+        .header
+        .value
+        .as_ref()
+        .map(|v| {
+            sdk::ServiceConnectTestTrafficHeaderMatchRules::builder()
+                .exact(&v.exact)
+                .build()
+        })
+        .transpose()?;
+    let header = sdk::ServiceConnectTestTrafficHeaderRules::builder()
+        .name(&rules.header.name)
+        .set_value(value)
+        .build()?;
+    Ok(sdk::ServiceConnectTestTrafficRules::builder()
+        .header(header)
+        .build())
+}
+
+pub(super) fn test_traffic_from_sdk(
+    rules: &sdk::ServiceConnectTestTrafficRules,
+) -> Option<ServiceConnectTestTrafficRules> {
+    let header = rules.header()?;
+    Some(ServiceConnectTestTrafficRules {
+        header: ServiceConnectTestTrafficHeader {
+            name: header.name().to_string(),
+            value: header
+                .value()
+                .map(|v| ServiceConnectTestTrafficHeaderMatch {
+                    exact: v.exact().to_string(),
+                }),
+        },
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,5 +251,19 @@ mod tests {
             role_arn: Some("arn:aws:iam::123456789012:role/ecs-elb".into()),
         };
         assert_eq!(advanced_from_sdk(&advanced_to_sdk(&advanced)), advanced);
+    }
+
+    #[test]
+    fn service_connect_test_traffic_rules_map_both_ways() {
+        for value in [None, Some("on")] {
+            let rules = ServiceConnectTestTrafficRules {
+                header: ServiceConnectTestTrafficHeader {
+                    name: "x-canary".into(),
+                    value: value.map(|v| ServiceConnectTestTrafficHeaderMatch { exact: v.into() }),
+                },
+            };
+            let sdk = test_traffic_to_sdk(&rules).expect("a complete header rule");
+            assert_eq!(test_traffic_from_sdk(&sdk), Some(rules));
+        }
     }
 }

@@ -5,7 +5,7 @@ use aws_smithy_types::error::operation::BuildError;
 
 use super::progressive::{
     advanced_from_sdk, advanced_to_sdk, canary_from_sdk, canary_to_sdk, hooks_from_sdk,
-    hooks_to_sdk, linear_from_sdk, linear_to_sdk,
+    hooks_to_sdk, linear_from_sdk, linear_to_sdk, test_traffic_from_sdk, test_traffic_to_sdk,
 };
 use super::{
     aws_error, empty_response, invalid_input, non_empty, strategy_to_sdk, tags_from_sdk,
@@ -50,6 +50,12 @@ fn connect_to_sdk(
                     sdk::ServiceConnectClientAlias::builder()
                         .port(a.port)
                         .set_dns_name(a.dns_name.clone())
+                        .set_test_traffic_rules(
+                            a.test_traffic_rules
+                                .as_ref()
+                                .map(test_traffic_to_sdk)
+                                .transpose()?,
+                        )
                         .build()
                 })
                 .collect::<Result<Vec<_>, _>>()?;
@@ -533,6 +539,7 @@ fn connect_from_sdk(c: &sdk::ServiceConnectConfiguration) -> ServiceConnectConfi
                     .map(|a| ServiceConnectClientAlias {
                         port: a.port(),
                         dns_name: text(a.dns_name()),
+                        test_traffic_rules: a.test_traffic_rules().and_then(test_traffic_from_sdk),
                     })
                     .collect(),
                 ingress_port_override: svc.ingress_port_override(),

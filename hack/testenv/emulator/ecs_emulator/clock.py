@@ -78,6 +78,20 @@ class Clock:
     def wall_datetime(self, sim: float) -> datetime:
         return datetime.fromtimestamp(self.wall_time(sim), tz=timezone.utc)
 
+    def expected_wall_time(self, sim: float) -> float:
+        """Wall-clock epoch seconds at which emulated instant ``sim`` is due: for a
+        past instant when it was reached, for a future one when it will be at the
+        current speed (1 emulated second per wall second while frozen, an emulator
+        choice), so a deadline such as a hook's expiresAt reads as a time ahead."""
+        now = self.now()
+        if sim <= now:
+            return self.wall_time(sim)
+        speed = self._speeds[-1] if self._speeds[-1] > 0 else 1.0
+        return self._wall() + (sim - now) / speed
+
+    def expected_wall_datetime(self, sim: float) -> datetime:
+        return datetime.fromtimestamp(self.expected_wall_time(sim), tz=timezone.utc)
+
     # -- changing ----------------------------------------------------------
     def _new_segment(self, sim_start: float, speed: float) -> None:
         self._walls.append(self._wall())

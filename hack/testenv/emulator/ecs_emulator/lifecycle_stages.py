@@ -241,7 +241,7 @@ class Walk:
                     self.batch = [Invocation(h, at) for h in self.cfg.get("lifecycleHooks") or []
                                   if args[0] in (h.get("lifecycleStages") or [])]
                     for inv in self.batch:
-                        self.expiry_wall[inv.hook_id] = es.wall(inv.expires_at)
+                        self.expiry_wall[inv.hook_id] = es.expected_wall(inv.expires_at)
                     self.invocations += self.batch
                     if self.batch:
                         rec.touch(es.wall(at))

@@ -54,6 +54,9 @@ class EmulatorState:
     def wall(self, sim: float):
         return self.clock.wall_datetime(sim)
 
+    def expected_wall(self, sim: float):
+        return self.clock.expected_wall_datetime(sim)
+
 
 def state_of(backend: Any) -> EmulatorState:
     state = backend.__dict__.get(_ATTR)

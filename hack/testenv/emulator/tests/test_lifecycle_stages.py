@@ -3,6 +3,8 @@ clock, PAUSE and AWS_LAMBDA hooks, timeouts, traffic weights, rollbacks."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 from tests.support import primary
 from tests.test_service_deployments import ServiceDeploymentsTestCase
 
@@ -71,7 +73,9 @@ class BlueGreenTest(ServiceDeploymentsTestCase):
         [hook] = rec["lifecycleHookDetails"]
         self.assertEqual((hook["targetType"], hook["status"], hook["timeoutAction"]), ("PAUSE", "AWAITING_ACTION", "ROLLBACK"))
         self.assertNotIn("targetArn", hook)
-        self.assertIn("expiresAt", hook)
+        # timeoutInMinutes defaults to 1440: the deadline is about a day ahead, not now.
+        ahead = hook["expiresAt"] - datetime.now(timezone.utc)
+        self.assertGreater(ahead, timedelta(hours=23), hook["expiresAt"])
         self.assertEqual(rec["targetServiceRevision"]["requestedTestTrafficWeight"], 100.0)
         self.assertEqual(rec["targetServiceRevision"]["requestedProductionTrafficWeight"], 0.0)
         with self.assertRaises(self.ecs.exceptions.InvalidParameterException):
