@@ -1,12 +1,9 @@
 """Runs deploy/argocd/health.lua under Lua 5.1 (as Argo CD's gopher-lua is) against
 objects of each ecs-operator kind in each state, and checks argocd-cm.yaml embeds it."""
-import pathlib
 import sys
 
-import lupa.lua51 as lua51
+from argo_health import ROOT, SCRIPT, evaluate
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-SCRIPT = (ROOT / "deploy/argocd/health.lua").read_text()
 CONFIG_MAP = (ROOT / "deploy/argocd/argocd-cm.yaml").read_text()
 KINDS = ["Cluster", "TaskDefinition", "Service"]
 
@@ -46,20 +43,8 @@ CASES = [
 ]
 
 
-def to_lua(runtime, value):
-    if isinstance(value, dict):
-        return runtime.table_from({k: to_lua(runtime, v) for k, v in value.items()})
-    if isinstance(value, list):
-        return runtime.table_from([to_lua(runtime, v) for v in value])
-    return value
-
-
 def health(kind, conditions, observed):
-    runtime = lua51.LuaRuntime(unpack_returned_tuples=True)
-    # Argo CD sets the object as the global `obj`.
-    runtime.globals()["obj"] = to_lua(runtime, obj(kind, conditions, observed))
-    result = runtime.execute(SCRIPT)
-    return result["status"], result["message"]
+    return evaluate(obj(kind, conditions, observed))
 
 
 def main():

@@ -160,6 +160,7 @@ export AWS_ACCESS_KEY_ID="testing"
 export AWS_SECRET_ACCESS_KEY="testing"
 export AWS_EC2_METADATA_DISABLED="true"
 export TESTENV_PYTHON="$MOTO_VENV/bin/python"
+export ARGOCD_HEALTH_PYTHON="$LUA_VENV/bin/python"
 export TESTENV_STATE="$STATE"
 ENV
 

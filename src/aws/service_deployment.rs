@@ -40,6 +40,10 @@ pub struct EcsServiceDeployment {
     /// The lifecycle hooks of the stage it is in.
     pub hooks: Vec<HookDetail>,
     pub rollback: Option<DeploymentRollback>,
+    /// The bake the deployment runs with (its deploymentConfiguration).
+    pub bake_time_in_minutes: Option<i32>,
+    /// Deployment alarms ECS saw in ALARM (alarms.triggeredAlarmNames).
+    pub triggered_alarms: Vec<String>,
 }
 
 impl EcsServiceDeployment {

@@ -84,6 +84,16 @@ fn rollout_lines(out: &mut String, rollout: &RolloutStatus) {
             hook.status
         );
     }
+    if let Some(minutes) = rollout.bake_time_in_minutes {
+        let _ = writeln!(out, "Bake time        {minutes} minute(s)");
+    }
+    if !rollout.triggered_alarms.is_empty() {
+        let _ = writeln!(
+            out,
+            "Alarms           {} in ALARM",
+            rollout.triggered_alarms.join(", ")
+        );
+    }
     if let Some(rollback) = &rollout.rollback {
         let _ = writeln!(
             out,

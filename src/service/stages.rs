@@ -87,6 +87,8 @@ pub fn recorded(deployment: &EcsServiceDeployment, strategy: Option<&str>) -> Ro
         started_at: deployment.started_at.map(whole_seconds),
         updated_at: deployment.updated_at.map(whole_seconds),
         finished_at: deployment.finished_at.map(whole_seconds),
+        bake_time_in_minutes: deployment.bake_time_in_minutes,
+        triggered_alarms: deployment.triggered_alarms.clone(),
     }
 }
 
@@ -146,13 +148,21 @@ pub fn judge(rollout: &RolloutStatus, desired_task_definition: &str) -> Stage {
             .trim_end_matches('.')
             .to_string()
     };
+    let alarms = if rollout.triggered_alarms.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " (alarms in ALARM: {})",
+            rollout.triggered_alarms.join(", ")
+        )
+    };
     match ServiceDeploymentState::from(rollout.status.as_str()) {
         ServiceDeploymentState::Successful => Stage::Succeeded,
         ServiceDeploymentState::RollbackSuccessful => Stage::Ended {
             reason: ROLLED_BACK,
             message: format!(
-                "ECS rolled back {what} at {stage}: {}. Fix the cause, then change the task \
-                 definition or spec.redeployToken to roll out again",
+                "ECS rolled back {what} at {stage}: {}{alarms}. Fix the cause, then change the \
+                 task definition or spec.redeployToken to roll out again",
                 reason("no reason given")
             ),
         },
@@ -228,11 +238,16 @@ fn in_flight(rollout: &RolloutStatus, what: &str, stage: &str) -> Stage {
         .and_then(|t| t.production_traffic_weight)
         .map(|w| format!("; {w}% of production traffic on the new revision"))
         .unwrap_or_default();
-    let (reason, doing) = match stage {
-        "BAKE_TIME" => (
-            ROLLOUT_BAKING,
-            "baking: both revisions run until the bake time ends",
+    let baking = match (rollout.bake_time_in_minutes, &rollout.updated_at) {
+        (Some(minutes), Some(since)) => format!(
+            "baking: both revisions run for {minutes} minute(s) after production moved (stage \
+             since {})",
+            since.0
         ),
+        _ => "baking: both revisions run until the bake time ends".to_string(),
+    };
+    let (reason, doing) = match stage {
+        "BAKE_TIME" => (ROLLOUT_BAKING, baking.as_str()),
         "TEST_TRAFFIC_SHIFT" | "PRODUCTION_TRAFFIC_SHIFT" => (SHIFTING_TRAFFIC, "shifting traffic"),
         _ => (ROLLOUT_IN_PROGRESS, "in progress"),
     };

@@ -282,3 +282,30 @@ fn an_abort_acts_only_on_a_deployment_still_moving_forward() {
     paused.status = "ROLLBACK_REQUESTED".to_string();
     assert_eq!(answer(&paused, &both), None);
 }
+
+#[test]
+fn the_bake_names_its_length_and_a_rollback_names_the_alarms_that_fired() {
+    let mut rollout = recorded(CURRENT, "IN_PROGRESS");
+    rollout.stage = Some("BAKE_TIME".to_string());
+    rollout.bake_time_in_minutes = Some(15);
+    rollout.updated_at = Some(Time(
+        k8s_openapi::jiff::Timestamp::from_second(1_800_000_000).unwrap(),
+    ));
+    let Stage::InFlight { message, .. } = judge(&rollout, TD2) else {
+        panic!("baking is in flight");
+    };
+    assert!(
+        message.contains("15 minute(s) after production moved (stage since 2027-01-15T08:00:00Z)"),
+        "{message}"
+    );
+
+    rollout.status = "ROLLBACK_SUCCESSFUL".to_string();
+    rollout.triggered_alarms = vec!["web-5xx".to_string(), "web-latency".to_string()];
+    let Stage::Ended { message, .. } = judge(&rollout, TD2) else {
+        panic!("a rollback ends the rollout");
+    };
+    assert!(
+        message.contains("(alarms in ALARM: web-5xx, web-latency)"),
+        "{message}"
+    );
+}

@@ -116,6 +116,22 @@ pub(crate) async fn serving(ctx: &TestContext, cluster: &str, service: &str) -> 
         .to_string())
 }
 
+/// The health Argo CD's script (deploy/argocd/health.lua, under Lua 5.1) gives the live
+/// Service: `STATUS: message`.
+pub(crate) fn argocd_health(ctx: &TestContext, name: &str) -> Result<String> {
+    let object = ctx.kubectl_ns(&["get", SERVICE, name, "-o", "json"])?;
+    let script = crate::support::testenv::repo_root().join("hack/argocd/argo_health.py");
+    let mut child = std::process::Command::new(ctx.env.var("ARGOCD_HEALTH_PYTHON"))
+        .arg(script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()?;
+    std::io::Write::write_all(&mut child.stdin.take().context("stdin")?, object.as_bytes())?;
+    let out = child.wait_with_output()?;
+    ensure!(out.status.success(), "the Argo CD health script failed");
+    Ok(String::from_utf8(out.stdout)?.trim().to_string())
+}
+
 /// The message of the Service's Ready condition.
 pub(crate) fn ready_message(ctx: &TestContext, name: &str) -> Result<String> {
     status(ctx, name, ".status.conditions[?(@.type=='Ready')].message")
@@ -153,6 +169,11 @@ pub async fn a_paused_blue_green_rollout_waits_for_its_approval(ctx: TestContext
     ensure!(
         kstatus_said == "InProgress",
         "a paused Service is {kstatus_said}: {message}"
+    );
+    let health = argocd_health(&ctx, &name)?;
+    ensure!(
+        health.starts_with("Suspended"),
+        "Argo CD health of a paused Service: {health}"
     );
     let (arn, hook) = paused_at(&ctx, &name)?;
     let shown = kubectl_ecs(&ctx, &["status", &name])?;

@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 use anyhow::{Context, Result, ensure};
 
 use crate::progressive::{
-    READY_REASON, event_messages, kubectl_ecs, ready_message, serving, status, until_reason,
+    READY_REASON, argocd_health, event_messages, kubectl_ecs, ready_message, serving, status,
+    until_reason,
 };
 use crate::support::testenv::repo_root;
 use crate::support::{TestContext, eventually};
@@ -200,6 +201,16 @@ pub async fn a_canary_rolls_back_on_its_alarm_and_on_failing_tasks(ctx: TestCont
     ensure!(
         message.contains("search-5xx"),
         "the message names the alarm: {message}"
+    );
+    let fired = status(&ctx, "search", ".status.rollout.triggeredAlarms[*]")?;
+    ensure!(
+        fired == "search-5xx",
+        "status.rollout.triggeredAlarms: {fired}"
+    );
+    let health = argocd_health(&ctx, "search")?;
+    ensure!(
+        health.starts_with("Degraded"),
+        "Argo CD health of a rolled-back canary: {health}"
     );
     ensure!(
         share(&ctx, &production, &blue)? == 100.0,

@@ -45,6 +45,14 @@ pub struct RolloutStatus {
     /// When it finished.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<Time>,
+    /// Minutes both revisions run after production traffic moved (BAKE_TIME), as the
+    /// deployment runs with it. ECS reports no end time: the bake ends this long after
+    /// the stage began.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bake_time_in_minutes: Option<i32>,
+    /// Deployment alarms (deploymentConfiguration.alarms) ECS saw in ALARM during it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub triggered_alarms: Vec<String>,
 }
 
 /// One service revision's share of the deployment.

@@ -58,12 +58,11 @@ pub fn started(state: &mut State, service_index: usize, source_task_definition: 
         ..Default::default()
     };
     let staged = staged(service);
-    let hooks = service
-        .settings
-        .deployment_configuration
-        .as_ref()
+    let configuration = service.settings.deployment_configuration.as_ref();
+    let hooks = configuration
         .map(|d| d.lifecycle_hooks.clone())
         .unwrap_or_default();
+    let bake_time_in_minutes = configuration.and_then(|d| d.bake_time_in_minutes);
     let previous_revision = state
         .service_deployments
         .iter()
@@ -84,6 +83,7 @@ pub fn started(state: &mut State, service_index: usize, source_task_definition: 
         lifecycle_stage: staged.then(|| STAGES[0].to_string()),
         target: Some(revision(number)),
         sources: previous_revision.into_iter().collect(),
+        bake_time_in_minutes,
         ..Default::default()
     };
     state.services[service_index].current_service_deployment = Some(arn);

@@ -94,6 +94,13 @@ fn from_sdk(d: &sdk::ServiceDeployment) -> EcsServiceDeployment {
             started_at: timestamp(r.started_at()),
             service_revision_arn: text(r.service_revision_arn()),
         }),
+        bake_time_in_minutes: d
+            .deployment_configuration()
+            .and_then(|c| c.bake_time_in_minutes()),
+        triggered_alarms: d
+            .alarms()
+            .map(|a| a.triggered_alarm_names().to_vec())
+            .unwrap_or_default(),
     }
 }
 
