@@ -2,7 +2,8 @@
 //! Service says it is paused (kstatus InProgress), `kubectl ecs promote` moves it on
 //! once, and it is Ready only when ECS reports the service deployment SUCCESSFUL. An
 //! operator killed while a deployment is paused neither continues nor rolls it back
-//! when it comes back; `kubectl ecs abort` rolls it back.
+//! when it comes back; `kubectl ecs abort` rolls it back. Between deployments, idle
+//! resyncs read no service deployment.
 
 use std::time::Duration;
 
@@ -225,12 +226,40 @@ pub async fn a_paused_rollout_survives_an_operator_restart_until_aborted(
         "--namespace",
         ctx.namespace.as_str(),
         "--resync-interval",
-        "10s",
+        "2s",
     ];
     let first = Operator::start(&ctx.env, "paused-first", &args, &[])?;
     let (cluster, name) = paused_on_create(&ctx, "bgr").await?;
     kubectl_ecs(&ctx, &["promote", &name])?;
     until_reason(&ctx, &name, "Ready", 60).await?;
+
+    // Between deployments a staged Service costs what a rolling one does.
+    let reads = |op: &Operator| {
+        op.metric_sum(
+            "ecs_operator_aws_api_calls_total",
+            &["operation=\"DescribeServiceDeployments\""],
+        )
+    };
+    let looks = |op: &Operator| {
+        op.metric_sum(
+            "controller_runtime_reconcile_total",
+            &["controller=\"service\""],
+        )
+    };
+    let (read, looked) = (reads(&first)?, looks(&first)?);
+    eventually("20 idle resyncs of the Service", 120, || async {
+        Ok((looks(&first)? >= looked + 20.0).then_some(()))
+    })
+    .await?;
+    let idle_reads = reads(&first)? - read;
+    eprintln!(
+        "[e2e] {} idle resyncs of a BLUE_GREEN Service: {idle_reads} DescribeServiceDeployments calls",
+        looks(&first)? - looked
+    );
+    ensure!(
+        idle_reads == 0.0,
+        "idle resyncs read the service deployment {idle_reads} times"
+    );
 
     // A second revision pauses at the same hook; the operator dies meanwhile.
     ctx.apply(&seed_manifest(&name, "nginx:1.27"))?;
