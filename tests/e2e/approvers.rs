@@ -1,5 +1,6 @@
 //! The chart's rollout-approver role: who holds it in a namespace may create
-//! RolloutApprovals there, in their own name only, and read Services, but not edit them.
+//! RolloutApprovals there, in their own name only, and read Services, but not edit them;
+//! `kubectl ecs promote` works with exactly that.
 
 use std::time::Duration;
 
@@ -7,6 +8,7 @@ use anyhow::{Context, Result, ensure};
 use serde_json::Value;
 
 use crate::chart::{can_i, service_account_kubeconfig};
+use crate::progressive::kubectl_ecs_as;
 use crate::support::TestContext;
 
 fn approval(name: &str, approved_by: &str) -> String {
@@ -102,6 +104,54 @@ pub async fn approvers_approve_as_themselves_and_cannot_edit_services(
         own.status.success(),
         "an approval in the approver's own name was refused: {}",
         String::from_utf8_lossy(&own.stderr)
+    );
+    promote_as_the_approver(ctx, &kubeconfig, namespace, &user)
+}
+
+/// `kubectl ecs promote` with the approver's identity: it reads the Service, learns who
+/// it is (SelfSubjectReview) and creates the approval the policy accepts. The Service's
+/// status is written by hand (no operator watches this namespace).
+fn promote_as_the_approver(
+    ctx: &TestContext,
+    kubeconfig: &str,
+    namespace: &str,
+    user: &str,
+) -> Result<()> {
+    let arn = "arn:aws:ecs:us-east-1:123456789012:service-deployment/main/paused/sd2";
+    ctx.env.kubectl_stdin(
+        &["apply", "-n", namespace, "-f", "-"],
+        "apiVersion: ecs.operator.dev/v1alpha1\nkind: Service\nmetadata:\n  name: paused\n\
+         spec:\n  cluster: main\n  taskDefinition: web:2\n",
+    )?;
+    let status = serde_json::json!({"status": {"rollout": {
+        "serviceDeploymentArn": arn, "strategy": "BLUE_GREEN", "status": "IN_PROGRESS",
+        "stage": "POST_TEST_TRAFFIC_SHIFT",
+        "hooks": [{"hookId": "h1", "targetType": "PAUSE", "status": "AWAITING_ACTION"}],
+    }}});
+    ctx.kubectl(&[
+        "patch",
+        "-n",
+        namespace,
+        "services.ecs.operator.dev",
+        "paused",
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        &status.to_string(),
+    ])?;
+    let said = kubectl_ecs_as(ctx, Some(kubeconfig), namespace, &["promote", "paused"])?;
+    ensure!(said.contains(arn), "promote names the deployment: {said}");
+    let approved_by = ctx.kubectl(&[
+        "get",
+        "-n",
+        namespace,
+        "rolloutapprovals",
+        "-o",
+        "jsonpath={.items[?(@.spec.service=='paused')].spec.approvedBy}",
+    ])?;
+    ensure!(
+        approved_by == user,
+        "the plugin's approval names {approved_by:?}, not the approver {user}"
     );
     Ok(())
 }

@@ -47,6 +47,16 @@ pub(crate) const READY_REASON: &str = ".status.conditions[?(@.type=='Ready')].re
 /// `kubectl ecs <args> -n <namespace>`, the operator binary found by kubectl as the
 /// plugin `kubectl-ecs` on PATH, as a user installs it.
 pub(crate) fn kubectl_ecs(ctx: &TestContext, args: &[&str]) -> Result<String> {
+    kubectl_ecs_as(ctx, None, &ctx.namespace, args)
+}
+
+/// `kubectl ecs` in `namespace` with another kubeconfig (another identity) if given.
+pub(crate) fn kubectl_ecs_as(
+    ctx: &TestContext,
+    kubeconfig: Option<&str>,
+    namespace: &str,
+    args: &[&str],
+) -> Result<String> {
     let bin = scratch_dir().join("e2e-kubectl-plugin");
     std::fs::create_dir_all(&bin)?;
     let plugin = bin.join("kubectl-ecs");
@@ -58,14 +68,17 @@ pub(crate) fn kubectl_ecs(ctx: &TestContext, args: &[&str]) -> Result<String> {
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let out = std::process::Command::new(ctx.env.var("KUBECTL"))
+    let mut command = std::process::Command::new(ctx.env.var("KUBECTL"));
+    command
         .arg("ecs")
         .args(args)
-        .args(["-n", &ctx.namespace])
+        .args(["-n", namespace])
         .envs(ctx.env.vars())
-        .env("PATH", path)
-        .output()
-        .context("running kubectl ecs")?;
+        .env("PATH", path);
+    if let Some(kubeconfig) = kubeconfig {
+        command.env("KUBECONFIG", kubeconfig);
+    }
+    let out = command.output().context("running kubectl ecs")?;
     let said = String::from_utf8_lossy(&out.stdout).into_owned();
     ensure!(
         out.status.success(),
