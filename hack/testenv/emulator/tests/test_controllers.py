@@ -3,17 +3,10 @@ CODE_DEPLOY service starts with, and the move to the ECS controller."""
 
 from __future__ import annotations
 
-from tests.support import EmulatorTestCase, primary
+from tests.support import EmulatorTestCase, TwoRevisionsTestCase, primary
 
 
-class DeploymentControllerTest(EmulatorTestCase):
-    def setUp(self):
-        super().setUp()
-        self.cluster("apps")
-        self.net = self.network()
-        self.rev1 = self.register(image="public.ecr.aws/nginx/nginx:1.27")
-        self.rev2 = self.register(image="public.ecr.aws/nginx/nginx:1.28")
-
+class DeploymentControllerTest(TwoRevisionsTestCase):
     def code_deploy_service(self):
         return self.create_service(task_definition=self.rev1, desired=2,
                                    deploymentController={"type": "CODE_DEPLOY"})
