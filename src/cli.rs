@@ -127,7 +127,7 @@ pub struct RunArgs {
     pub resync_interval: Duration,
 
     /// How many objects of one kind are reconciled at once, shared equally between the
-    /// namespaces that have work waiting. At least 10 lets a resync's DescribeServices
+    /// namespaces that have work waiting; retries of failed objects hold at most half. At least 10 lets a resync's DescribeServices
     /// calls carry 10 services each; the AWS rate limits, not this, bound the call rate.
     #[arg(long, env = "ECS_OPERATOR_MAX_CONCURRENT_RECONCILES", default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..))]
     pub max_concurrent_reconciles: u16,

@@ -25,6 +25,11 @@ impl Backoff {
         jitter(exponential)
     }
 
+    /// Whether `key`'s last reconcile failed, so the next one is a retry.
+    pub fn failing(&self, key: &str) -> bool {
+        self.failures.locked().contains_key(key)
+    }
+
     /// Forgets `key`'s failures after a success.
     pub fn reset(&self, key: &str) {
         self.failures.locked().remove(key);

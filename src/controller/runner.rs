@@ -13,9 +13,9 @@ use kube::runtime::reflector::store::Writer;
 use kube::runtime::{Controller, predicates};
 
 use super::driver::{drive, error_policy};
-use super::fair::FairSlots;
+use super::fair::{Attempt, FairSlots};
 use super::index::Index;
-use super::kind::Managed;
+use super::kind::{Managed, key};
 use super::watches::{OnUnreadable, Source, SyncMarker, watched};
 use super::{Context, ReconcileError};
 use crate::aws::{AwsApi, AwsError};
@@ -81,8 +81,8 @@ pub async fn run<K: Reconciler>(
         OnUnreadable::Report,
     );
     let controller = (extra.wire)(Controller::for_stream(triggers, reader), &synced);
-    // The slots bound concurrency, shared fairly between namespaces; the controller
-    // itself hands every object that comes due to them at once.
+    // The slots bound concurrency, shared fairly between namespaces, with retries held
+    // to half of them; the controller itself hands every object that comes due to them.
     let slots = FairSlots::new(concurrency.into());
     controller
         .with_config(Config::default().concurrency(0))
@@ -91,7 +91,13 @@ pub async fn run<K: Reconciler>(
             move |object: Arc<K>, ctx: Arc<Context>| {
                 let slots = slots.clone();
                 async move {
-                    let _slot = slots.acquire(&object.namespace().unwrap_or_default()).await;
+                    let attempt = if ctx.backoff.failing(&key(object.as_ref())) {
+                        Attempt::Retry
+                    } else {
+                        Attempt::Fresh
+                    };
+                    let namespace = object.namespace().unwrap_or_default();
+                    let _slot = slots.acquire(&namespace, attempt).await;
                     let object = ctx.written.freshest(object);
                     // Boxed so an object waiting for its slot holds only this small future.
                     Box::pin(reconcile_one(object, ctx)).await
