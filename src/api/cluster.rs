@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use super::common::{AdoptionPolicy, DeletionPolicy, conditions_schema};
 
+/// The capacity providers one cluster takes (ECS service quotas: 20 per cluster).
+pub const CAPACITY_PROVIDERS_MAX: usize = 20;
+
 /// Desired state of an Amazon ECS cluster. Field names follow the ECS CreateCluster API.
 #[derive(CustomResource, KubeSchema, Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
 #[kube(
@@ -72,7 +75,7 @@ pub struct ClusterSpec {
     /// Capacity providers the cluster may use: FARGATE, FARGATE_SPOT, or the names of
     /// Auto Scaling group capacity providers. Left out: not managed. Can change after create.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(length(max = 20))]
+    #[schemars(length(max = CAPACITY_PROVIDERS_MAX))]
     pub capacity_providers: Option<Vec<String>>,
 
     /// Strategy for services and tasks that name no launch type or strategy of their own.
@@ -254,9 +257,11 @@ pub struct ClusterStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registered_container_instances_count: Option<i32>,
     /// Capacity providers attached to the cluster.
+    #[schemars(length(max = CAPACITY_PROVIDERS_MAX))]
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub capacity_providers: Vec<String>,
     /// Keys of the spec tags the operator last applied, so one removed from the spec is removed from AWS.
+    #[schemars(length(max = 50))]
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub managed_tag_keys: Vec<String>,
 }

@@ -49,6 +49,8 @@ pub mod condition {
 pub fn conditions_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
     let mut schema = generator.subschema_for::<Vec<Condition>>();
     schema.insert("x-kubernetes-list-type".into(), "map".into());
+    // The operator sets a handful of condition types; the bound keeps CEL costs known.
+    schema.insert("maxItems".into(), 16.into());
     schema.insert(
         "x-kubernetes-list-map-keys".into(),
         serde_json::json!(["type"]),

@@ -12,7 +12,10 @@ use super::plan::revision_key;
 use crate::api::RolloutApproval;
 use crate::api::common::whole_seconds;
 use crate::api::rollout_approval::ApprovalAction;
-use crate::api::service::{LifecycleHookStatus, RevisionStatus, RollbackStatus, RolloutStatus};
+use crate::api::service::{
+    LifecycleHookStatus, ROLLOUT_LIST_MAX, RevisionStatus, RollbackStatus, RolloutStatus,
+    TRIGGERED_ALARMS_MAX,
+};
 use crate::aws::{
     EcsService, EcsServiceDeployment, HookAction, HookStatus, RevisionSummary,
     ServiceDeploymentState,
@@ -66,10 +69,16 @@ pub fn recorded(deployment: &EcsServiceDeployment, strategy: Option<&str>) -> Ro
         status_reason: deployment.status_reason.clone(),
         stage: deployment.lifecycle_stage.clone(),
         target_revision: deployment.target.as_ref().map(revision),
-        source_revisions: deployment.sources.iter().map(revision).collect(),
+        source_revisions: deployment
+            .sources
+            .iter()
+            .take(ROLLOUT_LIST_MAX)
+            .map(revision)
+            .collect(),
         hooks: deployment
             .hooks
             .iter()
+            .take(ROLLOUT_LIST_MAX)
             .map(|h| LifecycleHookStatus {
                 hook_id: h.hook_id.clone(),
                 target_type: h.target_type.clone(),
@@ -88,7 +97,12 @@ pub fn recorded(deployment: &EcsServiceDeployment, strategy: Option<&str>) -> Ro
         updated_at: deployment.updated_at.map(whole_seconds),
         finished_at: deployment.finished_at.map(whole_seconds),
         bake_time_in_minutes: deployment.bake_time_in_minutes,
-        triggered_alarms: deployment.triggered_alarms.clone(),
+        triggered_alarms: deployment
+            .triggered_alarms
+            .iter()
+            .take(TRIGGERED_ALARMS_MAX)
+            .cloned()
+            .collect(),
     }
 }
 

@@ -5,7 +5,9 @@
 use super::autoscaling::{self, Scaling};
 use super::plan::{Desired, Step, revision_key};
 use crate::api::common::whole_seconds;
-use crate::api::service::{AUTOSCALING_READY, DeploymentStatus, ServiceEvent, ServiceStatus};
+use crate::api::service::{
+    AUTOSCALING_READY, DEPLOYMENTS_KEPT, DeploymentStatus, EVENTS_KEPT, ServiceEvent, ServiceStatus,
+};
 use std::time::Duration;
 
 use crate::aws::{EcsService, Operation, RolloutState};
@@ -204,9 +206,6 @@ pub fn with_scaling(
     outcome
 }
 
-/// How many ECS service events status keeps.
-pub const EVENTS_KEPT: usize = 10;
-
 /// The observed fields. `desired_task_definition` is the revision the spec resolves to.
 pub fn observed_status(
     service: &EcsService,
@@ -231,6 +230,7 @@ pub fn observed_status(
         deployments: service
             .deployments
             .iter()
+            .take(DEPLOYMENTS_KEPT)
             .map(|d| DeploymentStatus {
                 id: d.id.clone(),
                 status: d.status.to_string(),

@@ -3,7 +3,7 @@
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 
 use super::plan::Revision;
-use crate::api::task_definition::{RevisionRecord, TaskDefinitionStatus};
+use crate::api::task_definition::{REVISIONS_RECORDED, RevisionRecord, TaskDefinitionStatus};
 use crate::aws::EcsTaskDefinition;
 
 /// Status for `latest` with `kept` (newest first) as the history.
@@ -18,6 +18,7 @@ pub fn observed_status(
         arn: Some(latest.arn.clone()),
         revisions: kept
             .iter()
+            .take(REVISIONS_RECORDED)
             .map(|r| RevisionRecord {
                 revision: r.number,
                 arn: r.arn.clone(),

@@ -6,6 +6,9 @@ use kube::KubeSchema;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// The alarms recorded per target tracking policy: AWS creates two (high and low).
+pub const POLICY_ALARMS_KEPT: usize = 10;
+
 /// The scalable target (the service's desiredCount between min and max) and what moves it.
 #[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
 #[serde(rename_all = "camelCase")]
@@ -249,9 +252,11 @@ pub struct AutoscalingStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suspended_state: Option<SuspendedState>,
     /// The policies this object manages.
+    #[schemars(length(max = 40))]
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub policies: Vec<ScalingPolicyStatus>,
     /// The scheduled actions this object manages.
+    #[schemars(length(max = 50))]
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scheduled_actions: Vec<ScheduledActionStatus>,
     /// Hash of the autoscaling block last applied, so a resync sends nothing unless the
@@ -274,7 +279,8 @@ pub struct ScalingPolicyStatus {
     pub policy_type: String,
     /// The policy's ARN; a step scaling policy's alarm names it as its action.
     pub arn: String,
-    /// The CloudWatch alarms AWS created for a target tracking policy.
+    /// The CloudWatch alarms AWS created for a target tracking policy (at most 10).
+    #[schemars(length(max = POLICY_ALARMS_KEPT))]
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub alarm_names: Vec<String>,
 }

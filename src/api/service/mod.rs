@@ -20,6 +20,12 @@ pub use progressive::*;
 pub use rollout::*;
 pub use settings::*;
 
+/// The ECS service events status.events keeps.
+pub const EVENTS_KEPT: usize = 10;
+/// The deployments status.deployments keeps: ECS reports the PRIMARY one and the few
+/// ACTIVE ones still draining.
+pub const DEPLOYMENTS_KEPT: usize = 10;
+
 /// Desired state of an ECS service. The fields outside the references, `region`, `tags`,
 /// `redeployToken` and the policies follow the ECS CreateService and UpdateService APIs.
 #[derive(CustomResource, KubeSchema, Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
@@ -236,10 +242,12 @@ pub struct ServiceStatus {
     /// Tasks starting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending_count: Option<i32>,
-    /// The service's deployments, newest first.
+    /// The service's deployments, newest first (at most 10).
+    #[schemars(length(max = DEPLOYMENTS_KEPT))]
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub deployments: Vec<DeploymentStatus>,
     /// The newest ECS service events, newest first (at most 10).
+    #[schemars(length(max = EVENTS_KEPT))]
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub events: Vec<ServiceEvent>,
     /// Label selector for the scale subresource. ECS tasks are not pods, so it matches none.
@@ -253,6 +261,7 @@ pub struct ServiceStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub redeploy_token: Option<String>,
     /// Keys of the spec tags last applied, so one removed from the spec is removed from AWS.
+    #[schemars(length(max = 50))]
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub managed_tag_keys: Vec<String>,
     /// The scalable target, policies and scheduled actions, while spec.autoscaling is set

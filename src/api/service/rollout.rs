@@ -6,6 +6,12 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+/// The most source revisions and hooks status.rollout records: a service takes at
+/// most 20 lifecycle hooks.
+pub const ROLLOUT_LIST_MAX: usize = 20;
+/// The most triggered alarms it records: deploymentConfiguration.alarms names at most 100.
+pub const TRIGGERED_ALARMS_MAX: usize = 100;
+
 /// The service deployment of the latest rollout, as ECS last reported it.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -27,10 +33,12 @@ pub struct RolloutStatus {
     /// The service revision being deployed (green).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target_revision: Option<RevisionStatus>,
-    /// The service revisions it replaces (blue).
+    /// The service revisions it replaces (blue), at most 20.
+    #[schemars(length(max = ROLLOUT_LIST_MAX))]
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub source_revisions: Vec<RevisionStatus>,
     /// The lifecycle hooks of the current stage.
+    #[schemars(length(max = ROLLOUT_LIST_MAX))]
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hooks: Vec<LifecycleHookStatus>,
     /// Set once ECS rolls the deployment back.
@@ -51,6 +59,7 @@ pub struct RolloutStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bake_time_in_minutes: Option<i32>,
     /// Deployment alarms (deploymentConfiguration.alarms) ECS saw in ALARM during it.
+    #[schemars(length(max = TRIGGERED_ALARMS_MAX))]
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub triggered_alarms: Vec<String>,
 }

@@ -11,6 +11,11 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::common::{AdoptionPolicy, DeletionPolicy, conditions_schema};
+
+/// The revisions status.revisions records: revisionHistoryLimit (at most 100) plus
+/// older ones still in use. Past it the oldest go unrecorded, never deregistered by
+/// mistake: deregistering needs AWS's tags, not status.
+pub const REVISIONS_RECORDED: usize = 1000;
 pub use container::*;
 pub use task::*;
 
@@ -159,10 +164,12 @@ pub struct TaskDefinitionStatus {
     /// ARN of the latest revision; Services that reference this object run it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arn: Option<String>,
-    /// The ACTIVE revisions this object registered, newest first.
+    /// The ACTIVE revisions this object registered, newest first (at most 1000).
+    #[schemars(length(max = REVISIONS_RECORDED))]
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub revisions: Vec<RevisionRecord>,
     /// Keys of the spec tags last applied, so one removed from the spec is removed from AWS.
+    #[schemars(length(max = 50))]
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub managed_tag_keys: Vec<String>,
 }

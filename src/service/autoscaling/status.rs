@@ -4,7 +4,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 
 use super::plan::{DesiredScaling, ObservedScaling, Step};
 use crate::api::service::{
-    AUTOSCALING_READY, AutoscalingStatus, ScalingPolicyStatus, ScheduledActionStatus,
+    AUTOSCALING_READY, AutoscalingStatus, POLICY_ALARMS_KEPT, ScalingPolicyStatus,
+    ScheduledActionStatus,
 };
 
 /// A short account of the plan, for the Event.
@@ -57,7 +58,12 @@ pub fn status_of(
                     name: spec_name(&d.name),
                     policy_type: d.configuration.policy_type().to_string(),
                     arn: o.arn.clone(),
-                    alarm_names: o.alarm_names.clone(),
+                    alarm_names: o
+                        .alarm_names
+                        .iter()
+                        .take(POLICY_ALARMS_KEPT)
+                        .cloned()
+                        .collect(),
                 })
             })
             .collect(),
