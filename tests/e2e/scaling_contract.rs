@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 
 use anyhow::{Context, Result, ensure};
 use ecs_operator::api::service::{
-    AwsVpcConfiguration, CustomizedMetric, MetricDimension, NetworkConfiguration, PredefinedMetric,
-    ServiceSettings, StepAdjustment, SuspendedState,
+    AwsVpcConfiguration, CustomizedMetric, Metric, MetricDataQuery, MetricDimension, MetricStat,
+    NetworkConfiguration, PredefinedMetric, ServiceSettings, StepAdjustment, SuspendedState,
 };
 use ecs_operator::aws::scaling::{PolicyConfiguration, StepScaling, TargetTracking, resource_id};
 use ecs_operator::aws::sdk::SdkEcs;
@@ -171,16 +171,25 @@ fn policies() -> Vec<ScalingPolicy> {
             name: "queue".into(),
             configuration: PolicyConfiguration::TargetTracking(TargetTracking {
                 customized_metric: Some(CustomizedMetric {
-                    metric_name: "ApproximateNumberOfMessagesVisible".into(),
-                    namespace: "AWS/SQS".into(),
+                    metric_name: Some("ApproximateNumberOfMessagesVisible".into()),
+                    namespace: Some("AWS/SQS".into()),
                     dimensions: vec![MetricDimension {
                         name: "QueueName".into(),
                         value: "jobs".into(),
                     }],
-                    statistic: "Average".into(),
+                    statistic: Some("Average".into()),
                     unit: Some("Count".into()),
+                    metrics: Vec::new(),
                 }),
                 target_value: 100.0,
+                ..Default::default()
+            }),
+        },
+        ScalingPolicy {
+            name: "backlog".into(),
+            configuration: PolicyConfiguration::TargetTracking(TargetTracking {
+                customized_metric: Some(backlog_per_task()),
+                target_value: 10.0,
                 ..Default::default()
             }),
         },
@@ -208,6 +217,55 @@ fn policies() -> Vec<ScalingPolicy> {
     ]
 }
 
+/// Metric math: the queue's visible messages per running task of the service.
+fn backlog_per_task() -> CustomizedMetric {
+    let stat =
+        |id: &str, namespace: &str, name: &str, dimensions: Vec<(&str, &str)>| MetricDataQuery {
+            id: id.into(),
+            metric_stat: Some(MetricStat {
+                metric: Metric {
+                    metric_name: name.into(),
+                    namespace: namespace.into(),
+                    dimensions: dimensions
+                        .into_iter()
+                        .map(|(name, value)| MetricDimension {
+                            name: name.into(),
+                            value: value.into(),
+                        })
+                        .collect(),
+                },
+                stat: "Sum".into(),
+                unit: None,
+            }),
+            return_data: Some(false),
+            ..Default::default()
+        };
+    CustomizedMetric {
+        metrics: vec![
+            stat(
+                "m1",
+                "AWS/SQS",
+                "ApproximateNumberOfMessagesVisible",
+                vec![("QueueName", "jobs")],
+            ),
+            stat(
+                "m2",
+                "ECS/ContainerInsights",
+                "RunningTaskCount",
+                vec![("ClusterName", "svc-contract"), ("ServiceName", "web")],
+            ),
+            MetricDataQuery {
+                id: "e1".into(),
+                expression: Some("m1 / m2".into()),
+                label: Some("Backlog per task".into()),
+                return_data: Some(true),
+                ..Default::default()
+            },
+        ],
+        ..Default::default()
+    }
+}
+
 pub async fn scaling_policies_put_describe_delete(ctx: TestContext) -> Result<()> {
     let ecs = ctx.sdk().await;
     let id = registered_service(&ctx, &ecs).await?;
@@ -218,7 +276,7 @@ pub async fn scaling_policies_put_describe_delete(ctx: TestContext) -> Result<()
         arns.insert(policy.name.clone(), put.arn);
     }
     let described = ecs.describe_scaling_policies(&id).await?;
-    ensure!(described.len() == 3, "{described:?}");
+    ensure!(described.len() == 4, "{described:?}");
     for policy in policies() {
         let found = described
             .iter()
@@ -260,7 +318,7 @@ pub async fn scaling_policies_put_describe_delete(ctx: TestContext) -> Result<()
         .map(|p| p.name)
         .collect();
     ensure!(
-        left.len() == 2 && !left.contains(&"burst".to_string()),
+        left.len() == 3 && !left.contains(&"burst".to_string()),
         "{left:?}"
     );
     let again = ecs

@@ -97,27 +97,109 @@ pub struct PredefinedMetric {
     pub resource_label: Option<String>,
 }
 
-/// A CloudWatch metric, named as CloudWatch names it.
-#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+/// A CloudWatch metric, named as CloudWatch names it: one metric (metricName,
+/// namespace, dimensions, statistic, unit), or metric math over several (metrics).
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
+#[x_kube(
+    validation = Rule::new("has(self.metrics) || (has(self.metricName) && has(self.namespace) && has(self.statistic))")
+        .message("a customizedMetric needs metricName, namespace and statistic, or metric math in metrics"),
+    validation = Rule::new("!has(self.metrics) || !(has(self.metricName) || has(self.namespace) || has(self.dimensions) || has(self.statistic) || has(self.unit))")
+        .message("metrics replaces metricName, namespace, dimensions, statistic and unit: set one or the other")
+        .field_path(".metrics"),
+    validation = Rule::new("!has(self.metrics) || self.metrics.filter(m, !has(m.returnData) || m.returnData).size() == 1")
+        .message("exactly one entry of metrics must return data (returnData true or left out): set returnData: false on the others")
+        .field_path(".metrics"),
+    validation = Rule::new("!has(self.metrics) || self.metrics.all(a, self.metrics.exists_one(b, b.id == a.id))")
+        .message("the ids in metrics must be unique")
+        .field_path(".metrics"),
+)]
 pub struct CustomizedMetric {
     /// The metric's name, for example ApproximateNumberOfMessagesVisible.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1, max = 255))]
-    pub metric_name: String,
+    pub metric_name: Option<String>,
     /// The metric's namespace, for example AWS/SQS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1, max = 255))]
-    pub namespace: String,
+    pub namespace: Option<String>,
     /// Dimensions that select one time series, for example QueueName.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = 30))]
     pub dimensions: Vec<MetricDimension>,
     /// Average, Minimum, Maximum, SampleCount or Sum.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("enum" = ["Average", "Minimum", "Maximum", "SampleCount", "Sum"]))]
-    pub statistic: String,
+    pub statistic: Option<String>,
     /// The metric's unit, for example Percent or Count.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(min = 1, max = 64))]
     pub unit: Option<String>,
+    /// Metric math instead of one metric, for example the backlog per task: the
+    /// queue's visible messages divided by the service's running tasks. Exactly one
+    /// entry returns data: the series the policy keeps at targetValue.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(min = 1, max = 10))]
+    pub metrics: Vec<MetricDataQuery>,
+}
+
+/// One entry of metric math: a metric, or an expression over other entries.
+#[derive(KubeSchema, Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+#[x_kube(validation = Rule::new("has(self.expression) != has(self.metricStat)")
+    .message("set exactly one of expression and metricStat"))]
+pub struct MetricDataQuery {
+    /// Names the entry's result in other entries' expressions: a lowercase letter,
+    /// then letters, digits and underscores, for example m1.
+    #[schemars(length(min = 1, max = 255), regex(pattern = r"^[a-z][a-zA-Z0-9_]*$"))]
+    pub id: String,
+    /// A CloudWatch metric math expression over other entries' ids, for example
+    /// `m1 / m2`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 2048))]
+    pub expression: Option<String>,
+    /// A metric and the statistic to take of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric_stat: Option<MetricStat>,
+    /// A human-readable name for the result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 2048))]
+    pub label: Option<String>,
+    /// Whether this entry is the series the policy tracks. Left out it is true, so
+    /// every other entry says false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_data: Option<bool>,
+}
+
+/// A metric of metric math and its statistic.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MetricStat {
+    /// The metric.
+    pub metric: Metric,
+    /// Any CloudWatch statistic, for example Average, Sum or p90.
+    #[schemars(length(min = 1, max = 100))]
+    pub stat: String,
+    /// The metric's unit, for example Count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 64))]
+    pub unit: Option<String>,
+}
+
+/// A CloudWatch metric by name, namespace and dimensions.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Metric {
+    /// The metric's name, for example RunningTaskCount.
+    #[schemars(length(min = 1, max = 255))]
+    pub metric_name: String,
+    /// The metric's namespace, for example ECS/ContainerInsights.
+    #[schemars(length(min = 1, max = 255))]
+    pub namespace: String,
+    /// Dimensions that select one time series.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 30))]
+    pub dimensions: Vec<MetricDimension>,
 }
 
 /// One CloudWatch dimension.

@@ -7,10 +7,9 @@ use aws_sdk_applicationautoscaling::Client;
 use aws_sdk_applicationautoscaling::types as sdk;
 use aws_smithy_types::error::operation::BuildError;
 
+use super::customized_metric;
 use super::{aws_error, invalid_input, text, timestamp};
-use crate::api::service::{
-    CustomizedMetric, MetricDimension, PredefinedMetric, StepAdjustment, SuspendedState,
-};
+use crate::api::service::{PredefinedMetric, StepAdjustment, SuspendedState};
 use crate::aws::scaling::{PolicyConfiguration, StepScaling, TargetTracking};
 use crate::aws::{
     AwsError, ObservedPolicy, ObservedScheduledAction, PutPolicyResult, RegisterScalableTarget,
@@ -271,25 +270,7 @@ fn target_tracking_to_sdk(
     let customized = t
         .customized_metric
         .as_ref()
-        .map(|m| -> Result<_, BuildError> {
-            let dimensions = m
-                .dimensions
-                .iter()
-                .map(|d| {
-                    sdk::MetricDimension::builder()
-                        .name(&d.name)
-                        .value(&d.value)
-                        .build()
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(sdk::CustomizedMetricSpecification::builder()
-                .metric_name(&m.metric_name)
-                .namespace(&m.namespace)
-                .set_dimensions((!dimensions.is_empty()).then_some(dimensions))
-                .statistic(sdk::MetricStatistic::from(m.statistic.as_str()))
-                .set_unit(m.unit.clone())
-                .build())
-        })
+        .map(customized_metric::to_sdk)
         .transpose()?;
     sdk::TargetTrackingScalingPolicyConfiguration::builder()
         .target_value(t.target_value)
@@ -337,23 +318,7 @@ fn policy_from_sdk(p: &sdk::ScalingPolicy) -> ObservedPolicy {
                 }),
             customized_metric: t
                 .customized_metric_specification()
-                .map(|m| CustomizedMetric {
-                    metric_name: m.metric_name().unwrap_or_default().to_string(),
-                    namespace: m.namespace().unwrap_or_default().to_string(),
-                    dimensions: m
-                        .dimensions()
-                        .iter()
-                        .map(|d| MetricDimension {
-                            name: d.name().to_string(),
-                            value: d.value().to_string(),
-                        })
-                        .collect(),
-                    statistic: m
-                        .statistic()
-                        .map(|s| s.as_str().to_string())
-                        .unwrap_or_default(),
-                    unit: text(m.unit()),
-                }),
+                .map(customized_metric::from_sdk),
             target_value: t.target_value(),
             scale_in_cooldown: t.scale_in_cooldown(),
             scale_out_cooldown: t.scale_out_cooldown(),

@@ -2,6 +2,8 @@
 //! scheduled actions, kept to `spec.autoscaling` after the ECS service itself converged.
 
 mod apply;
+#[cfg(test)]
+mod metric_math_tests;
 mod observe;
 mod plan;
 #[cfg(test)]

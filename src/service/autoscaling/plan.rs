@@ -3,7 +3,7 @@
 
 use k8s_openapi::jiff::Timestamp;
 
-use crate::api::service::{Autoscaling, SuspendedState};
+use crate::api::service::{Autoscaling, CustomizedMetric, SuspendedState};
 use crate::aws::scaling::{PolicyConfiguration, StepScaling, TargetTracking};
 use crate::aws::{
     ObservedPolicy, ObservedScheduledAction, RegisterScalableTarget, ScalableTarget, ScalingPolicy,
@@ -178,11 +178,24 @@ fn same_optional<T: PartialEq>(desired: &Option<T>, observed: &Option<T>, strict
     }
 }
 
+/// Metric math whose entries leave returnData out means true (AWS's default), so an
+/// answer that fills it in is no drift.
+fn same_customized_metric(d: Option<&CustomizedMetric>, o: Option<&CustomizedMetric>) -> bool {
+    let filled = |m: &CustomizedMetric| {
+        let mut m = m.clone();
+        for query in &mut m.metrics {
+            query.return_data.get_or_insert(true);
+        }
+        m
+    };
+    d.map(filled) == o.map(filled)
+}
+
 fn same_policy(d: &PolicyConfiguration, o: &PolicyConfiguration, strict: bool) -> bool {
     match (d, o) {
         (PolicyConfiguration::TargetTracking(d), PolicyConfiguration::TargetTracking(o)) => {
             d.predefined_metric == o.predefined_metric
-                && d.customized_metric == o.customized_metric
+                && same_customized_metric(d.customized_metric.as_ref(), o.customized_metric.as_ref())
                 && d.target_value == o.target_value
                 && same_optional(&d.scale_in_cooldown, &o.scale_in_cooldown, strict)
                 && same_optional(&d.scale_out_cooldown, &o.scale_out_cooldown, strict)
