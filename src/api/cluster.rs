@@ -68,7 +68,8 @@ pub struct ClusterSpec {
     #[schemars(extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["name"]))]
     pub settings: Option<Vec<ClusterSetting>>,
 
-    /// Cluster configuration: how ECS Exec sessions are encrypted and logged.
+    /// Cluster configuration: how ECS Exec sessions are encrypted and logged, and the
+    /// KMS keys of managed storage.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub configuration: Option<ClusterConfiguration>,
 
@@ -150,6 +151,24 @@ pub struct ClusterConfiguration {
     /// How ECS Exec sessions in this cluster are encrypted and logged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub execute_command_configuration: Option<ExecuteCommandConfiguration>,
+    /// Customer managed KMS keys for the storage ECS manages for the cluster's tasks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed_storage_configuration: Option<ManagedStorageConfiguration>,
+}
+
+/// KMS keys for ECS managed storage. The key policies must let ECS (and, for Fargate
+/// ephemeral storage, Fargate) use the keys.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ManagedStorageConfiguration {
+    /// KMS key ID or ARN that encrypts the managed storage (EBS volumes) of the cluster's tasks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 2048))]
+    pub kms_key_id: Option<String>,
+    /// KMS key ID or ARN that encrypts the Fargate ephemeral storage of the cluster's tasks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 2048))]
+    pub fargate_ephemeral_storage_kms_key_id: Option<String>,
 }
 
 /// ECS Exec settings.

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::api::cluster::{
     CapacityProviderStrategyItem, Cluster, ClusterConfiguration, ClusterSetting,
     ExecuteCommandConfiguration, ExecuteCommandLogConfiguration, ExecuteCommandLogging,
-    ServiceConnectDefaults,
+    ManagedStorageConfiguration, ServiceConnectDefaults,
 };
 use crate::aws::{CreateCluster, EcsCluster, Tags, UpdateCluster};
 use crate::ownership::{ownership_tags, tag_changes, user_tag_keys};
@@ -194,10 +194,30 @@ fn normalize_strategy(items: &[CapacityProviderStrategyItem]) -> BTreeSet<(Strin
 
 /// Server-side defaults removed: logging defaults to DEFAULT, encryption flags to
 /// false, and empty objects equal absent ones.
-fn normalize_configuration(
-    c: Option<&ClusterConfiguration>,
+fn normalize_configuration(c: Option<&ClusterConfiguration>) -> Option<ClusterConfiguration> {
+    let c = c?;
+    let storage = c
+        .managed_storage_configuration
+        .as_ref()
+        .map(|m| ManagedStorageConfiguration {
+            kms_key_id: m.kms_key_id.clone().filter(|s| !s.is_empty()),
+            fargate_ephemeral_storage_kms_key_id: m
+                .fargate_ephemeral_storage_kms_key_id
+                .clone()
+                .filter(|s| !s.is_empty()),
+        })
+        .filter(|m| m != &ManagedStorageConfiguration::default());
+    let normalized = ClusterConfiguration {
+        execute_command_configuration: normalize_exec(c.execute_command_configuration.as_ref()),
+        managed_storage_configuration: storage,
+    };
+    (normalized != ClusterConfiguration::default()).then_some(normalized)
+}
+
+fn normalize_exec(
+    exec: Option<&ExecuteCommandConfiguration>,
 ) -> Option<ExecuteCommandConfiguration> {
-    let exec = c?.execute_command_configuration.as_ref()?;
+    let exec = exec?;
     let log = exec
         .log_configuration
         .as_ref()

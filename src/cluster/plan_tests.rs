@@ -1,5 +1,5 @@
 use super::*;
-use crate::api::cluster::{ClusterSettingName, ContainerInsights};
+use crate::api::cluster::{ClusterSettingName, ContainerInsights, ManagedStorageConfiguration};
 
 fn desired() -> Desired {
     Desired {
@@ -88,6 +88,7 @@ fn server_side_defaults_do_not_cause_updates() {
             kms_key_id: Some("k".into()),
             ..Default::default()
         }),
+        ..Default::default()
     });
     let mut observed = observed_for(&d);
     // ECS fills in base 0, DEFAULT logging and false encryption flags, reorders lists, and adds settings and tags of its own.
@@ -103,6 +104,7 @@ fn server_side_defaults_do_not_cause_updates() {
                 ..Default::default()
             }),
         }),
+        managed_storage_configuration: Some(ManagedStorageConfiguration::default()),
     });
     observed.settings = vec![insights(ContainerInsights::Disabled)];
     observed
@@ -199,4 +201,50 @@ fn unmanaged_parts_are_left_alone() {
     observed.capacity_providers = vec!["FARGATE".into()];
     observed.default_capacity_provider_strategy = vec![strategy("FARGATE", Some(1), Some(0))];
     assert_eq!(plan(&d, Some(&observed), &[]), vec![]);
+}
+
+fn fargate_storage_key(key: &str) -> ClusterConfiguration {
+    ClusterConfiguration {
+        managed_storage_configuration: Some(ManagedStorageConfiguration {
+            fargate_ephemeral_storage_kms_key_id: Some(key.into()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn a_fargate_storage_key_is_sent_and_then_left_alone() {
+    let mut d = desired();
+    d.configuration = Some(fargate_storage_key(
+        "arn:aws:kms:us-east-1:123456789012:key/a",
+    ));
+    let mut observed = observed_for(&d);
+    observed.configuration = None;
+    assert_eq!(
+        plan(&d, Some(&observed), &[]),
+        vec![Step::Update(UpdateCluster {
+            configuration: d.configuration.clone(),
+            ..Default::default()
+        })]
+    );
+    let converged = observed_for(&d);
+    assert_eq!(plan(&d, Some(&converged), &[]), vec![]);
+}
+
+#[test]
+fn a_storage_key_changed_in_aws_is_put_back() {
+    let mut d = desired();
+    d.configuration = Some(fargate_storage_key(
+        "arn:aws:kms:us-east-1:123456789012:key/a",
+    ));
+    let mut observed = observed_for(&d);
+    observed.configuration = Some(fargate_storage_key(
+        "arn:aws:kms:us-east-1:123456789012:key/b",
+    ));
+    let steps = plan(&d, Some(&observed), &[]);
+    assert!(
+        matches!(&steps[..], [Step::Update(u)] if u.configuration == d.configuration),
+        "{steps:?}"
+    );
 }

@@ -7,7 +7,7 @@ use anyhow::{Context, Result, ensure};
 use ecs_operator::api::cluster::{
     CapacityProviderStrategyItem, ClusterConfiguration, ClusterSetting, ClusterSettingName,
     ContainerInsights, ExecuteCommandConfiguration, ExecuteCommandLogConfiguration,
-    ExecuteCommandLogging,
+    ExecuteCommandLogging, ManagedStorageConfiguration,
 };
 use ecs_operator::aws::ClusterState;
 use ecs_operator::aws::sdk::SdkEcs;
@@ -38,6 +38,13 @@ fn exec_configuration() -> ClusterConfiguration {
                 s3_encryption_enabled: Some(false),
                 s3_key_prefix: Some("sessions".into()),
             }),
+        }),
+        managed_storage_configuration: Some(ManagedStorageConfiguration {
+            kms_key_id: Some("alias/managed-storage".into()),
+            fargate_ephemeral_storage_kms_key_id: Some(
+                "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+                    .into(),
+            ),
         }),
     }
 }

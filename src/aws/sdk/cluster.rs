@@ -6,12 +6,12 @@ use aws_smithy_types::error::operation::BuildError;
 
 use super::{
     aws_error, empty_response, invalid_input, non_empty, strategy_to_sdk, tags_from_sdk,
-    tags_to_sdk,
+    tags_to_sdk, text,
 };
 use crate::api::cluster::{
     CapacityProviderStrategyItem, ClusterConfiguration, ClusterSetting, ClusterSettingName,
     ContainerInsights, ExecuteCommandConfiguration, ExecuteCommandLogConfiguration,
-    ExecuteCommandLogging, ServiceConnectDefaults,
+    ExecuteCommandLogging, ManagedStorageConfiguration, ServiceConnectDefaults,
 };
 use crate::aws::limiter::Prepaid;
 use crate::aws::{AwsError, ClusterState, CreateCluster, EcsCluster, UpdateCluster};
@@ -210,8 +210,17 @@ fn configuration_to_sdk(c: &ClusterConfiguration) -> sdk::ClusterConfiguration {
             }))
             .build()
     });
+    let storage = c.managed_storage_configuration.as_ref().map(|m| {
+        sdk::ManagedStorageConfiguration::builder()
+            .set_kms_key_id(m.kms_key_id.clone())
+            .set_fargate_ephemeral_storage_kms_key_id(
+                m.fargate_ephemeral_storage_kms_key_id.clone(),
+            )
+            .build()
+    });
     sdk::ClusterConfiguration::builder()
         .set_execute_command_configuration(exec)
+        .set_managed_storage_configuration(storage)
         .build()
 }
 
@@ -237,6 +246,14 @@ fn configuration_from_sdk(c: &sdk::ClusterConfiguration) -> ClusterConfiguration
                         s3_encryption_enabled: Some(l.s3_encryption_enabled()),
                         s3_key_prefix: l.s3_key_prefix().map(str::to_string),
                     }),
+            }
+        }),
+        managed_storage_configuration: c.managed_storage_configuration().map(|m| {
+            ManagedStorageConfiguration {
+                kms_key_id: text(m.kms_key_id()),
+                fargate_ephemeral_storage_kms_key_id: text(
+                    m.fargate_ephemeral_storage_kms_key_id(),
+                ),
             }
         }),
     }
