@@ -8,6 +8,7 @@ use k8s_openapi::jiff::Timestamp;
 
 mod bookings;
 mod cluster;
+mod container;
 mod customized_metric;
 mod progressive;
 mod revisions;
