@@ -125,6 +125,15 @@ fn normalise_container(c: &mut ContainerDefinition, awsvpc: bool) {
         c.linux_parameters = None;
     }
     clear_false(&mut c.readonly_root_filesystem);
+    clear_false(&mut c.privileged);
+    clear_false(&mut c.interactive);
+    clear_false(&mut c.pseudo_terminal);
+    // enabled is ECS's default (ContainerDefinition.versionConsistency).
+    if c.version_consistency.as_deref() == Some("enabled") {
+        c.version_consistency = None;
+    }
+    c.resource_requirements
+        .sort_by(|a, b| (&a.type_, &a.value).cmp(&(&b.type_, &b.value)));
     if let Some(restart) = &mut c.restart_policy {
         restart.ignored_exit_codes.sort_unstable();
         if restart.enabled {

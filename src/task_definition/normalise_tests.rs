@@ -1,5 +1,5 @@
 use super::normalise::spec_hash;
-use crate::api::task_definition::TaskDefinitionFields;
+use crate::api::task_definition::{ResourceRequirement, TaskDefinitionFields};
 
 /// The spec as a user writes it: defaults left out, environment in any order.
 const AS_WRITTEN: &str = r#"
@@ -119,12 +119,32 @@ fn explicit_defaults_hash_like_omitted_ones() {
     let web = &mut explicit.container_definitions[0];
     web.essential = Some(true);
     web.readonly_root_filesystem = Some(false);
+    web.privileged = Some(false);
+    web.interactive = Some(false);
+    web.pseudo_terminal = Some(false);
+    web.version_consistency = Some("enabled".into());
     web.port_mappings[0].protocol = Some("tcp".into());
     let check = web.health_check.as_mut().unwrap();
     check.interval = Some(30);
     check.retries = Some(3);
     explicit.requires_compatibilities = vec!["FARGATE".into(), "FARGATE".into()];
     assert_eq!(hash(&written()), hash(&explicit));
+}
+
+#[test]
+fn a_gpu_or_a_privileged_container_is_a_new_revision() {
+    let mut gpu = written();
+    gpu.container_definitions[0].resource_requirements = vec![ResourceRequirement {
+        type_: "GPU".into(),
+        value: "1".into(),
+    }];
+    let mut privileged = written();
+    privileged.container_definitions[0].privileged = Some(true);
+    let mut pinned_by_tag = written();
+    pinned_by_tag.container_definitions[0].version_consistency = Some("disabled".into());
+    for changed in [gpu, privileged, pinned_by_tag] {
+        assert_ne!(hash(&written()), hash(&changed), "{changed:?}");
+    }
 }
 
 #[test]

@@ -301,6 +301,13 @@ pub fn beyond_restricted_profile(fields: &TaskDefinitionFields) -> Vec<String> {
             }
         }
     }
+    for (i, container) in fields.container_definitions.iter().enumerate() {
+        if container.privileged == Some(true) {
+            found.push(format!(
+                "spec.containerDefinitions[{i}].privileged (root on the host)"
+            ));
+        }
+    }
     found
 }
 

@@ -248,6 +248,14 @@ fn the_restricted_profile_names_every_host_reach_and_nothing_else() {
             "name": "agent",
             "image": "agent",
             "linuxParameters": {"capabilities": {"add": ["NET_BIND_SERVICE", "SYS_ADMIN", "CAP_NET_ADMIN"]}},
+        }, {
+            "name": "sidecar",
+            "image": "sidecar",
+            "privileged": false,
+        }, {
+            "name": "driver",
+            "image": "driver",
+            "privileged": true,
         }],
     }));
     assert_eq!(
@@ -258,6 +266,7 @@ fn the_restricted_profile_names_every_host_reach_and_nothing_else() {
             "spec.networkMode host (the host's namespace)",
             "spec.containerDefinitions[0].linuxParameters.capabilities.add[1] SYS_ADMIN",
             "spec.containerDefinitions[0].linuxParameters.capabilities.add[2] CAP_NET_ADMIN",
+            "spec.containerDefinitions[2].privileged (root on the host)",
         ]
     );
     let plain = fields(serde_json::json!({

@@ -568,6 +568,12 @@ async fn refusals_at_admission(
              - {name: web, image: nginx, memory: 128}\n",
             "the restricted task definition profile refuses spec.networkMode host",
         ),
+        (
+            "apiVersion: ecs.operator.dev/v1alpha1\nkind: TaskDefinition\nmetadata:\n  name: web\n\
+             spec:\n  requiresCompatibilities: [EC2]\n  containerDefinitions:\n    \
+             - {name: web, image: nginx, memory: 128, privileged: true}\n",
+            "spec.containerDefinitions[0].privileged (root on the host)",
+        ),
     ];
     for (manifest, expected) in refused {
         let out = dry_run(governed, manifest)?;

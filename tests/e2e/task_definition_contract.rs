@@ -95,6 +95,9 @@ containerDefinitions:
     startTimeout: 60
     dockerLabels: {app: web}
     restartPolicy: {enabled: true, ignoredExitCodes: [0], restartAttemptPeriod: 120}
+    interactive: true
+    pseudoTerminal: true
+    versionConsistency: disabled
   - name: envoy
     image: public.ecr.aws/appmesh/aws-appmesh-envoy:v1.29
     essential: true
@@ -108,11 +111,30 @@ containerDefinitions:
       options: {enable-ecs-log-metadata: "true"}
 "#;
 
+/// The fields ECS accepts only off Fargate (the API server refuses them beside FARGATE).
+const EC2_ONLY_FIELDS: &str = r#"
+requiresCompatibilities: [EC2]
+networkMode: bridge
+containerDefinitions:
+  - name: trainer
+    image: public.ecr.aws/docker/library/python:3.12
+    essential: true
+    memory: 4096
+    privileged: true
+    resourceRequirements:
+      - {type: GPU, value: "2"}
+"#;
+
 pub async fn task_definition_register_and_describe_round_trip(ctx: TestContext) -> Result<()> {
     let ecs = ctx.sdk().await;
-    let fields: TaskDefinitionFields = serde_saphyr::from_str(EVERY_FIELD)?;
+    round_trip(&ecs, "contract", EVERY_FIELD).await?;
+    round_trip(&ecs, "contract-ec2", EC2_ONLY_FIELDS).await
+}
+
+async fn round_trip(ecs: &ecs_operator::aws::sdk::SdkEcs, family: &str, yaml: &str) -> Result<()> {
+    let fields: TaskDefinitionFields = serde_saphyr::from_str(yaml)?;
     let request = RegisterTaskDefinition {
-        family: "contract".into(),
+        family: family.into(),
         fields: fields.clone(),
         tags: BTreeMap::from([
             ("team".into(), "payments".into()),
@@ -122,7 +144,7 @@ pub async fn task_definition_register_and_describe_round_trip(ctx: TestContext) 
     let registered = ecs.register_task_definition(&request).await?;
     ensure!(
         registered.revision == 1
-            && registered.family == "contract"
+            && registered.family == family
             && registered.status == RevisionState::Active,
         "{registered:?}"
     );

@@ -110,6 +110,42 @@ pub struct ContainerDefinition {
     /// Restart the container in place when it exits, instead of replacing the task.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restart_policy: Option<RestartPolicy>,
+    /// GPUs (EC2 capacity with GPU instances) or an inference accelerator the container needs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 2))]
+    pub resource_requirements: Vec<ResourceRequirement>,
+    /// Give the container elevated privileges on the host (root on the instance). Not on
+    /// Fargate, and outside the restricted profile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub privileged: Option<bool>,
+    /// Keep stdin open (`docker run -i`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interactive: Option<bool>,
+    /// Allocate a TTY (`docker run -t`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pseudo_terminal: Option<bool>,
+    /// enabled (ECS's default) resolves the image tag to a digest when a task starts, so
+    /// every task of a deployment runs the same image; disabled pulls the tag each time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("enum" = ["enabled", "disabled"]))]
+    pub version_consistency: Option<String>,
+}
+
+/// A resource a container reserves beyond CPU and memory.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("x-kubernetes-validations" = [{
+    "rule": "self.type != 'GPU' || self.value.matches('^[1-9][0-9]*$')",
+    "message": "spec.containerDefinitions[].resourceRequirements[].value: a GPU count is a whole number of at least 1"
+}]))]
+pub struct ResourceRequirement {
+    /// GPU, or InferenceAccelerator (the deviceName of one of the task's inference accelerators).
+    #[serde(rename = "type")]
+    #[schemars(extend("enum" = ["GPU", "InferenceAccelerator"]))]
+    pub type_: String,
+    /// For GPU, how many GPUs (a whole number); for InferenceAccelerator, the device name.
+    #[schemars(length(min = 1, max = 255))]
+    pub value: String,
 }
 
 /// Private registry credentials.

@@ -63,6 +63,14 @@ pub use task::*;
     "!has(self.requiresCompatibilities) || !('FARGATE' in self.requiresCompatibilities) || \
      (has(self.networkMode) && self.networkMode == 'awsvpc')"
 ).message("spec.networkMode must be awsvpc when spec.requiresCompatibilities includes FARGATE").field_path(".networkMode"))]
+#[x_kube(validation = Rule::new(
+    "!has(self.requiresCompatibilities) || !('FARGATE' in self.requiresCompatibilities) || \
+     self.containerDefinitions.all(c, (!has(c.privileged) || !c.privileged) && !has(c.resourceRequirements))"
+).message("spec.containerDefinitions[]: privileged and resourceRequirements (GPUs) are not supported when spec.requiresCompatibilities includes FARGATE").field_path(".containerDefinitions"))]
+#[x_kube(validation = Rule::new(
+    "self.containerDefinitions.all(c, !has(c.resourceRequirements) || \
+     c.resourceRequirements.all(r, c.resourceRequirements.exists_one(o, o.type == r.type)))"
+).message("spec.containerDefinitions[].resourceRequirements: one entry per type").field_path(".containerDefinitions"))]
 #[x_kube(validation = Rule::new(FARGATE_SIZES).message(
     "spec.cpu and spec.memory must be a valid Fargate pair when spec.requiresCompatibilities includes FARGATE: \
      cpu 256 with memory 512, 1024 or 2048; 512 with 1024-4096; 1024 with 2048-8192; 2048 with 4096-16384; \

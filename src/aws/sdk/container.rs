@@ -156,8 +156,27 @@ pub(super) fn container_to_sdk(
                 .build()
         })
         .transpose()?;
+    let resources = c
+        .resource_requirements
+        .iter()
+        .map(|r| {
+            sdk::ResourceRequirement::builder()
+                .r#type(sdk::ResourceType::from(r.type_.as_str()))
+                .value(&r.value)
+                .build()
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(sdk::ContainerDefinition::builder()
         .name(&c.name)
+        .set_resource_requirements(non_empty(resources))
+        .set_privileged(c.privileged)
+        .set_interactive(c.interactive)
+        .set_pseudo_terminal(c.pseudo_terminal)
+        .set_version_consistency(
+            c.version_consistency
+                .as_deref()
+                .map(sdk::VersionConsistency::from),
+        )
         .image(&c.image)
         .set_repository_credentials(repository_credentials)
         .set_cpu(c.cpu)
@@ -336,5 +355,17 @@ pub(super) fn container_from_sdk(c: &sdk::ContainerDefinition) -> ContainerDefin
             ignored_exit_codes: r.ignored_exit_codes().to_vec(),
             restart_attempt_period: r.restart_attempt_period(),
         }),
+        resource_requirements: c
+            .resource_requirements()
+            .iter()
+            .map(|r| ResourceRequirement {
+                type_: r.r#type().as_str().to_string(),
+                value: r.value().to_string(),
+            })
+            .collect(),
+        privileged: c.privileged(),
+        interactive: c.interactive(),
+        pseudo_terminal: c.pseudo_terminal(),
+        version_consistency: c.version_consistency().map(|v| v.as_str().to_string()),
     }
 }
