@@ -135,8 +135,9 @@ pub struct RunArgs {
     /// Client-side AWS rate limit for one action group, as GROUP=BURST:PER_SECOND; repeat
     /// the flag (or separate with commas) for several groups. GROUP is all, cluster-read,
     /// cluster-write, service-read, service-write, task-definition-read,
-    /// task-definition-write, cluster-resource-read, tagging, scaling-read or scaling-write. The defaults follow
-    /// ECS's published quotas; set these when Service Quotas shows raised ones.
+    /// task-definition-write, cluster-resource-read, cluster-resource-write, tagging,
+    /// scaling-read or scaling-write. The defaults follow ECS's published quotas; set
+    /// these when Service Quotas shows raised ones.
     #[arg(
         long = "aws-rate-limit",
         env = "ECS_OPERATOR_AWS_RATE_LIMITS",

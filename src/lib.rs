@@ -19,6 +19,7 @@ pub mod service;
 #[cfg(test)]
 mod shape_tests;
 mod sync;
+mod task;
 mod task_definition;
 pub mod telemetry;
 mod tenancy;

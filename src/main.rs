@@ -53,6 +53,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         api::Cluster::LABEL,
         api::TaskDefinition::LABEL,
         api::Service::LABEL,
+        api::Task::LABEL,
     ]);
     let address = telemetry::http::serve(args.http_address, telemetry.clone()).await?;
     tracing::info!(%address, "serving /healthz, /readyz and /metrics");
@@ -184,9 +185,17 @@ async fn run_controllers(
         ),
         runner::run::<api::Service>(
             ctx.clone(),
-            source,
+            source.clone(),
             (caches.services.clone(), writers.services),
             references,
+            concurrency,
+            stop.clone(),
+        ),
+        runner::run::<api::Task>(
+            ctx.clone(),
+            source,
+            (caches.tasks.clone(), writers.tasks),
+            Extra::none(),
             concurrency,
             stop,
         ),
@@ -218,8 +227,9 @@ async fn keep_cache<K>(
     }
 }
 
-/// Runs a kind that watches only its own objects once every Service is known: deleting
-/// a Cluster or a TaskDefinition waits for the Services that use it.
+/// Runs a kind that watches only its own objects once every Service and Task is known:
+/// deleting a Cluster or a TaskDefinition waits for the Services that use it, and no
+/// revision a Service or an unfinished Task uses is trimmed.
 async fn after_services<K: Reconciler>(
     ctx: Arc<Context>,
     source: Source,
@@ -227,6 +237,7 @@ async fn after_services<K: Reconciler>(
     stop: Stop,
 ) {
     ctx.caches.services_listed().await;
+    ctx.caches.tasks_listed().await;
     runner::run::<K>(
         ctx,
         source,

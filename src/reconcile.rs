@@ -55,6 +55,9 @@ pub enum Next {
     /// After the object's failure backoff, which grows with each failure in a row: the
     /// operator itself failed, and retrying at once would fail the same way.
     Backoff,
+    /// The object's time is up (a finished Task's ttlSecondsAfterFinished): delete the
+    /// Kubernetes object once its status is written.
+    Expire,
 }
 
 /// The result of reconciling one object.

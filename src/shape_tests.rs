@@ -80,7 +80,16 @@ fn paths_named(module: &str, source: &str, modules: &BTreeSet<String>) -> Vec<Ve
     let code = code(source);
     let mut named = Vec::new();
     // `use` trees, which may span lines and group items in braces.
-    for statement in code.split("use ").skip(1) {
+    for (at, _) in code.match_indices("use ") {
+        // The keyword, not the end of a word such as "pause ".
+        if code[..at]
+            .chars()
+            .last()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_')
+        {
+            continue;
+        }
+        let statement = &code[at + 4..];
         let Some(tree) = statement.split(';').next() else {
             continue;
         };

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use kube::ResourceExt;
 
+use crate::api::service::NetworkConfiguration;
 use crate::api::tenant_policy::{Adoption, Profile, TenantPolicy, TenantPolicySpec};
 use crate::controller::Index;
 use crate::reconcile::{Next, Outcome};
@@ -73,6 +74,34 @@ impl Use {
             value: value.into(),
         }
     }
+}
+
+/// The ECS cluster and task definition a Service or a Task names directly (`spec.cluster`,
+/// `spec.taskDefinition`), as their cluster name and family; a reference to an object of
+/// ours is checked on that object instead.
+pub fn named_uses(cluster: Option<&str>, task_definition: Option<&str>) -> Vec<Use> {
+    cluster
+        .map(|c| Use::new(Rule::Cluster, "spec.cluster", cluster_name(c)))
+        .into_iter()
+        .chain(task_definition.map(|t| Use::new(Rule::Family, "spec.taskDefinition", family_of(t))))
+        .collect()
+}
+
+/// The subnets and security groups a Service or a Task puts its tasks in.
+pub fn network_uses(network: &NetworkConfiguration) -> Vec<Use> {
+    let vpc = &network.awsvpc_configuration;
+    let path = "spec.networkConfiguration.awsvpcConfiguration";
+    vpc.subnets
+        .iter()
+        .map(|s| Use::new(Rule::Subnet, format!("{path}.subnets"), s.clone()))
+        .chain(vpc.security_groups.iter().map(|g| {
+            Use::new(
+                Rule::SecurityGroup,
+                format!("{path}.securityGroups"),
+                g.clone(),
+            )
+        }))
+        .collect()
 }
 
 /// A value no policy pattern allows; the message says which and what to do.

@@ -1,4 +1,4 @@
--- Argo CD health for ecs-operator kinds (Cluster, TaskDefinition, Service).
+-- Argo CD health for ecs-operator kinds (Cluster, TaskDefinition, Service, Task).
 -- Their status follows kstatus: Ready, Reconciling and Stalled conditions plus
 -- observedGeneration. Healthy only when Ready is True for the current spec.
 local hs = {}

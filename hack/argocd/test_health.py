@@ -5,7 +5,7 @@ import sys
 from argo_health import ROOT, SCRIPT, evaluate
 
 CONFIG_MAP = (ROOT / "deploy/argocd/argocd-cm.yaml").read_text()
-KINDS = ["Cluster", "TaskDefinition", "Service"]
+KINDS = ["Cluster", "TaskDefinition", "Service", "Task"]
 
 
 def condition(type_, status, reason, message="", generation=2):
@@ -37,6 +37,13 @@ CASES = [
     ("rolled back", [condition("Ready", "False", "RolledBack", "ECS rolled back the CANARY deployment"),
                      condition("Stalled", "True", "RolledBack", "ECS rolled back the CANARY deployment")], 2,
      "Degraded", "RolledBack: ECS rolled back"),
+    ("a Task that completed", [condition("Ready", "True", "Ready", "completed: attempt 1 succeeded (exit codes 0)"),
+                               condition("Complete", "True", "Completed", "every essential container exited 0")], 2,
+     "Healthy", "completed"),
+    ("a Task that failed", [condition("Ready", "False", "BackoffLimitExceeded", "2 attempts failed"),
+                            condition("Stalled", "True", "BackoffLimitExceeded", "2 attempts failed"),
+                            condition("Failed", "True", "BackoffLimitExceeded", "2 attempts failed")], 2,
+     "Degraded", "BackoffLimitExceeded: 2 attempts failed"),
     ("spec just changed", [condition("Ready", "True", "Ready", "old spec", generation=1)], 1,
      "Progressing", "latest spec"),
     ("no status yet", None, 2, "Progressing", "report status"),

@@ -5,6 +5,7 @@ pub mod cluster;
 pub mod common;
 pub mod rollout_approval;
 pub mod service;
+pub mod task;
 pub mod task_definition;
 pub mod tenant_policy;
 
@@ -15,6 +16,7 @@ pub use cluster::{Cluster, ClusterSpec, ClusterStatus};
 pub use common::{AdoptionPolicy, DeletionPolicy};
 pub use rollout_approval::{RolloutApproval, RolloutApprovalSpec};
 pub use service::{Service, ServiceSpec, ServiceStatus};
+pub use task::{Task, TaskSpec, TaskStatus};
 pub use task_definition::{TaskDefinition, TaskDefinitionSpec, TaskDefinitionStatus};
 pub use tenant_policy::{TenantPolicy, TenantPolicySpec};
 
@@ -31,6 +33,11 @@ pub fn crds() -> Vec<CustomResourceDefinition> {
         Cluster::crd(),
         TaskDefinition::crd(),
         Service::crd(),
+        {
+            let mut task = Task::crd();
+            task::immutable_spec(&mut task);
+            task
+        },
         TenantPolicy::crd(),
         RolloutApproval::crd(),
     ];

@@ -275,6 +275,7 @@ fn writes_to_existing_resources_need_the_ownership_tag() {
         "ecs:UntagResource",
         "ecs:DeleteCluster",
         "ecs:DeleteService",
+        "ecs:StopTask",
         "application-autoscaling:DeregisterScalableTarget",
         "application-autoscaling:PutScalingPolicy",
         "application-autoscaling:DeleteScalingPolicy",
@@ -299,8 +300,13 @@ fn ecs_tags_go_on_at_create_or_on_what_is_already_ours_unless_adoption_is_grante
         let condition = &statement["Condition"]["StringEquals"];
         let at_create = condition["ecs:CreateAction"].as_array().is_some_and(|a| {
             a.iter().all(|v| {
-                ["CreateCluster", "CreateService", "RegisterTaskDefinition"]
-                    .contains(&v.as_str().unwrap_or_default())
+                [
+                    "CreateCluster",
+                    "CreateService",
+                    "RegisterTaskDefinition",
+                    "RunTask",
+                ]
+                .contains(&v.as_str().unwrap_or_default())
             })
         });
         assert!(

@@ -25,6 +25,7 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::jiff::Timestamp;
 
+use crate::api::TaskSpec;
 use crate::api::cluster::{
     CapacityProviderStrategyItem, ClusterConfiguration, ClusterSetting, ServiceConnectDefaults,
 };
@@ -186,6 +187,29 @@ pub struct EcsContainer {
     /// Set once the container exited.
     pub exit_code: Option<i32>,
     pub reason: Option<String>,
+}
+
+/// Everything RunTask takes: the resolved cluster and revision, and the Task's spec for
+/// the rest (launch type or capacity providers, network, overrides, placement, group).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RunTask {
+    pub cluster: String,
+    pub task_definition: String,
+    pub count: i32,
+    /// Who started the tasks, for ListTasks (at most 36 characters).
+    pub started_by: String,
+    /// Makes a repeated request start nothing new (at most 64 characters).
+    pub client_token: String,
+    pub tags: Tags,
+    pub spec: TaskSpec,
+}
+
+/// What RunTask answered: the tasks it started, and what it could not start.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StartedTasks {
+    pub tasks: Vec<EcsTask>,
+    /// ECS's failures, each as `reason (detail)`, such as RESOURCE:MEMORY.
+    pub failures: Vec<String>,
 }
 
 /// An ECS service as DescribeServices reports it (with tags).

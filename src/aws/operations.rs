@@ -16,8 +16,8 @@ use super::{
     AwsError, ClusterState, CreateCluster, CreateService, DeploymentStopType, EcsCluster,
     EcsService, EcsServiceDeployment, EcsTask, EcsTaskDefinition, Freshness, HookAction,
     ObservedPolicy, ObservedScheduledAction, PutPolicyResult, RegisterScalableTarget,
-    RegisterTaskDefinition, ScalableTarget, ScalingPolicy, ScheduledScaling, Tags,
-    TaskDefinitionPage, TaskFilter, TaskPage, UpdateCluster, UpdateService,
+    RegisterTaskDefinition, RunTask, ScalableTarget, ScalingPolicy, ScheduledScaling, StartedTasks,
+    Tags, TaskDefinitionPage, TaskFilter, TaskPage, UpdateCluster, UpdateService,
 };
 use crate::api::cluster::CapacityProviderStrategyItem;
 
@@ -193,6 +193,13 @@ operations! {
         /// tasks ECS no longer knows are left out (ECS reports them as failures).
         DescribeTasks: ClusterResourceRead, Standard, Safe;
         fn describe_tasks(&self, cluster: &str, arns: &[String]) -> Vec<EcsTask>;
+        /// Starts `count` tasks. Its client token makes ECS answer a repeat with the tasks
+        /// the first call started, so a repeat after a lost answer starts nothing new.
+        RunTask: ClusterResourceWrite, Standard, Safe;
+        fn run_task(&self, request: &RunTask) -> StartedTasks;
+        /// Asks ECS to stop a task of `cluster`, saying why; a stopped task stays stopped.
+        StopTask: ClusterResourceWrite, Standard, Safe;
+        fn stop_task(&self, cluster: &str, task: &str, reason: &str) -> ();
     }
 
     /// The Application Auto Scaling operations for a service's desiredCount. Each takes
@@ -268,7 +275,7 @@ mod tests {
         for op in Operation::ALL {
             assert_eq!(Operation::from_name(op.name()), Some(*op));
         }
-        assert_eq!(Operation::from_name("RunTask"), None);
+        assert_eq!(Operation::from_name("StartTask"), None);
         assert_eq!(Operation::CreateService.iam_action(), "ecs:CreateService");
         assert_eq!(
             Operation::PutScalingPolicy.iam_action(),

@@ -30,8 +30,9 @@ use super::{
     AwsApi, AwsError, ClusterState, CreateCluster, CreateService, DeploymentStopType, EcsApi,
     EcsCluster, EcsService, EcsServiceDeployment, EcsTask, EcsTaskDefinition, Freshness,
     HookAction, ObservedPolicy, ObservedScheduledAction, Operation, PutPolicyResult,
-    RegisterScalableTarget, RegisterTaskDefinition, ScalableTarget, ScalingApi, ScalingPolicy,
-    ScheduledScaling, Tags, TaskDefinitionPage, TaskFilter, TaskPage, UpdateCluster, UpdateService,
+    RegisterScalableTarget, RegisterTaskDefinition, RunTask, ScalableTarget, ScalingApi,
+    ScalingPolicy, ScheduledScaling, StartedTasks, Tags, TaskDefinitionPage, TaskFilter, TaskPage,
+    UpdateCluster, UpdateService,
 };
 use crate::api::cluster::CapacityProviderStrategyItem;
 
@@ -322,6 +323,14 @@ impl EcsApi for SdkEcs {
             tasks.extend(task::describe(&self.client, cluster, chunk).await?);
         }
         Ok(tasks)
+    }
+
+    async fn run_task(&self, request: &RunTask) -> Result<StartedTasks, AwsError> {
+        task::run(&self.client, request).await
+    }
+
+    async fn stop_task(&self, cluster: &str, task: &str, reason: &str) -> Result<(), AwsError> {
+        task::stop(&self.client, cluster, task, reason).await
     }
 }
 

@@ -100,6 +100,11 @@ async fn finish<K: Managed>(
 ) -> Result<Action, ReconcileError> {
     publish(ctx, io, &outcome.notes).await;
     write_status(object, ctx, io, region, outcome.status, &outcome.health).await?;
+    if outcome.next == Next::Expire {
+        io.delete(object).await?;
+        tracing::info!(kind = K::LABEL, object = %key(object), "expired; deleted");
+        return Ok(Action::await_change());
+    }
     Ok(
         match requeue_delay(outcome.next, &ctx.backoff, ctx.resync, &key(object)) {
             Some(delay) => Action::requeue(delay),
@@ -123,7 +128,7 @@ pub(crate) fn requeue_delay(
         Next::Resync => Some(resync_delay(resync, SystemTime::now())),
         Next::After(delay) => Some(poll_delay(delay, SystemTime::now())),
         Next::Turn(delay) => Some(aligned(delay, Duration::from_secs(1), SystemTime::now())),
-        Next::AwaitChange => None,
+        Next::AwaitChange | Next::Expire => None,
         Next::Backoff => Some(backoff.next_delay(key)),
     }
 }

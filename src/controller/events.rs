@@ -190,7 +190,7 @@ fn event_name(object: &str, now: Timestamp) -> String {
 }
 
 /// The longest start of `text` within `bytes`, cut at a character boundary.
-fn truncated(text: &str, bytes: usize) -> &str {
+pub(crate) fn truncated(text: &str, bytes: usize) -> &str {
     if text.len() <= bytes {
         return text;
     }

@@ -12,7 +12,7 @@ use kube::runtime::reflector::store::Writer;
 use kube::runtime::reflector::{self, ObjectRef, Store};
 
 use crate::api::tenant_policy::Profile;
-use crate::api::{Cluster, RolloutApproval, Service, TaskDefinition, TenantPolicy};
+use crate::api::{Cluster, RolloutApproval, Service, Task, TaskDefinition, TenantPolicy};
 use crate::tenancy;
 
 /// Lookups over the watch caches. Reconcilers take it as a trait so tests can hand
@@ -25,7 +25,7 @@ pub trait Index: Send + Sync {
     /// Services, as `Service namespace/name`, whose spec.taskDefinitionRef names the
     /// TaskDefinition.
     fn services_of_task_definition(&self, namespace: &str, name: &str) -> Vec<String>;
-    /// ARNs of the revisions any Service wants or still runs.
+    /// ARNs of the revisions any Service wants or still runs, or an unfinished Task runs.
     fn revisions_in_use(&self) -> BTreeSet<String>;
     /// ARNs of the ECS clusters in `region` that Cluster objects manage or Services run
     /// in, as their status reports them: where tasks of a family may run.
@@ -62,6 +62,7 @@ fn clusters_in<'a>(region: &str, arns: impl Iterator<Item = &'a str>) -> BTreeSe
 #[derive(Clone)]
 pub struct Caches {
     pub services: Store<Service>,
+    pub tasks: Store<Task>,
     pub clusters: Store<Cluster>,
     pub task_definitions: Store<TaskDefinition>,
     pub tenant_policies: Store<TenantPolicy>,
@@ -72,6 +73,7 @@ pub struct Caches {
 /// What fills `Caches`: handed to the watches that keep them.
 pub struct CacheWriters {
     pub services: Writer<Service>,
+    pub tasks: Writer<Task>,
     pub clusters: Writer<Cluster>,
     pub task_definitions: Writer<TaskDefinition>,
     pub tenant_policies: Writer<TenantPolicy>,
@@ -81,6 +83,7 @@ pub struct CacheWriters {
 impl Caches {
     pub fn new() -> (Self, CacheWriters) {
         let (services, services_writer) = reflector::store();
+        let (tasks, tasks_writer) = reflector::store();
         let (clusters, clusters_writer) = reflector::store();
         let (task_definitions, task_definitions_writer) = reflector::store();
         let (tenant_policies, tenant_policies_writer) = reflector::store();
@@ -88,6 +91,7 @@ impl Caches {
         (
             Self {
                 services,
+                tasks,
                 clusters,
                 task_definitions,
                 tenant_policies,
@@ -96,6 +100,7 @@ impl Caches {
             },
             CacheWriters {
                 services: services_writer,
+                tasks: tasks_writer,
                 clusters: clusters_writer,
                 task_definitions: task_definitions_writer,
                 tenant_policies: tenant_policies_writer,
@@ -116,6 +121,14 @@ impl Caches {
     pub async fn services_listed(&self) {
         if self.services.wait_until_ready().await.is_err() {
             tracing::warn!("the Service cache closed before its first list");
+        }
+    }
+
+    /// Waits for the first complete list of Tasks, so no revision an unfinished Task
+    /// runs is trimmed.
+    pub async fn tasks_listed(&self) {
+        if self.tasks.wait_until_ready().await.is_err() {
+            tracing::warn!("the Task cache closed before its first list");
         }
     }
 
@@ -170,10 +183,16 @@ impl Index for Caches {
     }
 
     fn revisions_in_use(&self) -> BTreeSet<String> {
+        let tasks = self.tasks.state();
         self.services
             .state()
             .iter()
             .flat_map(|service| service.revisions_in_use())
+            .chain(
+                tasks
+                    .iter()
+                    .filter_map(|task| task.revision_in_use().map(str::to_string)),
+            )
             .collect()
     }
 

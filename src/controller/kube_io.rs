@@ -3,7 +3,7 @@
 use std::fmt::Debug;
 
 use k8s_openapi::api::core::v1::ObjectReference;
-use kube::api::{Patch, PatchParams};
+use kube::api::{DeleteParams, Patch, PatchParams, Preconditions};
 use kube::{Api, Resource, ResourceExt};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -74,6 +74,22 @@ where
         self.api
             .patch(&self.name, &PatchParams::default(), &Patch::Merge(patch))
             .await
+    }
+
+    /// Deletes the object itself, only if it is still the one this reconcile read (same
+    /// uid); an object already gone is fine.
+    pub async fn delete(&self, object: &K) -> Result<(), kube::Error> {
+        let params = DeleteParams {
+            preconditions: Some(Preconditions {
+                uid: object.uid(),
+                resource_version: None,
+            }),
+            ..DeleteParams::default()
+        };
+        match self.api.delete(&self.name, &params).await {
+            Err(kube::Error::Api(e)) if e.code == 404 => Ok(()),
+            other => other.map(drop),
+        }
     }
 
     /// Server-side applies the status, owning every field it sets.

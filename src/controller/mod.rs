@@ -29,6 +29,7 @@ pub use backoff::Backoff;
 #[cfg(test)]
 pub(crate) use driver::requeue_delay;
 pub use error::ReconcileError;
+pub(crate) use events::truncated;
 #[cfg(test)]
 pub use index::TestIndex;
 pub use index::{Caches, Index};

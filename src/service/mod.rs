@@ -13,7 +13,7 @@ mod normalise;
 mod observe;
 mod plan;
 mod readiness;
-mod references;
+pub(crate) mod references;
 mod rollout;
 mod stages;
 mod status;

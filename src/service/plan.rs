@@ -11,7 +11,7 @@ use crate::api::service::ServiceSettings;
 use crate::aws::{CreateService, EcsService, ServiceChanges, Tags, UpdateService};
 use crate::digest::short_hex;
 use crate::ownership::{ownership_tags, tag_changes};
-use crate::tenancy::{Rule, Use, cluster_name, family_of};
+use crate::tenancy::{Rule, Use, named_uses, network_uses};
 
 /// The service the spec asks for, with its references resolved.
 #[derive(Clone, Debug, PartialEq)]
@@ -377,20 +377,14 @@ pub fn tenant_uses(service: &Service) -> Vec<Use> {
         "metadata.name"
     };
     let mut uses = vec![Use::new(Rule::ServiceName, field, service.service_name())];
-    if let (None, Some(cluster)) = (&spec.cluster_ref, &spec.cluster) {
-        uses.push(Use::new(
-            Rule::Cluster,
-            "spec.cluster",
-            cluster_name(cluster),
-        ));
-    }
-    if let (None, Some(task_definition)) = (&spec.task_definition_ref, &spec.task_definition) {
-        uses.push(Use::new(
-            Rule::Family,
-            "spec.taskDefinition",
-            family_of(task_definition),
-        ));
-    }
+    uses.extend(named_uses(
+        spec.cluster
+            .as_deref()
+            .filter(|_| spec.cluster_ref.is_none()),
+        spec.task_definition
+            .as_deref()
+            .filter(|_| spec.task_definition_ref.is_none()),
+    ));
     for (i, lb) in settings.load_balancers.iter().enumerate() {
         if let Some(arn) = &lb.target_group_arn {
             uses.push(Use::new(
@@ -408,20 +402,7 @@ pub fn tenant_uses(service: &Service) -> Vec<Use> {
         ));
     }
     if let Some(network) = &settings.network_configuration {
-        let vpc = &network.awsvpc_configuration;
-        let path = "spec.networkConfiguration.awsvpcConfiguration";
-        uses.extend(
-            vpc.subnets
-                .iter()
-                .map(|s| Use::new(Rule::Subnet, format!("{path}.subnets"), s.clone())),
-        );
-        uses.extend(vpc.security_groups.iter().map(|g| {
-            Use::new(
-                Rule::SecurityGroup,
-                format!("{path}.securityGroups"),
-                g.clone(),
-            )
-        }));
+        uses.extend(network_uses(network));
     }
     uses
 }

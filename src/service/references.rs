@@ -5,6 +5,7 @@ use kube::ResourceExt;
 
 use crate::api::Service;
 use crate::api::common::condition::READY;
+use crate::api::service::LocalReference;
 use crate::controller::Index;
 
 /// Where the service runs and what it runs.
@@ -58,16 +59,41 @@ pub fn resolve(service: &Service, objects: &dyn Index) -> Result<Targets, Unreso
 
 /// The cluster alone, for deleting a service whose task definition is gone.
 pub fn cluster(service: &Service, objects: &dyn Index) -> Result<String, Unresolved> {
-    let namespace = service.namespace().unwrap_or_default();
     let spec = &service.spec;
-    match (&spec.cluster_ref, &spec.cluster) {
+    cluster_of(
+        &service.namespace().unwrap_or_default(),
+        spec.cluster_ref.as_ref(),
+        spec.cluster.as_ref(),
+        objects,
+    )
+}
+
+fn task_definition(service: &Service, objects: &dyn Index) -> Result<String, Unresolved> {
+    let spec = &service.spec;
+    task_definition_of(
+        &service.namespace().unwrap_or_default(),
+        spec.task_definition_ref.as_ref(),
+        spec.task_definition.as_ref(),
+        objects,
+    )
+}
+
+/// The cluster ARN of the Ready Cluster object `reference` names in `namespace`, else the
+/// ECS cluster `name` as given.
+pub fn cluster_of(
+    namespace: &str,
+    reference: Option<&LocalReference>,
+    name: Option<&String>,
+    objects: &dyn Index,
+) -> Result<String, Unresolved> {
+    match (reference, name) {
         (Some(reference), _) => {
             let waiting = |why: String| Waiting {
                 reason: WAITING_FOR_CLUSTER,
                 message: format!("waiting for Cluster {namespace}/{}: {why}", reference.name),
             };
             let cluster = objects
-                .cluster(&namespace, &reference.name)
+                .cluster(namespace, &reference.name)
                 .ok_or_else(|| waiting("it does not exist".into()))?;
             let status = cluster.status.as_ref();
             if !is_ready(cluster.as_ref(), status.map(|s| s.conditions.as_slice())) {
@@ -86,10 +112,15 @@ pub fn cluster(service: &Service, objects: &dyn Index) -> Result<String, Unresol
     }
 }
 
-fn task_definition(service: &Service, objects: &dyn Index) -> Result<String, Unresolved> {
-    let namespace = service.namespace().unwrap_or_default();
-    let spec = &service.spec;
-    match (&spec.task_definition_ref, &spec.task_definition) {
+/// The latest revision ARN of the Ready TaskDefinition object `reference` names in
+/// `namespace`, else the task definition `name` as given.
+pub fn task_definition_of(
+    namespace: &str,
+    reference: Option<&LocalReference>,
+    name: Option<&String>,
+    objects: &dyn Index,
+) -> Result<String, Unresolved> {
+    match (reference, name) {
         (Some(reference), _) => {
             let waiting = |why: String| Waiting {
                 reason: WAITING_FOR_TASK_DEFINITION,
@@ -99,7 +130,7 @@ fn task_definition(service: &Service, objects: &dyn Index) -> Result<String, Unr
                 ),
             };
             let td = objects
-                .task_definition(&namespace, &reference.name)
+                .task_definition(namespace, &reference.name)
                 .ok_or_else(|| waiting("it does not exist".into()))?;
             let status = td.status.as_ref();
             if !is_ready(td.as_ref(), status.map(|s| s.conditions.as_slice())) {

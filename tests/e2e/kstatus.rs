@@ -99,3 +99,20 @@ pub async fn kstatus_agrees_with_every_state_we_report(ctx: TestContext) -> Resu
     ctx.kubectl_ns(&["delete", "cluster", &taken, "--timeout=60s"])?;
     Ok(())
 }
+
+/// A completed Task is Current and a failed one Failed: kstatus reads Ready and Stalled,
+/// not the Job-style Complete and Failed conditions, so the Task sets both.
+pub fn finished_tasks_read_as_current_and_failed(
+    ctx: &TestContext,
+    completed: &str,
+    failed: &str,
+) -> Result<()> {
+    for (name, wanted) in [(completed, "Current"), (failed, "Failed")] {
+        let (status, message) = kstatus(ctx, "task.ecs.operator.dev", name)?;
+        ensure!(
+            status == wanted,
+            "Task {name} is {status} to kstatus: {message}"
+        );
+    }
+    Ok(())
+}

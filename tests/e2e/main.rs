@@ -27,6 +27,7 @@ mod service_connect;
 mod service_contract;
 mod smoke;
 mod support;
+mod task;
 mod task_contract;
 mod task_definition;
 mod task_definition_contract;
@@ -84,6 +85,7 @@ fn main() -> ExitCode {
         test!(chart::chart_lints_and_the_api_server_accepts_what_it_renders),
         test!(chart::example_manifests_are_accepted_by_the_api_server),
         test!(kstatus::kstatus_agrees_with_every_state_we_report),
+        test!(task::tasks_complete_fail_after_their_retries_and_stop_at_their_deadline),
         test!(progressive::a_paused_blue_green_rollout_waits_for_its_approval),
         test!(progressive::a_paused_rollout_survives_an_operator_restart_until_aborted),
         test!(traffic::blue_green_moves_production_traffic_only_when_promoted),

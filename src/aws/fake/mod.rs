@@ -21,8 +21,8 @@ use super::{
     AwsApi, AwsError, CreateCluster, CreateService, DeploymentStopType, EcsApi, EcsCluster,
     EcsService, EcsServiceDeployment, EcsTask, EcsTaskDefinition, ErrorKind, Freshness, HookAction,
     ObservedPolicy, ObservedScheduledAction, PutPolicyResult, RegisterScalableTarget,
-    RegisterTaskDefinition, ScalableTarget, ScalingApi, ScalingPolicy, ScheduledScaling, Tags,
-    TaskDefinitionPage, TaskFilter, TaskPage, UpdateCluster, UpdateService,
+    RegisterTaskDefinition, RunTask, ScalableTarget, ScalingApi, ScalingPolicy, ScheduledScaling,
+    StartedTasks, Tags, TaskDefinitionPage, TaskFilter, TaskPage, UpdateCluster, UpdateService,
 };
 use crate::api::cluster::CapacityProviderStrategyItem;
 use crate::aws::ClusterState;
@@ -44,6 +44,8 @@ struct State {
     tasks: Vec<EcsTask>,
     /// CreateService client tokens, to the ARN each created.
     client_tokens: BTreeMap<String, String>,
+    /// RunTask client tokens, to the ARNs of the tasks each started.
+    run_tokens: BTreeMap<String, Vec<String>>,
     /// Largest ListTaskDefinitions page; small in tests so paging is exercised.
     page_size: Option<usize>,
     calls: Vec<&'static str>,
@@ -85,7 +87,8 @@ impl FakeEcs {
     }
 
     /// The `n`-th call from now takes effect, then fails as if its response timed out.
-    /// RegisterTaskDefinition and CreateService, the calls whose repeats matter, honour it.
+    /// RegisterTaskDefinition, CreateService and RunTask, the calls whose repeats matter,
+    /// honour it.
     pub fn lose_response(&self, n: usize) {
         let mut state = self.state.locked();
         let at = state.calls.len() + n;
@@ -318,6 +321,18 @@ impl EcsApi for FakeEcs {
     ) -> Result<Vec<EcsTask>, AwsError> {
         let mut state = self.call("ecs:DescribeTasks")?;
         tasks::describe(&mut state, cluster, arns)
+    }
+
+    async fn run_task(&self, request: &RunTask) -> Result<StartedTasks, AwsError> {
+        let mut state = self.call("ecs:RunTask")?;
+        let started = tasks::run(&mut state, request)?;
+        response_lost(&mut state, "ecs:RunTask")?;
+        Ok(started)
+    }
+
+    async fn stop_task(&self, cluster: &str, task: &str, reason: &str) -> Result<(), AwsError> {
+        let mut state = self.call("ecs:StopTask")?;
+        tasks::stop(&mut state, cluster, task, reason)
     }
 }
 

@@ -1,9 +1,14 @@
 //! Tasks in the fake ECS: put in place by tests (as a service or RunTask would start
 //! them), listed and described as ECS does.
 
+use k8s_openapi::jiff::Timestamp;
+
 use super::clusters::by_name_or_arn;
-use super::{ACCOUNT, FakeEcs, REGION, State};
-use crate::aws::{AwsError, EcsTask, ErrorKind, TaskFilter, TaskPage, TaskState};
+use super::{ACCOUNT, FakeEcs, REGION, State, task_definitions};
+use crate::aws::{
+    AwsError, EcsContainer, EcsTask, ErrorKind, RunTask, StartedTasks, TaskFilter, TaskPage,
+    TaskState,
+};
 use crate::sync::Lock;
 
 impl FakeEcs {
@@ -12,6 +17,135 @@ impl FakeEcs {
         task.cluster_arn = format!("arn:aws:ecs:{REGION}:{ACCOUNT}:cluster/{cluster}");
         push(&mut self.state.locked(), task)
     }
+
+    /// The task `arn` stops as a one-off job does when its essential container exits:
+    /// each container with its exit code (`exit_codes` by container name, 0 for the
+    /// rest), stopCode EssentialContainerExited (ECS Developer Guide, "Amazon ECS
+    /// stopped task error codes"; the emulator stops tasks the same way).
+    pub fn exit_task(&self, arn: &str, exit_codes: &[(&str, i32)]) {
+        let mut state = self.state.locked();
+        let Some(task) = state.tasks.iter_mut().find(|t| t.arn == arn) else {
+            panic!("no task {arn}");
+        };
+        for container in &mut task.containers {
+            container.last_status = TaskState::Stopped;
+            container.exit_code = Some(
+                exit_codes
+                    .iter()
+                    .find(|(name, _)| *name == container.name)
+                    .map_or(0, |(_, code)| *code),
+            );
+        }
+        task.last_status = TaskState::Stopped;
+        task.desired_status = TaskState::Stopped;
+        task.stop_code = Some("EssentialContainerExited".into());
+        task.stopped_reason = Some("Essential container in task exited".into());
+        task.stopped_at = Some(Timestamp::now());
+    }
+
+    /// Every task the fake holds, as tests inspect them.
+    pub fn tasks(&self) -> Vec<EcsTask> {
+        self.state.locked().tasks.clone()
+    }
+}
+
+/// Starts the tasks RunTask asks for (ECS API Reference, RunTask): `count` tasks of
+/// the revision in PROVISIONING, grouped `family:NAME` unless a group is given; a client
+/// token already used answers with the tasks its first request started.
+pub fn run(state: &mut State, request: &RunTask) -> Result<StartedTasks, AwsError> {
+    const ACTION: &str = "ecs:RunTask";
+    let cluster_arn = by_name_or_arn(state, &request.cluster)
+        .ok_or_else(|| cluster_not_found(ACTION))?
+        .arn
+        .clone();
+    if let Some(arns) = state.run_tokens.get(&request.client_token) {
+        let tasks = state
+            .tasks
+            .iter()
+            .filter(|t| arns.contains(&t.arn))
+            .cloned()
+            .collect();
+        return Ok(StartedTasks {
+            tasks,
+            failures: Vec::new(),
+        });
+    }
+    if !(1..=10).contains(&request.count) {
+        return Err(invalid(ACTION, "count must be between 1 and 10."));
+    }
+    let revision = task_definitions::find(state, &request.task_definition)
+        .ok_or_else(|| invalid(ACTION, "TaskDefinition not found."))?
+        .clone();
+    let mut started = Vec::new();
+    for _ in 0..request.count {
+        let task = EcsTask {
+            cluster_arn: cluster_arn.clone(),
+            task_definition: revision.arn.clone(),
+            group: Some(
+                request
+                    .spec
+                    .group
+                    .clone()
+                    .unwrap_or_else(|| format!("family:{}", revision.family)),
+            ),
+            started_by: Some(request.started_by.clone()),
+            last_status: TaskState::Provisioning,
+            desired_status: TaskState::Running,
+            containers: revision
+                .fields
+                .container_definitions
+                .iter()
+                .map(|c| EcsContainer {
+                    name: c.name.clone(),
+                    last_status: TaskState::Pending,
+                    ..Default::default()
+                })
+                .collect(),
+            created_at: Some(Timestamp::now()),
+            tags: request.tags.clone(),
+            ..Default::default()
+        };
+        started.push(push(state, task));
+    }
+    state.run_tokens.insert(
+        request.client_token.clone(),
+        started.iter().map(|t| t.arn.clone()).collect(),
+    );
+    Ok(StartedTasks {
+        tasks: started,
+        failures: Vec::new(),
+    })
+}
+
+/// Stops a task (ECS API Reference, StopTask): stopCode UserInitiated, the reason as
+/// given, containers that had started exit 0 as the emulator's do on SIGTERM. A task
+/// already stopped is left as it was.
+pub fn stop(state: &mut State, cluster: &str, arn: &str, reason: &str) -> Result<(), AwsError> {
+    const ACTION: &str = "ecs:StopTask";
+    let cluster_arn = by_name_or_arn(state, cluster)
+        .ok_or_else(|| cluster_not_found(ACTION))?
+        .arn
+        .clone();
+    let task = state
+        .tasks
+        .iter_mut()
+        .find(|t| t.arn == arn && t.cluster_arn == cluster_arn)
+        .ok_or_else(|| invalid(ACTION, "The referenced task was not found."))?;
+    if task.last_status == TaskState::Stopped {
+        return Ok(());
+    }
+    for container in &mut task.containers {
+        if container.last_status == TaskState::Running {
+            container.exit_code = Some(0);
+        }
+        container.last_status = TaskState::Stopped;
+    }
+    task.last_status = TaskState::Stopped;
+    task.desired_status = TaskState::Stopped;
+    task.stop_code = Some("UserInitiated".into());
+    task.stopped_reason = Some(reason.to_string());
+    task.stopped_at = Some(Timestamp::now());
+    Ok(())
 }
 
 /// Adds a task of the cluster `task.cluster_arn`, naming it when its ARN is empty.

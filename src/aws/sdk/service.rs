@@ -19,7 +19,9 @@ use crate::aws::{
     EcsTaskSet, UpdateService,
 };
 
-fn network_to_sdk(n: &NetworkConfiguration) -> Result<sdk::NetworkConfiguration, BuildError> {
+pub(super) fn network_to_sdk(
+    n: &NetworkConfiguration,
+) -> Result<sdk::NetworkConfiguration, BuildError> {
     let vpc = &n.awsvpc_configuration;
     Ok(sdk::NetworkConfiguration::builder()
         .awsvpc_configuration(
@@ -141,7 +143,9 @@ fn registries_to_sdk(registries: &[ServiceRegistry]) -> Vec<sdk::ServiceRegistry
         .collect()
 }
 
-fn constraints_to_sdk(constraints: &[PlacementConstraint]) -> Vec<sdk::PlacementConstraint> {
+pub(super) fn constraints_to_sdk(
+    constraints: &[PlacementConstraint],
+) -> Vec<sdk::PlacementConstraint> {
     constraints
         .iter()
         .map(|p| {
@@ -153,7 +157,9 @@ fn constraints_to_sdk(constraints: &[PlacementConstraint]) -> Vec<sdk::Placement
         .collect()
 }
 
-fn placement_strategy_to_sdk(strategy: &[PlacementStrategy]) -> Vec<sdk::PlacementStrategy> {
+pub(super) fn placement_strategy_to_sdk(
+    strategy: &[PlacementStrategy],
+) -> Vec<sdk::PlacementStrategy> {
     strategy
         .iter()
         .map(|p| {

@@ -2,8 +2,14 @@
 
 use aws_sdk_ecs::types as sdk;
 
-use super::{aws_error, tags_from_sdk, text, timestamp};
-use crate::aws::{AwsError, EcsContainer, EcsTask, TaskFilter, TaskPage};
+use super::container::{pairs_to_sdk, strings};
+use super::service::{constraints_to_sdk, network_to_sdk, placement_strategy_to_sdk};
+use super::{
+    aws_error, empty_response, invalid_input, non_empty, strategy_to_sdk, tags_from_sdk,
+    tags_to_sdk, text, timestamp,
+};
+use crate::api::task::TaskOverride;
+use crate::aws::{AwsError, EcsContainer, EcsTask, RunTask, StartedTasks, TaskFilter, TaskPage};
 
 /// DescribeTasks takes at most 100 tasks (ECS API Reference, DescribeTasks).
 pub const TASKS_PER_DESCRIBE: usize = 100;
@@ -54,6 +60,104 @@ pub async fn describe(
         .await
         .map_err(|e| aws_error("ecs:DescribeTasks", e))?;
     Ok(out.tasks().iter().map(from_sdk).collect())
+}
+
+pub async fn run(
+    client: &aws_sdk_ecs::Client,
+    request: &RunTask,
+) -> Result<StartedTasks, AwsError> {
+    const ACTION: &str = "ecs:RunTask";
+    let spec = &request.spec;
+    let network = spec
+        .network_configuration
+        .as_ref()
+        .map(network_to_sdk)
+        .transpose()
+        .map_err(invalid_input(ACTION))?;
+    let out = client
+        .run_task()
+        .cluster(&request.cluster)
+        .task_definition(&request.task_definition)
+        .count(request.count)
+        .started_by(&request.started_by)
+        .client_token(&request.client_token)
+        .set_tags(non_empty(tags_to_sdk(&request.tags)))
+        .set_launch_type(spec.launch_type.as_deref().map(sdk::LaunchType::from))
+        .set_capacity_provider_strategy(non_empty(strategy_to_sdk(
+            &spec.capacity_provider_strategy,
+        )))
+        .set_platform_version(spec.platform_version.clone())
+        .set_network_configuration(network)
+        .set_overrides(spec.overrides.as_ref().map(overrides_to_sdk))
+        .set_group(spec.group.clone())
+        .set_propagate_tags(spec.propagate_tags.as_deref().map(sdk::PropagateTags::from))
+        .set_enable_ecs_managed_tags(spec.enable_ecs_managed_tags)
+        .set_enable_execute_command(spec.enable_execute_command)
+        .set_placement_constraints(non_empty(constraints_to_sdk(&spec.placement_constraints)))
+        .set_placement_strategy(non_empty(placement_strategy_to_sdk(
+            &spec.placement_strategy,
+        )))
+        .send()
+        .await
+        .map_err(|e| aws_error(ACTION, e))?;
+    let failures: Vec<String> = out
+        .failures()
+        .iter()
+        .map(|f| {
+            let reason = f.reason().unwrap_or("unknown");
+            match f.detail() {
+                Some(detail) => format!("{reason} ({detail})"),
+                None => reason.to_string(),
+            }
+        })
+        .collect();
+    if out.tasks().is_empty() && failures.is_empty() {
+        return Err(empty_response(ACTION, "tasks"));
+    }
+    Ok(StartedTasks {
+        tasks: out.tasks().iter().map(from_sdk).collect(),
+        failures,
+    })
+}
+
+fn overrides_to_sdk(o: &TaskOverride) -> sdk::TaskOverride {
+    sdk::TaskOverride::builder()
+        .set_container_overrides(non_empty(
+            o.container_overrides
+                .iter()
+                .map(|c| {
+                    sdk::ContainerOverride::builder()
+                        .name(&c.name)
+                        .set_command(strings(&c.command))
+                        .set_environment(pairs_to_sdk(&c.environment))
+                        .set_cpu(c.cpu)
+                        .set_memory(c.memory)
+                        .build()
+                })
+                .collect(),
+        ))
+        .set_task_role_arn(o.task_role_arn.clone())
+        .set_execution_role_arn(o.execution_role_arn.clone())
+        .set_cpu(o.cpu.clone())
+        .set_memory(o.memory.clone())
+        .build()
+}
+
+pub async fn stop(
+    client: &aws_sdk_ecs::Client,
+    cluster: &str,
+    task: &str,
+    reason: &str,
+) -> Result<(), AwsError> {
+    client
+        .stop_task()
+        .cluster(cluster)
+        .task(task)
+        .reason(reason)
+        .send()
+        .await
+        .map_err(|e| aws_error("ecs:StopTask", e))?;
+    Ok(())
 }
 
 fn from_sdk(t: &sdk::Task) -> EcsTask {
