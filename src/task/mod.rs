@@ -158,8 +158,11 @@ async fn converge(
                     arns.join(", ")
                 ),
             ));
+            // One look after the stop, so status shows what ECS made of it (its stop
+            // code at once; STOPPED comes later, and a finished Task is not read again).
+            let after = ecs.describe_tasks(&cluster, &arns).await?;
             if let Some(last) = status.attempts.last_mut() {
-                status::stopped_for_deadline(last, seconds);
+                status::stopped_for_deadline(last, seconds, &after);
             }
             let message = format!(
                 "activeDeadlineSeconds {seconds} passed before an attempt succeeded; its tasks were stopped"

@@ -90,8 +90,14 @@ pub fn merge(
         .collect()
 }
 
-/// The running attempt stopped at its deadline: Failed, saying so.
-pub fn stopped_for_deadline(attempt: &mut AttemptStatus, seconds: i64) {
+/// The running attempt stopped at its deadline: Failed, saying so, with its tasks as
+/// ECS described them just after the stop (`after`).
+pub fn stopped_for_deadline(attempt: &mut AttemptStatus, seconds: i64, after: &[EcsTask]) {
+    for task in &mut attempt.tasks {
+        if let Some(now) = after.iter().find(|t| t.arn == task.arn) {
+            *task = task_status(now);
+        }
+    }
     attempt.result = FAILED.to_string();
     attempt.message = Some(format!("stopped: activeDeadlineSeconds {seconds} passed"));
 }

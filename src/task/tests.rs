@@ -261,6 +261,12 @@ async fn past_its_deadline_a_task_is_stopped_and_fails() {
         1,
         "no attempt after the deadline"
     );
+    let recorded = &rig.status().attempts[0].tasks[0];
+    assert_eq!(
+        recorded.stop_code.as_deref(),
+        Some("UserInitiated"),
+        "status shows the stop as ECS reported it"
+    );
 }
 
 #[tokio::test]

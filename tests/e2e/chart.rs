@@ -684,7 +684,7 @@ async fn tenants_may_edit_our_kinds_but_not_status_nor_policies(
     Ok(())
 }
 
-/// The example manifests (quick start, GitOps) are accepted by the API server, and the
+/// The example manifests (quick start, batch, GitOps) are accepted by the API server, and the
 /// quick start's Argo CD sync waves order Cluster, TaskDefinition, Service.
 pub async fn example_manifests_are_accepted_by_the_api_server(ctx: TestContext) -> Result<()> {
     // A server-side dry run needs the namespace to exist.
@@ -710,6 +710,21 @@ pub async fn example_manifests_are_accepted_by_the_api_server(ctx: TestContext) 
         )
     };
     ensure!(wave("Cluster")? == "0" && wave("TaskDefinition")? == "1" && wave("Service")? == "2");
+    ctx.kubectl(&["apply", "-f", "examples/batch/00-namespace.yaml"])?;
+    let batch = ctx.env.kubectl(&[
+        "apply",
+        "--dry-run=server",
+        "-o",
+        "json",
+        "-f",
+        "examples/batch/",
+    ]);
+    ctx.kubectl(&["delete", "namespace", "media", "--wait=false"])?;
+    let batch: Value = serde_json::from_str(&batch?)?;
+    let batch = batch["items"].as_array().context("a List")?;
+    for kind in ["Cluster", "TaskDefinition", "Service", "Task"] {
+        one(batch, kind)?;
+    }
     // Argo CD and Flux objects need those projects' CRDs, which this API server lacks:
     // read them as YAML and check that what they point at exists and says what docs/install.md says.
     let read = |file: &str| -> Result<Vec<Value>> {

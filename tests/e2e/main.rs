@@ -86,6 +86,7 @@ fn main() -> ExitCode {
         test!(chart::example_manifests_are_accepted_by_the_api_server),
         test!(kstatus::kstatus_agrees_with_every_state_we_report),
         test!(task::tasks_complete_fail_after_their_retries_and_stop_at_their_deadline),
+        test!(task::an_attempt_runs_exactly_once_however_often_the_operator_is_killed),
         test!(progressive::a_paused_blue_green_rollout_waits_for_its_approval),
         test!(progressive::a_paused_rollout_survives_an_operator_restart_until_aborted),
         test!(traffic::blue_green_moves_production_traffic_only_when_promoted),
