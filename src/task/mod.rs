@@ -244,7 +244,10 @@ async fn fix_targets(
         return Ok(Err(Box::new(Outcome::stalled(
             status.clone(),
             "TaskDefinitionNotFound",
-            format!("ECS does not know task definition {revision}; name one that exists"),
+            format!(
+                "ECS does not know task definition {revision}; the spec cannot change, so delete \
+                 this Task and create it naming a revision that exists"
+            ),
             Next::AwaitChange,
         ))));
     };

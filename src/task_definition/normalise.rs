@@ -128,6 +128,13 @@ fn normalise_container(c: &mut ContainerDefinition, awsvpc: bool) {
     clear_false(&mut c.privileged);
     clear_false(&mut c.interactive);
     clear_false(&mut c.pseudo_terminal);
+    clear_false(&mut c.disable_networking);
+    // Order-free: sysctls are set by name, hosts lines looked up by name. DNS servers
+    // and search domains keep their order, which the resolver follows.
+    c.system_controls
+        .sort_by(|a, b| (&a.namespace, &a.value).cmp(&(&b.namespace, &b.value)));
+    c.extra_hosts
+        .sort_by(|a, b| (&a.hostname, &a.ip_address).cmp(&(&b.hostname, &b.ip_address)));
     // enabled is ECS's default (ContainerDefinition.versionConsistency).
     if c.version_consistency.as_deref() == Some("enabled") {
         c.version_consistency = None;

@@ -1,5 +1,7 @@
 use super::normalise::spec_hash;
-use crate::api::task_definition::{ResourceRequirement, TaskDefinitionFields};
+use crate::api::task_definition::{
+    ContainerDefinition, ResourceRequirement, SystemControl, TaskDefinitionFields,
+};
 
 /// The spec as a user writes it: defaults left out, environment in any order.
 const AS_WRITTEN: &str = r#"
@@ -256,4 +258,36 @@ fn host_port_follows_container_port_only_under_awsvpc() {
     let mut dynamic = bridge.clone();
     dynamic.container_definitions[0].port_mappings[0].host_port = Some(0);
     assert_eq!(hash(&bridge), hash(&dynamic));
+}
+
+#[test]
+fn sysctls_and_hosts_lines_are_order_free_but_dns_servers_keep_their_order() {
+    fn with(edit: impl Fn(&mut ContainerDefinition)) -> String {
+        let mut fields = written();
+        edit(&mut fields.container_definitions[0]);
+        hash(&fields)
+    }
+    let sysctls = |c: &mut ContainerDefinition, order: [&str; 2]| {
+        c.system_controls = order
+            .iter()
+            .map(|n| SystemControl {
+                namespace: (*n).into(),
+                value: "1".into(),
+            })
+            .collect();
+    };
+    assert_eq!(
+        with(|c| sysctls(c, ["net.core.somaxconn", "net.ipv4.tcp_syncookies"])),
+        with(|c| sysctls(c, ["net.ipv4.tcp_syncookies", "net.core.somaxconn"]))
+    );
+    assert_ne!(
+        with(|c| c.dns_servers = vec!["10.0.0.2".into(), "10.0.0.3".into()]),
+        with(|c| c.dns_servers = vec!["10.0.0.3".into(), "10.0.0.2".into()]),
+        "the resolver asks them in order"
+    );
+    assert_eq!(
+        with(|c| c.disable_networking = Some(false)),
+        with(|_| {}),
+        "false is ECS's default"
+    );
 }

@@ -123,6 +123,17 @@ containerDefinitions:
     privileged: true
     resourceRequirements:
       - {type: GPU, value: "2"}
+    systemControls:
+      - {namespace: net.core.somaxconn, value: "1024"}
+    extraHosts:
+      - {hostname: db.internal, ipAddress: 10.0.0.12}
+    dnsServers: [10.0.0.2, 10.0.0.3]
+    dnsSearchDomains: [internal.example]
+    hostname: trainer
+    linuxParameters:
+      sharedMemorySize: 512
+      maxSwap: 1024
+      swappiness: 10
 "#;
 
 pub async fn task_definition_register_and_describe_round_trip(ctx: TestContext) -> Result<()> {

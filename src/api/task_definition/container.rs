@@ -129,6 +129,53 @@ pub struct ContainerDefinition {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("enum" = ["enabled", "disabled"]))]
     pub version_consistency: Option<String>,
+    /// Kernel parameters (sysctls) set in the container's namespaces, for example
+    /// net.ipv4.tcp_keepalive_time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 50))]
+    pub system_controls: Vec<SystemControl>,
+    /// Lines added to the container's /etc/hosts. Not with awsvpc (so not on Fargate).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 50))]
+    pub extra_hosts: Vec<HostEntry>,
+    /// DNS servers the container resolves with, in order. Not with awsvpc.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 10))]
+    pub dns_servers: Vec<String>,
+    /// DNS search domains, in order. Not with awsvpc.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 10))]
+    pub dns_search_domains: Vec<String>,
+    /// The container's hostname. Not with awsvpc.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1, max = 255))]
+    pub hostname: Option<String>,
+    /// Run the container without networking. Not with awsvpc.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disable_networking: Option<bool>,
+}
+
+/// One kernel parameter of the container.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+pub struct SystemControl {
+    /// The parameter, for example net.core.somaxconn.
+    #[schemars(length(min = 1, max = 255))]
+    pub namespace: String,
+    /// Its value.
+    #[schemars(length(max = 255))]
+    pub value: String,
+}
+
+/// A line of /etc/hosts.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HostEntry {
+    /// The name.
+    #[schemars(length(min = 1, max = 255))]
+    pub hostname: String,
+    /// The address it resolves to.
+    #[schemars(length(min = 1, max = 64))]
+    pub ip_address: String,
 }
 
 /// A resource a container reserves beyond CPU and memory.
@@ -323,6 +370,18 @@ pub struct LinuxParameters {
     /// Linux capabilities added to or dropped from Docker's default set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capabilities: Option<Capabilities>,
+    /// Size of /dev/shm in MiB. Not on Fargate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub shared_memory_size: Option<i32>,
+    /// Swap the container may use, in MiB (0: none). Not on Fargate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0))]
+    pub max_swap: Option<i32>,
+    /// How readily the container's memory is swapped, 0 to 100 (needs maxSwap). Not on Fargate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 100))]
+    pub swappiness: Option<i32>,
 }
 
 /// Linux capabilities, for example NET_ADMIN or SYS_PTRACE (Fargate can add only SYS_PTRACE).

@@ -68,6 +68,18 @@ pub use task::*;
      self.containerDefinitions.all(c, (!has(c.privileged) || !c.privileged) && !has(c.resourceRequirements))"
 ).message("spec.containerDefinitions[]: privileged and resourceRequirements (GPUs) are not supported when spec.requiresCompatibilities includes FARGATE").field_path(".containerDefinitions"))]
 #[x_kube(validation = Rule::new(
+    "!has(self.networkMode) || self.networkMode != 'awsvpc' || \
+     self.containerDefinitions.all(c, !has(c.extraHosts) && !has(c.dnsServers) && \
+       !has(c.dnsSearchDomains) && !has(c.hostname) && !has(c.disableNetworking))"
+).message("spec.containerDefinitions[]: extraHosts, dnsServers, dnsSearchDomains, hostname and disableNetworking \
+     are not supported with networkMode awsvpc (ECS sets the task's own)").field_path(".containerDefinitions"))]
+#[x_kube(validation = Rule::new(
+    "!has(self.requiresCompatibilities) || !('FARGATE' in self.requiresCompatibilities) || \
+     self.containerDefinitions.all(c, !has(c.linuxParameters) || (!has(c.linuxParameters.sharedMemorySize) && \
+       !has(c.linuxParameters.maxSwap) && !has(c.linuxParameters.swappiness)))"
+).message("spec.containerDefinitions[].linuxParameters: sharedMemorySize, maxSwap and swappiness are not supported \
+     when spec.requiresCompatibilities includes FARGATE").field_path(".containerDefinitions"))]
+#[x_kube(validation = Rule::new(
     "self.containerDefinitions.all(c, !has(c.resourceRequirements) || \
      c.resourceRequirements.all(r, c.resourceRequirements.exists_one(o, o.type == r.type)))"
 ).message("spec.containerDefinitions[].resourceRequirements: one entry per type").field_path(".containerDefinitions"))]

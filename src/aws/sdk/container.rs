@@ -166,6 +166,16 @@ pub(super) fn container_to_sdk(
                 .build()
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let extra_hosts = c
+        .extra_hosts
+        .iter()
+        .map(|h| {
+            sdk::HostEntry::builder()
+                .hostname(&h.hostname)
+                .ip_address(&h.ip_address)
+                .build()
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(sdk::ContainerDefinition::builder()
         .name(&c.name)
         .set_resource_requirements(non_empty(resources))
@@ -227,6 +237,9 @@ pub(super) fn container_to_sdk(
                         .set_drop(strings(&caps.drop))
                         .build()
                 }))
+                .set_shared_memory_size(l.shared_memory_size)
+                .set_max_swap(l.max_swap)
+                .set_swappiness(l.swappiness)
                 .build()
         }))
         .set_readonly_root_filesystem(c.readonly_root_filesystem)
@@ -235,6 +248,22 @@ pub(super) fn container_to_sdk(
         .set_docker_labels(map_to_sdk(&c.docker_labels))
         .set_firelens_configuration(firelens)
         .set_restart_policy(restart_policy)
+        .set_system_controls(non_empty(
+            c.system_controls
+                .iter()
+                .map(|s| {
+                    sdk::SystemControl::builder()
+                        .namespace(&s.namespace)
+                        .value(&s.value)
+                        .build()
+                })
+                .collect(),
+        ))
+        .set_extra_hosts(non_empty(extra_hosts))
+        .set_dns_servers(strings(&c.dns_servers))
+        .set_dns_search_domains(strings(&c.dns_search_domains))
+        .set_hostname(c.hostname.clone())
+        .set_disable_networking(c.disable_networking)
         .build())
 }
 
@@ -341,6 +370,9 @@ pub(super) fn container_from_sdk(c: &sdk::ContainerDefinition) -> ContainerDefin
                 add: caps.add().to_vec(),
                 drop: caps.drop().to_vec(),
             }),
+            shared_memory_size: l.shared_memory_size(),
+            max_swap: l.max_swap(),
+            swappiness: l.swappiness(),
         }),
         readonly_root_filesystem: c.readonly_root_filesystem(),
         stop_timeout: c.stop_timeout(),
@@ -367,5 +399,25 @@ pub(super) fn container_from_sdk(c: &sdk::ContainerDefinition) -> ContainerDefin
         interactive: c.interactive(),
         pseudo_terminal: c.pseudo_terminal(),
         version_consistency: c.version_consistency().map(|v| v.as_str().to_string()),
+        system_controls: c
+            .system_controls()
+            .iter()
+            .map(|s| SystemControl {
+                namespace: s.namespace().unwrap_or_default().to_string(),
+                value: s.value().unwrap_or_default().to_string(),
+            })
+            .collect(),
+        extra_hosts: c
+            .extra_hosts()
+            .iter()
+            .map(|h| HostEntry {
+                hostname: h.hostname().to_string(),
+                ip_address: h.ip_address().to_string(),
+            })
+            .collect(),
+        dns_servers: c.dns_servers().to_vec(),
+        dns_search_domains: c.dns_search_domains().to_vec(),
+        hostname: c.hostname().map(str::to_string),
+        disable_networking: c.disable_networking(),
     }
 }
