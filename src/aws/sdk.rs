@@ -10,6 +10,7 @@ mod bookings;
 mod cluster;
 mod container;
 mod customized_metric;
+mod linux;
 mod progressive;
 mod revisions;
 mod scaling;

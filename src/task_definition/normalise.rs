@@ -45,6 +45,10 @@ pub fn normalise(fields: &TaskDefinitionFields) -> TaskDefinitionFields {
     {
         out.runtime_platform = None;
     }
+    // false is ECS's default (TaskDefinition.enableFaultInjection).
+    if out.enable_fault_injection == Some(false) {
+        out.enable_fault_injection = None;
+    }
     out.volumes.iter_mut().for_each(normalise_volume);
     out.volumes.sort_by(|a, b| a.name.cmp(&b.name));
     for container in &mut out.container_definitions {
@@ -176,6 +180,16 @@ fn normalise_linux(linux: &mut LinuxParameters) {
             linux.capabilities = None;
         }
     }
+    // Order-free: a device is mapped by its path, its permissions are a set, and tmpfs
+    // mounts are made by path.
+    for device in &mut linux.devices {
+        device.permissions.sort();
+        device.permissions.dedup();
+    }
+    linux.devices.sort_by(|a, b| a.host_path.cmp(&b.host_path));
+    linux
+        .tmpfs
+        .sort_by(|a, b| a.container_path.cmp(&b.container_path));
 }
 
 fn clear_false(flag: &mut Option<bool>) {

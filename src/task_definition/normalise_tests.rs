@@ -291,3 +291,62 @@ fn sysctls_and_hosts_lines_are_order_free_but_dns_servers_keep_their_order() {
         "false is ECS's default"
     );
 }
+
+#[test]
+fn devices_and_tmpfs_mounts_are_order_free_and_fault_injection_false_is_the_default() {
+    use crate::api::task_definition::{Device, LinuxParameters, Tmpfs};
+    fn with(edit: impl Fn(&mut TaskDefinitionFields)) -> String {
+        let mut fields = written();
+        edit(&mut fields);
+        hash(&fields)
+    }
+    let device = |path: &str, permissions: &[&str]| Device {
+        host_path: path.into(),
+        container_path: None,
+        permissions: permissions.iter().map(|p| (*p).into()).collect(),
+    };
+    let tmpfs = |path: &str| Tmpfs {
+        container_path: path.into(),
+        size: 64,
+        mount_options: vec!["noexec".into()],
+    };
+    let linux = |devices: Vec<Device>, mounts: Vec<Tmpfs>| {
+        move |f: &mut TaskDefinitionFields| {
+            f.container_definitions[0].linux_parameters = Some(LinuxParameters {
+                devices: devices.clone(),
+                tmpfs: mounts.clone(),
+                ..Default::default()
+            });
+        }
+    };
+    assert_eq!(
+        with(linux(
+            vec![
+                device("/dev/fuse", &["read", "write"]),
+                device("/dev/nvidia0", &[])
+            ],
+            vec![tmpfs("/run"), tmpfs("/tmp")]
+        )),
+        with(linux(
+            vec![
+                device("/dev/nvidia0", &[]),
+                device("/dev/fuse", &["write", "read"])
+            ],
+            vec![tmpfs("/tmp"), tmpfs("/run")]
+        ))
+    );
+    assert_ne!(
+        with(linux(vec![device("/dev/fuse", &["read"])], vec![])),
+        with(linux(vec![device("/dev/fuse", &["read", "write"])], vec![])),
+        "a permission more is a change"
+    );
+    assert_eq!(
+        with(|f| f.enable_fault_injection = Some(false)),
+        with(|_| {}),
+        "false is ECS's default"
+    );
+    assert_ne!(
+        with(|f| f.enable_fault_injection = Some(true)),
+        with(|_| {})
+    );
+}

@@ -308,6 +308,28 @@ pub fn beyond_restricted_profile(fields: &TaskDefinitionFields) -> Vec<String> {
             ));
         }
     }
+    for (i, container) in fields.container_definitions.iter().enumerate() {
+        let devices = container
+            .linux_parameters
+            .as_ref()
+            .map_or(&[][..], |l| l.devices.as_slice());
+        for (j, device) in devices.iter().enumerate() {
+            found.push(format!(
+                "spec.containerDefinitions[{i}].linuxParameters.devices[{j}] {} (a device on the host)",
+                device.host_path
+            ));
+        }
+    }
+    for (i, container) in fields.container_definitions.iter().enumerate() {
+        for (j, option) in container.docker_security_options.iter().enumerate() {
+            // no-new-privileges only tightens the container's confinement.
+            if option != "no-new-privileges" {
+                found.push(format!(
+                    "spec.containerDefinitions[{i}].dockerSecurityOptions[{j}] {option} (the host's confinement)"
+                ));
+            }
+        }
+    }
     found
 }
 

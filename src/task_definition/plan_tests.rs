@@ -256,6 +256,8 @@ fn the_restricted_profile_names_every_host_reach_and_nothing_else() {
             "name": "driver",
             "image": "driver",
             "privileged": true,
+            "linuxParameters": {"devices": [{"hostPath": "/dev/fuse"}, {"hostPath": "/dev/nvidia0", "permissions": ["read"]}]},
+            "dockerSecurityOptions": ["no-new-privileges", "apparmor:unconfined"],
         }],
     }));
     assert_eq!(
@@ -267,6 +269,9 @@ fn the_restricted_profile_names_every_host_reach_and_nothing_else() {
             "spec.containerDefinitions[0].linuxParameters.capabilities.add[1] SYS_ADMIN",
             "spec.containerDefinitions[0].linuxParameters.capabilities.add[2] CAP_NET_ADMIN",
             "spec.containerDefinitions[2].privileged (root on the host)",
+            "spec.containerDefinitions[2].linuxParameters.devices[0] /dev/fuse (a device on the host)",
+            "spec.containerDefinitions[2].linuxParameters.devices[1] /dev/nvidia0 (a device on the host)",
+            "spec.containerDefinitions[2].dockerSecurityOptions[1] apparmor:unconfined (the host's confinement)",
         ]
     );
     let plain = fields(serde_json::json!({

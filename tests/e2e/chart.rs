@@ -599,6 +599,14 @@ async fn refusals_at_admission(
              - {name: web, image: nginx, memory: 128, privileged: true}\n",
             "spec.containerDefinitions[0].privileged (root on the host)",
         ),
+        (
+            "apiVersion: ecs.operator.dev/v1alpha1\nkind: TaskDefinition\nmetadata:\n  name: web\n\
+             spec:\n  requiresCompatibilities: [EC2]\n  containerDefinitions:\n    \
+             - {name: web, image: nginx, memory: 128, dockerSecurityOptions: [no-new-privileges, 'apparmor:unconfined'], \
+             linuxParameters: {devices: [{hostPath: /dev/fuse}]}}\n",
+            "spec.containerDefinitions[0].linuxParameters.devices[0] /dev/fuse (a device on the host); \
+             spec.containerDefinitions[0].dockerSecurityOptions[1] apparmor:unconfined (the host's confinement)",
+        ),
     ];
     for (manifest, expected) in refused {
         let out = dry_run(governed, manifest)?;

@@ -115,6 +115,7 @@ containerDefinitions:
 const EC2_ONLY_FIELDS: &str = r#"
 requiresCompatibilities: [EC2]
 networkMode: bridge
+enableFaultInjection: true
 containerDefinitions:
   - name: trainer
     image: public.ecr.aws/docker/library/python:3.12
@@ -134,6 +135,17 @@ containerDefinitions:
       sharedMemorySize: 512
       maxSwap: 1024
       swappiness: 10
+      devices:
+        - {hostPath: /dev/fuse, containerPath: /dev/fuse, permissions: [read, write]}
+      tmpfs:
+        - {containerPath: /scratch, size: 256, mountOptions: [noexec, nosuid]}
+    links: ["cache:redis"]
+    dockerSecurityOptions: [no-new-privileges, "label:type:container_t"]
+    credentialSpecs: ["credentialspecdomainless:arn:aws:ssm:us-east-1:123456789012:parameter/gmsa"]
+  - name: cache
+    image: public.ecr.aws/docker/library/redis:7
+    essential: false
+    memory: 256
 "#;
 
 pub async fn task_definition_register_and_describe_round_trip(ctx: TestContext) -> Result<()> {

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::LinuxParameters;
+
 /// One container of the task. Field names follow the ECS ContainerDefinition.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
@@ -153,6 +155,24 @@ pub struct ContainerDefinition {
     /// Run the container without networking. Not with awsvpc.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disable_networking: Option<bool>,
+    /// Other containers of the task this one reaches by name, as name or name:alias.
+    /// Only with networkMode bridge (Service Connect or service discovery replace it).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 64), extend("items" = {"type": "string", "maxLength": 511,
+        "pattern": "^[a-zA-Z0-9_-]{1,255}(:[a-zA-Z0-9_-]{1,255})?$"}))]
+    pub links: Vec<String>,
+    /// Docker security options: no-new-privileges, apparmor:PROFILE, label:VALUE (SELinux)
+    /// or credentialspec:PATH. Not on Fargate; the restricted profile allows only
+    /// no-new-privileges.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 16), extend("items" = {"type": "string", "minLength": 1, "maxLength": 1024}))]
+    pub docker_security_options: Vec<String>,
+    /// The credential spec for Active Directory (gMSA) authentication, as
+    /// credentialspec:ARN or credentialspecdomainless:ARN of a file in SSM or S3. At most one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = 1), extend("items" = {"type": "string", "maxLength": 2048,
+        "pattern": "^credentialspec(domainless)?:.+$"}))]
+    pub credential_specs: Vec<String>,
 }
 
 /// One kernel parameter of the container.
@@ -358,43 +378,6 @@ pub struct Ulimit {
     pub soft_limit: i32,
     /// Hard limit.
     pub hard_limit: i32,
-}
-
-/// Linux-specific container settings.
-#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct LinuxParameters {
-    /// Run an init process (tini) as PID 1 that reaps zombies and forwards signals.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub init_process_enabled: Option<bool>,
-    /// Linux capabilities added to or dropped from Docker's default set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub capabilities: Option<Capabilities>,
-    /// Size of /dev/shm in MiB. Not on Fargate.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1))]
-    pub shared_memory_size: Option<i32>,
-    /// Swap the container may use, in MiB (0: none). Not on Fargate.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 0))]
-    pub max_swap: Option<i32>,
-    /// How readily the container's memory is swapped, 0 to 100 (needs maxSwap). Not on Fargate.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 0, max = 100))]
-    pub swappiness: Option<i32>,
-}
-
-/// Linux capabilities, for example NET_ADMIN or SYS_PTRACE (Fargate can add only SYS_PTRACE).
-#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
-pub struct Capabilities {
-    /// Capabilities to add.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schemars(length(max = 64))]
-    pub add: Vec<String>,
-    /// Capabilities to drop, for example ALL.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schemars(length(max = 64))]
-    pub drop: Vec<String>,
 }
 
 /// FireLens log router settings.

@@ -1,6 +1,7 @@
 //! The `TaskDefinition` kind: a family of ECS task definition revisions.
 
 mod container;
+mod linux;
 mod task;
 
 use std::collections::BTreeMap;
@@ -17,6 +18,7 @@ use super::common::{AdoptionPolicy, DeletionPolicy, conditions_schema};
 /// mistake: deregistering needs AWS's tags, not status.
 pub const REVISIONS_RECORDED: usize = 1000;
 pub use container::*;
+pub use linux::*;
 pub use task::*;
 
 /// Desired state of an ECS task definition family. The fields outside `region`, `tags`,
@@ -76,9 +78,21 @@ pub use task::*;
 #[x_kube(validation = Rule::new(
     "!has(self.requiresCompatibilities) || !('FARGATE' in self.requiresCompatibilities) || \
      self.containerDefinitions.all(c, !has(c.linuxParameters) || (!has(c.linuxParameters.sharedMemorySize) && \
-       !has(c.linuxParameters.maxSwap) && !has(c.linuxParameters.swappiness)))"
-).message("spec.containerDefinitions[].linuxParameters: sharedMemorySize, maxSwap and swappiness are not supported \
-     when spec.requiresCompatibilities includes FARGATE").field_path(".containerDefinitions"))]
+       !has(c.linuxParameters.maxSwap) && !has(c.linuxParameters.swappiness) && \
+       (!has(c.linuxParameters.devices) || size(c.linuxParameters.devices) == 0) && \
+       (!has(c.linuxParameters.tmpfs) || size(c.linuxParameters.tmpfs) == 0)))"
+).message("spec.containerDefinitions[].linuxParameters: sharedMemorySize, maxSwap, swappiness, devices and tmpfs \
+     are not supported when spec.requiresCompatibilities includes FARGATE").field_path(".containerDefinitions"))]
+#[x_kube(validation = Rule::new(
+    "!has(self.requiresCompatibilities) || !('FARGATE' in self.requiresCompatibilities) || \
+     self.containerDefinitions.all(c, !has(c.dockerSecurityOptions) || size(c.dockerSecurityOptions) == 0)"
+).message("spec.containerDefinitions[].dockerSecurityOptions are not supported when spec.requiresCompatibilities \
+     includes FARGATE").field_path(".containerDefinitions"))]
+#[x_kube(validation = Rule::new(
+    "(has(self.networkMode) && self.networkMode != 'bridge') ? \
+     self.containerDefinitions.all(c, !has(c.links) || size(c.links) == 0) : true"
+).message("spec.containerDefinitions[].links need networkMode bridge (the EC2 default); under awsvpc or host, \
+     containers of a task reach each other on localhost").field_path(".containerDefinitions"))]
 #[x_kube(validation = Rule::new(
     "self.containerDefinitions.all(c, !has(c.resourceRequirements) || \
      c.resourceRequirements.all(r, c.resourceRequirements.exists_one(o, o.type == r.type)))"

@@ -62,6 +62,10 @@ pub struct TaskDefinitionFields {
     /// The containers of the task, 1 to 10.
     #[schemars(length(min = 1, max = 10))]
     pub container_definitions: Vec<ContainerDefinition>,
+    /// Let AWS Fault Injection Service experiments inject faults (network latency,
+    /// packet loss, CPU and I/O stress) into the task's containers. Defaults to false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable_fault_injection: Option<bool>,
 }
 
 /// Where the task runs.

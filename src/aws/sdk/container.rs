@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use aws_sdk_ecs::types as sdk;
 use aws_smithy_types::error::operation::BuildError;
 
+use super::linux::{linux_from_sdk, linux_to_sdk};
 use super::{non_empty, text};
 use crate::api::task_definition::*;
 
@@ -228,20 +229,7 @@ pub(super) fn container_to_sdk(
         ))
         .set_depends_on(non_empty(depends_on))
         .set_ulimits(non_empty(ulimits))
-        .set_linux_parameters(c.linux_parameters.as_ref().map(|l| {
-            sdk::LinuxParameters::builder()
-                .set_init_process_enabled(l.init_process_enabled)
-                .set_capabilities(l.capabilities.as_ref().map(|caps| {
-                    sdk::KernelCapabilities::builder()
-                        .set_add(strings(&caps.add))
-                        .set_drop(strings(&caps.drop))
-                        .build()
-                }))
-                .set_shared_memory_size(l.shared_memory_size)
-                .set_max_swap(l.max_swap)
-                .set_swappiness(l.swappiness)
-                .build()
-        }))
+        .set_linux_parameters(c.linux_parameters.as_ref().map(linux_to_sdk).transpose()?)
         .set_readonly_root_filesystem(c.readonly_root_filesystem)
         .set_stop_timeout(c.stop_timeout)
         .set_start_timeout(c.start_timeout)
@@ -264,6 +252,9 @@ pub(super) fn container_to_sdk(
         .set_dns_search_domains(strings(&c.dns_search_domains))
         .set_hostname(c.hostname.clone())
         .set_disable_networking(c.disable_networking)
+        .set_links(strings(&c.links))
+        .set_docker_security_options(strings(&c.docker_security_options))
+        .set_credential_specs(strings(&c.credential_specs))
         .build())
 }
 
@@ -364,16 +355,7 @@ pub(super) fn container_from_sdk(c: &sdk::ContainerDefinition) -> ContainerDefin
                 hard_limit: u.hard_limit(),
             })
             .collect(),
-        linux_parameters: c.linux_parameters().map(|l| LinuxParameters {
-            init_process_enabled: l.init_process_enabled(),
-            capabilities: l.capabilities().map(|caps| Capabilities {
-                add: caps.add().to_vec(),
-                drop: caps.drop().to_vec(),
-            }),
-            shared_memory_size: l.shared_memory_size(),
-            max_swap: l.max_swap(),
-            swappiness: l.swappiness(),
-        }),
+        linux_parameters: c.linux_parameters().map(linux_from_sdk),
         readonly_root_filesystem: c.readonly_root_filesystem(),
         stop_timeout: c.stop_timeout(),
         start_timeout: c.start_timeout(),
@@ -419,5 +401,8 @@ pub(super) fn container_from_sdk(c: &sdk::ContainerDefinition) -> ContainerDefin
         dns_search_domains: c.dns_search_domains().to_vec(),
         hostname: c.hostname().map(str::to_string),
         disable_networking: c.disable_networking(),
+        links: c.links().to_vec(),
+        docker_security_options: c.docker_security_options().to_vec(),
+        credential_specs: c.credential_specs().to_vec(),
     }
 }

@@ -92,6 +92,7 @@ pub async fn register(
         .set_proxy_configuration(proxy)
         .set_volumes(non_empty(volumes))
         .set_container_definitions(Some(containers))
+        .set_enable_fault_injection(f.enable_fault_injection)
         .set_tags(non_empty(tags_to_sdk(&request.tags)))
         .send()
         .await
@@ -252,6 +253,8 @@ fn from_sdk(t: &sdk::TaskDefinition, tags: crate::aws::Tags) -> EcsTaskDefinitio
             .iter()
             .map(container_from_sdk)
             .collect(),
+        // ECS reports false when it was left out, which means the same.
+        enable_fault_injection: t.enable_fault_injection().filter(|on| *on),
     };
     EcsTaskDefinition {
         arn: t.task_definition_arn().unwrap_or_default().to_string(),

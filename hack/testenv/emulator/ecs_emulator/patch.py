@@ -19,6 +19,7 @@ from .state import state_of, wrap
 
 MODULES = [
     "moto_fixes",  # moto bugs that stop tasks from being created
+    "task_definitions",  # RegisterTaskDefinition fields moto drops
     "tasks",  # RunTask/StopTask/ListTasks/DescribeTasks
     "services",  # Create/Update/Delete/DescribeServices, with the deployment scheduler
     "controllers",  # CODE_DEPLOY and EXTERNAL services: refusals, task sets, the move to ECS
