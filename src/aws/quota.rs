@@ -198,8 +198,16 @@ impl TokenBucket {
         self.rate
     }
 
+    /// Refills at `rate` from `now` on. Callers already queued (a debt of tokens) keep
+    /// their turns, which they were told and may have booked: the debt is rescaled so
+    /// that it clears when it would have, and only callers queueing later go at the new
+    /// rate. Otherwise a throttle halving the rate behind a long queue of booked writes
+    /// would make the next caller wait twice the queue's length, inside its reconcile.
     pub fn set_rate(&mut self, rate: f64, now: Instant) {
         self.refill(now);
+        if self.tokens < 0.0 {
+            self.tokens *= rate / self.rate;
+        }
         self.rate = rate;
     }
 
@@ -247,6 +255,33 @@ impl TokenBucket {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_new_rate_applies_to_callers_queued_after_it_not_before() {
+        let now = Instant::now();
+        let quota = Quota {
+            burst: 1,
+            per_second: 2.0,
+        };
+        let mut bucket = TokenBucket::full(quota, now);
+        assert_eq!(bucket.reserve(now), Duration::ZERO, "the burst");
+        for _ in 0..4 {
+            bucket.reserve(now);
+        }
+        assert_eq!(
+            bucket.backlog(now),
+            Duration::from_millis(2500),
+            "four queued at 2 per second"
+        );
+        bucket.set_rate(1.0, now);
+        assert_eq!(
+            bucket.reserve(now),
+            Duration::from_secs(3),
+            "the queue still clears in 2 s; the newcomer's token then takes 1 s at the new rate"
+        );
+        bucket.set_rate(2.0, now);
+        assert_eq!(bucket.backlog(now), Duration::from_millis(3500));
+    }
 
     #[test]
     fn every_group_throttles_some_operation() {
