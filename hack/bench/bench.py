@@ -169,6 +169,22 @@ class Run:
                 counts[kind] += 1
         return counts
 
+    def dump_not_ready(self, revision):
+        """Writes the Services not Ready on `revision` as JSON to the work directory,
+        for a failed run to be read afterwards; returns the file."""
+        services = json.loads(self.kubectl("get", "services.ecs.operator.dev", "-n", NAMESPACE, "-o", "json"))
+        stuck = []
+        for service in services["items"]:
+            status = service.get("status", {})
+            ready = any(c["type"] == "Ready" and c["status"] == "True" for c in status.get("conditions", []))
+            current = status.get("observedGeneration") == service["metadata"]["generation"]
+            on_revision = str(status.get("taskDefinitionArn", "")).endswith(f":{revision}")
+            if not (ready and current and on_revision):
+                stuck.append(service)
+        path = self.workdir / "not-ready.json"
+        path.write_text(json.dumps(stuck, indent=2) + "\n")
+        return path
+
     # --- the run ---------------------------------------------------------------
 
     def network(self):
@@ -363,7 +379,9 @@ class Run:
             if ready == services:
                 break
             if now > deadline or self.operator.poll() is not None:
-                raise RuntimeError(f"only {ready} Services Ready on revision 2 after the fan-out")
+                stuck = self.dump_not_ready(revision=2)
+                raise RuntimeError(f"only {ready} Services Ready on revision 2 after the fan-out; "
+                                   f"the others' status in {stuck}")
             time.sleep(1)
         all_ready = round(time.time() - started, 1)
         log(f"fan-out: every Service Ready on revision 2 after {all_ready}s")

@@ -11,6 +11,7 @@ mod error;
 mod iam_policy_tests;
 pub(crate) mod limiter;
 mod operations;
+mod pace;
 pub mod quota;
 pub(crate) mod retry;
 pub mod scaling;
@@ -38,6 +39,7 @@ use crate::api::task_definition::TaskDefinitionFields;
 
 pub use error::{AwsError, ErrorKind};
 pub use operations::{AwsApi, EcsApi, Operation, ScalingApi};
+pub use pace::RolloutPace;
 pub use scaling::{
     ObservedPolicy, ObservedScheduledAction, PutPolicyResult, RegisterScalableTarget,
     ScalableTarget, ScalingPolicy, ScheduledScaling,
@@ -262,6 +264,7 @@ pub struct EcsDeployment {
     pub running_count: i32,
     pub pending_count: i32,
     pub failed_tasks: i32,
+    pub created_at: Option<Timestamp>,
     pub updated_at: Option<Timestamp>,
 }
 

@@ -245,6 +245,9 @@ pub trait AwsApi: EcsApi + ScalingApi {
         cluster: &str,
         service: &str,
     ) -> Option<std::time::Duration>;
+
+    /// How long service deployments take to complete in this region.
+    fn rollout_pace(&self) -> &super::RolloutPace;
 }
 
 impl<E: AwsApi> AwsApi for Retrying<E> {
@@ -255,6 +258,10 @@ impl<E: AwsApi> AwsApi for Retrying<E> {
         service: &str,
     ) -> Option<std::time::Duration> {
         self.inner().write_turn(operation, cluster, service)
+    }
+
+    fn rollout_pace(&self) -> &super::RolloutPace {
+        self.inner().rollout_pace()
     }
 }
 

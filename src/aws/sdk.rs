@@ -31,9 +31,9 @@ use super::{
     AwsApi, AwsError, ClusterState, CreateCluster, CreateService, DeploymentStopType, EcsApi,
     EcsCluster, EcsService, EcsServiceDeployment, EcsTask, EcsTaskDefinition, Freshness,
     HookAction, ObservedPolicy, ObservedScheduledAction, Operation, PutPolicyResult,
-    RegisterScalableTarget, RegisterTaskDefinition, RunTask, ScalableTarget, ScalingApi,
-    ScalingPolicy, ScheduledScaling, StartedTasks, Tags, TaskDefinitionPage, TaskFilter, TaskPage,
-    UpdateCluster, UpdateService,
+    RegisterScalableTarget, RegisterTaskDefinition, RolloutPace, RunTask, ScalableTarget,
+    ScalingApi, ScalingPolicy, ScheduledScaling, StartedTasks, Tags, TaskDefinitionPage,
+    TaskFilter, TaskPage, UpdateCluster, UpdateService,
 };
 use crate::api::cluster::CapacityProviderStrategyItem;
 
@@ -60,6 +60,7 @@ pub struct SdkEcs {
     limiter: Option<Arc<Limiter>>,
     /// Service writes booked for later (`write_turn`).
     bookings: Bookings<Prepaid>,
+    pace: RolloutPace,
 }
 
 /// A service write's booking key: cluster and service by name (either may be an ARN).
@@ -94,6 +95,7 @@ impl SdkEcs {
             revisions: RevisionCache::new(REVISIONS_KEPT),
             limiter: None,
             bookings: Bookings::new(),
+            pace: RolloutPace::default(),
         }
     }
 
@@ -120,6 +122,10 @@ impl AwsApi for SdkEcs {
             .turn(booking_key(cluster, service), Instant::now(), || {
                 limiter.book(operation)
             })
+    }
+
+    fn rollout_pace(&self) -> &RolloutPace {
+        &self.pace
     }
 }
 

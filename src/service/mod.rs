@@ -49,6 +49,7 @@ mod tests;
 
 use kube::ResourceExt;
 
+use crate::api::common::condition::READY;
 use crate::api::service::FailedRollout;
 use crate::api::{AdoptionPolicy, Service, ServiceStatus};
 use crate::aws::{self, AwsApi, AwsError, Operation, ServiceState};
@@ -62,7 +63,7 @@ use delete::cleanup;
 use observe::{Observed, observe};
 use plan::{Desired, plan};
 use references::{Targets, Unresolved, resolve};
-use rollout::{FailureRecord, failed_rollout, failure_record};
+use rollout::{FailureRecord, Pacing, completed_in, failed_rollout, failure_record};
 
 /// Makes the ECS service match the spec. AWS errors that a retry can fix are returned;
 /// the rest become `Stalled`.
@@ -227,8 +228,24 @@ async fn converge_on(
         managed_tag_keys: desired.spec_tag_keys(),
         ..previous.clone()
     };
-    let now = k8s_openapi::jiff::Timestamp::now();
-    Ok(readiness::judged(&live, desired, &recorded, notes, now))
+    let pace = ecs.rollout_pace();
+    let pacing = Pacing {
+        now: k8s_openapi::jiff::Timestamp::now(),
+        typical: pace.typical(),
+    };
+    let outcome = readiness::judged(&live, desired, &recorded, notes, pacing);
+    // Each deployment counts once: when its Service turns Ready.
+    let was_ready = previous
+        .conditions
+        .iter()
+        .any(|c| c.type_ == READY && c.status == "True");
+    if matches!(outcome.health, Health::Ready { .. })
+        && !was_ready
+        && let Some(took) = completed_in(&live)
+    {
+        pace.record(took);
+    }
+    Ok(outcome)
 }
 
 /// What status keeps of a failing rollout of the desired revision: read from its stopped

@@ -2,11 +2,9 @@
 //! finished, judged from the service's deployments (or task sets) and, for BLUE_GREEN,
 //! LINEAR and CANARY, from the stage of its service deployment first.
 
-use k8s_openapi::jiff::Timestamp;
-
 use super::deployer;
 use super::plan::Desired;
-use super::rollout::{MAX_POLL, Rollout, poll_interval, rollout, stopped_tasks_summary};
+use super::rollout::{MAX_POLL, Pacing, Rollout, poll_interval, rollout, stopped_tasks_summary};
 use super::stages::{self, Stage};
 use super::status::{new_event_notes, observed_status};
 use crate::api::common::condition::STALLED;
@@ -15,13 +13,13 @@ use crate::aws::{EcsService, RolloutState};
 use crate::reconcile::{Health, Next, Note, Outcome};
 
 /// Status, Events and conditions from what ECS reports of a live service.
-/// `now` paces the polls of a rollout in flight.
+/// `pacing` paces the polls of a rollout in flight.
 pub fn judged(
     current: &EcsService,
     desired: &Desired,
     recorded: &ServiceStatus,
     mut notes: Vec<Note>,
-    now: Timestamp,
+    pacing: Pacing,
 ) -> Outcome<ServiceStatus> {
     // Every spec setting the controller refuses and ECS does not show as the spec has it
     // (a setting ECS leaves out cannot be shown to match). The task definition has its
@@ -53,7 +51,7 @@ pub fn judged(
             Next::After(if paused {
                 MAX_POLL
             } else {
-                poll_interval(current, now)
+                poll_interval(current, pacing)
             }),
         ),
         Some(Stage::Ended { reason, message }) => {
@@ -67,12 +65,12 @@ pub fn judged(
                 format!("{message}.{tasks}"),
                 recorded,
                 current,
-                now,
+                pacing,
                 &mut notes,
             )
         }
         Some(Stage::Succeeded) | None => {
-            by_deployments(current, desired, recorded, &withheld, now, &mut notes)
+            by_deployments(current, desired, recorded, &withheld, pacing, &mut notes)
         }
     };
     let status = match health {
@@ -97,7 +95,7 @@ fn by_deployments(
     desired: &Desired,
     recorded: &ServiceStatus,
     withheld: &[&str],
-    now: Timestamp,
+    pacing: Pacing,
     notes: &mut Vec<Note>,
 ) -> (Health, Next) {
     let judged = match rollout(
@@ -116,7 +114,7 @@ fn by_deployments(
                 reason: stages::ROLLOUT_IN_PROGRESS,
                 message,
             },
-            Next::After(poll_interval(current, now)),
+            Next::After(poll_interval(current, pacing)),
         ),
         // Only the deployer moves this on: look every minute, not at every poll.
         Rollout::AwaitingDeployer(message) => (
@@ -131,7 +129,7 @@ fn by_deployments(
             message,
             recorded,
             current,
-            now,
+            pacing,
             notes,
         ),
     }
@@ -143,7 +141,7 @@ fn stalled(
     message: String,
     recorded: &ServiceStatus,
     current: &EcsService,
-    now: Timestamp,
+    pacing: Pacing,
     notes: &mut Vec<Note>,
 ) -> (Health, Next) {
     let reported = recorded
@@ -162,7 +160,7 @@ fn stalled(
     (
         Health::Stalled { reason, message },
         if settling {
-            Next::After(poll_interval(current, now))
+            Next::After(poll_interval(current, pacing))
         } else {
             Next::Resync
         },

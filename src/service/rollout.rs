@@ -168,11 +168,40 @@ fn by_task_sets(service: &EcsService, desired_task_definition: &str) -> Rollout 
     Rollout::Complete(format!("{controller} deployed {wanted}; {counts}"))
 }
 
-/// How soon to look again at a rollout in flight: every `CONVERGE_POLL` while ECS
-/// moves, and, while it does not, half the time since a deployment last changed (its
-/// updatedAt), up to `MAX_POLL`. A rollout waiting minutes on a deregistration delay
-/// or a health check grace period costs a few describes, not one every poll.
-pub fn poll_interval(service: &EcsService, now: Timestamp) -> Duration {
+/// What paces the looks at a rollout in flight: the time, and how long deployments in
+/// this region usually take to complete (None until one did).
+#[derive(Clone, Copy, Debug)]
+pub struct Pacing {
+    pub now: Timestamp,
+    pub typical: Option<Duration>,
+}
+
+/// The soonest look at a new deployment.
+pub const FIRST_LOOK_MIN: Duration = Duration::from_secs(1);
+
+/// How soon to look again at a rollout in flight. Where deployments usually take less
+/// than `CONVERGE_POLL`, a new one is looked at once when it should have ended (but not
+/// before `FIRST_LOOK_MIN` after its creation). Otherwise every `CONVERGE_POLL` while
+/// ECS moves, and, while it does not, half the time since a deployment last changed
+/// (its updatedAt), up to `MAX_POLL`. A rollout waiting minutes on a deregistration
+/// delay or a health check grace period costs a few describes, not one every poll.
+pub fn poll_interval(service: &EcsService, pacing: Pacing) -> Duration {
+    let since =
+        |at: Timestamp| Duration::try_from(pacing.now.duration_since(at)).unwrap_or_default();
+    let newest = service
+        .deployments
+        .iter()
+        .filter(|d| d.status == DeploymentState::Primary)
+        .filter_map(|d| d.created_at)
+        .max();
+    if let (Some(typical), Some(created)) = (pacing.typical, newest)
+        && typical < CONVERGE_POLL
+    {
+        let first = typical.max(FIRST_LOOK_MIN);
+        if since(created) < first {
+            return first - since(created);
+        }
+    }
     let Some(moved) = service
         .deployments
         .iter()
@@ -181,8 +210,21 @@ pub fn poll_interval(service: &EcsService, now: Timestamp) -> Duration {
     else {
         return CONVERGE_POLL;
     };
-    let still = Duration::try_from(now.duration_since(moved)).unwrap_or_default();
-    (still / 2).clamp(CONVERGE_POLL, MAX_POLL)
+    (since(moved) / 2).clamp(CONVERGE_POLL, MAX_POLL)
+}
+
+/// How long the deployment that just completed took, from its createdAt to its
+/// updatedAt: None unless the service's rollout is complete with one deployment that
+/// has both.
+pub fn completed_in(service: &EcsService) -> Option<Duration> {
+    let [only] = service.deployments.as_slice() else {
+        return None;
+    };
+    if only.rollout_state != Some(RolloutState::Completed) {
+        return None;
+    }
+    let took = only.updated_at?.duration_since(only.created_at?);
+    Duration::try_from(took).ok()
 }
 
 /// The deployment of the desired revision whose tasks fail: FAILED, or still rolling

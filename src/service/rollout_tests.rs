@@ -7,6 +7,7 @@ use super::plan_tests::{TD1, TD2, deployment_of};
 use super::rollout::*;
 use crate::api::service::FailedRollout;
 use crate::aws::{DeploymentState, EcsContainer, EcsDeployment, EcsService, EcsTask, TaskState};
+use crate::reconcile::CONVERGE_POLL;
 
 fn service_with(deployments: Vec<EcsDeployment>, running: i32, desired: i32) -> EcsService {
     EcsService {
@@ -491,7 +492,7 @@ fn a_rollout_ecs_is_not_moving_is_polled_less_and_less_often() {
         );
         service.deployments[0].updated_at =
             Some(Timestamp::from_second(10_000 - seconds_ago).unwrap());
-        poll_interval(&service, now)
+        poll_interval(&service, Pacing { now, typical: None })
     };
     let seconds = |s: u64| std::time::Duration::from_secs(s);
     assert_eq!(moved(0), seconds(10), "ECS just moved");
@@ -509,8 +510,87 @@ fn a_rollout_ecs_is_not_moving_is_polled_less_and_less_often() {
         2,
     );
     assert_eq!(
-        poll_interval(&unknown, now),
+        poll_interval(&unknown, Pacing { now, typical: None }),
         seconds(10),
         "no updatedAt: poll as usual"
     );
+}
+
+fn created_seconds_ago(seconds: i64, now: Timestamp) -> EcsService {
+    let mut service = service_with(
+        vec![deployment_of(TD2, "PRIMARY", Some("IN_PROGRESS"), 2)],
+        0,
+        2,
+    );
+    let created = Timestamp::from_second(now.as_second() - seconds).unwrap();
+    service.deployments[0].created_at = Some(created);
+    service.deployments[0].updated_at = Some(created);
+    service
+}
+
+#[test]
+fn where_deployments_finish_fast_a_new_one_is_looked_at_when_it_should_have_ended() {
+    let now = Timestamp::from_second(10_000).unwrap();
+    let seconds = std::time::Duration::from_secs;
+    let pacing = |typical| Pacing {
+        now,
+        typical: Some(seconds(typical)),
+    };
+    assert_eq!(
+        poll_interval(&created_seconds_ago(0, now), pacing(4)),
+        seconds(4),
+        "deployments here take 4 s"
+    );
+    assert_eq!(
+        poll_interval(&created_seconds_ago(3, now), pacing(4)),
+        seconds(1)
+    );
+    assert_eq!(
+        poll_interval(&created_seconds_ago(5, now), pacing(4)),
+        CONVERGE_POLL,
+        "slower than usual: poll as usual"
+    );
+    let instant = Pacing {
+        now,
+        typical: Some(std::time::Duration::from_millis(5)),
+    };
+    assert_eq!(
+        poll_interval(&created_seconds_ago(0, now), instant),
+        FIRST_LOOK_MIN,
+        "never sooner than a second after the deployment began"
+    );
+    assert_eq!(
+        poll_interval(&created_seconds_ago(0, now), pacing(120)),
+        CONVERGE_POLL,
+        "where deployments take minutes, the usual poll"
+    );
+    assert_eq!(
+        poll_interval(&created_seconds_ago(0, now), Pacing { now, typical: None }),
+        CONVERGE_POLL,
+        "nothing learned yet"
+    );
+}
+
+#[test]
+fn a_completed_rollout_tells_how_long_its_deployment_took() {
+    let now = Timestamp::from_second(10_000).unwrap();
+    let mut service = created_seconds_ago(90, now);
+    assert_eq!(completed_in(&service), None, "still in progress");
+    service.deployments[0].rollout_state = Some(crate::aws::RolloutState::Completed);
+    service.deployments[0].updated_at = Some(now);
+    assert_eq!(
+        completed_in(&service),
+        Some(std::time::Duration::from_secs(90))
+    );
+    let mut draining = service.clone();
+    draining
+        .deployments
+        .push(deployment_of(TD1, "ACTIVE", Some("COMPLETED"), 2));
+    assert_eq!(
+        completed_in(&draining),
+        None,
+        "the old deployment still drains"
+    );
+    service.deployments[0].created_at = None;
+    assert_eq!(completed_in(&service), None, "no createdAt");
 }

@@ -247,6 +247,34 @@ async fn service_is_ready_only_once_its_first_rollout_completes() {
 }
 
 #[tokio::test]
+async fn once_rollouts_here_finish_fast_a_new_one_is_looked_at_a_second_after_it_began() {
+    use super::rollout::FIRST_LOOK_MIN;
+    let mut rig = Rig::new();
+    let created = rig.reconcile().await;
+    assert_eq!(
+        created.next,
+        Next::After(CONVERGE_POLL),
+        "nothing is known of this region's pace yet"
+    );
+    rig.fake().advance();
+    assert_eq!(reason(&rig.reconcile().await), "Ready");
+    let typical = rig.ecs.rollout_pace().typical();
+    assert!(
+        typical.is_some_and(|t| t < FIRST_LOOK_MIN),
+        "the fake completes deployments at once: {typical:?}"
+    );
+
+    rig.objects.task_definition_at(TD2, 2);
+    let rolling = rig.reconcile().await;
+    assert_eq!(reason(&rolling), "RolloutInProgress");
+    assert!(
+        matches!(rolling.next, Next::After(d) if d <= FIRST_LOOK_MIN && d > FIRST_LOOK_MIN / 2),
+        "{:?}",
+        rolling.next
+    );
+}
+
+#[tokio::test]
 async fn service_waits_for_its_cluster_and_task_definition() {
     let mut rig = Rig::new();
     rig.objects.clusters.clear();

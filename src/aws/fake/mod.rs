@@ -65,6 +65,7 @@ struct State {
 #[derive(Default)]
 pub struct FakeEcs {
     state: Mutex<State>,
+    pace: super::RolloutPace,
 }
 
 impl FakeEcs {
@@ -339,6 +340,10 @@ impl EcsApi for FakeEcs {
 impl AwsApi for FakeEcs {
     fn write_turn(&self, _: super::Operation, _: &str, _: &str) -> Option<std::time::Duration> {
         self.state.locked().write_queue
+    }
+
+    fn rollout_pace(&self) -> &super::RolloutPace {
+        &self.pace
     }
 }
 

@@ -11,6 +11,7 @@ use crate::aws::{
 };
 use crate::aws::{ClusterState, DeploymentState, RolloutState, ServiceState};
 use crate::sync::Lock;
+use k8s_openapi::jiff::Timestamp;
 
 const CREATE: &str = "ecs:CreateService";
 
@@ -150,6 +151,7 @@ fn progress(
     }
     primary.rollout_state = Some(RolloutState::Completed);
     primary.rollout_state_reason = Some("ECS deployment completed.".to_string());
+    primary.updated_at = Some(Timestamp::now());
     primary.running_count = primary.desired_count;
     primary.pending_count = 0;
     service.running_count = primary.desired_count;
@@ -176,6 +178,8 @@ fn deployment(id: &str, task_definition: &str, desired: i32) -> EcsDeployment {
         rollout_state_reason: Some("ECS deployment in progress.".to_string()),
         task_definition: task_definition.to_string(),
         desired_count: desired,
+        created_at: Some(Timestamp::now()),
+        updated_at: Some(Timestamp::now()),
         ..Default::default()
     }
 }

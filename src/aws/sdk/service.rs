@@ -386,6 +386,7 @@ fn from_sdk(s: &sdk::Service) -> EcsService {
                 running_count: d.running_count(),
                 pending_count: d.pending_count(),
                 failed_tasks: d.failed_tasks(),
+                created_at: timestamp(d.created_at()),
                 updated_at: timestamp(d.updated_at()),
             })
             .collect(),
