@@ -1,7 +1,8 @@
 //! Client-side rate limiting: every HTTP request to AWS first takes a token from its
 //! action group's bucket, so the operator spends the account's quota at the rate AWS
 //! refills it instead of being throttled. A ThrottlingException (someone else shares
-//! the quota) halves the group's rate; successes bring it back step by step.
+//! the quota) halves the group's rate; successes and quiet time bring it back step by
+//! step.
 //!
 //! It sits at the HTTP connector, below the describe batching, so one batched
 //! DescribeServices costs one token, as it does at AWS. A batch takes its token before
@@ -28,7 +29,9 @@ use crate::telemetry::Metrics;
 
 /// After a throttle the rate never drops below this share of the quota.
 const FLOOR: f64 = 0.1;
-/// Each success gives back this share of the quota, up to the quota.
+/// Each success, and each second, gives back this share of the quota, up to the quota.
+/// Time alone must restore it: a group throttled by its last calls sees no successes
+/// until it is used again, and turns booked then would be spread at the lowered rate.
 const RECOVERY: f64 = 0.05;
 
 /// A token already taken from the limiter for one request of `operation`. Only
@@ -53,8 +56,30 @@ pub const QUEUE_LIMIT: Duration = Duration::from_secs(1);
 /// One account and region's buckets.
 pub struct Limiter {
     quotas: Quotas,
-    buckets: Mutex<HashMap<ActionGroup, TokenBucket>>,
+    buckets: Mutex<HashMap<ActionGroup, Paced>>,
     metrics: Arc<Metrics>,
+}
+
+/// A group's bucket, and when its rate last recovered with time.
+struct Paced {
+    bucket: TokenBucket,
+    recovered: Instant,
+}
+
+impl Paced {
+    /// Gives back `RECOVERY` of the quota for each whole second since the last time.
+    fn recover(&mut self, quota: f64, now: Instant) {
+        let seconds = now.saturating_duration_since(self.recovered).as_secs();
+        if seconds == 0 {
+            return;
+        }
+        self.recovered += Duration::from_secs(seconds);
+        if self.bucket.rate() < quota {
+            let given = quota * RECOVERY * seconds as f64;
+            self.bucket
+                .set_rate((self.bucket.rate() + given).min(quota), now);
+        }
+    }
 }
 
 impl Limiter {
@@ -68,11 +93,14 @@ impl Limiter {
 
     fn with_bucket<T>(&self, group: ActionGroup, f: impl FnOnce(&mut TokenBucket, f64) -> T) -> T {
         let quota = self.quotas.get(group);
+        let now = Instant::now();
         let mut buckets = self.buckets.locked();
-        let bucket = buckets
-            .entry(group)
-            .or_insert_with(|| TokenBucket::full(quota, Instant::now()));
-        f(bucket, quota.per_second)
+        let paced = buckets.entry(group).or_insert_with(|| Paced {
+            bucket: TokenBucket::full(quota, now),
+            recovered: now,
+        });
+        paced.recover(quota.per_second, now);
+        f(&mut paced.bucket, quota.per_second)
     }
 
     /// How long the next call of `operation` must wait; the token is reserved.
@@ -140,6 +168,17 @@ impl Limiter {
     #[cfg(test)]
     fn rate(&self, operation: Operation) -> f64 {
         self.with_bucket(operation.group(), |bucket, _| bucket.rate())
+    }
+
+    /// The rate of `operation`'s group as it will be at `later`, with no call between.
+    #[cfg(test)]
+    fn rate_at(&self, operation: Operation, later: Instant) -> f64 {
+        let quota = self.quotas.get(operation.group()).per_second;
+        let mut buckets = self.buckets.locked();
+        buckets.get_mut(&operation.group()).map_or(quota, |paced| {
+            paced.recover(quota, later);
+            paced.bucket.rate()
+        })
     }
 }
 
@@ -291,6 +330,26 @@ mod tests {
             "never above the quota"
         );
         assert_eq!(limiter.rate(UpdateService), 5.0, "other groups untouched");
+    }
+
+    #[test]
+    fn a_throttled_group_recovers_with_time_even_without_calls() {
+        let limiter = limiter("service-read=10:20");
+        for _ in 0..10 {
+            limiter.throttled(DescribeServices);
+        }
+        let now = Instant::now();
+        assert_eq!(limiter.rate_at(DescribeServices, now), 2.0);
+        let rate = limiter.rate_at(DescribeServices, now + Duration::from_secs(4));
+        assert!(
+            (5.0..=7.0).contains(&rate),
+            "a twentieth of the quota per second: {rate}"
+        );
+        assert_eq!(
+            limiter.rate_at(DescribeServices, now + Duration::from_secs(60)),
+            20.0,
+            "back to the quota"
+        );
     }
 
     /// Answers every request at once with 200.
