@@ -77,10 +77,16 @@ pub fn decide(
     if attempts.iter().any(|a| a.result == SUCCEEDED) {
         return Decision::Succeeded;
     }
+    // A deadline past the last representable instant (an object stored without the
+    // CRD's bound) is no deadline.
     let deadline = spec
         .active_deadline_seconds
         .zip(start_time)
-        .map(|(seconds, start)| start + Duration::from_secs(seconds.unsigned_abs()));
+        .and_then(|(seconds, start)| {
+            start
+                .checked_add(Duration::from_secs(seconds.unsigned_abs()))
+                .ok()
+        });
     let last = attempts.last();
     if let Some(deadline) = deadline
         && now >= deadline

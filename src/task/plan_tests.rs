@@ -192,6 +192,19 @@ fn past_the_deadline_running_tasks_are_stopped_and_otherwise_the_task_fails() {
 }
 
 #[test]
+fn a_deadline_beyond_the_representable_is_no_deadline() {
+    let endless = TaskSpec {
+        active_deadline_seconds: Some(i64::MAX),
+        ..spec(0)
+    };
+    let running = [attempt(1, RUNNING, 0, vec![task("RUNNING", None, &[])])];
+    assert_eq!(
+        decide(&endless, &running, Some(at(0)), at(4)),
+        decide(&spec(0), &running, Some(at(0)), at(4))
+    );
+}
+
+#[test]
 fn an_attempt_succeeds_only_when_every_task_ran_and_each_essential_container_exited_0() {
     let essentials = ["job".to_string()];
     let judged = |tasks: Vec<TaskRunStatus>, count: i32| {
