@@ -13,19 +13,15 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use aws_smithy_http_client::proxy::ProxyConfig;
-use aws_smithy_http_client::{Builder, Connector, tls};
-use aws_smithy_runtime_api::client::http::{
-    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
-    SharedHttpConnector,
-};
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
-use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 
 use super::operations::Operation;
-use super::quota::{ActionGroup, Quotas, TokenBucket};
+use super::quota::{ActionGroup, Quotas, Ticket, TokenBucket};
 use crate::sync::Lock;
 use crate::telemetry::Metrics;
+
+mod connector;
+pub use connector::limited_https_client;
 
 /// After a throttle the rate never drops below this share of the quota.
 const FLOOR: f64 = 0.1;
@@ -52,6 +48,37 @@ impl Prepaid {
 /// The longest a write waits inside the limiter; a writer that would wait longer books
 /// its token instead (`Limiter::book`).
 pub const QUEUE_LIMIT: Duration = Duration::from_secs(1);
+
+/// A booked writer whose token is this close sends now.
+const EARLY_ENOUGH: Duration = Duration::from_secs(1);
+/// The shortest a booked writer is told to wait before it asks again.
+const RECHECK_AFTER: Duration = Duration::from_millis(250);
+
+/// A write's token, taken in queue order by `Limiter::book`. Its wait is worked out
+/// again whenever its writer comes back (`Limiter::turn`), at the rate then.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Booking {
+    operation: Operation,
+    ticket: Ticket,
+}
+
+impl Booking {
+    /// The receipt to send the booked write with.
+    pub fn receipt(self) -> Prepaid {
+        Prepaid {
+            operation: self.operation,
+        }
+    }
+}
+
+/// When a booked writer owed `owed` tokens at `rate` should ask again: None when they
+/// come within `EARLY_ENOUGH` (send now), else after the time they take at the full
+/// `quota`. A rate held down by a throttle recovers meanwhile, and is not waited out
+/// that way; a writer back too soon is told again.
+fn come_back(owed: f64, rate: f64, quota: f64) -> Option<Duration> {
+    (owed / rate > EARLY_ENOUGH.as_secs_f64())
+        .then(|| Duration::from_secs_f64(owed / quota).max(RECHECK_AFTER))
+}
 
 /// One account and region's buckets.
 pub struct Limiter {
@@ -128,17 +155,32 @@ impl Limiter {
 
     /// For a caller about to send `operation`: None when its token comes within
     /// `QUEUE_LIMIT` (it then waits in the limiter as usual). Else the token is taken now,
-    /// in queue order, and the caller gets how long until it is due and the receipt to
-    /// send with then: it comes back at its turn instead of holding a reconcile slot
-    /// while it waits, and is not charged again.
-    pub fn book(&self, operation: Operation) -> Option<(Duration, Prepaid)> {
+    /// in queue order, and the caller gets when to come back (`Limiter::turn`) and the
+    /// booking to send with then: it does not hold a reconcile slot while it waits, and
+    /// is not charged again.
+    pub fn book(&self, operation: Operation) -> Option<(Duration, Booking)> {
         let now = Instant::now();
-        let wait = self.with_bucket(operation.group(), |bucket, _| {
-            (bucket.backlog(now) > QUEUE_LIMIT).then(|| bucket.reserve(now))
+        let (wait, come_back, ticket) = self.with_bucket(operation.group(), |bucket, quota| {
+            (bucket.backlog(now) > QUEUE_LIMIT).then(|| {
+                let ticket = bucket.ticket(now);
+                let owed = bucket.owed(ticket, now);
+                let wait = Duration::from_secs_f64(owed / bucket.rate());
+                let come_back = come_back(owed, bucket.rate(), quota).unwrap_or(RECHECK_AFTER);
+                (wait, come_back, ticket)
+            })
         })?;
         self.metrics
             .observe_rate_limit_wait(operation.group().name(), wait);
-        Some((wait, Prepaid { operation }))
+        Some((come_back, Booking { operation, ticket }))
+    }
+
+    /// None: `booking`'s token is due; send now with its receipt. Some(wait): come back
+    /// after `wait`.
+    pub fn turn(&self, booking: &Booking) -> Option<Duration> {
+        let now = Instant::now();
+        self.with_bucket(booking.operation.group(), |bucket, quota| {
+            come_back(bucket.owed(booking.ticket, now), bucket.rate(), quota)
+        })
     }
 
     /// AWS throttled `operation`: halve its group's rate.
@@ -182,78 +224,6 @@ impl Limiter {
     }
 }
 
-/// The SDK's HTTPS client (rustls, proxy settings from the environment) with every
-/// request passing through `limiter` first.
-pub fn limited_https_client(limiter: Arc<Limiter>) -> SharedHttpClient {
-    let inner = Builder::new().build_with_connector_fn(|settings, components| {
-        let mut connector = Connector::builder().tls_provider(tls::Provider::Rustls(
-            tls::rustls_provider::CryptoMode::AwsLc,
-        ));
-        connector.set_connector_settings(settings.cloned());
-        if let Some(components) = components {
-            connector.set_sleep_impl(components.sleep_impl());
-        }
-        connector.set_proxy_config(Some(ProxyConfig::from_env()));
-        connector.build()
-    });
-    SharedHttpClient::new(LimitedClient { inner, limiter })
-}
-
-#[derive(Debug)]
-struct LimitedClient {
-    inner: SharedHttpClient,
-    limiter: Arc<Limiter>,
-}
-
-impl HttpClient for LimitedClient {
-    fn http_connector(
-        &self,
-        settings: &HttpConnectorSettings,
-        components: &RuntimeComponents,
-    ) -> SharedHttpConnector {
-        SharedHttpConnector::new(LimitedConnector {
-            inner: self.inner.http_connector(settings, components),
-            limiter: self.limiter.clone(),
-        })
-    }
-}
-
-#[derive(Debug)]
-struct LimitedConnector {
-    inner: SharedHttpConnector,
-    limiter: Arc<Limiter>,
-}
-
-/// The operation `request` must take a token for: None for a request outside the
-/// operation table (a credentials request, say) and for one that carries its token.
-fn charged(request: &HttpRequest) -> Option<Operation> {
-    // Both ECS and Application Auto Scaling name the operation in X-Amz-Target
-    // ("AmazonEC2ContainerServiceV20141113.DescribeServices").
-    let operation = request
-        .headers()
-        .get("x-amz-target")
-        .and_then(|target| target.rsplit('.').next())
-        .and_then(Operation::from_name)?;
-    let paid = request
-        .extension::<Prepaid>()
-        .is_some_and(|receipt| receipt.operation == operation);
-    (!paid).then_some(operation)
-}
-
-impl HttpConnector for LimitedConnector {
-    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let operation = charged(&request);
-        let inner = self.inner.clone();
-        let limiter = self.limiter.clone();
-        HttpConnectorFuture::new(async move {
-            if let Some(operation) = operation {
-                limiter.acquire(operation).await;
-            }
-            inner.call(request).await
-        })
-    }
-}
-
 impl std::fmt::Debug for Limiter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Limiter")
@@ -264,9 +234,6 @@ impl std::fmt::Debug for Limiter {
 
 #[cfg(test)]
 mod tests {
-    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-    use aws_smithy_types::body::SdkBody;
-
     use super::*;
     use crate::aws::quota::QuotaOverride;
     use Operation::{CreateService, DescribeServices, TagResource, UpdateService};
@@ -296,19 +263,47 @@ mod tests {
             limiter.reserve(op);
         }
         // Four calls reserved against a burst of one: the next would wait 2 s, over the limit.
-        let (first, receipt) = limiter.book(op).expect("too long a queue to wait in");
+        let (first, booking) = limiter.book(op).expect("too long a queue to wait in");
         let (second, _) = limiter.book(op).expect("still too long");
-        assert_eq!(receipt, Prepaid { operation: op });
+        assert_eq!(booking.receipt(), Prepaid { operation: op });
         let gap = second - first;
         assert!(first > QUEUE_LIMIT, "{first:?}");
         assert!(
             gap >= Duration::from_millis(450) && gap <= Duration::from_millis(550),
             "booked half a second apart at 2 per second: {gap:?}"
         );
+        assert!(limiter.turn(&booking).is_some(), "not due yet");
         assert_eq!(
             limiter.book(Operation::DescribeServices),
             None,
             "other groups unaffected"
+        );
+    }
+
+    #[test]
+    fn a_booked_turn_comes_sooner_as_a_throttled_rate_recovers() {
+        let limiter = limiter("service-write=1:10");
+        let op = Operation::UpdateService;
+        for _ in 0..10 {
+            limiter.throttled(op);
+        }
+        assert_eq!(limiter.rate(op), 1.0);
+        for _ in 0..20 {
+            limiter.reserve(op);
+        }
+        let (come_back, booking) = limiter.book(op).expect("twenty queued at 1 a second");
+        assert!(
+            come_back <= Duration::from_millis(2100),
+            "told to come back at the pace of the full quota, not in 20 s: {come_back:?}"
+        );
+        for _ in 0..100 {
+            limiter.succeeded(op);
+        }
+        assert_eq!(limiter.rate(op), 10.0, "recovered");
+        let left = limiter.turn(&booking).expect("twenty tokens still owed");
+        assert!(
+            left <= Duration::from_millis(2100),
+            "the queue booked at 1 a second now goes at 10: {left:?}"
         );
     }
 
@@ -350,61 +345,6 @@ mod tests {
             20.0,
             "back to the quota"
         );
-    }
-
-    /// Answers every request at once with 200.
-    #[derive(Debug)]
-    struct Answering;
-
-    impl HttpConnector for Answering {
-        fn call(&self, _request: HttpRequest) -> HttpConnectorFuture {
-            HttpConnectorFuture::ready(Ok(HttpResponse::new(
-                200.try_into().unwrap(),
-                SdkBody::empty(),
-            )))
-        }
-    }
-
-    fn request(target: Option<&str>, receipt: Option<Prepaid>) -> HttpRequest {
-        let mut request = HttpRequest::empty();
-        if let Some(target) = target {
-            request.headers_mut().insert(
-                "x-amz-target",
-                format!("AmazonEC2ContainerServiceV20141113.{target}"),
-            );
-        }
-        if let Some(receipt) = receipt {
-            receipt.attach(&mut request);
-        }
-        request
-    }
-
-    /// Whether the connector answers `request` within 200 ms (not held for a token).
-    async fn sent_at_once(connector: &LimitedConnector, request: HttpRequest) -> bool {
-        tokio::time::timeout(Duration::from_millis(200), connector.call(request))
-            .await
-            .is_ok()
-    }
-
-    #[tokio::test]
-    async fn a_receipt_lets_through_only_the_request_it_is_attached_to() {
-        // One token, refilled only after about three hours.
-        let limiter = Arc::new(limiter("service-read=1:0.0001"));
-        let connector = LimitedConnector {
-            inner: SharedHttpConnector::new(Answering),
-            limiter: limiter.clone(),
-        };
-        let receipt = limiter.prepay(DescribeServices).await;
-        // A request outside the table on the same connector (credentials, say) takes
-        // no token, and cannot take the receipt's.
-        assert!(sent_at_once(&connector, request(None, None)).await);
-        // A receipt for another operation is no payment for this one.
-        let other = limiter.prepay(TagResource).await;
-        assert!(!sent_at_once(&connector, request(Some("DescribeServices"), Some(other))).await);
-        // The request the batch attached its receipt to is not charged again ...
-        assert!(sent_at_once(&connector, request(Some("DescribeServices"), Some(receipt))).await);
-        // ... and one without a receipt waits for the refill.
-        assert!(!sent_at_once(&connector, request(Some("DescribeServices"), None)).await);
     }
 
     #[tokio::test]

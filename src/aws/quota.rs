@@ -174,12 +174,21 @@ impl FromStr for QuotaOverride {
     }
 }
 
+/// A reserved token's place in its bucket's queue: it is covered once the bucket has
+/// been supplied this many tokens in all. How long that takes is worked out when asked,
+/// at the rate of the moment, so a queue reserved while a throttle held the rate down
+/// moves faster as the rate recovers.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Ticket(f64);
+
 /// A token bucket that refills continuously at `rate` tokens per second up to its burst.
 #[derive(Clone, Debug)]
 pub struct TokenBucket {
     capacity: f64,
     rate: f64,
     tokens: f64,
+    /// Every token the bucket has held, the first burst included.
+    supplied: f64,
     updated: Instant,
 }
 
@@ -190,6 +199,7 @@ impl TokenBucket {
             capacity: f64::from(quota.burst),
             rate: quota.per_second,
             tokens: f64::from(quota.burst),
+            supplied: f64::from(quota.burst),
             updated: now,
         }
     }
@@ -198,22 +208,20 @@ impl TokenBucket {
         self.rate
     }
 
-    /// Refills at `rate` from `now` on. Callers already queued (a debt of tokens) keep
-    /// their turns, which they were told and may have booked: the debt is rescaled so
-    /// that it clears when it would have, and only callers queueing later go at the new
-    /// rate. Otherwise a throttle halving the rate behind a long queue of booked writes
-    /// would make the next caller wait twice the queue's length, inside its reconcile.
+    /// Refills at `rate` from `now` on, for callers already queued as well as later
+    /// ones: a queued caller's wait is its ticket's distance at the rate then.
     pub fn set_rate(&mut self, rate: f64, now: Instant) {
         self.refill(now);
-        if self.tokens < 0.0 {
-            self.tokens *= rate / self.rate;
-        }
         self.rate = rate;
     }
 
     fn refill(&mut self, now: Instant) {
         let elapsed = now.saturating_duration_since(self.updated).as_secs_f64();
-        self.tokens = (self.tokens + elapsed * self.rate).min(self.capacity);
+        let added = (elapsed * self.rate)
+            .min(self.capacity - self.tokens)
+            .max(0.0);
+        self.tokens += added;
+        self.supplied += added;
         self.updated = now;
     }
 
@@ -240,15 +248,24 @@ impl TokenBucket {
     }
 
     /// Reserves the next token, going into debt if need be, and returns how long the
-    /// caller must wait for it. Callers queue in the order they reserve.
+    /// caller must wait for it at the present rate. Callers queue in the order they
+    /// reserve.
     pub fn reserve(&mut self, now: Instant) -> Duration {
+        let ticket = self.ticket(now);
+        Duration::from_secs_f64(self.owed(ticket, now) / self.rate)
+    }
+
+    /// Reserves the next token, going into debt if need be, and returns its place.
+    pub fn ticket(&mut self, now: Instant) -> Ticket {
         self.refill(now);
         self.tokens -= 1.0;
-        if self.tokens >= 0.0 {
-            Duration::ZERO
-        } else {
-            Duration::from_secs_f64(-self.tokens / self.rate)
-        }
+        Ticket(self.supplied + (-self.tokens).max(0.0))
+    }
+
+    /// How many tokens the bucket must still be supplied before `ticket` is covered.
+    pub fn owed(&mut self, ticket: Ticket, now: Instant) -> f64 {
+        self.refill(now);
+        (ticket.0 - self.supplied).max(0.0)
     }
 }
 
@@ -257,30 +274,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_new_rate_applies_to_callers_queued_after_it_not_before() {
-        let now = Instant::now();
+    fn a_queued_ticket_moves_at_the_rate_of_the_moment() {
+        let start = Instant::now();
         let quota = Quota {
             burst: 1,
             per_second: 2.0,
         };
-        let mut bucket = TokenBucket::full(quota, now);
-        assert_eq!(bucket.reserve(now), Duration::ZERO, "the burst");
-        for _ in 0..4 {
-            bucket.reserve(now);
-        }
+        let mut bucket = TokenBucket::full(quota, start);
+        let burst = bucket.ticket(start);
+        assert_eq!(bucket.owed(burst, start), 0.0, "the burst is covered");
+        let tickets: Vec<Ticket> = (0..4).map(|_| bucket.ticket(start)).collect();
+        let owed: Vec<f64> = tickets.iter().map(|t| bucket.owed(*t, start)).collect();
+        assert_eq!(owed, [1.0, 2.0, 3.0, 4.0]);
+        bucket.set_rate(0.5, start);
+        let one_second = start + Duration::from_secs(1);
         assert_eq!(
-            bucket.backlog(now),
-            Duration::from_millis(2500),
-            "four queued at 2 per second"
+            bucket.owed(tickets[3], one_second),
+            3.5,
+            "slowed to 0.5 a second"
         );
-        bucket.set_rate(1.0, now);
+        bucket.set_rate(2.0, one_second);
+        let two_seconds = start + Duration::from_secs(2);
+        assert_eq!(bucket.owed(tickets[0], two_seconds), 0.0);
         assert_eq!(
-            bucket.reserve(now),
-            Duration::from_secs(3),
-            "the queue still clears in 2 s; the newcomer's token then takes 1 s at the new rate"
+            bucket.owed(tickets[3], two_seconds),
+            1.5,
+            "the same queue, at full rate again"
         );
-        bucket.set_rate(2.0, now);
-        assert_eq!(bucket.backlog(now), Duration::from_millis(3500));
+        assert_eq!(
+            bucket.reserve(two_seconds),
+            Duration::from_millis(1250),
+            "a newcomer queues behind the tickets"
+        );
     }
 
     #[test]

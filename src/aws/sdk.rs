@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::batch::Coalescer;
-use super::limiter::{Limiter, Prepaid};
+use super::limiter::{Booking, Limiter, Prepaid};
 use bookings::Bookings;
 use revisions::RevisionCache;
 
@@ -59,7 +59,7 @@ pub struct SdkEcs {
     /// The clients' limiter, once `admitted_by` set it.
     limiter: Option<Arc<Limiter>>,
     /// Service writes booked for later (`write_turn`).
-    bookings: Bookings<Prepaid>,
+    bookings: Bookings<Booking>,
     pace: RolloutPace,
 }
 
@@ -101,7 +101,9 @@ impl SdkEcs {
 
     /// The receipt booked for this service's write, if any: its token was taken then.
     fn booked(&self, cluster: &str, service: &str) -> Option<Prepaid> {
-        self.bookings.take(&booking_key(cluster, service))
+        self.bookings
+            .take(&booking_key(cluster, service))
+            .map(Booking::receipt)
     }
 
     /// `limiter` is the one the clients' connector uses: describe batches take their
@@ -118,10 +120,12 @@ impl SdkEcs {
 impl AwsApi for SdkEcs {
     fn write_turn(&self, operation: Operation, cluster: &str, service: &str) -> Option<Duration> {
         let limiter = self.limiter.as_ref()?;
-        self.bookings
-            .turn(booking_key(cluster, service), Instant::now(), || {
-                limiter.book(operation)
-            })
+        self.bookings.turn(
+            booking_key(cluster, service),
+            Instant::now(),
+            || limiter.book(operation),
+            |booking| limiter.turn(booking),
+        )
     }
 
     fn rollout_pace(&self) -> &RolloutPace {

@@ -1,7 +1,8 @@
-//! Service writes booked for later (`AwsApi::write_turn`): when each is due and the
-//! receipt for its token. A booking whose Service never comes back for it (deleted, or
-//! its spec changed so that nothing is written) is forgotten once it is well past due,
-//! so the table holds only turns still to come however many Services pass through.
+//! Service writes booked for later (`AwsApi::write_turn`): each Service's booking, and
+//! when it was last told to come back. A booking whose Service never comes back for it
+//! (deleted, or its spec changed so that nothing is written) is forgotten once it is
+//! well past that time, so the table holds only turns still to come however many
+//! Services pass through.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -9,10 +10,8 @@ use std::time::{Duration, Instant};
 
 use crate::sync::Lock;
 
-/// How long past its due time a booking waits for its Service to come back.
+/// How long past the time it was told to come back a booking waits for its Service.
 const KEPT_PAST_DUE: Duration = Duration::from_secs(300);
-/// A Service back this close to its turn sends now.
-const EARLY_ENOUGH: Duration = Duration::from_secs(1);
 
 pub struct Bookings<R> {
     entries: Mutex<HashMap<String, (Instant, R)>>,
@@ -26,31 +25,33 @@ impl<R> Bookings<R> {
     }
 
     /// None: send now (the booked turn has come, or `book` found no long wait).
-    /// Some(wait): booked, come back after `wait`. `book` is asked only when nothing
-    /// is booked for `key`.
+    /// Some(wait): booked, come back after `wait`. `book` is asked only when nothing is
+    /// booked for `key`; `wait` says how long a booking still has to go.
     pub fn turn(
         &self,
         key: String,
         now: Instant,
         book: impl FnOnce() -> Option<(Duration, R)>,
+        wait: impl FnOnce(&R) -> Option<Duration>,
     ) -> Option<Duration> {
         let mut entries = self.entries.locked();
-        if let Some((due, _)) = entries.get(&key) {
-            let early = due.saturating_duration_since(now);
-            return (early > EARLY_ENOUGH).then_some(early);
+        if let Some((told, booking)) = entries.get_mut(&key) {
+            let left = wait(booking)?;
+            *told = now + left;
+            return Some(left);
         }
-        let (wait, receipt) = book()?;
-        entries.retain(|_, (due, _)| now.saturating_duration_since(*due) <= KEPT_PAST_DUE);
-        entries.insert(key, (now + wait, receipt));
-        Some(wait)
+        let (left, booking) = book()?;
+        entries.retain(|_, (told, _)| now.saturating_duration_since(*told) <= KEPT_PAST_DUE);
+        entries.insert(key, (now + left, booking));
+        Some(left)
     }
 
-    /// The receipt booked for `key`, if any; the booking is used up.
+    /// The booking for `key`, if any; it is used up.
     pub fn take(&self, key: &str) -> Option<R> {
         self.entries
             .locked()
             .remove(key)
-            .map(|(_, receipt)| receipt)
+            .map(|(_, booking)| booking)
     }
 
     #[cfg(test)]
@@ -65,17 +66,25 @@ mod tests {
 
     const WAIT: Duration = Duration::from_secs(30);
 
+    fn booked_once<R>() -> Option<(Duration, R)> {
+        panic!("booked once only")
+    }
+
+    fn never_asked(_: &&str) -> Option<Duration> {
+        panic!("nothing booked yet")
+    }
+
     #[test]
-    fn a_booked_service_waits_for_its_turn_then_sends_with_its_receipt() {
+    fn a_booked_service_is_told_again_until_its_turn_then_sends_with_its_booking() {
         let bookings = Bookings::new();
         let start = Instant::now();
-        let booked = bookings.turn("c/web".into(), start, || Some((WAIT, "receipt")));
+        let key = || "c/web".to_string();
+        let booked = bookings.turn(key(), start, || Some((WAIT, "receipt")), never_asked);
         assert_eq!(booked, Some(WAIT));
-        let early = bookings.turn("c/web".into(), start + Duration::from_secs(10), || {
-            panic!("booked once only")
-        });
-        assert_eq!(early, Some(Duration::from_secs(20)));
-        let due = bookings.turn("c/web".into(), start + WAIT, || panic!("booked once only"));
+        let later = start + WAIT;
+        let again = bookings.turn(key(), later, booked_once, |_| Some(Duration::from_secs(5)));
+        assert_eq!(again, Some(Duration::from_secs(5)), "not yet: told again");
+        let due = bookings.turn(key(), later, booked_once, |_| None);
         assert_eq!(due, None);
         assert_eq!(bookings.take("c/web"), Some("receipt"));
         assert_eq!(bookings.take("c/web"), None);
@@ -83,8 +92,12 @@ mod tests {
 
     #[test]
     fn no_long_wait_books_nothing() {
-        let bookings: Bookings<()> = Bookings::new();
-        assert_eq!(bookings.turn("c/web".into(), Instant::now(), || None), None);
+        let bookings: Bookings<&str> = Bookings::new();
+        let now = Instant::now();
+        assert_eq!(
+            bookings.turn("c/web".into(), now, || None, never_asked),
+            None
+        );
         assert_eq!(bookings.len(), 0);
     }
 
@@ -93,21 +106,27 @@ mod tests {
         let bookings = Bookings::new();
         let start = Instant::now();
         for i in 0..100 {
-            bookings.turn(format!("c/gone-{i}"), start, || Some((WAIT, ())));
+            bookings.turn(
+                format!("c/gone-{i}"),
+                start,
+                || Some((WAIT, "gone")),
+                never_asked,
+            );
         }
         let later = start + WAIT + KEPT_PAST_DUE + Duration::from_secs(1);
-        bookings.turn("c/web".into(), later, || Some((WAIT, ())));
+        bookings.turn("c/web".into(), later, || Some((WAIT, "web")), never_asked);
         assert_eq!(bookings.len(), 1);
         assert_eq!(bookings.take("c/gone-0"), None);
     }
 
     #[test]
-    fn a_booking_still_within_reach_is_kept() {
+    fn a_booking_told_to_wait_again_is_kept_from_then() {
         let bookings = Bookings::new();
         let start = Instant::now();
-        bookings.turn("c/slow".into(), start, || Some((WAIT, "slow")));
-        let later = start + WAIT + KEPT_PAST_DUE;
-        bookings.turn("c/web".into(), later, || Some((WAIT, "web")));
+        bookings.turn("c/slow".into(), start, || Some((WAIT, "slow")), never_asked);
+        bookings.turn("c/slow".into(), start + WAIT, booked_once, |_| Some(WAIT));
+        let later = start + WAIT + KEPT_PAST_DUE + Duration::from_secs(1);
+        bookings.turn("c/web".into(), later, || Some((WAIT, "web")), never_asked);
         assert_eq!(bookings.take("c/slow"), Some("slow"));
     }
 }
