@@ -51,6 +51,8 @@ pub const QUEUE_LIMIT: Duration = Duration::from_secs(1);
 
 /// A booked writer whose token is this close sends now.
 const EARLY_ENOUGH: Duration = Duration::from_secs(1);
+/// A wait in the limiter shorter than this at the present rate is slept in one go.
+const EXACT_BELOW: Duration = Duration::from_millis(100);
 /// The shortest a booked writer is told to wait before it asks again.
 const RECHECK_AFTER: Duration = Duration::from_millis(250);
 
@@ -130,21 +132,45 @@ impl Limiter {
         f(&mut paced.bucket, quota.per_second)
     }
 
-    /// How long the next call of `operation` must wait; the token is reserved.
+    /// How long the next call of `operation` must wait at the present rate; the token
+    /// is reserved.
+    #[cfg(test)]
     fn reserve(&self, operation: Operation) -> Duration {
         self.with_bucket(operation.group(), |bucket, _| {
             bucket.reserve(Instant::now())
         })
     }
 
-    /// Waits until `operation` may be sent.
+    /// Waits until `operation` may be sent: until its token is covered, worked out again
+    /// after each sleep, so that a rate changing meanwhile (a throttle, a recovery)
+    /// moves the wait with it.
     pub async fn acquire(&self, operation: Operation) {
-        let wait = self.reserve(operation);
-        if !wait.is_zero() {
-            self.metrics
-                .observe_rate_limit_wait(operation.group().name(), wait);
-            tokio::time::sleep(wait).await;
+        let group = operation.group();
+        let now = Instant::now();
+        let (ticket, wait) = self.with_bucket(group, |bucket, _| {
+            let ticket = bucket.ticket(now);
+            let wait = bucket.owed(ticket, now) / bucket.rate();
+            (ticket, Duration::from_secs_f64(wait))
+        });
+        if wait.is_zero() {
+            return;
         }
+        self.metrics.observe_rate_limit_wait(group.name(), wait);
+        while let Some(sleep) = self.still_to_wait(group, ticket) {
+            tokio::time::sleep(sleep).await;
+        }
+    }
+
+    /// None once `ticket` is covered. Else how long to sleep before asking again: the
+    /// time the tokens still owed take at the full quota, or at the present rate when
+    /// that is short, so the last sleep ends when the token comes.
+    fn still_to_wait(&self, group: ActionGroup, ticket: Ticket) -> Option<Duration> {
+        let now = Instant::now();
+        self.with_bucket(group, |bucket, quota| {
+            let owed = bucket.owed(ticket, now);
+            let at_rate = (owed / bucket.rate()).min(EXACT_BELOW.as_secs_f64());
+            (owed > 0.0).then(|| Duration::from_secs_f64((owed / quota).max(at_rate)))
+        })
     }
 
     /// Waits for a token of `operation` and hands it over, for a request sent later.
@@ -305,6 +331,30 @@ mod tests {
             left <= Duration::from_millis(2100),
             "the queue booked at 1 a second now goes at 10: {left:?}"
         );
+    }
+
+    #[tokio::test]
+    async fn a_caller_waiting_in_the_limiter_goes_sooner_when_the_rate_recovers() {
+        let limiter = Arc::new(limiter("service-write=1:10"));
+        let op = Operation::UpdateService;
+        for _ in 0..10 {
+            limiter.throttled(op);
+        }
+        for _ in 0..5 {
+            limiter.reserve(op);
+        }
+        // Five queued at 1 a second: about 5 s at the throttled rate.
+        let waiting = tokio::spawn({
+            let limiter = limiter.clone();
+            async move { limiter.acquire(op).await }
+        });
+        // Let it take its place in the queue before the rate recovers.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        for _ in 0..100 {
+            limiter.succeeded(op);
+        }
+        let sent = tokio::time::timeout(Duration::from_millis(1500), waiting).await;
+        assert!(sent.is_ok(), "at 10 a second the queue clears in 0.5 s");
     }
 
     #[test]
