@@ -111,6 +111,7 @@ bench: testenv ## Scale benchmark: BENCH_SERVICES (1000) Services to Ready, idle
 	$(BENCH_BINARIES)
 	hack/bench/bench.py --services $(BENCH_SERVICES) --out bench/results/latest
 	hack/bench/bench.py --services $(BENCH_SERVICES) --mode quota --out bench/results/latest-quota
+	hack/bench/bench.py --services $(BENCH_SERVICES) --plain-moto --out bench/results/latest-plain-moto
 	hack/bench/fairness.py --measure-at apply --out bench/results/fairness-burst
 	hack/bench/fairness.py --measure-at failing --out bench/results/fairness-steady
 

@@ -89,6 +89,9 @@ class Run:
         state = self.workdir / "testenv"
         env = {**os.environ, "TESTENV_STATE": str(state), "TESTENV_OWNER_PID": str(os.getpid()),
                "ECS_EMULATOR_SPEED": str(self.args.emulator_speed)}
+        if self.args.plain_moto:
+            # The bench's Services ask for 2 tasks; plain moto reports this many running.
+            env.update({"ECS_EMULATOR": "off", "MOTO_ECS_SERVICE_RUNNING": "2"})
         subprocess.run([str(REPO / "hack/testenv/up.sh")], env=env, check=True, stdout=sys.stderr)
         for line in (state / "env").read_text().splitlines():
             match = re.match(r'export (\w+)="(.*)"', line)
@@ -282,6 +285,7 @@ class Run:
             "clusters": 1,
             "resync_seconds": args.resync,
             "emulator_speed": args.emulator_speed,
+            "plain_moto": args.plain_moto,
             "apply_seconds": round(applied, 1),
             "milestones_seconds": milestones,
             "timeline": timeline,
@@ -486,8 +490,10 @@ def quota_seconds(stats):
 def markdown(result):
     lines = [f"# Benchmark: {result['services']} Services, mode {result['mode']}", "",
              f"1 Cluster, {result['task_definitions']} TaskDefinitions, {result['services']} Services in one "
-             f"server-side apply; resync interval {result['resync_seconds']} s; emulator clock at speed "
-             f"{result['emulator_speed']:g}. AWS calls counted by aws-fault-proxy.",
+             f"server-side apply; resync interval {result['resync_seconds']} s; "
+             + ("plain moto without the emulator (deployments COMPLETED at once)"
+                if result.get("plain_moto") else f"emulator clock at speed {result['emulator_speed']:g}")
+             + ". AWS calls counted by aws-fault-proxy.",
              "", "| measure | value |", "| --- | --- |"]
     m = result["milestones_seconds"]
     lines.append(f"| apply to all Ready | {m['all_ready']} s |")
@@ -516,9 +522,10 @@ def markdown(result):
     lines.append(f"| operator peak RSS | {o['peak_rss_mib']} MiB |")
     lines.append(f"| operator CPU | {o['cpu_seconds']} s |")
     e = result["emulator"]
-    lines.append(f"| emulator CPU per Service while converging | {e['converge_cpu_ms_per_service']} ms |")
+    server = "plain moto" if result.get("plain_moto") else "emulator"
+    lines.append(f"| {server} CPU per Service while converging | {e['converge_cpu_ms_per_service']} ms |")
     if "idle_cpu_ms_per_service_resync" in e:
-        lines.append(f"| emulator CPU per Service resync while idle | {e['idle_cpu_ms_per_service_resync']} ms |")
+        lines.append(f"| {server} CPU per Service resync while idle | {e['idle_cpu_ms_per_service_resync']} ms |")
     if "restart" in result:
         r = result["restart"]
         lines.append(f"| restart: every Service reconciled after | {r['seconds_to_every_service_reconciled']} s |")
@@ -614,7 +621,12 @@ def main():
     parser.add_argument("--proxy", type=Path, default=TARGET / "release/aws-fault-proxy")
     parser.add_argument("--out", type=Path, required=True, help="writes OUT.json and OUT.md")
     parser.add_argument("--smoke", action="store_true", help="fail unless the counts are sane")
+    parser.add_argument("--plain-moto", action="store_true",
+                        help="run against plain moto without the emulator, the baseline the emulator's figures "
+                             "are compared with (raised mode only: plain moto's deployments never roll out)")
     args = parser.parse_args()
+    if args.plain_moto and args.mode != "raised":
+        parser.error("--plain-moto needs --mode raised: plain moto's deployments never roll out")
     if args.emulator_speed is None:
         args.emulator_speed = 1000.0 if args.mode == "raised" else 10.0
 

@@ -6,6 +6,9 @@
 # TESTENV_STATE       where env, pids and logs go (default: <repo>/.testenv)
 # TESTENV_OWNER_PID   if set, everything is stopped when that process exits
 # ECS_EMULATOR_SPEED  the emulator's clock speed (emulated seconds per second; docs/emulator.md)
+# ECS_EMULATOR=off    plain moto without the emulator, the baseline hack/bench/bench.py
+#                     --plain-moto compares with: deployments are COMPLETED at once and
+#                     every service reports MOTO_ECS_SERVICE_RUNNING running tasks
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 STATE="${TESTENV_STATE:-$REPO_ROOT/.testenv}"
@@ -107,7 +110,11 @@ start etcd "$K8S_BIN/etcd" --data-dir "$RUN_DIR/etcd" \
   --listen-client-url "http://127.0.0.1:$ETCD_PORT" --listen-peer-url "http://127.0.0.1:$ETCD_PEER_PORT"
 
 # moto with the ECS emulator installed (hack/testenv/emulator, docs/emulator.md).
-start moto "$MOTO_VENV/bin/python" "$TESTENV_SRC/emulator/server.py" -H 127.0.0.1 -p "$MOTO_PORT"
+if [[ "${ECS_EMULATOR:-on}" == off ]]; then
+  start moto "$MOTO_VENV/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT"
+else
+  start moto "$MOTO_VENV/bin/python" "$TESTENV_SRC/emulator/server.py" -H 127.0.0.1 -p "$MOTO_PORT"
+fi
 
 wait_until etcd 30 curl -sf "http://127.0.0.1:$ETCD_PORT/health"
 
