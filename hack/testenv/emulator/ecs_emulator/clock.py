@@ -11,6 +11,14 @@ the speed (0 freezes it) or step it forward; every change starts a new
 *segment* so that an emulated instant can be mapped back to the wall-clock
 moment it was reached (used to stamp timestamps of transitions that are
 computed lazily, i.e. later than they happened).
+
+Beside it runs a *calendar*: the instants schedule expressions name
+(EventBridge Scheduler's cron, rate and at).  A schedule names calendar
+times, as timestamps are wall-clock, so the calendar moves at wall-clock
+pace while the clock runs (speed > 0), stands still while it is frozen and
+jumps with it when it is stepped.  At any speed a ``rate(1 minute)``
+schedule fires once a wall minute unless a test steps the clock; what it
+runs then goes at the clock's speed.
 """
 
 from __future__ import annotations
@@ -53,6 +61,8 @@ class Clock:
         self._walls = [start]
         self._sims = [0.0]
         self._speeds = [self.speed]
+        # Calendar time (epoch seconds) at the start of each segment.
+        self._calendars = [start]
 
     # -- reading -----------------------------------------------------------
     def now(self) -> float:
@@ -75,6 +85,27 @@ class Clock:
             wall = min(wall, self._walls[i + 1])
         return min(wall, self._wall())
 
+    def calendar_now(self) -> float:
+        """The calendar's epoch seconds now."""
+        elapsed = max(0.0, self._wall() - self._walls[-1])
+        return self._calendars[-1] + (elapsed if self._speeds[-1] > 0 else 0.0)
+
+    def sim_at_calendar(self, calendar: float) -> float:
+        """The emulated instant at which the calendar showed ``calendar`` (not
+        later than now).  Inside a jump both move together, second for second."""
+        i = bisect.bisect_right(self._calendars, calendar) - 1
+        if i < 0:
+            return self._sims[0]
+        speed = self._speeds[i]
+        end = self._walls[i + 1] if i + 1 < len(self._walls) else self._wall()
+        ran = max(0.0, end - self._walls[i]) if speed > 0 else 0.0
+        offset = calendar - self._calendars[i]
+        if offset <= ran:
+            sim = self._sims[i] + offset * speed
+        else:
+            sim = self._sims[i] + ran * speed + (offset - ran)
+        return min(sim, self.now())
+
     def wall_datetime(self, sim: float) -> datetime:
         return datetime.fromtimestamp(self.wall_time(sim), tz=timezone.utc)
 
@@ -93,12 +124,14 @@ class Clock:
         return datetime.fromtimestamp(self.expected_wall_time(sim), tz=timezone.utc)
 
     # -- changing ----------------------------------------------------------
-    def _new_segment(self, sim_start: float, speed: float) -> None:
+    def _new_segment(self, sim_start: float, speed: float, jump: float = 0.0) -> None:
+        calendar = self.calendar_now() + jump
         self._walls.append(self._wall())
         self._sims.append(sim_start)
         self._speeds.append(speed)
+        self._calendars.append(calendar)
         if len(self._walls) > MAX_SEGMENTS:
-            del self._walls[0], self._sims[0], self._speeds[0]
+            del self._walls[0], self._sims[0], self._speeds[0], self._calendars[0]
 
     def set_speed(self, speed: float) -> None:
         speed = float(speed)
@@ -111,7 +144,7 @@ class Clock:
         seconds = float(seconds)
         if seconds < 0:
             raise ValueError("advance_seconds must be >= 0")
-        self._new_segment(self.now() + seconds, self.speed)
+        self._new_segment(self.now() + seconds, self.speed, jump=seconds)
         self.advanced_seconds += seconds
 
     def describe(self) -> dict:
@@ -120,5 +153,6 @@ class Clock:
             "default_speed": self.default_speed,
             "emulated_seconds": round(self.now(), 3),
             "advanced_seconds": self.advanced_seconds,
+            "calendar_time": datetime.fromtimestamp(self.calendar_now(), tz=timezone.utc).isoformat(),
             "wall_time": datetime.now(timezone.utc).isoformat(),
         }

@@ -3,8 +3,7 @@
 Each behaviour is one module with an ``install()``; MODULES lists them in
 the order they are installed.  The modules they build on (task_lifecycle,
 task_registry, service_model, deployments, ...) patch nothing and are not
-listed.  A new behaviour (EventBridge Scheduler,
-Managed Instances capacity providers, ...) is one more module here plus its
+listed.  A new behaviour (Managed Instances capacity providers, ...) is one more module here plus its
 tests.  See docs/emulator.md, "Adding a module".
 """
 
@@ -28,6 +27,7 @@ MODULES = [
     "alarms",  # deployment alarms: CloudWatch alarms that fail (and roll back) deployments
     "clusters",  # DescribeClusters counters
     "scaling_tags",  # tags on Application Auto Scaling scalable targets
+    "schedules",  # EventBridge Scheduler schedules that run ECS tasks
 ]
 
 _lock = threading.Lock()

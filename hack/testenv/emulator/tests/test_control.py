@@ -138,3 +138,24 @@ class LauncherTest(unittest.TestCase):
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+class CalendarTest(unittest.TestCase):
+    """The calendar schedules read: wall pace while the clock runs, still while frozen, jumps with it."""
+
+    def test_calendar_runs_at_wall_pace_stands_still_frozen_and_jumps_with_the_clock(self):
+        from ecs_emulator.clock import Clock
+
+        wall = [1000.0]
+        clock = Clock(speed=10, wall=lambda: wall[0])
+        wall[0] += 6
+        self.assertEqual((clock.now(), clock.calendar_now()), (60.0, 1006.0))
+        clock.set_speed(0)
+        wall[0] += 100
+        self.assertEqual((clock.now(), clock.calendar_now()), (60.0, 1006.0))
+        clock.advance(120)
+        self.assertEqual((clock.now(), clock.calendar_now()), (180.0, 1126.0))
+        # Instants map back to the emulated time the calendar showed them.
+        self.assertEqual(clock.sim_at_calendar(1003.0), 30.0)
+        self.assertEqual(clock.sim_at_calendar(1066.0), 120.0)  # inside the jump
+        self.assertEqual(clock.sim_at_calendar(5000.0), 180.0)  # not later than now
