@@ -136,8 +136,9 @@ pub struct RunArgs {
     /// the flag (or separate with commas) for several groups. GROUP is all, cluster-read,
     /// cluster-write, service-read, service-write, task-definition-read,
     /// task-definition-write, cluster-resource-read, cluster-resource-write, tagging,
-    /// scaling-read or scaling-write. The defaults follow ECS's published quotas; set
-    /// these when Service Quotas shows raised ones.
+    /// scaling-read, scaling-write, scheduler-schedule or scheduler-group. The defaults
+    /// follow the services' published quotas; set these when Service Quotas shows raised
+    /// ones.
     #[arg(
         long = "aws-rate-limit",
         env = "ECS_OPERATOR_AWS_RATE_LIMITS",

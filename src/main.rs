@@ -54,6 +54,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         api::TaskDefinition::LABEL,
         api::Service::LABEL,
         api::Task::LABEL,
+        api::ScheduledTask::LABEL,
     ]);
     let address = telemetry::http::serve(args.http_address, telemetry.clone()).await?;
     tracing::info!(%address, "serving /healthz, /readyz and /metrics");
@@ -193,8 +194,16 @@ async fn run_controllers(
         ),
         runner::run::<api::Task>(
             ctx.clone(),
-            source,
+            source.clone(),
             (caches.tasks.clone(), writers.tasks),
+            Extra::none(),
+            concurrency,
+            stop.clone(),
+        ),
+        runner::run::<api::ScheduledTask>(
+            ctx.clone(),
+            source,
+            (caches.scheduled_tasks.clone(), writers.scheduled_tasks),
             Extra::none(),
             concurrency,
             stop,
@@ -227,9 +236,10 @@ async fn keep_cache<K>(
     }
 }
 
-/// Runs a kind that watches only its own objects once every Service and Task is known:
-/// deleting a Cluster or a TaskDefinition waits for the Services that use it, and no
-/// revision a Service or an unfinished Task uses is trimmed.
+/// Runs a kind that watches only its own objects once every Service, Task and
+/// ScheduledTask is known: deleting a Cluster or a TaskDefinition waits for the Services
+/// that use it, and no revision a Service, an unfinished Task or a schedule uses is
+/// trimmed.
 async fn after_services<K: Reconciler>(
     ctx: Arc<Context>,
     source: Source,
@@ -238,6 +248,7 @@ async fn after_services<K: Reconciler>(
 ) {
     ctx.caches.services_listed().await;
     ctx.caches.tasks_listed().await;
+    ctx.caches.scheduled_tasks_listed().await;
     runner::run::<K>(
         ctx,
         source,

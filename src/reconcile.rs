@@ -47,6 +47,9 @@ pub enum Next {
     Resync,
     /// Soon: AWS is converging.
     After(Duration),
+    /// After the delay or at the next resync, whichever comes first: something is due
+    /// then (a schedule's next run), and drift is still checked meanwhile.
+    ByThen(Duration),
     /// At the object's turn under a client-side rate limit: then, to the second, without
     /// the jitter of `After` (the turns are spread already).
     Turn(Duration),

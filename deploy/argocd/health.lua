@@ -1,4 +1,5 @@
--- Argo CD health for ecs-operator kinds (Cluster, TaskDefinition, Service, Task).
+-- Argo CD health for ecs-operator kinds (Cluster, TaskDefinition, Service, Task,
+-- ScheduledTask).
 -- Their status follows kstatus: Ready, Reconciling and Stalled conditions plus
 -- observedGeneration. Healthy only when Ready is True for the current spec.
 local hs = {}
@@ -25,6 +26,13 @@ for _, condition in ipairs(obj.status.conditions) do
   end
 end
 if ready ~= nil and ready.status == "True" then
+  -- A suspended ScheduledTask runs nothing until resumed: Argo CD's Suspended. One whose
+  -- newest run failed stays Healthy (the next run may succeed); Ready's message says so.
+  if obj.spec ~= nil and obj.spec.suspend == true then
+    hs.status = "Suspended"
+    hs.message = "suspended: " .. (ready.message or "")
+    return hs
+  end
   hs.status = "Healthy"
   hs.message = ready.message or ""
   return hs

@@ -5,7 +5,7 @@ import sys
 from argo_health import ROOT, SCRIPT, evaluate
 
 CONFIG_MAP = (ROOT / "deploy/argocd/argocd-cm.yaml").read_text()
-KINDS = ["Cluster", "TaskDefinition", "Service", "Task"]
+KINDS = ["Cluster", "TaskDefinition", "Service", "Task", "ScheduledTask"]
 
 
 def condition(type_, status, reason, message="", generation=2):
@@ -50,6 +50,27 @@ CASES = [
 ]
 
 
+READY_SCHEDULE = condition("Ready", "True", "Ready", "schedule s: next run at 2027-01-01T02:00:00Z; run 3 FAILED: exit code 3")
+SCHEDULED = [
+    # Suspended: nothing runs until spec.suspend is false again.
+    ("suspended", {"suspend": True}, [READY_SCHEDULE], "Suspended", "suspended: schedule s"),
+    # The newest run failed: LastRunFailed, still Healthy, the message says so.
+    ("last run failed", {}, [READY_SCHEDULE, condition("LastRunFailed", "True", "RunFailed", "run 3 failed")],
+     "Healthy", "run 3 FAILED"),
+]
+
+
+def scheduled_task_failures():
+    failures = []
+    for name, spec, conditions, want_status, want_message in SCHEDULED:
+        o = obj("ScheduledTask", conditions)
+        o["spec"] = spec
+        status, message = evaluate(o)
+        if status != want_status or want_message not in message:
+            failures.append(f"ScheduledTask {name}: got {status} {message!r}, want {want_status} with {want_message!r}")
+    return failures
+
+
 def health(kind, conditions, observed):
     return evaluate(obj(kind, conditions, observed))
 
@@ -65,9 +86,10 @@ def main():
         key = f"  resource.customizations.health.ecs.operator.dev_{kind}: |\n"
         if key + indented not in CONFIG_MAP:
             failures.append(f"argocd-cm.yaml: the {kind} script differs from deploy/argocd/health.lua")
+    failures.extend(scheduled_task_failures())
     for failure in failures:
         print("FAIL", failure)
-    print(f"argocd health: {len(KINDS) * len(CASES)} cases, {len(failures)} failures")
+    print(f"argocd health: {len(KINDS) * len(CASES) + len(SCHEDULED)} cases, {len(failures)} failures")
     return 1 if failures else 0
 
 

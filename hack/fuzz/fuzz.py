@@ -318,6 +318,8 @@ def main():
     parser.add_argument("--proxy", type=Path, default=TARGET / "release/aws-fault-proxy")
     parser.add_argument("--emulator-speed", type=float, default=100.0)
     parser.add_argument("--out", type=Path, required=True)
+    # bench's Run reads it: the fuzzer always runs against the emulator.
+    parser.set_defaults(plain_moto=False)
     args = parser.parse_args()
     result = run_and_write(Fuzz, args, markdown, "fuzz")
     if result is None or result["problems"]:

@@ -43,6 +43,18 @@ pub mod condition {
     pub const RECONCILING: &str = "Reconciling";
     /// Progress needs a person: the message says what to fix.
     pub const STALLED: &str = "Stalled";
+
+    /// The conditions a kind sets itself (Complete, LastRunFailed, ...): all but
+    /// kstatus's three, which the driver writes.
+    pub fn own(
+        conditions: &[k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition],
+    ) -> Vec<k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition> {
+        conditions
+            .iter()
+            .filter(|c| ![READY, RECONCILING, STALLED].contains(&c.type_.as_str()))
+            .cloned()
+            .collect()
+    }
 }
 
 /// Schema of a conditions list: a map keyed by `type`, so server-side apply merges per condition.

@@ -4,6 +4,7 @@ mod bounds;
 pub mod cluster;
 pub mod common;
 pub mod rollout_approval;
+pub mod scheduled_task;
 pub mod service;
 pub mod task;
 pub mod task_definition;
@@ -15,6 +16,7 @@ use kube::CustomResourceExt;
 pub use cluster::{Cluster, ClusterSpec, ClusterStatus};
 pub use common::{AdoptionPolicy, DeletionPolicy};
 pub use rollout_approval::{RolloutApproval, RolloutApprovalSpec};
+pub use scheduled_task::{ScheduledTask, ScheduledTaskSpec, ScheduledTaskStatus};
 pub use service::{Service, ServiceSpec, ServiceStatus};
 pub use task::{Task, TaskSpec, TaskStatus};
 pub use task_definition::{TaskDefinition, TaskDefinitionSpec, TaskDefinitionStatus};
@@ -38,6 +40,7 @@ pub fn crds() -> Vec<CustomResourceDefinition> {
             task::immutable_spec(&mut task);
             task
         },
+        ScheduledTask::crd(),
         TenantPolicy::crd(),
         RolloutApproval::crd(),
     ];

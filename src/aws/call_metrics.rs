@@ -1,20 +1,24 @@
 //! Counts and logs every AWS call attempt from inside the SDK, so no operation can
 //! be forgotten: the SDK's own metadata names the operation, which the operation
 //! table turns into fixed labels; the outcome comes from the HTTP response. The
-//! outcome also tells the rate limiter whether AWS throttled the call.
+//! outcome also tells the rate limiter whether AWS throttled the call. Before each
+//! attempt goes out it names the operation on the HTTP request, for the limiter's
+//! connector.
 
 use std::sync::Arc;
 
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
-use aws_smithy_runtime_api::client::interceptors::context::FinalizerInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeTransmitInterceptorContextMut, FinalizerInterceptorContextRef,
+};
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_runtime_api::http::Response;
 use aws_smithy_types::config_bag::ConfigBag;
 
 use super::ErrorKind;
-use super::limiter::Limiter;
+use super::limiter::{Called, Limiter};
 use super::operations::Operation;
 use crate::telemetry::Metrics;
 
@@ -38,6 +42,21 @@ impl std::fmt::Debug for CallMetrics {
 impl Intercept for CallMetrics {
     fn name(&self) -> &'static str {
         "ecs-operator-call-metrics"
+    }
+
+    fn modify_before_transmit(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if let Some(op) = cfg
+            .load::<Metadata>()
+            .and_then(|m| Operation::from_name(m.name()))
+        {
+            context.request_mut().add_extension(Called(op));
+        }
+        Ok(())
     }
 
     fn read_after_attempt(

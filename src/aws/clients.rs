@@ -112,8 +112,8 @@ fn region_client(
     quotas: &Quotas,
     metrics: &Arc<Metrics>,
 ) -> Arc<dyn AwsApi> {
-    // ECS and Application Auto Scaling quotas are per account and region: one limiter
-    // serves both clients of a region.
+    // ECS, Application Auto Scaling and Scheduler quotas are per account and region: one
+    // limiter serves the region's clients.
     let limiter = Arc::new(Limiter::new(quotas.clone(), metrics.clone()));
     let http = limited_https_client(limiter.clone());
     let config = aws_sdk_ecs::config::Builder::from(base)
@@ -123,12 +123,18 @@ fn region_client(
         .build();
     let scaling = aws_sdk_applicationautoscaling::config::Builder::from(base)
         .region(Region::new(region.to_string()))
+        .http_client(http.clone())
+        .interceptor(CallMetrics::new(metrics.clone(), limiter.clone()))
+        .build();
+    let scheduler = aws_sdk_scheduler::config::Builder::from(base)
+        .region(Region::new(region.to_string()))
         .http_client(http)
         .interceptor(CallMetrics::new(metrics.clone(), limiter.clone()))
         .build();
     let sdk = SdkEcs::new(
         aws_sdk_ecs::Client::from_conf(config),
         aws_sdk_applicationautoscaling::Client::from_conf(scaling),
+        aws_sdk_scheduler::Client::from_conf(scheduler),
     )
     .admitted_by(limiter);
     Arc::new(Retrying::new(sdk, ATTEMPTS, BASE_DELAY))

@@ -22,10 +22,12 @@ const POLICY: &str = include_str!("../../docs/iam-policy.json");
 /// target as it is registered, and the CloudWatch
 /// alarms Application Auto Scaling creates for target tracking policies with the
 /// caller's permissions.
-const DELEGATED: [&str; 6] = [
+const DELEGATED: [&str; 7] = [
     "iam:PassRole",
-    // RegisterScalableTarget with Tags also needs TagResource (a dependent action).
+    // RegisterScalableTarget with Tags also needs TagResource (a dependent action), as
+    // does CreateScheduleGroup with Tags.
     "application-autoscaling:TagResource",
+    "scheduler:TagResource",
     "iam:CreateServiceLinkedRole",
     "cloudwatch:DescribeAlarms",
     "cloudwatch:PutMetricAlarm",
@@ -130,7 +132,8 @@ fn roles_are_passed_only_to_ecs_and_its_tasks_and_deletes_need_ownership_tags() 
             })
             .collect::<Vec<_>>()
     };
-    // Task roles go to ECS tasks; lifecycle hook and load balancer roles to ECS itself.
+    // Task roles go to ECS tasks; lifecycle hook and load balancer roles to ECS itself;
+    // a schedule's role to EventBridge Scheduler.
     let passed_to: BTreeSet<_> = with("iam:PassRole")
         .iter()
         .map(|statement| {
@@ -142,7 +145,11 @@ fn roles_are_passed_only_to_ecs_and_its_tasks_and_deletes_need_ownership_tags() 
         .collect();
     assert_eq!(
         passed_to,
-        BTreeSet::from(["ecs-tasks.amazonaws.com".into(), "ecs.amazonaws.com".into()])
+        BTreeSet::from([
+            "ecs-tasks.amazonaws.com".into(),
+            "ecs.amazonaws.com".into(),
+            "scheduler.amazonaws.com".into()
+        ])
     );
     for action in ["ecs:DeleteCluster", "ecs:DeleteService"] {
         for statement in with(action) {

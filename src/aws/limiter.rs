@@ -45,6 +45,12 @@ impl Prepaid {
     }
 }
 
+/// The operation an HTTP request is for, attached by the call interceptor
+/// (`CallMetrics`) from the SDK's own metadata, so the connector knows it whatever the
+/// protocol: ECS names it in X-Amz-Target, Scheduler only in its REST path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Called(pub Operation);
+
 /// The longest a write waits inside the limiter; a writer that would wait longer books
 /// its token instead (`Limiter::book`).
 pub const QUEUE_LIMIT: Duration = Duration::from_secs(1);

@@ -15,6 +15,7 @@ mod pace;
 pub mod quota;
 pub(crate) mod retry;
 pub mod scaling;
+pub mod schedule;
 pub mod sdk;
 mod service_deployment;
 mod states;
@@ -26,7 +27,6 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::jiff::Timestamp;
 
-use crate::api::TaskSpec;
 use crate::api::cluster::{
     CapacityProviderStrategyItem, ClusterConfiguration, ClusterSetting, ServiceConnectDefaults,
 };
@@ -35,15 +35,17 @@ use crate::api::service::{
     PlacementConstraint, PlacementStrategy, ServiceConnectConfiguration, ServiceRegistry,
     ServiceSettings,
 };
+use crate::api::task::TaskTemplate;
 use crate::api::task_definition::TaskDefinitionFields;
 
 pub use error::{AwsError, ErrorKind};
-pub use operations::{AwsApi, EcsApi, Operation, ScalingApi};
+pub use operations::{AwsApi, EcsApi, Operation, ScalingApi, SchedulerApi};
 pub use pace::RolloutPace;
 pub use scaling::{
     ObservedPolicy, ObservedScheduledAction, PutPolicyResult, RegisterScalableTarget,
     ScalableTarget, ScalingPolicy, ScheduledScaling,
 };
+pub use schedule::{EcsSchedule, EcsTarget};
 pub use service_deployment::{
     DeploymentRollback, EcsServiceDeployment, HookDetail, LIFECYCLE_STAGES, RevisionSummary,
 };
@@ -203,7 +205,7 @@ pub struct RunTask {
     /// Makes a repeated request start nothing new (at most 64 characters).
     pub client_token: String,
     pub tags: Tags,
-    pub spec: TaskSpec,
+    pub template: TaskTemplate,
 }
 
 /// What RunTask answered: the tasks it started, and what it could not start.

@@ -14,8 +14,8 @@ use super::quota::ActionGroup;
 use super::retry::{Repeat, RetryClass, Retrying};
 use super::{
     AwsError, ClusterState, CreateCluster, CreateService, DeploymentStopType, EcsCluster,
-    EcsService, EcsServiceDeployment, EcsTask, EcsTaskDefinition, Freshness, HookAction,
-    ObservedPolicy, ObservedScheduledAction, PutPolicyResult, RegisterScalableTarget,
+    EcsSchedule, EcsService, EcsServiceDeployment, EcsTask, EcsTaskDefinition, Freshness,
+    HookAction, ObservedPolicy, ObservedScheduledAction, PutPolicyResult, RegisterScalableTarget,
     RegisterTaskDefinition, RunTask, ScalableTarget, ScalingPolicy, ScheduledScaling, StartedTasks,
     Tags, TaskDefinitionPage, TaskFilter, TaskPage, UpdateCluster, UpdateService,
 };
@@ -26,6 +26,7 @@ use crate::api::cluster::CapacityProviderStrategyItem;
 pub enum AwsService {
     Ecs,
     ApplicationAutoScaling,
+    Scheduler,
 }
 
 impl AwsService {
@@ -34,6 +35,7 @@ impl AwsService {
         match self {
             Self::Ecs => "ECS",
             Self::ApplicationAutoScaling => "Application Auto Scaling",
+            Self::Scheduler => "Scheduler",
         }
     }
 }
@@ -231,10 +233,34 @@ operations! {
         DeleteScheduledAction: ScalingWrite, ConcurrentUpdates, Safe;
         fn delete_scheduled_action(&self, resource_id: &str, name: &str) -> ();
     }
+
+    /// The EventBridge Scheduler operations for schedules that run ECS tasks.
+    SchedulerApi for Scheduler, "scheduler" {
+        /// One schedule of `group`. None when Scheduler knows neither it nor its group.
+        GetSchedule: SchedulerSchedule, Standard, Safe;
+        fn get_schedule(&self, group: &str, name: &str) -> Option<EcsSchedule>;
+        /// Returns the schedule's ARN. Its client token makes a repeat after a lost answer
+        /// harmless.
+        CreateSchedule: SchedulerSchedule, Standard, Safe;
+        fn create_schedule(&self, schedule: &EcsSchedule) -> String;
+        /// Replaces every field of the schedule.
+        UpdateSchedule: SchedulerSchedule, Standard, Safe;
+        fn update_schedule(&self, schedule: &EcsSchedule) -> String;
+        /// A schedule already gone is `ErrorKind::NotFound`.
+        DeleteSchedule: SchedulerSchedule, Standard, Safe;
+        fn delete_schedule(&self, group: &str, name: &str) -> ();
+        /// Returns the group's ARN; a group of that name already there is
+        /// `ErrorKind::InUse` (Scheduler's ConflictException).
+        CreateScheduleGroup: SchedulerGroup, Standard, Safe;
+        fn create_schedule_group(&self, name: &str, tags: &Tags) -> String;
+        /// The tags of a schedule group, by ARN.
+        ListTagsForResource: SchedulerGroup, Standard, Safe;
+        fn list_tags_for_resource(&self, arn: &str) -> Tags;
+    }
 }
 
-/// Both services' operations: what the reconcilers are handed for one region.
-pub trait AwsApi: EcsApi + ScalingApi {
+/// Every service's operations: what the reconcilers are handed for one region.
+pub trait AwsApi: EcsApi + ScalingApi + SchedulerApi {
     /// For a caller about to send `operation` (CreateService or UpdateService) for the
     /// service `service` of `cluster`: None when it may send now, else how long until its
     /// turn under the client-side rate limit, so it comes back then instead of waiting

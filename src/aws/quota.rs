@@ -22,6 +22,8 @@ pub enum ActionGroup {
     Tagging,
     ScalingRead,
     ScalingWrite,
+    SchedulerSchedule,
+    SchedulerGroup,
 }
 
 /// A token bucket's size (the burst) and refill rate (the sustained rate).
@@ -32,7 +34,7 @@ pub struct Quota {
 }
 
 impl ActionGroup {
-    pub const ALL: [ActionGroup; 11] = [
+    pub const ALL: [ActionGroup; 13] = [
         Self::ClusterRead,
         Self::ClusterWrite,
         Self::ServiceRead,
@@ -44,6 +46,8 @@ impl ActionGroup {
         Self::Tagging,
         Self::ScalingRead,
         Self::ScalingWrite,
+        Self::SchedulerSchedule,
+        Self::SchedulerGroup,
     ];
 
     /// The name used by flags, Helm values and metric labels.
@@ -60,6 +64,8 @@ impl ActionGroup {
             Self::Tagging => "tagging",
             Self::ScalingRead => "scaling-read",
             Self::ScalingWrite => "scaling-write",
+            Self::SchedulerSchedule => "scheduler-schedule",
+            Self::SchedulerGroup => "scheduler-group",
         }
     }
 
@@ -70,8 +76,12 @@ impl ActionGroup {
     /// resource modify actions; ECS publishes their bucket in the same table, but this
     /// build could not check the figures against it, so theirs is the service-write
     /// bucket, a conservative reading. Application Auto Scaling
-    /// publishes no per-action buckets, so its two are a conservative guess. Accounts
-    /// with raised quotas override them with `--aws-rate-limit`.
+    /// publishes no per-action buckets, so its two are a conservative guess. EventBridge
+    /// Scheduler limits each action per second (Scheduler User Guide, "Quotas for Amazon
+    /// EventBridge Scheduler"): the schedule actions at 50 or more depending on region and
+    /// date (the lowest published figure is used), the schedule group actions and
+    /// ListTagsForResource at 10. Accounts with raised quotas override them with
+    /// `--aws-rate-limit`.
     pub fn default_quota(self) -> Quota {
         let (burst, per_second) = match self {
             Self::ClusterRead => (50, 20.0),
@@ -85,6 +95,8 @@ impl ActionGroup {
             Self::Tagging => (20, 10.0),
             Self::ScalingRead => (40, 10.0),
             Self::ScalingWrite => (20, 5.0),
+            Self::SchedulerSchedule => (50, 50.0),
+            Self::SchedulerGroup => (10, 10.0),
         };
         Quota { burst, per_second }
     }

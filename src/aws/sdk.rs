@@ -14,6 +14,7 @@ mod linux;
 mod progressive;
 mod revisions;
 mod scaling;
+mod schedule;
 mod service;
 mod service_deployment;
 mod task;
@@ -29,11 +30,11 @@ use revisions::RevisionCache;
 
 use super::{
     AwsApi, AwsError, ClusterState, CreateCluster, CreateService, DeploymentStopType, EcsApi,
-    EcsCluster, EcsService, EcsServiceDeployment, EcsTask, EcsTaskDefinition, Freshness,
-    HookAction, ObservedPolicy, ObservedScheduledAction, Operation, PutPolicyResult,
+    EcsCluster, EcsSchedule, EcsService, EcsServiceDeployment, EcsTask, EcsTaskDefinition,
+    Freshness, HookAction, ObservedPolicy, ObservedScheduledAction, Operation, PutPolicyResult,
     RegisterScalableTarget, RegisterTaskDefinition, RolloutPace, RunTask, ScalableTarget,
-    ScalingApi, ScalingPolicy, ScheduledScaling, StartedTasks, Tags, TaskDefinitionPage,
-    TaskFilter, TaskPage, UpdateCluster, UpdateService,
+    ScalingApi, ScalingPolicy, ScheduledScaling, SchedulerApi, StartedTasks, Tags,
+    TaskDefinitionPage, TaskFilter, TaskPage, UpdateCluster, UpdateService,
 };
 use crate::api::cluster::CapacityProviderStrategyItem;
 
@@ -46,12 +47,13 @@ const CLUSTERS_PER_DESCRIBE: usize = 100;
 /// Revisions kept: more than a large account's live revisions, a few MiB at most.
 const REVISIONS_KEPT: usize = 2048;
 
-/// `EcsApi` over one region's ECS and Application Auto Scaling clients. Concurrent
+/// `AwsApi` over one region's ECS, Application Auto Scaling and Scheduler clients. Concurrent
 /// describes of services (per cluster) and clusters share calls; revisions are
 /// described once.
 pub struct SdkEcs {
     client: aws_sdk_ecs::Client,
     scaling: aws_sdk_applicationautoscaling::Client,
+    scheduler: aws_sdk_scheduler::Client,
     services: Coalescer<EcsService>,
     clusters: Coalescer<EcsCluster>,
     service_deployments: Coalescer<EcsServiceDeployment>,
@@ -73,10 +75,12 @@ impl SdkEcs {
     pub fn new(
         client: aws_sdk_ecs::Client,
         scaling: aws_sdk_applicationautoscaling::Client,
+        scheduler: aws_sdk_scheduler::Client,
     ) -> Self {
         Self {
             client,
             scaling,
+            scheduler,
             services: Coalescer::new(
                 Operation::DescribeServices,
                 SERVICES_PER_DESCRIBE,
@@ -401,6 +405,33 @@ impl ScalingApi for SdkEcs {
 
     async fn delete_scheduled_action(&self, resource_id: &str, name: &str) -> Result<(), AwsError> {
         scaling::delete_action(&self.scaling, resource_id, name).await
+    }
+}
+
+#[async_trait]
+impl SchedulerApi for SdkEcs {
+    async fn get_schedule(&self, group: &str, name: &str) -> Result<Option<EcsSchedule>, AwsError> {
+        schedule::get(&self.scheduler, group, name).await
+    }
+
+    async fn create_schedule(&self, schedule: &EcsSchedule) -> Result<String, AwsError> {
+        schedule::create(&self.scheduler, schedule).await
+    }
+
+    async fn update_schedule(&self, schedule: &EcsSchedule) -> Result<String, AwsError> {
+        schedule::update(&self.scheduler, schedule).await
+    }
+
+    async fn delete_schedule(&self, group: &str, name: &str) -> Result<(), AwsError> {
+        schedule::delete(&self.scheduler, group, name).await
+    }
+
+    async fn create_schedule_group(&self, name: &str, tags: &Tags) -> Result<String, AwsError> {
+        schedule::create_group(&self.scheduler, name, tags).await
+    }
+
+    async fn list_tags_for_resource(&self, arn: &str) -> Result<Tags, AwsError> {
+        schedule::group_tags(&self.scheduler, arn).await
     }
 }
 

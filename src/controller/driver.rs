@@ -127,6 +127,10 @@ pub(crate) fn requeue_delay(
     match next {
         Next::Resync => Some(resync_delay(resync, SystemTime::now())),
         Next::After(delay) => Some(poll_delay(delay, SystemTime::now())),
+        Next::ByThen(delay) => {
+            let now = SystemTime::now();
+            Some(resync_delay(resync, now).min(poll_delay(delay, now)))
+        }
         Next::Turn(delay) => Some(aligned(delay, Duration::from_secs(1), SystemTime::now())),
         Next::AwaitChange | Next::Expire => None,
         Next::Backoff => Some(backoff.next_delay(key)),
@@ -263,6 +267,32 @@ mod tests {
                 "{delay:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_look_due_before_the_resync_comes_first_and_a_later_one_waits_for_it() {
+        let backoff = Backoff::default();
+        let resync = Duration::from_secs(300);
+        let soon = requeue_delay(
+            Next::ByThen(Duration::from_secs(30)),
+            &backoff,
+            resync,
+            "ns/a",
+        );
+        assert!(
+            soon.is_some_and(|d| d <= Duration::from_secs(45)),
+            "{soon:?}"
+        );
+        let late = requeue_delay(
+            Next::ByThen(Duration::from_secs(86_400)),
+            &backoff,
+            resync,
+            "ns/a",
+        );
+        assert!(
+            late.is_some_and(|d| d <= resync.mul_f64(1.2) + Duration::from_secs(15)),
+            "{late:?}"
+        );
     }
 
     #[test]

@@ -12,7 +12,9 @@ use kube::runtime::reflector::store::Writer;
 use kube::runtime::reflector::{self, ObjectRef, Store};
 
 use crate::api::tenant_policy::Profile;
-use crate::api::{Cluster, RolloutApproval, Service, Task, TaskDefinition, TenantPolicy};
+use crate::api::{
+    Cluster, RolloutApproval, ScheduledTask, Service, Task, TaskDefinition, TenantPolicy,
+};
 use crate::tenancy;
 
 /// Lookups over the watch caches. Reconcilers take it as a trait so tests can hand
@@ -25,7 +27,8 @@ pub trait Index: Send + Sync {
     /// Services, as `Service namespace/name`, whose spec.taskDefinitionRef names the
     /// TaskDefinition.
     fn services_of_task_definition(&self, namespace: &str, name: &str) -> Vec<String>;
-    /// ARNs of the revisions any Service wants or still runs, or an unfinished Task runs.
+    /// ARNs of the revisions any Service wants or still runs, an unfinished Task runs, or
+    /// a ScheduledTask's schedule runs.
     fn revisions_in_use(&self) -> BTreeSet<String>;
     /// ARNs of the ECS clusters in `region` that Cluster objects manage or Services run
     /// in, as their status reports them: where tasks of a family may run.
@@ -63,6 +66,7 @@ fn clusters_in<'a>(region: &str, arns: impl Iterator<Item = &'a str>) -> BTreeSe
 pub struct Caches {
     pub services: Store<Service>,
     pub tasks: Store<Task>,
+    pub scheduled_tasks: Store<ScheduledTask>,
     pub clusters: Store<Cluster>,
     pub task_definitions: Store<TaskDefinition>,
     pub tenant_policies: Store<TenantPolicy>,
@@ -74,6 +78,7 @@ pub struct Caches {
 pub struct CacheWriters {
     pub services: Writer<Service>,
     pub tasks: Writer<Task>,
+    pub scheduled_tasks: Writer<ScheduledTask>,
     pub clusters: Writer<Cluster>,
     pub task_definitions: Writer<TaskDefinition>,
     pub tenant_policies: Writer<TenantPolicy>,
@@ -84,6 +89,7 @@ impl Caches {
     pub fn new() -> (Self, CacheWriters) {
         let (services, services_writer) = reflector::store();
         let (tasks, tasks_writer) = reflector::store();
+        let (scheduled_tasks, scheduled_tasks_writer) = reflector::store();
         let (clusters, clusters_writer) = reflector::store();
         let (task_definitions, task_definitions_writer) = reflector::store();
         let (tenant_policies, tenant_policies_writer) = reflector::store();
@@ -92,6 +98,7 @@ impl Caches {
             Self {
                 services,
                 tasks,
+                scheduled_tasks,
                 clusters,
                 task_definitions,
                 tenant_policies,
@@ -101,6 +108,7 @@ impl Caches {
             CacheWriters {
                 services: services_writer,
                 tasks: tasks_writer,
+                scheduled_tasks: scheduled_tasks_writer,
                 clusters: clusters_writer,
                 task_definitions: task_definitions_writer,
                 tenant_policies: tenant_policies_writer,
@@ -129,6 +137,14 @@ impl Caches {
     pub async fn tasks_listed(&self) {
         if self.tasks.wait_until_ready().await.is_err() {
             tracing::warn!("the Task cache closed before its first list");
+        }
+    }
+
+    /// Waits for the first complete list of ScheduledTasks, so no revision a schedule
+    /// runs is trimmed.
+    pub async fn scheduled_tasks_listed(&self) {
+        if self.scheduled_tasks.wait_until_ready().await.is_err() {
+            tracing::warn!("the ScheduledTask cache closed before its first list");
         }
     }
 
@@ -184,6 +200,7 @@ impl Index for Caches {
 
     fn revisions_in_use(&self) -> BTreeSet<String> {
         let tasks = self.tasks.state();
+        let scheduled = self.scheduled_tasks.state();
         self.services
             .state()
             .iter()
@@ -192,6 +209,11 @@ impl Index for Caches {
                 tasks
                     .iter()
                     .filter_map(|task| task.revision_in_use().map(str::to_string)),
+            )
+            .chain(
+                scheduled
+                    .iter()
+                    .filter_map(|s| s.revision_in_use().map(str::to_string)),
             )
             .collect()
     }

@@ -28,7 +28,7 @@ pub fn started_by(uid: &str) -> String {
 /// Attempt `attempt` of `task` on the cluster and revision its first attempt fixed.
 pub fn run_request(task: &Task, cluster: &str, task_definition: &str, attempt: i32) -> RunTask {
     let uid = task.uid().unwrap_or_default();
-    let mut tags = task.spec.tags.clone();
+    let mut tags = task.spec.template.tags.clone();
     tags.extend(ownership_tags(task));
     tags.insert(ATTEMPT_TAG.to_string(), attempt.to_string());
     RunTask {
@@ -38,7 +38,7 @@ pub fn run_request(task: &Task, cluster: &str, task_definition: &str, attempt: i
         started_by: started_by(&uid),
         client_token: client_token(&uid, attempt),
         tags,
-        spec: task.spec.clone(),
+        template: task.spec.template.clone(),
     }
 }
 

@@ -6,8 +6,8 @@ mod controller;
 mod delete;
 mod observe;
 mod outcome;
-mod plan;
-mod status;
+pub(crate) mod plan;
+pub(crate) mod status;
 
 #[cfg(test)]
 mod plan_tests;
@@ -199,15 +199,15 @@ async fn fix_targets(
     let spec = &task.spec;
     let resolved = cluster_of(
         &namespace,
-        spec.cluster_ref.as_ref(),
-        spec.cluster.as_ref(),
+        spec.template.cluster_ref.as_ref(),
+        spec.template.cluster.as_ref(),
         index,
     )
     .and_then(|cluster| {
         task_definition_of(
             &namespace,
-            spec.task_definition_ref.as_ref(),
-            spec.task_definition.as_ref(),
+            spec.template.task_definition_ref.as_ref(),
+            spec.template.task_definition.as_ref(),
             index,
         )
         .map(|revision| (cluster, revision))

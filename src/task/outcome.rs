@@ -7,7 +7,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 use k8s_openapi::jiff::Timestamp;
 
 use super::{plan, status};
-use crate::api::common::condition::{READY, RECONCILING, STALLED};
+use crate::api::common::condition;
 use crate::api::{Task, TaskStatus};
 use crate::reconcile::{Health, Next, Note, Outcome};
 
@@ -19,12 +19,7 @@ pub const FAILED: &str = "Failed";
 /// writes those) but with its own.
 pub(super) fn own_fields(previous: &TaskStatus) -> TaskStatus {
     TaskStatus {
-        conditions: previous
-            .conditions
-            .iter()
-            .filter(|c| ![READY, RECONCILING, STALLED].contains(&c.type_.as_str()))
-            .cloned()
-            .collect(),
+        conditions: condition::own(&previous.conditions),
         ..previous.clone()
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use k8s_openapi::jiff::Timestamp;
 
-use crate::api::task::{AttemptStatus, BACKOFF_LIMIT_DEFAULT, TaskRunStatus};
+use crate::api::task::{AttemptStatus, BACKOFF_LIMIT_DEFAULT, TaskRunStatus, TaskTemplate};
 use crate::api::{Task, TaskSpec};
 use crate::aws::TaskState;
 use crate::tenancy::{Rule, Use, named_uses, network_uses};
@@ -58,7 +58,7 @@ pub fn stopped(task: &TaskRunStatus) -> bool {
 
 /// Tasks each attempt starts.
 pub fn count(spec: &TaskSpec) -> i32 {
-    spec.count.unwrap_or(1)
+    spec.template.count.unwrap_or(1)
 }
 
 /// Further attempts allowed after a failed one.
@@ -294,16 +294,23 @@ impl AttemptTimes for AttemptStatus {
 /// What the Task names in AWS, for the tenant policy: the cluster and task definition
 /// it was given by name, the roles its overrides pass, its subnets and security groups.
 pub fn tenant_uses(task: &Task) -> Vec<Use> {
-    let spec = &task.spec;
+    template_uses(&task.spec.template, "spec")
+}
+
+/// What a run's template names that a TenantPolicy may govern, each with its field
+/// under `path` (`spec` for a Task, `spec.task` for a ScheduledTask).
+pub fn template_uses(template: &TaskTemplate, path: &str) -> Vec<Use> {
     let mut uses = named_uses(
-        spec.cluster
+        template
+            .cluster
             .as_deref()
-            .filter(|_| spec.cluster_ref.is_none()),
-        spec.task_definition
+            .filter(|_| template.cluster_ref.is_none()),
+        template
+            .task_definition
             .as_deref()
-            .filter(|_| spec.task_definition_ref.is_none()),
+            .filter(|_| template.task_definition_ref.is_none()),
     );
-    if let Some(overrides) = &spec.overrides {
+    if let Some(overrides) = &template.overrides {
         for (field, role) in [
             ("spec.overrides.taskRoleArn", &overrides.task_role_arn),
             (
@@ -316,8 +323,14 @@ pub fn tenant_uses(task: &Task) -> Vec<Use> {
             }
         }
     }
-    if let Some(network) = &spec.network_configuration {
+    if let Some(network) = &template.network_configuration {
         uses.extend(network_uses(network));
+    }
+    // The helpers name fields from `spec`; the template may sit deeper.
+    for used in &mut uses {
+        if let Some(rest) = used.field.strip_prefix("spec") {
+            used.field = format!("{path}{rest}");
+        }
     }
     uses
 }

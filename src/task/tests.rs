@@ -7,6 +7,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
 
 use super::*;
 use crate::api::service::LocalReference;
+use crate::api::task::TaskTemplate;
 use crate::api::{DeletionPolicy, TaskSpec};
 use crate::aws::fake::FakeEcs;
 use crate::aws::retry::Retrying;
@@ -26,8 +27,11 @@ fn task(name: &str, spec: TaskSpec) -> Task {
 
 fn job_spec() -> TaskSpec {
     TaskSpec {
-        cluster: Some("batch".into()),
-        task_definition: Some("resize:1".into()),
+        template: TaskTemplate {
+            cluster: Some("batch".into()),
+            task_definition: Some("resize:1".into()),
+            ..TaskTemplate::default()
+        },
         backoff_limit: Some(0),
         ..TaskSpec::default()
     }
@@ -335,13 +339,11 @@ async fn a_finished_task_expires_after_its_ttl() {
 
 #[tokio::test]
 async fn a_task_waits_for_its_cluster_object_and_runs_the_revision_of_its_task_definition() {
-    let spec = TaskSpec {
-        cluster: None,
-        cluster_ref: Some(LocalReference {
-            name: "batch".into(),
-        }),
-        ..job_spec()
-    };
+    let mut spec = job_spec();
+    spec.template.cluster = None;
+    spec.template.cluster_ref = Some(LocalReference {
+        name: "batch".into(),
+    });
     let mut rig = Rig::new(task("resize", spec)).await;
     let waiting = rig.reconcile().await.unwrap();
     assert!(matches!(

@@ -7,6 +7,7 @@ use anyhow::{Context, Result, ensure};
 use serde_json::Value;
 
 use crate::approvers::approvers_approve_as_themselves_and_cannot_edit_services;
+use crate::scheduled_task::scheduled_task_manifest;
 use crate::service::{apply_ready_service, in_moto};
 use crate::support::operator::{self, Operator};
 use crate::support::testenv::repo_root;
@@ -398,6 +399,35 @@ async fn lifecycle_as_the_chart(ctx: &TestContext, apps: &str, other: &str) -> R
     })
     .await?;
 
+    // A ScheduledTask's schedule is made and removed under the identity too.
+    ctx.apply_in(
+        apps,
+        &scheduled_task_manifest(
+            "nightly",
+            "cron(0 2 * * ? *)",
+            &cluster,
+            &name,
+            &network,
+            r#"["sh", "-c", "exit 0"]"#,
+            "",
+        ),
+    )?;
+    ctx.kubectl(&[
+        "wait",
+        "-n",
+        apps,
+        "scheduledtask.ecs.operator.dev/nightly",
+        "--for=condition=Ready",
+        "--timeout=60s",
+    ])?;
+    ctx.kubectl(&[
+        "delete",
+        "-n",
+        apps,
+        "scheduledtask.ecs.operator.dev/nightly",
+        "--timeout=60s",
+    ])?;
+
     // What the identity may not do.
     let secrets = as_operator(&["get", "secrets", "-n", apps])?;
     ensure!(
@@ -730,7 +760,13 @@ pub async fn example_manifests_are_accepted_by_the_api_server(ctx: TestContext) 
     ctx.kubectl(&["delete", "namespace", "media", "--wait=false"])?;
     let batch: Value = serde_json::from_str(&batch?)?;
     let batch = batch["items"].as_array().context("a List")?;
-    for kind in ["Cluster", "TaskDefinition", "Service", "Task"] {
+    for kind in [
+        "Cluster",
+        "TaskDefinition",
+        "Service",
+        "Task",
+        "ScheduledTask",
+    ] {
         one(batch, kind)?;
     }
     // Argo CD and Flux objects need those projects' CRDs, which this API server lacks:

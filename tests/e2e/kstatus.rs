@@ -100,6 +100,20 @@ pub async fn kstatus_agrees_with_every_state_we_report(ctx: TestContext) -> Resu
     Ok(())
 }
 
+/// A ScheduledTask whose newest run failed is Current: the schedule is in place and
+/// the next run may succeed, so it sets LastRunFailed, not Stalled.
+pub fn a_schedule_whose_last_run_failed_reads_as_current(
+    ctx: &TestContext,
+    name: &str,
+) -> Result<()> {
+    let (status, message) = kstatus(ctx, "scheduledtask.ecs.operator.dev", name)?;
+    ensure!(
+        status == "Current",
+        "ScheduledTask {name} is {status} to kstatus: {message}"
+    );
+    Ok(())
+}
+
 /// A completed Task is Current and a failed one Failed: kstatus reads Ready and Stalled,
 /// not the Job-style Complete and Failed conditions, so the Task sets both.
 pub fn finished_tasks_read_as_current_and_failed(

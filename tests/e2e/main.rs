@@ -21,6 +21,8 @@ mod leader;
 mod progressive;
 mod scaling_contract;
 mod scenarios;
+mod schedule_contract;
+mod scheduled_task;
 mod secrets;
 mod service;
 mod service_connect;
@@ -87,6 +89,8 @@ fn main() -> ExitCode {
         test!(kstatus::kstatus_agrees_with_every_state_we_report),
         test!(task::tasks_complete_fail_after_their_retries_and_stop_at_their_deadline),
         test!(task::an_attempt_runs_exactly_once_however_often_the_operator_is_killed),
+        test!(schedule_contract::schedules_round_trip_through_the_sdk_layer),
+        test!(scheduled_task::scheduled_tasks_run_report_their_runs_follow_their_revision_and_suspend),
         test!(progressive::a_paused_blue_green_rollout_waits_for_its_approval),
         test!(progressive::a_paused_rollout_survives_an_operator_restart_until_aborted),
         test!(traffic::blue_green_moves_production_traffic_only_when_promoted),

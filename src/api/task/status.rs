@@ -62,15 +62,15 @@ pub struct TaskStatus {
     pub duration: Option<String>,
 }
 
-/// One attempt: the tasks one RunTask call started.
+/// One attempt of a Task, or one run of a ScheduledTask: the tasks one RunTask call started.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AttemptStatus {
-    /// 1 for the first attempt.
+    /// 1 for the first attempt (or run).
     pub attempt: i32,
     /// Running, Succeeded or Failed.
     pub result: String,
-    /// When RunTask was called.
+    /// When RunTask was called (for a run: when its first task was created).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_at: Option<Time>,
     /// What RunTask could not start (reasons such as RESOURCE:MEMORY), or why the
@@ -84,7 +84,7 @@ pub struct AttemptStatus {
     pub tasks: Vec<TaskRunStatus>,
 }
 
-/// One ECS task of an attempt, as DescribeTasks reports it.
+/// One ECS task of an attempt or run, as DescribeTasks reports it.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TaskRunStatus {

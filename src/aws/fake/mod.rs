@@ -1,4 +1,5 @@
-//! An in-memory ECS, with Application Auto Scaling, for reconciler tests. It models
+//! An in-memory ECS, with Application Auto Scaling and EventBridge Scheduler, for
+//! reconciler tests. It models
 //! what moto does not, each behaviour following the AWS documentation cited beside it.
 
 use std::collections::BTreeMap;
@@ -8,6 +9,7 @@ mod clusters;
 mod controllers;
 mod failures;
 mod scaling;
+mod schedules;
 mod service_deployments;
 mod services;
 mod task_definitions;
@@ -19,10 +21,11 @@ use async_trait::async_trait;
 
 use super::{
     AwsApi, AwsError, CreateCluster, CreateService, DeploymentStopType, EcsApi, EcsCluster,
-    EcsService, EcsServiceDeployment, EcsTask, EcsTaskDefinition, ErrorKind, Freshness, HookAction,
-    ObservedPolicy, ObservedScheduledAction, PutPolicyResult, RegisterScalableTarget,
-    RegisterTaskDefinition, RunTask, ScalableTarget, ScalingApi, ScalingPolicy, ScheduledScaling,
-    StartedTasks, Tags, TaskDefinitionPage, TaskFilter, TaskPage, UpdateCluster, UpdateService,
+    EcsSchedule, EcsService, EcsServiceDeployment, EcsTask, EcsTaskDefinition, ErrorKind,
+    Freshness, HookAction, ObservedPolicy, ObservedScheduledAction, PutPolicyResult,
+    RegisterScalableTarget, RegisterTaskDefinition, RunTask, ScalableTarget, ScalingApi,
+    ScalingPolicy, ScheduledScaling, SchedulerApi, StartedTasks, Tags, TaskDefinitionPage,
+    TaskFilter, TaskPage, UpdateCluster, UpdateService,
 };
 use crate::api::cluster::CapacityProviderStrategyItem;
 use crate::aws::ClusterState;
@@ -56,6 +59,7 @@ struct State {
     /// Calls that take effect but whose response is lost (a timeout after the work was done).
     lost_responses: std::collections::BTreeSet<usize>,
     scaling: scaling::ScalingState,
+    scheduler: schedules::SchedulerState,
     /// Services whose describe panics, standing in for a bug in the operator.
     panicking_services: std::collections::BTreeSet<String>,
     /// The turn writes are told to wait for, standing in for a long rate-limit queue.
@@ -412,6 +416,41 @@ impl ScalingApi for FakeEcs {
     async fn delete_scheduled_action(&self, resource_id: &str, name: &str) -> Result<(), AwsError> {
         let mut state = self.call("application-autoscaling:DeleteScheduledAction")?;
         scaling::delete_action(&mut state, resource_id, name)
+    }
+}
+
+#[async_trait]
+impl SchedulerApi for FakeEcs {
+    async fn get_schedule(&self, group: &str, name: &str) -> Result<Option<EcsSchedule>, AwsError> {
+        let state = self.call("scheduler:GetSchedule")?;
+        Ok(schedules::get(&state, group, name))
+    }
+
+    async fn create_schedule(&self, schedule: &EcsSchedule) -> Result<String, AwsError> {
+        let mut state = self.call("scheduler:CreateSchedule")?;
+        let arn = schedules::create(&mut state, schedule)?;
+        response_lost(&mut state, "scheduler:CreateSchedule")?;
+        Ok(arn)
+    }
+
+    async fn update_schedule(&self, schedule: &EcsSchedule) -> Result<String, AwsError> {
+        let mut state = self.call("scheduler:UpdateSchedule")?;
+        schedules::update(&mut state, schedule)
+    }
+
+    async fn delete_schedule(&self, group: &str, name: &str) -> Result<(), AwsError> {
+        let mut state = self.call("scheduler:DeleteSchedule")?;
+        schedules::delete(&mut state, group, name)
+    }
+
+    async fn create_schedule_group(&self, name: &str, tags: &Tags) -> Result<String, AwsError> {
+        let mut state = self.call("scheduler:CreateScheduleGroup")?;
+        schedules::create_group(&mut state, name, tags)
+    }
+
+    async fn list_tags_for_resource(&self, arn: &str) -> Result<Tags, AwsError> {
+        let state = self.call("scheduler:ListTagsForResource")?;
+        schedules::group_tags(&state, arn)
     }
 }
 

@@ -83,12 +83,12 @@ pub fn run(state: &mut State, request: &RunTask) -> Result<StartedTasks, AwsErro
             task_definition: revision.arn.clone(),
             group: Some(
                 request
-                    .spec
+                    .template
                     .group
                     .clone()
                     .unwrap_or_else(|| format!("family:{}", revision.family)),
             ),
-            started_by: Some(request.started_by.clone()),
+            started_by: Some(request.started_by.clone()).filter(|s| !s.is_empty()),
             last_status: TaskState::Provisioning,
             desired_status: TaskState::Running,
             containers: revision

@@ -12,7 +12,7 @@ use aws_smithy_runtime_api::client::http::{
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 
-use super::{Limiter, Prepaid};
+use super::{Called, Limiter, Prepaid};
 use crate::aws::operations::Operation;
 
 /// The SDK's HTTPS client (rustls, proxy settings from the environment) with every
@@ -60,13 +60,7 @@ struct LimitedConnector {
 /// The operation `request` must take a token for: None for a request outside the
 /// operation table (a credentials request, say) and for one that carries its token.
 fn charged(request: &HttpRequest) -> Option<Operation> {
-    // Both ECS and Application Auto Scaling name the operation in X-Amz-Target
-    // ("AmazonEC2ContainerServiceV20141113.DescribeServices").
-    let operation = request
-        .headers()
-        .get("x-amz-target")
-        .and_then(|target| target.rsplit('.').next())
-        .and_then(Operation::from_name)?;
+    let Called(operation) = *request.extension::<Called>()?;
     let paid = request
         .extension::<Prepaid>()
         .is_some_and(|receipt| receipt.operation == operation);
@@ -117,13 +111,10 @@ mod tests {
         }
     }
 
-    fn request(target: Option<&str>, receipt: Option<Prepaid>) -> HttpRequest {
+    fn request(operation: Option<Operation>, receipt: Option<Prepaid>) -> HttpRequest {
         let mut request = HttpRequest::empty();
-        if let Some(target) = target {
-            request.headers_mut().insert(
-                "x-amz-target",
-                format!("AmazonEC2ContainerServiceV20141113.{target}"),
-            );
+        if let Some(operation) = operation {
+            request.add_extension(Called(operation));
         }
         if let Some(receipt) = receipt {
             receipt.attach(&mut request);
@@ -152,10 +143,10 @@ mod tests {
         assert!(sent_at_once(&connector, request(None, None)).await);
         // A receipt for another operation is no payment for this one.
         let other = limiter.prepay(TagResource).await;
-        assert!(!sent_at_once(&connector, request(Some("DescribeServices"), Some(other))).await);
+        assert!(!sent_at_once(&connector, request(Some(DescribeServices), Some(other))).await);
         // The request the batch attached its receipt to is not charged again ...
-        assert!(sent_at_once(&connector, request(Some("DescribeServices"), Some(receipt))).await);
+        assert!(sent_at_once(&connector, request(Some(DescribeServices), Some(receipt))).await);
         // ... and one without a receipt waits for the refill.
-        assert!(!sent_at_once(&connector, request(Some("DescribeServices"), None)).await);
+        assert!(!sent_at_once(&connector, request(Some(DescribeServices), None)).await);
     }
 }

@@ -67,7 +67,7 @@ pub async fn run(
     request: &RunTask,
 ) -> Result<StartedTasks, AwsError> {
     const ACTION: &str = "ecs:RunTask";
-    let spec = &request.spec;
+    let spec = &request.template;
     let network = spec
         .network_configuration
         .as_ref()

@@ -108,9 +108,18 @@ impl TestContext {
         aws_sdk_applicationautoscaling::Client::new(&Self::aws_config().await)
     }
 
+    /// A plain EventBridge Scheduler client on the emulator, to check what the operator did.
+    pub async fn scheduler(&self) -> aws_sdk_scheduler::Client {
+        aws_sdk_scheduler::Client::new(&Self::aws_config().await)
+    }
+
     /// The operator's own AWS layer on moto, for contract tests.
     pub async fn sdk(&self) -> ecs_operator::aws::sdk::SdkEcs {
-        ecs_operator::aws::sdk::SdkEcs::new(self.ecs().await, self.scaling().await)
+        ecs_operator::aws::sdk::SdkEcs::new(
+            self.ecs().await,
+            self.scaling().await,
+            self.scheduler().await,
+        )
     }
 
     async fn aws_config() -> aws_config::SdkConfig {
