@@ -11,11 +11,13 @@
 use std::collections::BTreeSet;
 
 use jiff::civil::{Date, DateTime, Weekday};
-use jiff::tz::TimeZone;
+use jiff::tz::{AmbiguousOffset, TimeZone};
 use jiff::{Span, Timestamp, ToSpan};
 
 /// The last year a cron expression may name.
 const YEAR_MAX: i16 = 2199;
+/// Days of eligible years searched for a cron expression's next run.
+const SEARCH_DAYS: u32 = 8 * 366;
 
 /// A parsed schedule expression with its time zone.
 #[derive(Clone, Debug)]
@@ -107,9 +109,15 @@ fn cron(body: &str, zone: TimeZone) -> Option<Cron> {
         years: values::<i16>(year, 1970, i64::from(YEAR_MAX), &[])?,
         zone,
     };
-    // The day fields are matched date by date: check their syntax once now.
+    // The day fields are matched date by date: check every item's syntax once now
+    // (matching a list stops at its first hit).
     let probe = jiff::civil::date(2024, 2, 29);
-    cron.day_matches(probe)?;
+    for item in dom.split(',').filter(|_| *dom != "?") {
+        day_of_month_matches(&item.to_ascii_uppercase(), probe)?;
+    }
+    for item in dow.split(',').filter(|_| *dow != "?") {
+        day_of_week_matches(&item.to_ascii_uppercase(), probe)?;
+    }
     Some(cron)
 }
 
@@ -169,7 +177,11 @@ impl Cron {
         }
     }
 
-    /// The first minute strictly after `t` that the expression names.
+    /// The first minute strictly after `t` that the expression names. Across a
+    /// daylight saving change a local time that does not exist is skipped and one that
+    /// comes twice runs once, at its first occurrence (Scheduler User Guide, "Daylight
+    /// saving time in EventBridge Scheduler"). Days are searched for eight years at most
+    /// (every date a cron expression can name comes within that: 29 February does).
     fn next_after(&self, t: Timestamp) -> Option<Timestamp> {
         let local = t.to_zoned(self.zone.clone()).datetime();
         let start = local
@@ -181,17 +193,30 @@ impl Cron {
             .checked_add(1.minute())
             .ok()?;
         let mut day = start.date();
-        while day.year() <= YEAR_MAX {
+        let mut searched = 0;
+        while day.year() <= YEAR_MAX && searched < SEARCH_DAYS {
             if !self.years.contains(&day.year()) {
                 day = jiff::civil::date(day.year().checked_add(1)?, 1, 1);
                 continue;
             }
+            searched += 1;
             if self.months.contains(&day.month()) && self.day_matches(day)? {
                 for hour in &self.hours {
                     for minute in &self.minutes {
                         let candidate = day.at(*hour, *minute, 0, 0);
-                        if candidate >= start {
-                            return self.zone.to_timestamp(candidate).ok();
+                        if candidate < start {
+                            continue;
+                        }
+                        let instant = match self.zone.to_ambiguous_timestamp(candidate).offset() {
+                            AmbiguousOffset::Gap { .. } => continue,
+                            AmbiguousOffset::Fold { before, .. } => before.to_timestamp(candidate),
+                            AmbiguousOffset::Unambiguous { offset } => {
+                                offset.to_timestamp(candidate)
+                            }
+                        };
+                        match instant {
+                            Ok(instant) if instant > t => return Some(instant),
+                            _ => {}
                         }
                     }
                 }
@@ -278,21 +303,23 @@ pub fn next_run(
     let next = match expression {
         Expression::At(at) => return (*at > now).then_some(*at),
         Expression::Rate { seconds } => {
-            let from = start.map_or(now, |s| s.max(now));
-            if from < anchor {
+            if now < anchor {
                 anchor
             } else {
-                let since = from.duration_since(anchor).as_secs();
+                let since = now.duration_since(anchor).as_secs();
                 let periods = since / seconds + 1;
                 anchor
                     .checked_add(Span::new().seconds(periods.checked_mul(*seconds)?))
                     .ok()?
             }
         }
-        Expression::Cron(cron) => {
-            let from = start.map_or(now, |s| s.max(now));
-            cron.next_after(from)?
-        }
+        Expression::Cron(cron) => match start {
+            // A run may fall on the start itself.
+            Some(start) if start > now => {
+                cron.next_after(start.checked_sub(Span::new().seconds(1)).ok()?)?
+            }
+            _ => cron.next_after(now)?,
+        },
     };
     match end {
         Some(end) if next > end => None,
@@ -380,6 +407,56 @@ mod tests {
     }
 
     #[test]
+    fn a_rate_schedule_with_a_later_start_runs_first_at_the_start() {
+        let rate = parse("rate(1 day)", None).unwrap();
+        let start = utc("2026-02-01T00:00:00");
+        let now = utc("2026-01-15T00:00:00");
+        assert_eq!(next_run(&rate, now, start, Some(start), None), Some(start));
+    }
+
+    #[test]
+    fn a_cron_start_on_a_named_minute_runs_then() {
+        let cron = parse("cron(0 2 * * ? *)", None).unwrap();
+        let start = utc("2026-02-01T02:00:00");
+        let now = utc("2026-01-15T00:00:00");
+        assert_eq!(next_run(&cron, now, now, Some(start), None), Some(start));
+    }
+
+    #[test]
+    fn daylight_saving_skips_a_missing_time_and_runs_a_repeated_one_once() {
+        // Berlin springs forward at 02:00 on 29 March 2026: 02:30 does not exist.
+        assert_eq!(
+            next_cron(
+                "cron(30 2 * * ? *)",
+                "2026-03-28T12:00:00",
+                Some("Europe/Berlin")
+            ),
+            Some(utc("2026-03-30T00:30:00"))
+        );
+        // It falls back at 03:00 on 25 October 2026: 02:30 comes twice, runs at the first.
+        let first = next_cron(
+            "cron(30 2 * * ? *)",
+            "2026-10-24T12:00:00",
+            Some("Europe/Berlin"),
+        );
+        assert_eq!(first, Some(utc("2026-10-25T00:30:00")));
+        let after_first = next_cron(
+            "cron(30 2 * * ? *)",
+            "2026-10-25T00:45:00",
+            Some("Europe/Berlin"),
+        );
+        assert_eq!(after_first, Some(utc("2026-10-26T01:30:00")));
+    }
+
+    #[test]
+    fn a_date_that_never_comes_ends_the_search() {
+        assert_eq!(
+            next_cron("cron(0 0 31 2 ? *)", "2026-01-01T00:00:00", None),
+            None
+        );
+    }
+
+    #[test]
     fn at_runs_once() {
         let at = parse("at(2026-03-01T12:00:00)", Some("Europe/Berlin")).unwrap();
         let now = utc("2026-02-01T00:00:00");
@@ -400,6 +477,8 @@ mod tests {
             ("cron(0 2 * * ?)", None, "scheduleExpression"),
             ("cron(61 2 * * ? *)", None, "scheduleExpression"),
             ("cron(0 2 ? * 9#1 *)", None, "scheduleExpression"),
+            ("cron(0 0 29,FOO * ? *)", None, "scheduleExpression"),
+            ("cron(0 0 ? * MON,9 *)", None, "scheduleExpression"),
             ("rate(0 minutes)", None, "scheduleExpression"),
             ("rate(5 weeks)", None, "scheduleExpression"),
             ("at(2026-02-30T00:00:00)", None, "scheduleExpression"),

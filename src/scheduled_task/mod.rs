@@ -26,12 +26,11 @@ use crate::aws::{AwsApi, AwsError, ErrorKind, Freshness};
 use crate::conditions::REASON_INVALID_SPEC;
 use crate::controller::Index;
 use crate::reconcile::{CONVERGE_POLL, Cleanup, Health, Next, Note, Outcome, guarded};
-use crate::task::plan::RUNNING;
 use crate::tenancy;
 use observe::Observed;
 
 /// How long after a run's time its tasks are looked for before the look moves on:
-/// Scheduler starts a run within the minute it is due.
+/// Scheduler starts a run within the minute it is due (plus its flexible window).
 const RUN_WINDOW: Duration = Duration::from_secs(120);
 /// How often a look is repeated while a due run has not appeared, or a run is running.
 const RUN_POLL: Duration = Duration::from_secs(10);
@@ -133,7 +132,8 @@ async fn converge(
                     Next::Resync,
                 ));
             }
-            match ecs.create_schedule(&desired).await {
+            let request = plan::write(&desired, &format!("create/{now}"));
+            match ecs.create_schedule(&request).await {
                 Ok(arn) => {
                     notes.push(Note::normal("Created", format!("created schedule {arn}")));
                     status.schedule_arn = Some(arn);
@@ -171,7 +171,8 @@ async fn converge(
         Observed::Owned(found) => {
             let changed = desired.differences(&found);
             if !changed.is_empty() {
-                ecs.update_schedule(&desired).await?;
+                let request = plan::write(&desired, &format!("update/{found:?}"));
+                ecs.update_schedule(&request).await?;
                 notes.push(Note::normal(
                     "Updated",
                     format!("updated schedule {}: {}", found.arn, changed.join(", ")),
@@ -189,7 +190,9 @@ async fn converge(
         }
         .to_string(),
     );
-    let anchor = desired.start_date.or(created).unwrap_or(now);
+    // Scheduler runs rate schedules from the second they start (status keeps whole
+    // seconds, so the looks compare in whole seconds too).
+    let anchor = status::time(desired.start_date.or(created).unwrap_or(now)).0;
     let next_run = desired
         .enabled
         .then(|| {
@@ -205,20 +208,30 @@ async fn converge(
     status.next_run_time = next_run.map(status::time);
 
     // Runs: looked for while one runs, and after each time one was due.
-    let since = previous
-        .runs_checked_time
-        .as_ref()
-        .map(|t| t.0)
-        .or(created)
-        .unwrap_or(now);
-    let first_due = expression::next_run(
-        &expression,
-        since - Duration::from_secs(1),
-        anchor,
-        desired.start_date,
-        desired.end_date,
-    )
-    .filter(|due| *due <= now);
+    // After the last look, strictly; before any, from the schedule's first run.
+    let since = match &previous.runs_checked_time {
+        Some(mark) => mark.0,
+        None => anchor - Duration::from_secs(1),
+    };
+    // A suspended schedule starts nothing: only runs still running are followed.
+    let first_due = desired
+        .enabled
+        .then(|| {
+            expression::next_run(
+                &expression,
+                since,
+                anchor,
+                desired.start_date,
+                desired.end_date,
+            )
+        })
+        .flatten()
+        .filter(|due| *due <= now);
+    // Scheduler may start a run anywhere in its flexible window.
+    let window = RUN_WINDOW
+        + Duration::from_secs(
+            60 * u64::try_from(desired.flexible_window_minutes.unwrap_or(0)).unwrap_or(0),
+        );
     let mut waiting_for_run = false;
     if runs::any_running(&status.runs) || first_due.is_some() {
         let before = status.runs.clone();
@@ -246,15 +259,17 @@ async fn converge(
             .runs
             .last()
             .is_some_and(|r| r.attempt > newest_before);
-        let window_over = first_due.is_none_or(|due| now >= due + RUN_WINDOW);
-        if new_run || window_over {
-            status.runs_checked_time = Some(status::time(now));
-        } else {
-            waiting_for_run = true;
+        // Only a due run moves the mark (a look for a running run leaves status alone).
+        if let Some(due) = first_due {
+            if new_run || now >= due + window {
+                status.runs_checked_time = Some(status::time(now));
+            } else {
+                waiting_for_run = true;
+            }
         }
     }
     status::summarise(&mut status);
-    let next = if waiting_for_run || status.runs.last().is_some_and(|r| r.result == RUNNING) {
+    let next = if waiting_for_run || runs::any_running(&status.runs) {
         Next::After(RUN_POLL)
     } else if let Some(next_run) = next_run {
         let until = Duration::try_from(next_run.duration_since(now)).unwrap_or_default();

@@ -5,6 +5,7 @@ use kube::ResourceExt;
 
 use crate::api::ScheduledTask;
 use crate::api::cluster::CapacityProviderStrategyItem;
+use crate::api::common::whole_seconds;
 use crate::aws::schedule::{RETRY_ATTEMPTS_DEFAULT, RETRY_MAX_AGE_DEFAULT};
 use crate::aws::{EcsSchedule, EcsTarget};
 use crate::digest::{sha256_hex, short_hex};
@@ -69,8 +70,9 @@ pub fn desired(
             .as_ref()
             .filter(|w| w.mode == "FLEXIBLE")
             .and_then(|w| w.maximum_window_in_minutes),
-        start_date: spec.start_date.as_ref().map(|t| t.0),
-        end_date: spec.end_date.as_ref().map(|t| t.0),
+        // Scheduler keeps whole seconds.
+        start_date: spec.start_date.as_ref().map(|t| whole_seconds(t.0).0),
+        end_date: spec.end_date.as_ref().map(|t| whole_seconds(t.0).0),
         enabled: spec.suspend != Some(true),
         description: format!(
             "managed by ecs-operator: ScheduledTask {namespace}/{}",
@@ -113,11 +115,20 @@ pub fn desired(
         },
         client_token: String::new(),
     };
-    // One token per object and request: a repeat of the same write is harmless, a
-    // different write is a new request.
     let uid = scheduled.uid().unwrap_or_default();
     schedule.client_token = sha256_hex(format!("{uid}/{schedule:?}").as_bytes());
     schedule
+}
+
+/// The desired schedule with the client token of one write: the same for every retry of
+/// that write, new for the next one. An update's token also covers the schedule as it
+/// was read, so going back to an earlier spec, or recreating a schedule deleted
+/// meanwhile, is a new request Scheduler carries out rather than one it answers as done.
+pub fn write(desired: &EcsSchedule, basis: &str) -> EcsSchedule {
+    EcsSchedule {
+        client_token: sha256_hex(format!("{}/{basis}", desired.client_token).as_bytes()),
+        ..desired.clone()
+    }
 }
 
 /// What the spec names that a TenantPolicy may govern.

@@ -221,3 +221,59 @@ fn times_in_status_are_whole_seconds() {
     let t = Time(Timestamp::from_second(1_000).unwrap() + Duration::from_millis(1));
     assert_eq!(super::status::time(t.0).0.as_second(), 1_000);
 }
+
+#[test]
+fn tasks_of_runs_past_the_history_limit_do_not_come_back_as_new_runs() {
+    let essentials = vec!["job".to_string()];
+    let found: Vec<EcsTask> = (0..4)
+        .map(|i| {
+            ecs_task(
+                &format!("t{i}"),
+                1_000 + i * 600,
+                TaskState::Stopped,
+                Some(0),
+            )
+        })
+        .collect();
+    let kept = merge_runs(&[], &found, &essentials, 1, 2);
+    assert_eq!(kept.iter().map(|r| r.attempt).collect::<Vec<_>>(), [3, 4]);
+    // ECS still lists t0 and t1 (stopped within the hour): the next look ignores them.
+    let again = merge_runs(&kept, &found, &essentials, 1, 2);
+    assert_eq!(again, kept);
+}
+
+#[test]
+fn a_task_seen_after_the_rest_of_its_run_joins_that_run() {
+    let essentials = vec!["job".to_string()];
+    let first = merge_runs(
+        &[],
+        &[ecs_task("t1", 1_000, TaskState::Stopped, Some(0))],
+        &essentials,
+        2,
+        5,
+    );
+    assert_eq!(first[0].result, FAILED, "one of two tasks: not all started");
+    let both = [
+        ecs_task("t1", 1_000, TaskState::Stopped, Some(0)),
+        ecs_task("t2", 1_002, TaskState::Stopped, Some(0)),
+    ];
+    let joined = merge_runs(&first, &both, &essentials, 2, 5);
+    assert_eq!(joined.len(), 1);
+    assert_eq!(
+        (joined[0].tasks.len(), joined[0].result.as_str()),
+        (2, SUCCEEDED)
+    );
+}
+
+#[test]
+fn a_running_runs_tasks_are_described_even_when_not_listed() {
+    let essentials = vec!["job".to_string()];
+    let running = merge_runs(
+        &[],
+        &[ecs_task("t1", 1_000, TaskState::Running, None)],
+        &essentials,
+        1,
+        5,
+    );
+    assert_eq!(to_describe(&[], &running), ["t1"]);
+}

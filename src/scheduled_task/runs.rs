@@ -29,10 +29,23 @@ pub fn merge_runs(
 ) -> Vec<AttemptStatus> {
     let mut merged = merge(runs, found, essentials, count);
     let known = |arn: &str| runs.iter().flat_map(|r| &r.tasks).any(|t| t.arn == arn);
-    let mut new: Vec<&EcsTask> = found.iter().filter(|t| !known(&t.arn)).collect();
+    // Runs status no longer keeps (past `keep`) are older than the newest kept one:
+    // their tasks, which ECS still lists for about an hour, are not new runs.
+    let newest_start = runs.last().and_then(|r| r.started_at.as_ref()).map(|t| t.0);
+    let mut new: Vec<&EcsTask> = found
+        .iter()
+        .filter(|t| !known(&t.arn))
+        .filter(|t| newest_start.is_none_or(|start| t.created_at.is_some_and(|c| c >= start)))
+        .collect();
     new.sort_by_key(|t| (t.created_at, t.arn.clone()));
     let mut number = runs.last().map_or(0, |r| r.attempt);
-    let mut open: Option<(Timestamp, AttemptStatus)> = None;
+    // A task of the newest run seen after the rest joins it while the run lacks tasks.
+    let mut open: Option<(Timestamp, AttemptStatus)> = match (merged.last(), newest_start) {
+        (Some(last), Some(start)) if i32::try_from(last.tasks.len()).is_ok_and(|n| n < count) => {
+            merged.pop().map(|run| (start, run))
+        }
+        _ => None,
+    };
     for task in new {
         let created = task.created_at.unwrap_or(Timestamp::UNIX_EPOCH);
         let joins = open.as_ref().is_some_and(|(first, run)| {
@@ -57,6 +70,8 @@ pub fn merge_runs(
         }
         if let Some((_, run)) = open.as_mut() {
             run.tasks.push(task_status(task));
+            // Judged again with its new task.
+            run.result = RUNNING.to_string();
         }
     }
     if let Some((_, run)) = open.take() {
@@ -72,7 +87,7 @@ pub fn merge_runs(
 }
 
 /// The tasks a look must describe: every listed one but those of runs already judged,
-/// which ECS will not change.
+/// which ECS will not change, and every task of a run still running, listed or not.
 pub fn to_describe(listed: &[String], runs: &[AttemptStatus]) -> Vec<String> {
     let finished = |arn: &String| {
         runs.iter()
@@ -80,7 +95,17 @@ pub fn to_describe(listed: &[String], runs: &[AttemptStatus]) -> Vec<String> {
             .flat_map(|r| &r.tasks)
             .any(|t| &t.arn == arn)
     };
-    let mut arns: Vec<String> = listed.iter().filter(|a| !finished(a)).cloned().collect();
+    let running = runs
+        .iter()
+        .filter(|r| r.result == RUNNING)
+        .flat_map(|r| &r.tasks)
+        .map(|t| t.arn.clone());
+    let mut arns: Vec<String> = listed
+        .iter()
+        .filter(|a| !finished(a))
+        .cloned()
+        .chain(running)
+        .collect();
     arns.sort();
     arns.dedup();
     arns

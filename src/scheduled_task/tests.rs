@@ -284,3 +284,29 @@ async fn an_expression_scheduler_would_refuse_stalls_naming_the_field() {
     }
     assert!(rig.writes().is_empty());
 }
+
+#[tokio::test]
+async fn a_suspended_schedule_never_looks_for_runs() {
+    let mut s = spec();
+    s.schedule_expression = "rate(1 hour)".into();
+    s.suspend = Some(true);
+    let mut rig = Rig::new(scheduled("hourly", s)).await;
+    let outcome = rig.reconcile().await;
+    assert_eq!(rig.ecs.inner().count("ecs:ListTasks"), 0);
+    assert_eq!(outcome.next, Next::Resync);
+}
+
+#[tokio::test]
+async fn following_a_running_run_leaves_the_checked_mark_alone() {
+    let mut s = spec();
+    s.schedule_expression = "rate(1 hour)".into();
+    let mut rig = Rig::new(scheduled("hourly", s)).await;
+    rig.reconcile().await;
+    rig.ecs.inner().fire_schedule(GROUP, "hourly");
+    rig.reconcile().await;
+    let mark = rig.status().runs_checked_time.clone();
+    assert!(mark.is_some());
+    rig.reconcile().await;
+    assert_eq!(rig.status().runs_checked_time, mark);
+    assert_eq!(rig.status().last_result.as_deref(), Some("Running"));
+}

@@ -29,7 +29,7 @@ pub struct ScheduledTaskStatus {
     /// The schedule group, one per namespace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule_group: Option<String>,
-    /// ENABLED or DISABLED, as Scheduler reports it.
+    /// ENABLED or DISABLED: the schedule's state once this reconcile wrote or checked it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
     /// ARN of the cluster the runs start in.
