@@ -18,6 +18,7 @@ use super::{Backoff, Context, KubeIo, ReconcileError};
 use crate::api::common::condition::READY;
 use crate::aws::AwsError;
 use crate::reconcile::{Cleanup, Health, Next, Note, Outcome, contained};
+use crate::telemetry::task_runs::newly_finished;
 
 /// Runs `reconcile` (or, once the object is being deleted, `cleanup`) and records the result.
 /// Both are futures, so only the one that applies ever runs. Every log line inside,
@@ -210,6 +211,12 @@ async fn write_status<K: Managed>(
         .set_rollout(K::LABEL, &key(object), K::rollout_phase(&status));
     if object.current_status() != Some(&status) {
         let written = io.apply_status(&status).await?;
+        let before = object
+            .current_status()
+            .map(K::task_runs)
+            .unwrap_or_default();
+        let finished = newly_finished(&before, &K::task_runs(&status));
+        ctx.telemetry.metrics.observe_task_runs(K::LABEL, &finished);
         ctx.written.record(object, slimmed(written));
     }
     Ok(())

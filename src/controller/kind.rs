@@ -8,6 +8,7 @@ use kube::{Resource, ResourceExt};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::api::task::AttemptStatus;
 use crate::telemetry::rollouts::RolloutPhase;
 
 /// A kind the operator reconciles.
@@ -36,6 +37,12 @@ pub trait Managed:
     /// Where the object's staged rollout stands, for the metrics; most kinds have none.
     fn rollout_phase(_status: &Self::Status) -> Option<RolloutPhase> {
         None
+    }
+
+    /// The task runs status shows (attempts, scheduled runs, a pre-deploy task), for
+    /// the metrics; most kinds run none.
+    fn task_runs(_status: &Self::Status) -> Vec<&AttemptStatus> {
+        Vec::new()
     }
 }
 

@@ -13,6 +13,7 @@ use kube::runtime::reflector::ObjectRef;
 use kube::runtime::reflector::store::Writer;
 
 use crate::api::common::condition::READY;
+use crate::api::task::AttemptStatus;
 use crate::api::{Cluster, RolloutApproval, Service, ServiceStatus, TaskDefinition};
 use crate::aws::{AwsApi, AwsError, ServiceDeploymentState};
 use crate::controller::Managed;
@@ -38,6 +39,10 @@ impl Managed for Service {
             &mut status.observed_generation,
             &mut status.region,
         )
+    }
+
+    fn task_runs(status: &ServiceStatus) -> Vec<&AttemptStatus> {
+        status.pre_deploy.iter().map(|p| &p.run).collect()
     }
 
     fn rollout_phase(status: &ServiceStatus) -> Option<RolloutPhase> {

@@ -12,11 +12,13 @@ mod deployer;
 mod normalise;
 mod observe;
 mod plan;
+mod pre_deploy;
 mod readiness;
 pub(crate) mod references;
 mod rollout;
 mod stages;
 mod status;
+mod uses;
 
 #[cfg(test)]
 mod adoption_tests;
@@ -32,6 +34,8 @@ mod internal_error_tests;
 mod plan_props;
 #[cfg(test)]
 mod plan_tests;
+#[cfg(test)]
+mod pre_deploy_tests;
 #[cfg(test)]
 mod progressive_tests;
 #[cfg(test)]
@@ -62,6 +66,7 @@ pub use controller::{approved_service, references_watched};
 use delete::cleanup;
 use observe::{Observed, observe};
 use plan::{Desired, plan};
+use pre_deploy::Gate;
 use references::{Targets, Unresolved, resolve};
 use rollout::{FailureRecord, Pacing, completed_in, failed_rollout, failure_record};
 
@@ -88,7 +93,7 @@ async fn converge(
     objects: &dyn Index,
     previous: &ServiceStatus,
 ) -> Result<Outcome<ServiceStatus>, AwsError> {
-    if let Some(refused) = tenancy::refusal(objects, service, &plan::tenant_uses(service), previous)
+    if let Some(refused) = tenancy::refusal(objects, service, &uses::tenant_uses(service), previous)
     {
         return Ok(refused);
     }
@@ -184,6 +189,18 @@ async fn converge_on(
         Observed::Foreign(found, _) => return Ok(status::name_conflict(&found)),
     };
     let steps = plan(service, desired, current.as_ref(), previous);
+    let live_revision = current.as_ref().map(|c| c.task_definition.as_str());
+    let pre_deploy =
+        match pre_deploy::gate(service, ecs, desired, &steps, previous, live_revision).await? {
+            Gate::Open {
+                record,
+                notes: said,
+            } => {
+                notes.extend(said);
+                record.map(|r| *r)
+            }
+            Gate::Closed(outcome) => return Ok(*outcome),
+        };
     let answered = apply::apply(ecs, &steps).await?;
     let live = match (answered, current) {
         (Some(created), None) if !owner_of(&created.tags, service).is_this_object() => {
@@ -223,6 +240,7 @@ async fn converge_on(
     let recorded = ServiceStatus {
         failed_rollout,
         rollout,
+        pre_deploy,
         applied_hash: Some(desired.hash.clone()),
         redeploy_token: desired.redeploy_token.clone(),
         managed_tag_keys: desired.spec_tag_keys(),

@@ -11,7 +11,6 @@ use crate::api::service::ServiceSettings;
 use crate::aws::{CreateService, EcsService, ServiceChanges, Tags, UpdateService};
 use crate::digest::short_hex;
 use crate::ownership::{ownership_tags, tag_changes};
-use crate::tenancy::{Rule, Use, named_uses, network_uses};
 
 /// The service the spec asks for, with its references resolved.
 #[derive(Clone, Debug, PartialEq)]
@@ -364,45 +363,4 @@ fn settings_changes(
     optional!(network_configuration, "networkConfiguration");
     optional!(service_connect_configuration, "serviceConnectConfiguration");
     optional!(availability_zone_rebalancing, "availabilityZoneRebalancing");
-}
-
-/// What the Service would name and reference in AWS, for the TenantPolicy check. The
-/// Cluster and TaskDefinition objects it references are checked on their own.
-pub fn tenant_uses(service: &Service) -> Vec<Use> {
-    let spec = &service.spec;
-    let settings = &spec.settings;
-    let field = if spec.service_name.is_some() {
-        "spec.serviceName"
-    } else {
-        "metadata.name"
-    };
-    let mut uses = vec![Use::new(Rule::ServiceName, field, service.service_name())];
-    uses.extend(named_uses(
-        spec.cluster
-            .as_deref()
-            .filter(|_| spec.cluster_ref.is_none()),
-        spec.task_definition
-            .as_deref()
-            .filter(|_| spec.task_definition_ref.is_none()),
-    ));
-    for (i, lb) in settings.load_balancers.iter().enumerate() {
-        if let Some(arn) = &lb.target_group_arn {
-            uses.push(Use::new(
-                Rule::TargetGroup,
-                format!("spec.loadBalancers[{i}].targetGroupArn"),
-                arn.clone(),
-            ));
-        }
-    }
-    for (i, registry) in settings.service_registries.iter().enumerate() {
-        uses.push(Use::new(
-            Rule::Registry,
-            format!("spec.serviceRegistries[{i}].registryArn"),
-            registry.registry_arn.clone(),
-        ));
-    }
-    if let Some(network) = &settings.network_configuration {
-        uses.extend(network_uses(network));
-    }
-    uses
 }

@@ -260,6 +260,7 @@ pub fn observed_status(
         managed_tag_keys: previous.managed_tag_keys.clone(),
         failed_rollout: previous.failed_rollout.clone(),
         rollout: previous.rollout.clone(),
+        pre_deploy: previous.pre_deploy.clone(),
         ..Default::default()
     }
 }

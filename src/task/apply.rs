@@ -43,7 +43,7 @@ pub fn run_request(task: &Task, cluster: &str, task_definition: &str, attempt: i
 }
 
 /// Stops one task; one already gone is nothing left to stop.
-pub(super) async fn stop(
+pub(crate) async fn stop(
     ecs: &dyn AwsApi,
     cluster: &str,
     arn: &str,

@@ -4,6 +4,7 @@ use std::future::Future;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 
+use crate::api::task::AttemptStatus;
 use crate::api::{Task, TaskStatus};
 use crate::aws::{AwsApi, AwsError};
 use crate::controller::Index;
@@ -27,6 +28,10 @@ impl Managed for Task {
             &mut status.observed_generation,
             &mut status.region,
         )
+    }
+
+    fn task_runs(status: &TaskStatus) -> Vec<&AttemptStatus> {
+        status.attempts.iter().collect()
     }
 }
 

@@ -1,7 +1,7 @@
 //! Reconciling `Task` objects: observe the running attempt, decide (`plan`), start,
 //! stop or report, and write what ECS said into status.
 
-mod apply;
+pub(crate) mod apply;
 mod controller;
 mod delete;
 mod observe;

@@ -56,6 +56,16 @@ pub fn stopped(task: &TaskRunStatus) -> bool {
     TaskState::from(task.last_status.as_str()) == TaskState::Stopped
 }
 
+/// The ARNs of the attempt's tasks that status does not show STOPPED.
+pub fn unstopped(attempt: &AttemptStatus) -> Vec<String> {
+    attempt
+        .tasks
+        .iter()
+        .filter(|t| !stopped(t))
+        .map(|t| t.arn.clone())
+        .collect()
+}
+
 /// Tasks each attempt starts.
 pub fn count(spec: &TaskSpec) -> i32 {
     spec.template.count.unwrap_or(1)
@@ -93,13 +103,7 @@ pub fn decide(
     {
         let running: Vec<String> = last
             .filter(|a| a.result == RUNNING)
-            .map(|a| {
-                a.tasks
-                    .iter()
-                    .filter(|t| !stopped(t))
-                    .map(|t| t.arn.clone())
-                    .collect()
-            })
+            .map(unstopped)
             .unwrap_or_default();
         if !running.is_empty() {
             return Decision::StopForDeadline { arns: running };
@@ -117,10 +121,7 @@ pub fn decide(
         return Decision::Start { attempt: 1 };
     };
     if last.result == RUNNING {
-        let age = last
-            .started_at_time()
-            .map_or(Duration::ZERO, |t| since(t, now));
-        let poll = (age / 4).clamp(SHORTEST_POLL, LONGEST_POLL);
+        let poll = running_poll(last, now);
         return Decision::Wait {
             backing_off: false,
             recheck: until_deadline.map_or(poll, |d| poll.min(d)),
@@ -151,6 +152,26 @@ pub fn decide(
         backing_off: true,
         recheck: until_deadline.map_or(wait, |d| wait.min(d)),
     }
+}
+
+/// When to look at a running attempt again: a quarter of its age, within bounds.
+pub fn running_poll(attempt: &AttemptStatus, now: Timestamp) -> Duration {
+    let age = attempt
+        .started_at_time()
+        .map_or(Duration::ZERO, |t| since(t, now));
+    (age / 4).clamp(SHORTEST_POLL, LONGEST_POLL)
+}
+
+/// Whether `seconds` from the attempt's start have passed.
+pub fn past_deadline(attempt: &AttemptStatus, seconds: i64, now: Timestamp) -> bool {
+    attempt
+        .started_at_time()
+        .and_then(|start| {
+            start
+                .checked_add(Duration::from_secs(seconds.unsigned_abs()))
+                .ok()
+        })
+        .is_some_and(|deadline| now >= deadline)
 }
 
 /// The pause before the attempt after the `failed`-th failure: 10 s, doubling, at most 6 min.
@@ -201,6 +222,16 @@ fn exited_cleanly(task: &TaskRunStatus, essentials: &[String]) -> bool {
 
 /// What went wrong in a failed attempt, in one line.
 pub fn describe_failure(attempt: &AttemptStatus) -> String {
+    let parts = failure_parts(attempt);
+    if parts.is_empty() {
+        format!("attempt {} failed", attempt.attempt)
+    } else {
+        format!("attempt {}: {}", attempt.attempt, parts.join("; "))
+    }
+}
+
+/// What status says went wrong in an attempt, and each task's stop and exit codes.
+pub fn failure_parts(attempt: &AttemptStatus) -> Vec<String> {
     let mut parts: Vec<String> = attempt.message.iter().cloned().collect();
     for task in &attempt.tasks {
         let id = task.arn.rsplit('/').next().unwrap_or(&task.arn);
@@ -220,11 +251,7 @@ pub fn describe_failure(attempt: &AttemptStatus) -> String {
             codes.join(", ")
         ));
     }
-    if parts.is_empty() {
-        format!("attempt {} failed", attempt.attempt)
-    } else {
-        format!("attempt {}: {}", attempt.attempt, parts.join("; "))
-    }
+    parts
 }
 
 /// The essential containers' exit codes of the attempt's tasks, task by task (`0`, `3,0`);

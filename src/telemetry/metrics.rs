@@ -9,6 +9,8 @@ use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use super::rollouts::{RolloutMetrics, RolloutPhase};
+use super::task_runs::{self, TaskRunLabels};
+use crate::api::task::AttemptStatus;
 use crate::sync::Lock;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -53,7 +55,7 @@ struct ObjectLabels {
 }
 
 /// Every metric: its registered name (counters gain `_total` on /metrics), type and help.
-const DESCRIBED: [(&str, &str, &str); 13] = [
+const DESCRIBED: [(&str, &str, &str); 14] = [
     (
         "controller_runtime_reconcile",
         "counter",
@@ -115,6 +117,11 @@ const DESCRIBED: [(&str, &str, &str); 13] = [
         "Services whose BLUE_GREEN, LINEAR or CANARY deployment is in flight, by strategy, lifecycle stage and phase (RolloutPaused, RolloutBaking, ShiftingTraffic, RolloutInProgress)",
     ),
     (
+        "ecs_operator_task_runs",
+        "counter",
+        "Finished runs of Tasks (each attempt), ScheduledTasks and Service pre-deploy tasks, by controller, result (succeeded, failed) and ECS stop code (of the first failed task; none, or other for a code ECS did not document)",
+    ),
+    (
         "ecs_operator_events",
         "counter",
         "Kubernetes Events the operator recorded, by controller, reason and type (Promoted, RollbackApproved, RolloutAborted and ApprovalRefused count RolloutApprovals acted on)",
@@ -152,6 +159,7 @@ pub struct Metrics {
     /// The Ready state last counted for each object, so a change moves it between series.
     object_states: Mutex<HashMap<(&'static str, String), &'static str>>,
     rollouts: RolloutMetrics,
+    task_runs: Family<TaskRunLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -237,8 +245,15 @@ impl Default for Metrics {
             about("ecs_operator_events"),
             rollouts.events.clone(),
         );
+        let task_runs = Family::<TaskRunLabels, Counter>::default();
+        registry.register(
+            "ecs_operator_task_runs",
+            about("ecs_operator_task_runs"),
+            task_runs.clone(),
+        );
         Self {
             registry,
+            task_runs,
             reconciles,
             reconcile_errors,
             reconcile_time,
@@ -347,6 +362,15 @@ impl Metrics {
     /// One Event the operator recorded on an object.
     pub fn observe_event(&self, controller: &'static str, reason: &'static str, warning: bool) {
         self.rollouts.event(controller, reason, warning);
+    }
+
+    /// Counts runs that finished (see `task_runs::newly_finished`).
+    pub fn observe_task_runs(&self, controller: &'static str, runs: &[&AttemptStatus]) {
+        for run in runs {
+            self.task_runs
+                .get_or_create(&task_runs::labels(controller, run))
+                .inc();
+        }
     }
 
     /// Stops counting an object once its cleanup has finished.

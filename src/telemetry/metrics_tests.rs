@@ -21,6 +21,12 @@ fn every_registered_metric_is_described_with_its_type() {
         )),
     );
     metrics.observe_event("service", "Promoted", false);
+    let finished = crate::api::task::AttemptStatus {
+        attempt: 1,
+        result: "Succeeded".into(),
+        ..Default::default()
+    };
+    metrics.observe_task_runs("task", &[&finished]);
     let text = metrics.encode();
     let encoded: Vec<(&str, &str)> = text
         .lines()

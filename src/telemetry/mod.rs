@@ -6,6 +6,7 @@ pub mod http;
 pub mod logs;
 pub mod metrics;
 pub mod rollouts;
+pub mod task_runs;
 
 pub use health::Health;
 pub use logs::init as init_logs;

@@ -563,7 +563,8 @@ async fn tenant_policies_are_checked_at_admission(
     ctx.apply(&format!(
         "apiVersion: ecs.operator.dev/v1alpha1\nkind: TenantPolicy\nmetadata:\n  name: {policy}\n\
          spec:\n  namespaces: [{governed}]\n  names:\n    clusters: [\"team-*\"]\n  \
-         references:\n    subnets: [subnet-allowed]\n  taskDefinitionProfile: Restricted\n"
+         references:\n    subnets: [subnet-allowed]\n    roles: [\"arn:aws:iam::123456789012:role/team-*\"]\n  \
+         taskDefinitionProfile: Restricted\n"
     ))?;
     let result = refusals_at_admission(ctx, &policy, governed, free).await;
     ctx.kubectl(&["delete", "tenantpolicy", &policy])?;
@@ -616,6 +617,13 @@ async fn refusals_at_admission(
              clusterRef: {name: web}\n  taskDefinitionRef: {name: web}\n  networkConfiguration:\n    \
              awsvpcConfiguration: {subnets: [subnet-other]}\n",
             "spec.networkConfiguration.awsvpcConfiguration.subnets subnet-other is not allowed",
+        ),
+        (
+            "apiVersion: ecs.operator.dev/v1alpha1\nkind: Service\nmetadata:\n  name: web\nspec:\n  \
+             clusterRef: {name: web}\n  taskDefinitionRef: {name: web}\n  preDeploy:\n    \
+             taskRoleArn: arn:aws:iam::123456789012:role/admin\n    \
+             containerOverrides: [{name: web, command: [./migrate]}]\n",
+            "spec.preDeploy.taskRoleArn arn:aws:iam::123456789012:role/admin is not allowed",
         ),
         (
             "apiVersion: ecs.operator.dev/v1alpha1\nkind: TaskDefinition\nmetadata:\n  name: web\n\

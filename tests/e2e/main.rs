@@ -18,6 +18,7 @@ mod deployer;
 mod internal_error;
 mod kstatus;
 mod leader;
+mod pre_deploy;
 mod progressive;
 mod scaling_contract;
 mod scenarios;
@@ -89,6 +90,7 @@ fn main() -> ExitCode {
         test!(kstatus::kstatus_agrees_with_every_state_we_report),
         test!(task::tasks_complete_fail_after_their_retries_and_stop_at_their_deadline),
         test!(task::an_attempt_runs_exactly_once_however_often_the_operator_is_killed),
+        test!(pre_deploy::a_migration_runs_once_per_revision_before_its_rollout_and_a_failed_one_holds_the_service),
         test!(schedule_contract::schedules_round_trip_through_the_sdk_layer),
         test!(scheduled_task::scheduled_tasks_run_report_their_runs_follow_their_revision_and_suspend),
         test!(progressive::a_paused_blue_green_rollout_waits_for_its_approval),

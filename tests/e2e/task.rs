@@ -190,11 +190,11 @@ pub async fn tasks_complete_fail_after_their_retries_and_stop_at_their_deadline(
     Ok(())
 }
 
-/// Starts an operator for this test's namespace alone.
-fn start_operator(ctx: &TestContext, run: usize) -> Result<Operator> {
+/// Starts an operator for this test's namespace alone, its log labelled `label`.
+pub fn namespace_operator(ctx: &TestContext, label: &str) -> Result<Operator> {
     Operator::start(
         &ctx.env,
-        &format!("task-kills-{run}"),
+        label,
         &[
             "--namespace",
             &ctx.namespace,
@@ -208,7 +208,7 @@ fn start_operator(ctx: &TestContext, run: usize) -> Result<Operator> {
 }
 
 /// Every task of `cluster` in ECS, running or stopped, with its tags.
-async fn ecs_tasks(ctx: &TestContext, cluster: &str) -> Result<Vec<aws_sdk_ecs::types::Task>> {
+pub async fn ecs_tasks(ctx: &TestContext, cluster: &str) -> Result<Vec<aws_sdk_ecs::types::Task>> {
     let ecs = ctx.ecs().await;
     let mut arns = Vec::new();
     for status in [DesiredStatus::Running, DesiredStatus::Stopped] {
@@ -272,7 +272,7 @@ pub async fn an_attempt_runs_exactly_once_however_often_the_operator_is_killed(
         })
         .collect();
     let mut run = 0;
-    let mut current = start_operator(&ctx, run)?;
+    let mut current = namespace_operator(&ctx, &format!("task-kills-{run}"))?;
     let mut logs = vec![current.log.clone()];
     ctx.apply(&manifests.join("---\n"))?;
     let mut kills = 0;
@@ -285,7 +285,7 @@ pub async fn an_attempt_runs_exactly_once_however_often_the_operator_is_killed(
         current.kill()?;
         kills += 1;
         run += 1;
-        current = start_operator(&ctx, run)?;
+        current = namespace_operator(&ctx, &format!("task-kills-{run}"))?;
         logs.push(current.log.clone());
     }
     let finished = eventually("all 50 Tasks finished", 120, || async {
