@@ -105,20 +105,23 @@ test-argocd: testenv ## The Argo CD health scripts under Lua 5.1, against object
 
 BENCH_BINARIES := $(CARGO) build --release --locked --bin ecs-operator --bin aws-fault-proxy --package ecs-operator --package aws-fault-proxy
 BENCH_SERVICES ?= 1000
+BENCH_TASKS ?= 1000
 
 .PHONY: bench
-bench: testenv ## Scale benchmark: BENCH_SERVICES (1000) Services to Ready, idle cost, footprint, then under AWS's quotas, then fairness between namespaces; writes bench/results/
+bench: testenv ## Scale benchmark: BENCH_SERVICES (1000) Services to Ready, idle cost, footprint, then under AWS's quotas, then fairness between namespaces, then BENCH_TASKS (1000) one-off Tasks; writes bench/results/
 	$(BENCH_BINARIES)
 	hack/bench/bench.py --services $(BENCH_SERVICES) --out bench/results/latest
 	hack/bench/bench.py --services $(BENCH_SERVICES) --mode quota --out bench/results/latest-quota
 	hack/bench/bench.py --services $(BENCH_SERVICES) --plain-moto --out bench/results/latest-plain-moto
 	hack/bench/fairness.py --measure-at apply --out bench/results/fairness-burst
 	hack/bench/fairness.py --measure-at failing --out bench/results/fairness-steady
+	hack/bench/batch.py --tasks $(BENCH_TASKS) --out bench/results/latest-batch
 
 .PHONY: bench-smoke
-bench-smoke: testenv ## The benchmark with 50 Services, checking only that its counts are sane
+bench-smoke: testenv ## The benchmarks with 50 Services and 50 Tasks, checking only that their counts are sane
 	$(BENCH_BINARIES)
 	hack/bench/bench.py --services 50 --resync 10 --out $(TARGET_DIR)/bench/smoke --smoke
+	hack/bench/batch.py --tasks 50 --resync 10 --out $(TARGET_DIR)/bench/batch-smoke --smoke
 
 .PHONY: fuzz
 fuzz: testenv ## 1000 manifests generated from the CRDs' schemas against the API server and the emulator; writes bench/results/fuzz

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use futures::FutureExt;
 
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{Condition, Time};
+use k8s_openapi::jiff::Timestamp;
 
 use crate::aws::{AwsError, ErrorKind};
 pub use crate::conditions::Health;
@@ -84,6 +85,16 @@ pub enum Cleanup<S> {
 
 /// How long to wait while AWS converges (provisioning, draining, deleting).
 pub const CONVERGE_POLL: Duration = Duration::from_secs(10);
+
+/// When a run that waits for its Cluster or TaskDefinition looks again: no watch wakes
+/// it, and the look reads only the caches, so a quarter of the object's age, from a
+/// second (objects applied together with their references) to `CONVERGE_POLL`.
+pub fn reference_poll(created: Option<&Time>, now: Timestamp) -> Duration {
+    let age = created
+        .and_then(|t| Duration::try_from(now.duration_since(t.0)).ok())
+        .unwrap_or(CONVERGE_POLL);
+    (age / 4).clamp(Duration::from_secs(1), CONVERGE_POLL)
+}
 
 impl<S> Outcome<S> {
     /// Stalled with a Warning Event carrying the same message.
@@ -205,6 +216,19 @@ mod tests {
             notes: Vec::new(),
             next: Next::Resync,
         })
+    }
+
+    #[test]
+    fn a_run_applied_with_its_references_looks_again_within_a_second() {
+        let now = Timestamp::now();
+        let ago = |seconds: i64| Time(now - k8s_openapi::jiff::SignedDuration::from_secs(seconds));
+        assert_eq!(reference_poll(Some(&ago(0)), now), Duration::from_secs(1));
+        assert_eq!(reference_poll(Some(&ago(20)), now), Duration::from_secs(5));
+        assert_eq!(reference_poll(Some(&ago(3600)), now), CONVERGE_POLL);
+        assert_eq!(
+            reference_poll(None, now),
+            Duration::from_secs(2) + Duration::from_millis(500)
+        );
     }
 
     #[tokio::test]

@@ -630,11 +630,16 @@ def main():
     if args.emulator_speed is None:
         args.emulator_speed = 1000.0 if args.mode == "raised" else 10.0
 
-    result = run_and_write(Run, args, markdown, "bench")
+    return run_and_check(Run, args, markdown, "bench", check_sane)
+
+
+def run_and_check(kind, args, render, name, check):
+    """`run_and_write`, then, with --smoke, `check`'s problems fail the run. The exit code."""
+    result = run_and_write(kind, args, render, name)
     if result is None:
         return 1
     if args.smoke:
-        problems = check_sane(result)
+        problems = check(result)
         if problems:
             log("smoke check failed: " + "; ".join(problems))
             return 1

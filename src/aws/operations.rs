@@ -261,10 +261,11 @@ operations! {
 
 /// Every service's operations: what the reconcilers are handed for one region.
 pub trait AwsApi: EcsApi + ScalingApi + SchedulerApi {
-    /// For a caller about to send `operation` (CreateService or UpdateService) for the
-    /// service `service` of `cluster`: None when it may send now, else how long until its
-    /// turn under the client-side rate limit, so it comes back then instead of waiting
-    /// inside a reconcile; the call it then makes is already paid (see `Limiter::book`).
+    /// For a caller about to send `operation` (CreateService or UpdateService for the
+    /// service `service` of `cluster`, or RunTask with the client token `service`): None
+    /// when it may send now, else how long until its turn under the client-side rate
+    /// limit, so it comes back then instead of waiting inside a reconcile; the call it
+    /// then makes is already paid (see `Limiter::book`).
     fn write_turn(
         &self,
         operation: Operation,

@@ -48,7 +48,7 @@ const CLUSTERS_PER_DESCRIBE: usize = 100;
 const REVISIONS_KEPT: usize = 2048;
 
 /// `AwsApi` over one region's ECS, Application Auto Scaling and Scheduler clients. Concurrent
-/// describes of services (per cluster) and clusters share calls; revisions are
+/// describes of services and tasks (per cluster) and clusters share calls; revisions are
 /// described once.
 pub struct SdkEcs {
     client: aws_sdk_ecs::Client,
@@ -57,6 +57,7 @@ pub struct SdkEcs {
     services: Coalescer<EcsService>,
     clusters: Coalescer<EcsCluster>,
     service_deployments: Coalescer<EcsServiceDeployment>,
+    tasks: Coalescer<EcsTask>,
     revisions: RevisionCache,
     /// The clients' limiter, once `admitted_by` set it.
     limiter: Option<Arc<Limiter>>,
@@ -65,7 +66,8 @@ pub struct SdkEcs {
     pace: RolloutPace,
 }
 
-/// A service write's booking key: cluster and service by name (either may be an ARN).
+/// A write's booking key: cluster and service by name (either may be an ARN), or cluster
+/// and RunTask client token.
 fn booking_key(cluster: &str, service: &str) -> String {
     let last = |s: &str| s.rsplit('/').next().unwrap_or(s).to_string();
     format!("{}/{}", last(cluster), last(service))
@@ -96,6 +98,11 @@ impl SdkEcs {
                 service_deployment::DEPLOYMENTS_PER_DESCRIBE,
                 BATCH_WINDOW,
             ),
+            tasks: Coalescer::new(
+                Operation::DescribeTasks,
+                task::TASKS_PER_DESCRIBE,
+                BATCH_WINDOW,
+            ),
             revisions: RevisionCache::new(REVISIONS_KEPT),
             limiter: None,
             bookings: Bookings::new(),
@@ -116,6 +123,7 @@ impl SdkEcs {
         self.services = self.services.admitted_by(limiter.clone());
         self.clusters = self.clusters.admitted_by(limiter.clone());
         self.service_deployments = self.service_deployments.admitted_by(limiter.clone());
+        self.tasks = self.tasks.admitted_by(limiter.clone());
         self.limiter = Some(limiter);
         self
     }
@@ -333,15 +341,28 @@ impl EcsApi for SdkEcs {
         cluster: &str,
         arns: &[String],
     ) -> Result<Vec<EcsTask>, AwsError> {
-        let mut tasks = Vec::new();
-        for chunk in arns.chunks(task::TASKS_PER_DESCRIBE) {
-            tasks.extend(task::describe(&self.client, cluster, chunk).await?);
+        // Each task joins its cluster's batch, so the polls of many Tasks coming due
+        // together share calls of up to 100 tasks.
+        let asked = arns.iter().map(|arn| {
+            self.tasks.describe(cluster, arn, |ids, receipt| {
+                task::describe(&self.client, cluster, ids, receipt)
+            })
+        });
+        let answers = futures::future::try_join_all(asked).await?;
+        let mut found: Vec<EcsTask> = Vec::new();
+        for answer in &answers {
+            for described in answer.iter() {
+                if arns.contains(&described.arn) && !found.iter().any(|t| t.arn == described.arn) {
+                    found.push(described.clone());
+                }
+            }
         }
-        Ok(tasks)
+        Ok(found)
     }
 
     async fn run_task(&self, request: &RunTask) -> Result<StartedTasks, AwsError> {
-        task::run(&self.client, request).await
+        let receipt = self.booked(&request.cluster, &request.client_token);
+        task::run(&self.client, request, receipt).await
     }
 
     async fn stop_task(&self, cluster: &str, task: &str, reason: &str) -> Result<(), AwsError> {

@@ -84,7 +84,10 @@ async fn converge(
     };
     let (cluster_arn, revision) = match observe::targets(scheduled, ecs, index).await? {
         Ok(targets) => targets,
-        Err(waiting_or_stalled) => return Ok(waiting_or_stalled.with_status(status)),
+        Err(waiting_or_stalled) => {
+            return Ok(waiting_or_stalled
+                .with_status(status, scheduled.metadata.creation_timestamp.as_ref()));
+        }
     };
     let Some(definition) = ecs
         .describe_task_definition(&revision, Freshness::Kept)

@@ -1,5 +1,7 @@
 //! Reading the schedule and the object's runs back from AWS.
 
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use k8s_openapi::jiff::Timestamp;
 use kube::ResourceExt;
 
 use crate::api::{ScheduledTask, ScheduledTaskStatus};
@@ -7,7 +9,7 @@ use crate::aws::{AwsApi, AwsError, EcsSchedule, EcsTask, TaskFilter, TaskState};
 use crate::conditions::REASON_INVALID_SPEC;
 use crate::controller::Index;
 use crate::ownership::owner_of;
-use crate::reconcile::{CONVERGE_POLL, Health, Next, Outcome};
+use crate::reconcile::{Health, Next, Outcome, reference_poll};
 use crate::service::references::{Unresolved, cluster_of, task_definition_of};
 
 /// ListTasks pages read per desired status in one look (100 tasks each); a family with
@@ -105,14 +107,18 @@ pub enum NotResolved {
 }
 
 impl NotResolved {
-    pub fn with_status(self, status: ScheduledTaskStatus) -> Outcome<ScheduledTaskStatus> {
+    /// The outcome for an object created at `created`.
+    pub fn with_status(
+        self,
+        status: ScheduledTaskStatus,
+        created: Option<&Time>,
+    ) -> Outcome<ScheduledTaskStatus> {
         match self {
-            // The Cluster's or TaskDefinition's watch does not wake ScheduledTasks.
             Self::Waiting { reason, message } => Outcome {
                 status,
                 health: Health::Progressing { reason, message },
                 notes: Vec::new(),
-                next: Next::After(CONVERGE_POLL),
+                next: Next::After(reference_poll(created, Timestamp::now())),
             },
             Self::Stalled { reason, message } => {
                 Outcome::stalled(status, reason, message, Next::AwaitChange)

@@ -190,17 +190,11 @@ async fn converge_on(
     };
     let steps = plan(service, desired, current.as_ref(), previous);
     let live_revision = current.as_ref().map(|c| c.task_definition.as_str());
-    let pre_deploy =
-        match pre_deploy::gate(service, ecs, desired, &steps, previous, live_revision).await? {
-            Gate::Open {
-                record,
-                notes: said,
-            } => {
-                notes.extend(said);
-                record.map(|r| *r)
-            }
-            Gate::Closed(outcome) => return Ok(*outcome),
-        };
+    if let Gate::Closed(outcome) =
+        pre_deploy::gate(service, ecs, desired, &steps, previous, live_revision).await?
+    {
+        return Ok(*outcome);
+    }
     let answered = apply::apply(ecs, &steps).await?;
     let live = match (answered, current) {
         (Some(created), None) if !owner_of(&created.tags, service).is_this_object() => {
@@ -240,7 +234,6 @@ async fn converge_on(
     let recorded = ServiceStatus {
         failed_rollout,
         rollout,
-        pre_deploy,
         applied_hash: Some(desired.hash.clone()),
         redeploy_token: desired.redeploy_token.clone(),
         managed_tag_keys: desired.spec_tag_keys(),

@@ -3,6 +3,8 @@
 //! it succeeds. Its RunTask carries a client token made from the object, the revision
 //! and the redeployToken, so a restart at any point starts no second task for a revision.
 
+use std::time::Duration;
+
 use k8s_openapi::jiff::Timestamp;
 use kube::ResourceExt;
 
@@ -22,6 +24,9 @@ use crate::task::status::{attempt_started, merge, stopped_for_deadline};
 
 pub const PRE_DEPLOY_RUNNING: &str = "PreDeployRunning";
 pub const PRE_DEPLOY_FAILED: &str = "PreDeployFailed";
+pub const PRE_DEPLOY_SUCCEEDED: &str = "PreDeploySucceeded";
+/// How soon the rollout follows a task's end, once status shows it.
+const AFTER_TASK: Duration = Duration::from_secs(1);
 const TASK_NOT_OWNED: &str = "PreDeployTaskNotOwned";
 
 /// Where the pre-deploy task of the revision the steps send stands. Pure.
@@ -32,15 +37,16 @@ pub enum Stage<'a> {
     Clear,
     /// Run the task on `revision`.
     Start { revision: &'a str },
-    /// Its task runs: look at it.
+    /// A task runs (this revision's, or one the spec moved away from): look at it.
     Running(&'a PreDeployStatus),
     /// Its task failed, with the spec's redeployToken as it is: wait for a change.
     Failed(&'a PreDeployStatus),
 }
 
 /// What the pre-deploy task of the revision `steps` would send needs. A revision whose
-/// task succeeded is never run again; a failed one runs again only under a new
-/// redeployToken; a running one is followed whatever the token says.
+/// task succeeded is not run again; a failed one runs again only under a new
+/// redeployToken. A running task is followed to its end whatever the spec now says, so
+/// two never run at once.
 pub fn stage<'a>(
     spec: &ServiceSpec,
     steps: &'a [Step],
@@ -49,11 +55,13 @@ pub fn stage<'a>(
     let Some(revision) = spec.pre_deploy.as_ref().and(revision_sent(steps)) else {
         return Stage::Clear;
     };
+    if let Some(running) = recorded.filter(|r| r.run.result == RUNNING) {
+        return Stage::Running(running);
+    }
     let same_revision =
         recorded.filter(|r| revision_key(&r.task_definition) == revision_key(revision));
     match same_revision {
         Some(r) if r.run.result == SUCCEEDED => Stage::Clear,
-        Some(r) if r.run.result == RUNNING => Stage::Running(r),
         Some(r) if r.redeploy_token == spec.redeploy_token => Stage::Failed(r),
         _ => Stage::Start { revision },
     }
@@ -69,25 +77,25 @@ pub fn revision_sent(steps: &[Step]) -> Option<&str> {
     })
 }
 
-/// What the Service shows while it waits: its status, and the revision ECS runs.
+/// What the Service shows while it waits: its status, the revision ECS runs, and the
+/// revision the steps would send.
 struct Place<'a> {
     previous: &'a ServiceStatus,
     live: Option<&'a str>,
+    sent: Option<&'a str>,
 }
 
 /// Whether the plan may be applied now.
 pub enum Gate {
-    /// Apply it; status keeps `record`.
-    Open {
-        record: Option<Box<PreDeployStatus>>,
-        notes: Vec<Note>,
-    },
+    /// Apply it.
+    Open,
     /// Not yet, or not at all: report this.
     Closed(Box<Outcome<ServiceStatus>>),
 }
 
 /// Runs or follows the pre-deploy task the plan needs first. `live` is the revision the
-/// ECS service runs, if it exists.
+/// ECS service runs, if it exists. A task's end is written to status before anything
+/// is sent, so a rollout that then fails to start does not lose the migration's result.
 pub async fn gate(
     service: &Service,
     ecs: &dyn AwsApi,
@@ -96,17 +104,17 @@ pub async fn gate(
     previous: &ServiceStatus,
     live: Option<&str>,
 ) -> Result<Gate, AwsError> {
-    let at = Place { previous, live };
-    let kept = || Gate::Open {
-        record: previous.pre_deploy.clone().map(Box::new),
-        notes: Vec::new(),
-    };
     let Some(pre) = &service.spec.pre_deploy else {
-        return Ok(kept());
+        return Ok(Gate::Open);
+    };
+    let at = Place {
+        previous,
+        live,
+        sent: revision_sent(steps),
     };
     let now = Timestamp::now();
     match stage(&service.spec, steps, previous.pre_deploy.as_ref()) {
-        Stage::Clear => Ok(kept()),
+        Stage::Clear => Ok(Gate::Open),
         Stage::Failed(record) => Ok(closed(&at, record.clone(), Vec::new(), now)),
         Stage::Start { revision } => start(service, pre, ecs, desired, revision, &at, now).await,
         Stage::Running(record) => {
@@ -138,9 +146,11 @@ async fn start(
             Next::AwaitChange,
         ))));
     };
-    let request = run_request(service, pre, desired, &definition.arn);
+    let request = run_request(service, pre, desired, &definition.arn, at.live);
     let started = ecs.run_task(&request).await?;
-    let mut run = attempt_started(1, &started, now);
+    // A repeated RunTask answers with the first call's task: its deadline counts from then.
+    let created = started.tasks.iter().filter_map(|t| t.created_at).min();
+    let mut run = attempt_started(1, &started, created.unwrap_or(now));
     if started.tasks.is_empty() {
         run.result = FAILED.to_string();
     }
@@ -240,43 +250,61 @@ async fn follow(
     }
     if record.run.result == SUCCEEDED {
         notes.push(Note::normal(
-            "PreDeploySucceeded",
+            PRE_DEPLOY_SUCCEEDED,
             format!(
-                "the pre-deploy task of {} succeeded (exit codes {}); rolling out",
+                "the pre-deploy task of {} succeeded (exit codes {})",
                 revision_key(&record.task_definition),
                 record.exit_codes.as_deref().unwrap_or_default()
             ),
         ));
-        return Ok(Gate::Open {
-            record: Some(Box::new(record)),
-            notes,
-        });
     }
     Ok(closed(at, record, notes, now))
 }
 
-/// The Service waits on a running task, or stalls on a failed one; status shows it.
+/// The Service waits on a running task, stalls on its revision's failed one, or, once
+/// status shows a task's end, comes back at once to roll out or to start the task of
+/// the revision the spec moved to meanwhile.
 fn closed(at: &Place<'_>, record: PreDeployStatus, notes: Vec<Note>, now: Timestamp) -> Gate {
     let revision = revision_key(&record.task_definition).to_string();
-    let running = record.run.result == RUNNING;
-    let health = if running {
+    let (health, next) = if record.run.result == RUNNING {
         let task = record.run.tasks.first().map_or("", |t| t.arn.as_str());
-        Health::Progressing {
+        let health = Health::Progressing {
             reason: PRE_DEPLOY_RUNNING,
             message: format!(
                 "waiting for pre-deploy task {task} of {revision} to succeed before rolling out"
             ),
-        }
+        };
+        (health, Next::After(running_poll(&record.run, now)))
+    } else if record.run.result == SUCCEEDED {
+        let then = match at.sent {
+            Some(sent) if revision_key(sent) != revision => {
+                format!(
+                    "the spec moved on to {}, whose task runs next",
+                    revision_key(sent)
+                )
+            }
+            _ => "rolling out".to_string(),
+        };
+        let health = Health::Progressing {
+            reason: PRE_DEPLOY_SUCCEEDED,
+            message: format!("the pre-deploy task of {revision} succeeded; {then}"),
+        };
+        (health, Next::After(AFTER_TASK))
+    } else if at.sent.is_some_and(|sent| revision_key(sent) != revision) {
+        let health = Health::Progressing {
+            reason: PRE_DEPLOY_RUNNING,
+            message: format!(
+                "the pre-deploy task of {revision} failed, and the spec has moved on; starting \
+                 the next revision's"
+            ),
+        };
+        (health, Next::After(AFTER_TASK))
     } else {
-        Health::Stalled {
+        let health = Health::Stalled {
             reason: PRE_DEPLOY_FAILED,
             message: failed_message(at.live, &record, &revision),
-        }
-    };
-    let next = if running {
-        Next::After(running_poll(&record.run, now))
-    } else {
-        Next::AwaitChange
+        };
+        (health, Next::AwaitChange)
     };
     let status = ServiceStatus {
         pre_deploy: Some(record),
@@ -302,20 +330,29 @@ fn failed_message(live: Option<&str>, record: &PreDeployStatus, revision: &str) 
     )
 }
 
-/// One task of `revision` where the service runs, under a token only this object,
-/// revision and redeployToken make: a retry answers with the task the first call started.
-fn run_request(service: &Service, pre: &PreDeploy, desired: &Desired, revision: &str) -> RunTask {
+/// One task of `revision` where the service runs, under a token only this object, the
+/// move from the `live` revision to this one and the redeployToken make: a retry answers
+/// with the task the first call started, while moving back to an older revision later
+/// is a new move, whose task runs.
+fn run_request(
+    service: &Service,
+    pre: &PreDeploy,
+    desired: &Desired,
+    revision: &str,
+    live: Option<&str>,
+) -> RunTask {
     let uid = service.uid().unwrap_or_default();
     let mut tags = service.spec.tags.clone();
     tags.extend(ownership_tags(service));
     let token = service.spec.redeploy_token.as_deref().unwrap_or_default();
+    let from = live.map(revision_key).unwrap_or_default();
     RunTask {
         cluster: desired.cluster.clone(),
         task_definition: revision.to_string(),
         count: 1,
         started_by: started_by(&uid),
         client_token: sha256_hex(
-            format!("{uid}/pre-deploy/{}/{token}", revision_key(revision)).as_bytes(),
+            format!("{uid}/pre-deploy/{from}/{}/{token}", revision_key(revision)).as_bytes(),
         ),
         tags,
         template: template(&desired.settings, pre),

@@ -3,7 +3,7 @@
 //! runs twice.
 
 use super::plan::revision_key;
-use super::pre_deploy::{PRE_DEPLOY_FAILED, PRE_DEPLOY_RUNNING};
+use super::pre_deploy::{PRE_DEPLOY_FAILED, PRE_DEPLOY_RUNNING, PRE_DEPLOY_SUCCEEDED};
 use super::tests::{Objects, Rig, TD1, TD2, reason};
 use super::*;
 use crate::api::service::PreDeploy;
@@ -93,13 +93,19 @@ async fn the_first_revision_migrates_before_the_service_is_created() {
         "still running"
     );
     latest_exits(&rig, 0);
-    let created = rig.reconcile().await;
+    let succeeded = rig.reconcile().await;
+    assert_eq!(reason(&succeeded), PRE_DEPLOY_SUCCEEDED);
     assert!(
-        created
+        succeeded
             .notes
             .iter()
-            .any(|n| n.reason == "PreDeploySucceeded")
+            .any(|n| n.reason == PRE_DEPLOY_SUCCEEDED)
     );
+    assert!(
+        rig.fake().service("main", "web").is_none(),
+        "the task's end is in status before anything is sent"
+    );
+    let created = rig.reconcile().await;
     assert!(created.notes.iter().any(|n| n.reason == "Created"));
     assert_eq!(rig.ecs_service().task_definition, TD1);
     assert_eq!(reason(&rig.until_ready(5).await), "Ready");
@@ -157,6 +163,62 @@ async fn a_failed_migration_keeps_the_service_on_its_revision_until_a_fixed_one_
     assert_eq!(rig.ecs_service().task_definition, fixed);
     assert_eq!(migrations_of(&rig, &fixed), 1);
     assert_eq!(migrations(&rig).len(), 3, "one migration per revision");
+}
+
+#[tokio::test]
+async fn a_revision_that_comes_while_a_migration_runs_waits_for_it_to_end() {
+    let mut rig = migrating_rig();
+    rig.reconcile().await;
+    latest_exits(&rig, 0);
+    assert_eq!(reason(&rig.until_ready(5).await), "Ready");
+    new_revision(&mut rig, "web:2");
+    assert_eq!(reason(&rig.reconcile().await), PRE_DEPLOY_RUNNING);
+    let third = new_revision(&mut rig, "web:3");
+    assert_eq!(reason(&rig.reconcile().await), PRE_DEPLOY_RUNNING);
+    assert_eq!(
+        migrations_of(&rig, &third),
+        0,
+        "never two migrations at once"
+    );
+
+    latest_exits(&rig, 0);
+    let ended = rig.reconcile().await;
+    let Health::Progressing { message, .. } = &ended.health else {
+        panic!("expected Progressing, got {:?}", ended.health);
+    };
+    assert!(message.contains("moved on to web:3"), "{message}");
+    assert_eq!(
+        rig.ecs_service().task_definition,
+        TD1,
+        "revision 2 is not rolled out"
+    );
+    assert_eq!(reason(&rig.reconcile().await), PRE_DEPLOY_RUNNING);
+    assert_eq!(migrations_of(&rig, &third), 1);
+    latest_exits(&rig, 0);
+    assert_eq!(reason(&rig.until_ready(5).await), "Ready");
+    assert_eq!(rig.ecs_service().task_definition, third);
+}
+
+#[tokio::test]
+async fn going_back_to_an_older_revision_migrates_it_again() {
+    let mut rig = migrating_rig();
+    rig.reconcile().await;
+    latest_exits(&rig, 0);
+    assert_eq!(reason(&rig.until_ready(5).await), "Ready");
+    new_revision(&mut rig, "web:2");
+    rig.reconcile().await;
+    latest_exits(&rig, 0);
+    assert_eq!(reason(&rig.until_ready(5).await), "Ready");
+    rig.edit_spec(|spec| {
+        spec.task_definition_ref = None;
+        spec.task_definition = Some("web:1".into());
+    });
+    assert_eq!(reason(&rig.reconcile().await), PRE_DEPLOY_RUNNING);
+    assert_eq!(
+        migrations_of(&rig, TD1),
+        2,
+        "the move from 2 back to 1 is a new one"
+    );
 }
 
 #[tokio::test]
@@ -325,6 +387,16 @@ mod stages {
         let running = record(TD2, "Running", Some("a"));
         assert_eq!(
             stage(&spec(Some("b")), &steps, Some(&running)),
+            Stage::Running(&running)
+        );
+    }
+
+    #[test]
+    fn a_running_task_of_a_revision_the_spec_left_is_followed_first() {
+        let steps = update_to(Some("web:3"));
+        let running = record(TD2, "Running", None);
+        assert_eq!(
+            stage(&spec(None), &steps, Some(&running)),
             Stage::Running(&running)
         );
     }

@@ -21,9 +21,9 @@ use kube::ResourceExt;
 
 use crate::api::task::ATTEMPTS_KEPT;
 use crate::api::{Task, TaskStatus};
-use crate::aws::{AwsApi, AwsError, Freshness};
+use crate::aws::{AwsApi, AwsError, Freshness, Operation};
 use crate::controller::Index;
-use crate::reconcile::{CONVERGE_POLL, Health, Next, Note, Outcome, guarded};
+use crate::reconcile::{Health, Next, Note, Outcome, guarded, reference_poll};
 use crate::service::references::{Unresolved, cluster_of, task_definition_of};
 use crate::tenancy;
 use apply::stop;
@@ -111,6 +111,12 @@ async fn converge(
                 ));
             }
             let request = apply::run_request(task, &cluster, &revision, attempt);
+            // While RunTask's rate limit has a queue, come back at this attempt's turn
+            // rather than hold a reconcile slot the polls of running Tasks need.
+            if let Some(turn) = ecs.write_turn(Operation::RunTask, &cluster, &request.client_token)
+            {
+                return Ok(outcome::waiting_for_quota(task, status, turn));
+            }
             let started = ecs.run_task(&request).await?;
             let arns: Vec<&str> = started.tasks.iter().map(|t| t.arn.as_str()).collect();
             notes.push(if started.tasks.is_empty() {
@@ -215,7 +221,6 @@ async fn fix_targets(
     let (cluster, revision) = match resolved {
         Ok(targets) => targets,
         Err(Unresolved::Waiting(waiting)) => {
-            // The Cluster's or TaskDefinition's watch does not wake Tasks: look again soon.
             let mut waiting_status = status.clone();
             waiting_status.phase = Some("Pending".into());
             return Ok(Err(Box::new(Outcome {
@@ -225,7 +230,10 @@ async fn fix_targets(
                     message: waiting.message,
                 },
                 notes: Vec::new(),
-                next: Next::After(CONVERGE_POLL),
+                next: Next::After(reference_poll(
+                    task.metadata.creation_timestamp.as_ref(),
+                    now,
+                )),
             })));
         }
         Err(Unresolved::Invalid(message)) => {

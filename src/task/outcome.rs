@@ -9,6 +9,7 @@ use k8s_openapi::jiff::Timestamp;
 use super::{plan, status};
 use crate::api::common::condition;
 use crate::api::{Task, TaskStatus};
+use crate::aws::Operation;
 use crate::reconcile::{Health, Next, Note, Outcome};
 
 /// The Job-style conditions a finished Task carries beside kstatus's.
@@ -22,6 +23,26 @@ pub(super) fn own_fields(previous: &TaskStatus) -> TaskStatus {
         conditions: condition::own(&previous.conditions),
         ..previous.clone()
     }
+}
+
+/// The next attempt waits for its turn in RunTask's client-side rate limit.
+pub(super) fn waiting_for_quota(
+    task: &Task,
+    status: TaskStatus,
+    turn: Duration,
+) -> Outcome<TaskStatus> {
+    let mut outcome = in_progress(task, status, Vec::new(), "WaitingForQuota", turn);
+    let group = Operation::RunTask.group().name();
+    outcome.health = Health::Progressing {
+        reason: "WaitingForQuota",
+        message: format!(
+            "the client-side {group} rate limit has a queue; this Task calls RunTask at its \
+             turn (raise the limit with --aws-rate-limit {group}=BURST:PER_SECOND if Service \
+             Quotas shows a higher quota)"
+        ),
+    };
+    outcome.next = Next::Turn(turn);
+    outcome
 }
 
 pub(super) fn in_progress(

@@ -356,3 +356,28 @@ async fn a_task_waits_for_its_cluster_object_and_runs_the_revision_of_its_task_d
     assert_eq!(rig.ecs.inner().count("ecs:RunTask"), 0);
     assert_eq!(rig.status().phase.as_deref(), Some("Pending"));
 }
+
+#[tokio::test]
+async fn an_attempt_whose_run_task_must_queue_comes_back_at_its_turn_without_the_call() {
+    let mut rig = Rig::new(task("resize", job_spec())).await;
+    rig.ecs.inner().queue_writes(Some(Duration::from_secs(40)));
+    let waiting = rig.reconcile().await.unwrap();
+    assert!(
+        matches!(
+            waiting.health,
+            Health::Progressing {
+                reason: "WaitingForQuota",
+                ..
+            }
+        ),
+        "{:?}",
+        waiting.health
+    );
+    assert_eq!(waiting.next, Next::Turn(Duration::from_secs(40)));
+    assert_eq!(rig.ecs.inner().count("ecs:RunTask"), 0);
+    assert_eq!(rig.status().phase.as_deref(), Some("Pending"));
+
+    rig.ecs.inner().queue_writes(None);
+    rig.reconcile().await.unwrap();
+    assert_eq!(rig.ecs.inner().count("ecs:RunTask"), 1, "sent at its turn");
+}

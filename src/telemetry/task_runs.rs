@@ -27,8 +27,8 @@ pub struct TaskRunLabels {
     pub stop_code: &'static str,
 }
 
-/// The runs in `next` that finished since `previous`: a run is known by its number
-/// and first task, so one trimmed from status or seen again is not counted twice.
+/// The runs in `next` that finished since `previous`: a run is known by its number,
+/// start and first task, so one seen again is not counted twice.
 pub fn newly_finished<'a>(
     previous: &[&AttemptStatus],
     next: &[&'a AttemptStatus],

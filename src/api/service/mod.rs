@@ -126,6 +126,11 @@ pub const DEPLOYMENTS_KEPT: usize = 10;
 ).message("spec.preDeploy needs the ECS deployment controller: with CODE_DEPLOY or EXTERNAL that deployer \
      rolls out revisions, so run the migration from it")
     .field_path(".preDeploy"))]
+#[x_kube(validation = Rule::new(
+    "!has(self.preDeploy) || !has(self.taskDefinition) || self.taskDefinition.matches(':[0-9]+$')"
+).message("spec.taskDefinition must name a revision (family:revision or its ARN) when spec.preDeploy is set: \
+     the pre-deploy task runs on exactly the revision the Service then rolls out")
+    .field_path(".taskDefinition"))]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceSpec {
     /// ECS service name. Defaults to metadata.name. Immutable.

@@ -9,6 +9,7 @@ use super::{
     tags_to_sdk, text, timestamp,
 };
 use crate::api::task::TaskOverride;
+use crate::aws::limiter::Prepaid;
 use crate::aws::{AwsError, EcsContainer, EcsTask, RunTask, StartedTasks, TaskFilter, TaskPage};
 
 /// DescribeTasks takes at most 100 tasks (ECS API Reference, DescribeTasks).
@@ -41,11 +42,13 @@ pub async fn list(
     })
 }
 
-/// Describes up to `TASKS_PER_DESCRIBE` tasks of `cluster`, with their tags.
+/// Describes up to `TASKS_PER_DESCRIBE` tasks of `cluster`, with their tags; `receipt`
+/// is the token a batch already took.
 pub async fn describe(
     client: &aws_sdk_ecs::Client,
     cluster: &str,
-    arns: &[String],
+    arns: Vec<String>,
+    receipt: Option<Prepaid>,
 ) -> Result<Vec<EcsTask>, AwsError> {
     // ECS refuses an empty list; nothing asked, nothing to say.
     if arns.is_empty() {
@@ -54,17 +57,21 @@ pub async fn describe(
     let out = client
         .describe_tasks()
         .cluster(cluster)
-        .set_tasks(Some(arns.to_vec()))
+        .set_tasks(Some(arns))
         .include(sdk::TaskField::Tags)
+        .customize()
+        .mutate_request(move |request| receipt.iter().for_each(|r| r.attach(request)))
         .send()
         .await
         .map_err(|e| aws_error("ecs:DescribeTasks", e))?;
     Ok(out.tasks().iter().map(from_sdk).collect())
 }
 
+/// RunTask; `receipt` is the token booked for it (`write_turn`), if any.
 pub async fn run(
     client: &aws_sdk_ecs::Client,
     request: &RunTask,
+    receipt: Option<Prepaid>,
 ) -> Result<StartedTasks, AwsError> {
     const ACTION: &str = "ecs:RunTask";
     let spec = &request.template;
@@ -97,6 +104,8 @@ pub async fn run(
         .set_placement_strategy(non_empty(placement_strategy_to_sdk(
             &spec.placement_strategy,
         )))
+        .customize()
+        .mutate_request(move |request| receipt.iter().for_each(|r| r.attach(request)))
         .send()
         .await
         .map_err(|e| aws_error(ACTION, e))?;
