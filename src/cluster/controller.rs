@@ -49,9 +49,9 @@ impl Reconciler for Cluster {
         aws: &'a dyn AwsApi,
         index: &'a dyn Index,
     ) -> Result<Cleanup<ClusterStatus>, AwsError> {
-        // Service objects still referencing the cluster make deletion wait.
+        // Services and ScheduledTasks still referencing the cluster make deletion wait.
         let dependents =
-            index.services_on_cluster(&self.namespace().unwrap_or_default(), &self.name_any());
+            index.dependents_on_cluster(&self.namespace().unwrap_or_default(), &self.name_any());
         super::cleanup(self, aws, &dependents).await
     }
 }

@@ -185,7 +185,7 @@ fn name_conflict(found: &EcsCluster) -> Outcome<ClusterStatus> {
 }
 
 /// Deletes the ECS cluster as `deletionPolicy` says, before the finalizer goes.
-/// While Service objects (`dependents`) still reference it, or the ECS cluster still holds
+/// While Services or ScheduledTasks (`dependents`) still reference it, or the ECS cluster still holds
 /// services, tasks or container instances, deletion waits.
 pub async fn cleanup(
     cluster: &Cluster,
@@ -196,9 +196,9 @@ pub async fn cleanup(
         return Ok(Cleanup::Waiting(Outcome {
             status: cluster.status.clone().unwrap_or_default(),
             health: Health::Progressing {
-                reason: "HasServices",
+                reason: "HasDependents",
                 message: format!(
-                    "waiting for these Services to be deleted first: {}",
+                    "waiting for these objects, which run in this cluster, to be deleted first: {}",
                     dependents.join(", ")
                 ),
             },

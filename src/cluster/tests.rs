@@ -400,7 +400,7 @@ async fn deleting_a_cluster_waits_while_service_objects_reference_it() {
     let Health::Progressing { reason, message } = &waiting.health else {
         panic!("{waiting:?}")
     };
-    assert_eq!(*reason, "HasServices");
+    assert_eq!(*reason, "HasDependents");
     assert!(message.contains("Service shop/api"), "{message}");
     assert_eq!(rig.ecs.inner().count("ecs:DeleteCluster"), 0);
 }

@@ -22,8 +22,9 @@ use crate::tenancy;
 pub trait Index: Send + Sync {
     fn cluster(&self, namespace: &str, name: &str) -> Option<Arc<Cluster>>;
     fn task_definition(&self, namespace: &str, name: &str) -> Option<Arc<TaskDefinition>>;
-    /// Services, as `Service namespace/name`, whose spec.clusterRef names the Cluster.
-    fn services_on_cluster(&self, namespace: &str, name: &str) -> Vec<String>;
+    /// Services and ScheduledTasks, as `Kind namespace/name`, whose clusterRef names the
+    /// Cluster: its deletion waits for them.
+    fn dependents_on_cluster(&self, namespace: &str, name: &str) -> Vec<String>;
     /// Services, as `Service namespace/name`, whose spec.taskDefinitionRef names the
     /// TaskDefinition.
     fn services_of_task_definition(&self, namespace: &str, name: &str) -> Vec<String>;
@@ -190,8 +191,24 @@ impl Index for Caches {
             .get(&ObjectRef::new(name).within(namespace))
     }
 
-    fn services_on_cluster(&self, namespace: &str, name: &str) -> Vec<String> {
-        self.named(namespace, name, Service::cluster_ref_name)
+    fn dependents_on_cluster(&self, namespace: &str, name: &str) -> Vec<String> {
+        let mut dependents = self.named(namespace, name, Service::cluster_ref_name);
+        dependents.extend(
+            self.scheduled_tasks
+                .state()
+                .iter()
+                .filter(|s| {
+                    s.namespace().as_deref() == Some(namespace)
+                        && s.spec
+                            .task
+                            .cluster_ref
+                            .as_ref()
+                            .is_some_and(|r| r.name == name)
+                })
+                .map(|s| format!("ScheduledTask {namespace}/{}", s.name_any())),
+        );
+        dependents.sort();
+        dependents
     }
 
     fn services_of_task_definition(&self, namespace: &str, name: &str) -> Vec<String> {
@@ -287,7 +304,7 @@ impl Index for TestIndex {
         self.task_definitions.iter().find(named).cloned()
     }
 
-    fn services_on_cluster(&self, _: &str, _: &str) -> Vec<String> {
+    fn dependents_on_cluster(&self, _: &str, _: &str) -> Vec<String> {
         Vec::new()
     }
 
@@ -367,13 +384,40 @@ mod tests {
     }
 
     fn filled(services: Vec<Service>) -> Caches {
+        filled_with(services, Vec::new())
+    }
+
+    fn filled_with(services: Vec<Service>, scheduled: Vec<ScheduledTask>) -> Caches {
         let (caches, mut writers) = Caches::new();
         writers.services.apply_watcher_event(&Event::Init);
         for s in services {
             writers.services.apply_watcher_event(&Event::InitApply(s));
         }
         writers.services.apply_watcher_event(&Event::InitDone);
+        writers.scheduled_tasks.apply_watcher_event(&Event::Init);
+        for s in scheduled {
+            writers
+                .scheduled_tasks
+                .apply_watcher_event(&Event::InitApply(s));
+        }
+        writers
+            .scheduled_tasks
+            .apply_watcher_event(&Event::InitDone);
         caches
+    }
+
+    fn scheduled(namespace: &str, name: &str, cluster: &str) -> ScheduledTask {
+        serde_json::from_value(serde_json::json!({
+            "apiVersion": "ecs.operator.dev/v1alpha1",
+            "kind": "ScheduledTask",
+            "metadata": {"name": name, "namespace": namespace},
+            "spec": {
+                "scheduleExpression": "rate(1 hour)",
+                "roleArn": "arn:aws:iam::123456789012:role/scheduler",
+                "task": {"clusterRef": {"name": cluster}, "taskDefinitionRef": {"name": "job"}},
+            },
+        }))
+        .unwrap()
     }
 
     #[test]
@@ -405,14 +449,21 @@ mod tests {
     #[test]
     fn dependents_are_found_by_reference_within_the_namespace() {
         let on = |cluster: &str, td: &str| serde_json::json!({"clusterRef": {"name": cluster}, "taskDefinitionRef": {"name": td}});
-        let caches = filled(vec![
-            service("shop", "web", on("main", "web"), None),
-            service("shop", "api", on("other", "web"), None),
-            service("blog", "web", on("main", "web"), None),
-        ]);
+        let caches = filled_with(
+            vec![
+                service("shop", "web", on("main", "web"), None),
+                service("shop", "api", on("other", "web"), None),
+                service("blog", "web", on("main", "web"), None),
+            ],
+            vec![
+                scheduled("shop", "nightly", "main"),
+                scheduled("shop", "weekly", "other"),
+                scheduled("blog", "nightly", "main"),
+            ],
+        );
         assert_eq!(
-            caches.services_on_cluster("shop", "main"),
-            ["Service shop/web"]
+            caches.dependents_on_cluster("shop", "main"),
+            ["ScheduledTask shop/nightly", "Service shop/web"]
         );
         assert_eq!(
             caches.services_of_task_definition("shop", "web"),

@@ -63,7 +63,7 @@ impl Index for FakeUsers {
         None
     }
 
-    fn services_on_cluster(&self, _: &str, _: &str) -> Vec<String> {
+    fn dependents_on_cluster(&self, _: &str, _: &str) -> Vec<String> {
         Vec::new()
     }
 

@@ -602,6 +602,15 @@ async fn refusals_at_admission(
     ensure!(refusal.contains(&expected), "refused otherwise: {refusal}");
     for (namespace, manifest, what) in [
         (governed, cluster("team-web"), "an allowed name"),
+        (
+            governed,
+            "apiVersion: ecs.operator.dev/v1alpha1\nkind: ScheduledTask\nmetadata:\n  name: nightly\nspec:\n  \
+             scheduleExpression: rate(1 hour)\n  roleArn: arn:aws:iam::123456789012:role/team-scheduler\n  \
+             task:\n    clusterRef: {name: web}\n    taskDefinitionRef: {name: web}\n    \
+             networkConfiguration:\n      awsvpcConfiguration: {subnets: [subnet-allowed]}\n"
+                .to_string(),
+            "a ScheduledTask naming only allowed references",
+        ),
         (free, cluster("elsewhere"), "a namespace no policy governs"),
     ] {
         let out = dry_run(namespace, &manifest)?;
@@ -624,6 +633,19 @@ async fn refusals_at_admission(
              taskRoleArn: arn:aws:iam::123456789012:role/admin\n    \
              containerOverrides: [{name: web, command: [./migrate]}]\n",
             "spec.preDeploy.taskRoleArn arn:aws:iam::123456789012:role/admin is not allowed",
+        ),
+        (
+            "apiVersion: ecs.operator.dev/v1alpha1\nkind: ScheduledTask\nmetadata:\n  name: nightly\nspec:\n  \
+             scheduleExpression: rate(1 hour)\n  roleArn: arn:aws:iam::123456789012:role/team-scheduler\n  \
+             task:\n    clusterRef: {name: web}\n    taskDefinitionRef: {name: web}\n    \
+             networkConfiguration:\n      awsvpcConfiguration: {subnets: [subnet-other]}\n",
+            "spec.task.networkConfiguration.awsvpcConfiguration.subnets subnet-other is not allowed",
+        ),
+        (
+            "apiVersion: ecs.operator.dev/v1alpha1\nkind: ScheduledTask\nmetadata:\n  name: nightly\nspec:\n  \
+             scheduleExpression: rate(1 hour)\n  roleArn: arn:aws:iam::123456789012:role/admin\n  \
+             task:\n    clusterRef: {name: web}\n    taskDefinitionRef: {name: web}\n",
+            "spec.roleArn arn:aws:iam::123456789012:role/admin is not allowed",
         ),
         (
             "apiVersion: ecs.operator.dev/v1alpha1\nkind: TaskDefinition\nmetadata:\n  name: web\n\
