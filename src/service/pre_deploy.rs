@@ -1,7 +1,8 @@
 //! Pre-deploy tasks (spec.preDeploy): before a Service sends ECS a new revision, one task
 //! of that revision runs in the Service's cluster and network, and nothing is sent until
-//! it succeeds. Its RunTask carries a client token made from the object, the revision
-//! and the redeployToken, so a restart at any point starts no second task for a revision.
+//! it succeeds. Its RunTask carries a client token made from the object, the move (the
+//! revision the service runs, the new one) and the redeployToken, so a restart at any
+//! point starts no second task for a move.
 
 use std::time::Duration;
 

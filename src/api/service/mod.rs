@@ -179,9 +179,10 @@ pub struct ServiceSpec {
 
     /// A task to run on each new revision before the Service rolls out to it, such as a
     /// database migration. The rollout waits for it to succeed; when it fails the Service
-    /// stays on the revision it runs, Stalled with reason PreDeployFailed. A revision whose
-    /// task succeeded is never run again; the first revision runs it before the service
-    /// is created.
+    /// stays on the revision it runs, Stalled with reason PreDeployFailed, until a new
+    /// revision or a new redeployToken runs it again. A revision whose task succeeded does
+    /// not run it again (going back to an older revision later does); the first revision
+    /// runs it before the service is created.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pre_deploy: Option<PreDeploy>,
 
