@@ -15,7 +15,7 @@ pub mod leader;
 mod new_kind_tests;
 mod ownership;
 mod reconcile;
-mod scheduled_task;
+pub mod scheduled_task;
 pub mod service;
 #[cfg(test)]
 mod shape_tests;

@@ -13,7 +13,7 @@ use ecs_operator::controller::{Caches, Context, Managed, Source};
 use ecs_operator::service::{approved_service, references_watched};
 use ecs_operator::telemetry::Telemetry;
 use ecs_operator::telemetry::health::Role;
-use ecs_operator::{api, kubectl, leader, telemetry};
+use ecs_operator::{api, kubectl, leader, scheduled_task, telemetry};
 use futures::future::{BoxFuture, Shared};
 use futures::{FutureExt, StreamExt};
 use kube::Api;
@@ -146,6 +146,7 @@ async fn run_controllers(
         None => Api::all(client.clone()),
     };
     let (approved_tx, approved) = futures::channel::mpsc::unbounded();
+    let (schedules_tx, schedules_woken) = futures::channel::mpsc::unbounded();
     tokio::spawn(keep_cache(
         approvals,
         writers.rollout_approvals,
@@ -174,6 +175,7 @@ async fn run_controllers(
         writers.task_definitions,
         caches.clone(),
         approved,
+        schedules_tx,
     );
     let concurrency = args.max_concurrent_reconciles;
     tokio::join!(
@@ -204,7 +206,7 @@ async fn run_controllers(
             ctx.clone(),
             source,
             (caches.scheduled_tasks.clone(), writers.scheduled_tasks),
-            Extra::none(),
+            scheduled_task::references_changed(schedules_woken),
             concurrency,
             stop,
         ),

@@ -156,13 +156,17 @@ impl Caches {
         name: &str,
         reference_of: fn(&Service) -> Option<&str>,
     ) -> Vec<Arc<Service>> {
-        self.services
-            .state()
-            .into_iter()
-            .filter(|s| {
-                s.namespace().as_deref() == Some(namespace) && reference_of(s) == Some(name)
-            })
-            .collect()
+        referencing(&self.services, namespace, name, reference_of)
+    }
+
+    /// The ScheduledTasks in `namespace` whose reference (`reference_of`) names `name`.
+    pub fn scheduled_tasks_referencing(
+        &self,
+        namespace: &str,
+        name: &str,
+        reference_of: fn(&ScheduledTask) -> Option<&str>,
+    ) -> Vec<Arc<ScheduledTask>> {
+        referencing(&self.scheduled_tasks, namespace, name, reference_of)
     }
 
     fn named(
@@ -181,6 +185,19 @@ impl Caches {
     }
 }
 
+fn referencing<K: kube::Resource<DynamicType = ()> + Clone>(
+    store: &Store<K>,
+    namespace: &str,
+    name: &str,
+    reference_of: fn(&K) -> Option<&str>,
+) -> Vec<Arc<K>> {
+    store
+        .state()
+        .into_iter()
+        .filter(|o| o.namespace().as_deref() == Some(namespace) && reference_of(o) == Some(name))
+        .collect()
+}
+
 impl Index for Caches {
     fn cluster(&self, namespace: &str, name: &str) -> Option<Arc<Cluster>> {
         self.clusters.get(&ObjectRef::new(name).within(namespace))
@@ -194,17 +211,8 @@ impl Index for Caches {
     fn dependents_on_cluster(&self, namespace: &str, name: &str) -> Vec<String> {
         let mut dependents = self.named(namespace, name, Service::cluster_ref_name);
         dependents.extend(
-            self.scheduled_tasks
-                .state()
+            self.scheduled_tasks_referencing(namespace, name, ScheduledTask::cluster_ref_name)
                 .iter()
-                .filter(|s| {
-                    s.namespace().as_deref() == Some(namespace)
-                        && s.spec
-                            .task
-                            .cluster_ref
-                            .as_ref()
-                            .is_some_and(|r| r.name == name)
-                })
                 .map(|s| format!("ScheduledTask {namespace}/{}", s.name_any())),
         );
         dependents.sort();

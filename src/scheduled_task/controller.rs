@@ -2,6 +2,9 @@
 
 use std::future::Future;
 
+use futures::Stream;
+use kube::runtime::reflector::ObjectRef;
+
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 
 use crate::api::task::AttemptStatus;
@@ -9,7 +12,7 @@ use crate::api::{ScheduledTask, ScheduledTaskStatus};
 use crate::aws::{AwsApi, AwsError};
 use crate::controller::Index;
 use crate::controller::Managed;
-use crate::controller::runner::Reconciler;
+use crate::controller::runner::{Extra, Reconciler};
 use crate::reconcile::{Cleanup, Outcome};
 
 impl Managed for ScheduledTask {
@@ -54,5 +57,17 @@ impl Reconciler for ScheduledTask {
         _index: &'a dyn Index,
     ) -> Result<Cleanup<ScheduledTaskStatus>, AwsError> {
         super::cleanup(self, aws).await
+    }
+}
+
+/// Wakes the ScheduledTasks whose Cluster or TaskDefinition changed (the Service
+/// controller's watches of both kinds send them), so a new revision reaches the
+/// schedule within seconds instead of at the next resync.
+pub fn references_changed(
+    woken: impl Stream<Item = ObjectRef<ScheduledTask>> + Send + 'static,
+) -> Extra<ScheduledTask> {
+    Extra {
+        streams: 0,
+        wire: Box::new(move |controller, _| controller.reconcile_on(woken)),
     }
 }

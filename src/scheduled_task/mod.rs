@@ -27,6 +27,7 @@ use crate::conditions::REASON_INVALID_SPEC;
 use crate::controller::Index;
 use crate::reconcile::{CONVERGE_POLL, Cleanup, Health, Next, Note, Outcome, guarded};
 use crate::tenancy;
+pub use controller::references_changed;
 use observe::Observed;
 
 /// How long after a run's time its tasks are looked for before the look moves on:

@@ -6,6 +6,7 @@
 use std::future::Future;
 
 use futures::Stream;
+use futures::channel::mpsc::UnboundedSender;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition;
 use kube::ResourceExt;
@@ -14,7 +15,7 @@ use kube::runtime::reflector::store::Writer;
 
 use crate::api::common::condition::READY;
 use crate::api::task::AttemptStatus;
-use crate::api::{Cluster, RolloutApproval, Service, ServiceStatus, TaskDefinition};
+use crate::api::{Cluster, RolloutApproval, ScheduledTask, Service, ServiceStatus, TaskDefinition};
 use crate::aws::{AwsApi, AwsError, ServiceDeploymentState};
 use crate::controller::Managed;
 use crate::controller::runner::{Extra, Reconciler};
@@ -85,13 +86,16 @@ impl Reconciler for Service {
 /// and wake the Services that reference an object whose readiness or ARN changed.
 /// Their own controllers report the objects that cannot be read. `approved` names the
 /// Services RolloutApprovals were created for: a paused Service acts on its approval at
-/// once rather than at its next poll.
+/// once rather than at its next poll. The ScheduledTasks that reference a changed
+/// object are sent to `schedules`, so a schedule moves to a new revision within seconds
+/// (one watch of each kind serves both controllers).
 pub fn references_watched(
     source: Source,
     clusters: Writer<Cluster>,
     task_definitions: Writer<TaskDefinition>,
     caches: Caches,
     approved: impl Stream<Item = ObjectRef<Service>> + Send + 'static,
+    schedules: UnboundedSender<ObjectRef<ScheduledTask>>,
 ) -> Extra<Service> {
     Extra {
         streams: 2,
@@ -113,11 +117,24 @@ pub fn references_watched(
                 OnUnreadable::Skip,
             );
             let by_cluster = caches.clone();
+            let cluster_schedules = schedules.clone();
             controller
                 .watches_stream(cluster_events, move |cluster: Cluster| {
+                    wake_schedules(
+                        &by_cluster,
+                        &cluster,
+                        ScheduledTask::cluster_ref_name,
+                        &cluster_schedules,
+                    );
                     referencing(&by_cluster, &cluster, Service::cluster_ref_name)
                 })
                 .watches_stream(td_events, move |td: TaskDefinition| {
+                    wake_schedules(
+                        &caches,
+                        &td,
+                        ScheduledTask::task_definition_ref_name,
+                        &schedules,
+                    );
                     referencing(&caches, &td, Service::task_definition_ref_name)
                 })
                 .reconcile_on(approved)
@@ -158,6 +175,20 @@ fn referencing<K: ResourceExt>(
         .iter()
         .map(|s| ObjectRef::from_obj(s.as_ref()))
         .collect()
+}
+
+fn wake_schedules<K: ResourceExt>(
+    caches: &Caches,
+    object: &K,
+    reference_of: fn(&ScheduledTask) -> Option<&str>,
+    schedules: &UnboundedSender<ObjectRef<ScheduledTask>>,
+) {
+    let namespace = object.namespace().unwrap_or_default();
+    for schedule in caches.scheduled_tasks_referencing(&namespace, &object.name_any(), reference_of)
+    {
+        // Fails only once the ScheduledTask controller has stopped.
+        let _ = schedules.unbounded_send(ObjectRef::from_obj(schedule.as_ref()));
+    }
 }
 
 /// The Service a RolloutApproval answers.

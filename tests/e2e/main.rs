@@ -93,6 +93,7 @@ fn main() -> ExitCode {
         test!(pre_deploy::a_migration_runs_once_per_revision_before_its_rollout_and_a_failed_one_holds_the_service),
         test!(schedule_contract::schedules_round_trip_through_the_sdk_layer),
         test!(scheduled_task::scheduled_tasks_run_report_their_runs_follow_their_revision_and_suspend),
+        test!(scheduled_task::a_schedule_follows_a_new_revision_within_seconds),
         test!(progressive::a_paused_blue_green_rollout_waits_for_its_approval),
         test!(progressive::a_paused_rollout_survives_an_operator_restart_until_aborted),
         test!(traffic::blue_green_moves_production_traffic_only_when_promoted),

@@ -4,8 +4,8 @@
 use anyhow::{Result, ensure};
 
 use crate::kstatus::a_schedule_whose_last_run_failed_reads_as_current;
-use crate::service::cluster_manifest;
-use crate::support::{TestContext, eventually, moto_network};
+use crate::support::{TestContext, eventually, operator};
+use crate::task::{BatchSetup, batch_setup, namespace_operator};
 use crate::task_definition::seed_manifest;
 
 /// The role every test schedule names: under the path the IAM policy lets the operator pass.
@@ -78,12 +78,11 @@ pub async fn scheduled_tasks_run_report_their_runs_follow_their_revision_and_sus
     ctx: TestContext,
 ) -> Result<()> {
     ctx.start_operator()?;
-    let cluster = ctx.unique_name("batch");
-    let td = ctx.unique_name("job");
-    let network = moto_network(&ctx)?;
-    ctx.apply(&cluster_manifest(&cluster))?;
-    ctx.apply(&seed_manifest(&td, "busybox:1.36"))?;
-    ctx.wait_ready("taskdefinition", &td)?;
+    let BatchSetup {
+        cluster,
+        td,
+        network,
+    } = batch_setup(&ctx)?;
     let every_minute = "rate(1 minute)";
     ctx.apply(&scheduled_task_manifest(
         "ok",
@@ -199,5 +198,62 @@ pub async fn scheduled_tasks_run_report_their_runs_follow_their_revision_and_sus
         .await;
     ensure!(gone.is_err(), "the schedule outlived its object: {gone:?}");
     ctx.kubectl_ns(&["delete", "scheduledtask", "ok", "--timeout=60s"])?;
+    Ok(())
+}
+
+/// The schedule's target as Scheduler holds it: the task definition ARN it runs.
+async fn schedule_target(ctx: &TestContext, name: &str) -> Result<String> {
+    let schedule = ctx
+        .scheduler()
+        .await
+        .get_schedule()
+        .group_name(format!("ecs-operator-{}", ctx.namespace))
+        .name(name)
+        .send()
+        .await?;
+    Ok(schedule
+        .target()
+        .and_then(|t| t.ecs_parameters())
+        .map(|e| e.task_definition_arn().to_string())
+        .unwrap_or_default())
+}
+
+/// A new revision reaches a schedule that has nothing else to do within seconds: the
+/// TaskDefinition's status change wakes its ScheduledTasks, it does not wait for the
+/// resync (five minutes for this operator).
+pub async fn a_schedule_follows_a_new_revision_within_seconds(ctx: TestContext) -> Result<()> {
+    ensure!(operator::stop(), "the shared operator did not stop cleanly");
+    let _operator = namespace_operator(&ctx, "schedule-revision")?;
+    let BatchSetup {
+        cluster,
+        td,
+        network,
+    } = batch_setup(&ctx)?;
+    ctx.apply(&scheduled_task_manifest(
+        "nightly",
+        "at(2099-01-01T00:00:00)",
+        &cluster,
+        &td,
+        &network,
+        r#"["sh", "-c", "exit 0"]"#,
+        "",
+    ))?;
+    ctx.wait_ready("scheduledtask", "nightly")?;
+    let target = schedule_target(&ctx, "nightly").await?;
+    ensure!(
+        target.ends_with(&format!(":task-definition/{td}:1")),
+        "{target}"
+    );
+
+    ctx.apply(&seed_manifest(&td, "busybox:1.37"))?;
+    let revision_2 = format!(":task-definition/{td}:2");
+    eventually("the schedule runs revision 2", 15, || async {
+        Ok(schedule_target(&ctx, "nightly")
+            .await?
+            .ends_with(&revision_2)
+            .then_some(()))
+    })
+    .await?;
+    ctx.kubectl_ns(&["delete", "scheduledtask", "nightly", "--timeout=60s"])?;
     Ok(())
 }

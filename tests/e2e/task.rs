@@ -69,12 +69,11 @@ pub async fn tasks_complete_fail_after_their_retries_and_stop_at_their_deadline(
     ctx: TestContext,
 ) -> Result<()> {
     ctx.start_operator()?;
-    let cluster = ctx.unique_name("batch");
-    let td = ctx.unique_name("job");
-    let network = moto_network(&ctx)?;
-    ctx.apply(&cluster_manifest(&cluster))?;
-    ctx.apply(&seed_manifest(&td, "busybox:1.36"))?;
-    ctx.wait_ready("taskdefinition", &td)?;
+    let BatchSetup {
+        cluster,
+        td,
+        network,
+    } = batch_setup(&ctx)?;
     ctx.apply(&task_manifest(
         "ok",
         &cluster,
@@ -191,6 +190,28 @@ pub async fn tasks_complete_fail_after_their_retries_and_stop_at_their_deadline(
 }
 
 /// Starts an operator for this test's namespace alone, its log labelled `label`.
+/// What a batch test runs in: a Cluster, a Ready TaskDefinition with a `web` container,
+/// and the emulator's subnet and security group.
+pub struct BatchSetup {
+    pub cluster: String,
+    pub td: String,
+    pub network: (String, String),
+}
+
+pub fn batch_setup(ctx: &TestContext) -> Result<BatchSetup> {
+    let cluster = ctx.unique_name("batch");
+    let td = ctx.unique_name("job");
+    let network = moto_network(ctx)?;
+    ctx.apply(&cluster_manifest(&cluster))?;
+    ctx.apply(&seed_manifest(&td, "busybox:1.36"))?;
+    ctx.wait_ready("taskdefinition", &td)?;
+    Ok(BatchSetup {
+        cluster,
+        td,
+        network,
+    })
+}
+
 pub fn namespace_operator(ctx: &TestContext, label: &str) -> Result<Operator> {
     Operator::start(
         &ctx.env,

@@ -183,6 +183,11 @@ pub struct DeadLetterConfig {
 }
 
 impl ScheduledTask {
+    /// The Cluster object this schedule's task runs on, if it names one.
+    pub fn cluster_ref_name(&self) -> Option<&str> {
+        self.spec.task.cluster_ref.as_ref().map(|r| r.name.as_str())
+    }
+
     /// The TaskDefinition object this schedule runs, if it names one.
     pub fn task_definition_ref_name(&self) -> Option<&str> {
         self.spec

@@ -15,6 +15,7 @@
 #![forbid(unsafe_code)]
 
 mod faults;
+mod operation;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -154,9 +155,11 @@ impl Proxy {
         if request.uri().path().starts_with("/__proxy/") {
             return Ok(self.control(request).await);
         }
-        let operation = header(&request, "x-amz-target")
-            .and_then(|t| t.rsplit('.').next().map(str::to_string))
-            .unwrap_or_else(|| "other".to_string());
+        let operation = operation::operation(
+            header(&request, "x-amz-target").as_deref(),
+            request.method(),
+            request.uri().path(),
+        );
         let (account, region) = credential_scope(header(&request, "authorization").as_deref());
         let decision = self
             .injector
