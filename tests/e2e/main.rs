@@ -10,6 +10,7 @@
 mod approvers;
 mod autoscaling;
 mod bad_input;
+mod batch_example;
 mod chaos;
 mod chart;
 mod cluster;
@@ -94,6 +95,7 @@ fn main() -> ExitCode {
         test!(schedule_contract::schedules_round_trip_through_the_sdk_layer),
         test!(scheduled_task::scheduled_tasks_run_report_their_runs_follow_their_revision_and_suspend),
         test!(scheduled_task::a_schedule_follows_a_new_revision_within_seconds),
+        test!(batch_example::the_batch_example_runs_in_the_emulator),
         test!(progressive::a_paused_blue_green_rollout_waits_for_its_approval),
         test!(progressive::a_paused_rollout_survives_an_operator_restart_until_aborted),
         test!(traffic::blue_green_moves_production_traffic_only_when_promoted),

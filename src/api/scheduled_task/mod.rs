@@ -39,7 +39,9 @@ pub const RUNS_KEPT_MAX: i32 = 20;
         json_path = ".spec.scheduleExpression"
     ),
     printcolumn(name = "State", type_ = "string", json_path = ".status.state"),
-    printcolumn(name = "Next Run", type_ = "date", json_path = ".status.nextRunTime"),
+    // A string, not a date: kubectl shows a date column as an age, and a future one
+    // as `<invalid>`.
+    printcolumn(name = "Next Run", type_ = "string", json_path = ".status.nextRunTime"),
     printcolumn(name = "Last Run", type_ = "date", json_path = ".status.lastRunTime"),
     printcolumn(
         name = "Last Result",
