@@ -3,8 +3,7 @@
 Each behaviour is one module with an ``install()``; MODULES lists them in
 the order they are installed.  The modules they build on (task_lifecycle,
 task_registry, service_model, deployments, ...) patch nothing and are not
-listed.  A new behaviour (Managed Instances capacity providers, ...) is one more module here plus its
-tests.  See docs/emulator.md, "Adding a module".
+listed.  A new behaviour is one more module here plus its tests.  See docs/emulator.md, "Adding a module".
 """
 
 from __future__ import annotations
@@ -26,6 +25,8 @@ MODULES = [
     "traffic",  # ELBv2 listener rules and IP targets of load-balanced services
     "alarms",  # deployment alarms: CloudWatch alarms that fail (and roll back) deployments
     "clusters",  # DescribeClusters counters
+    "capacity_providers",  # Auto Scaling group and Managed Instances providers, their states and users
+    "managed_instances",  # MANAGED_INSTANCES as a launch type and a compatibility
     "scaling_tags",  # tags on Application Auto Scaling scalable targets
     "schedules",  # EventBridge Scheduler schedules that run ECS tasks
 ]
