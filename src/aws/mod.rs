@@ -67,12 +67,37 @@ pub struct EcsCluster {
     pub settings: Vec<ClusterSetting>,
     pub configuration: Option<ClusterConfiguration>,
     pub capacity_providers: Vec<String>,
+    /// Those of `capacity_providers` that are ECS Managed Instances providers. Not in
+    /// DescribeClusters' answer: observing a Cluster fills it from
+    /// DescribeCapacityProviders when the cluster has providers its spec does not name.
+    pub managed_instances_providers: Vec<String>,
     pub default_capacity_provider_strategy: Vec<CapacityProviderStrategyItem>,
     pub service_connect_namespace: Option<String>,
     pub active_services_count: i32,
     pub running_tasks_count: i32,
     pub pending_tasks_count: i32,
     pub registered_container_instances_count: i32,
+}
+
+/// A capacity provider as DescribeCapacityProviders reports it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EcsCapacityProvider {
+    pub name: String,
+    pub arn: String,
+    /// PROVISIONING, ACTIVE, DEPROVISIONING or INACTIVE.
+    pub status: String,
+    /// EC2_AUTOSCALING, MANAGED_INSTANCES, FARGATE or FARGATE_SPOT.
+    pub provider_type: String,
+    /// The cluster a Managed Instances provider belongs to.
+    pub cluster: Option<String>,
+}
+
+impl EcsCapacityProvider {
+    /// ECS Managed Instances providers are created inside their cluster and stay
+    /// associated with it until deleted (PutClusterCapacityProviders does not manage them).
+    pub fn is_managed_instances(&self) -> bool {
+        self.provider_type == "MANAGED_INSTANCES"
+    }
 }
 
 /// Everything CreateCluster takes.

@@ -13,11 +13,12 @@ use async_trait::async_trait;
 use super::quota::ActionGroup;
 use super::retry::{Repeat, RetryClass, Retrying};
 use super::{
-    AwsError, ClusterState, CreateCluster, CreateService, DeploymentStopType, EcsCluster,
-    EcsSchedule, EcsService, EcsServiceDeployment, EcsTask, EcsTaskDefinition, Freshness,
-    HookAction, ObservedPolicy, ObservedScheduledAction, PutPolicyResult, RegisterScalableTarget,
-    RegisterTaskDefinition, RunTask, ScalableTarget, ScalingPolicy, ScheduledScaling, StartedTasks,
-    Tags, TaskDefinitionPage, TaskFilter, TaskPage, UpdateCluster, UpdateService,
+    AwsError, ClusterState, CreateCluster, CreateService, DeploymentStopType, EcsCapacityProvider,
+    EcsCluster, EcsSchedule, EcsService, EcsServiceDeployment, EcsTask, EcsTaskDefinition,
+    Freshness, HookAction, ObservedPolicy, ObservedScheduledAction, PutPolicyResult,
+    RegisterScalableTarget, RegisterTaskDefinition, RunTask, ScalableTarget, ScalingPolicy,
+    ScheduledScaling, StartedTasks, Tags, TaskDefinitionPage, TaskFilter, TaskPage, UpdateCluster,
+    UpdateService,
 };
 use crate::api::cluster::CapacityProviderStrategyItem;
 
@@ -137,6 +138,10 @@ operations! {
             providers: &[String],
             strategy: &[CapacityProviderStrategyItem],
         ) -> ();
+        /// The capacity providers with these names (up to 100 per call); names ECS does
+        /// not know are left out (it reports them as failures with reason MISSING).
+        DescribeCapacityProviders: ClusterRead, Standard, Safe;
+        fn describe_capacity_providers(&self, names: &[String]) -> Vec<EcsCapacityProvider>;
         /// Tags a cluster, service or task definition revision.
         TagResource: Tagging, Standard, Safe;
         fn tag_resource(&self, arn: &str, tags: &Tags) -> ();

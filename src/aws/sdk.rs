@@ -30,10 +30,10 @@ use revisions::RevisionCache;
 
 use super::{
     AwsApi, AwsError, ClusterState, CreateCluster, CreateService, DeploymentStopType, EcsApi,
-    EcsCluster, EcsSchedule, EcsService, EcsServiceDeployment, EcsTask, EcsTaskDefinition,
-    Freshness, HookAction, ObservedPolicy, ObservedScheduledAction, Operation, PutPolicyResult,
-    RegisterScalableTarget, RegisterTaskDefinition, RolloutPace, RunTask, ScalableTarget,
-    ScalingApi, ScalingPolicy, ScheduledScaling, SchedulerApi, StartedTasks, Tags,
+    EcsCapacityProvider, EcsCluster, EcsSchedule, EcsService, EcsServiceDeployment, EcsTask,
+    EcsTaskDefinition, Freshness, HookAction, ObservedPolicy, ObservedScheduledAction, Operation,
+    PutPolicyResult, RegisterScalableTarget, RegisterTaskDefinition, RolloutPace, RunTask,
+    ScalableTarget, ScalingApi, ScalingPolicy, ScheduledScaling, SchedulerApi, StartedTasks, Tags,
     TaskDefinitionPage, TaskFilter, TaskPage, UpdateCluster, UpdateService,
 };
 use crate::api::cluster::CapacityProviderStrategyItem;
@@ -188,6 +188,13 @@ impl EcsApi for SdkEcs {
         strategy: &[CapacityProviderStrategyItem],
     ) -> Result<(), AwsError> {
         cluster::put_capacity_providers(&self.client, arn, providers, strategy).await
+    }
+
+    async fn describe_capacity_providers(
+        &self,
+        names: &[String],
+    ) -> Result<Vec<EcsCapacityProvider>, AwsError> {
+        cluster::describe_capacity_providers(&self.client, names).await
     }
 
     async fn tag_resource(&self, arn: &str, tags: &Tags) -> Result<(), AwsError> {

@@ -9,6 +9,8 @@ mod status;
 #[cfg(test)]
 mod adoption_tests;
 #[cfg(test)]
+mod managed_instances_tests;
+#[cfg(test)]
 mod tests;
 
 use kube::ResourceExt;
@@ -244,10 +246,12 @@ pub async fn cleanup(
                 "ClusterContainsServicesException" => "ClusterHasServices",
                 "ClusterContainsTasksException" => "ClusterHasTasks",
                 "ClusterContainsContainerInstancesException" => "ClusterHasContainerInstances",
+                "ClusterContainsCapacityProviderException" => "ClusterHasCapacityProviders",
                 _ => "ClusterInUse",
             };
             let message = format!(
-                "waiting to delete ECS cluster {}: {}; delete its services and tasks, or deregister its container instances",
+                "waiting to delete ECS cluster {}: {}; delete its services and tasks, deregister its container \
+                 instances, or delete its Managed Instances capacity providers",
                 current.name, e.message
             );
             Ok(Cleanup::Waiting(Outcome {

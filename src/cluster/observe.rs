@@ -1,7 +1,7 @@
 //! Finding the ECS cluster that belongs to a Cluster object.
 
 use crate::api::Cluster;
-use crate::aws::{AwsApi, AwsError, ClusterState, EcsCluster};
+use crate::aws::{AwsApi, AwsError, ClusterState, EcsCapacityProvider, EcsCluster};
 use crate::ownership::{Owner, owner_of};
 
 /// What ECS holds under the object's cluster name.
@@ -34,9 +34,42 @@ pub async fn observe(cluster: &Cluster, ecs: &dyn AwsApi) -> Result<Observed, Aw
     };
     Ok(match found {
         None => Observed::Absent,
-        Some(c) => match owner_of(&c.tags, cluster) {
-            Owner::ThisObject => Observed::Owned(c),
+        Some(mut c) => match owner_of(&c.tags, cluster) {
+            Owner::ThisObject => {
+                c.managed_instances_providers = managed_instances(cluster, &c, ecs).await?;
+                Observed::Owned(c)
+            }
             other => Observed::Foreign(c, other),
         },
     })
+}
+
+/// The cluster's ECS Managed Instances providers among those its spec does not name.
+/// Such a provider is created inside its cluster and stays with it until deleted, so the
+/// Cluster object leaves it be. One DescribeCapacityProviders call, made only when the
+/// spec names the providers and ECS reports others.
+async fn managed_instances(
+    cluster: &Cluster,
+    found: &EcsCluster,
+    ecs: &dyn AwsApi,
+) -> Result<Vec<String>, AwsError> {
+    let Some(named) = cluster.spec.capacity_providers.as_ref() else {
+        return Ok(Vec::new());
+    };
+    let unnamed: Vec<String> = found
+        .capacity_providers
+        .iter()
+        .filter(|p| !named.contains(p))
+        .cloned()
+        .collect();
+    if unnamed.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(ecs
+        .describe_capacity_providers(&unnamed)
+        .await?
+        .into_iter()
+        .filter(EcsCapacityProvider::is_managed_instances)
+        .map(|p| p.name)
+        .collect())
 }

@@ -125,10 +125,18 @@ pub fn plan(
         steps.push(Step::Update(update));
     }
 
+    // A Managed Instances provider belongs to its cluster from creation to deletion
+    // (PutClusterCapacityProviders does not manage it): it is neither compared nor dropped.
+    let associated: Vec<String> = observed
+        .capacity_providers
+        .iter()
+        .filter(|p| !observed.managed_instances_providers.contains(p))
+        .cloned()
+        .collect();
     let providers_differ = desired
         .capacity_providers
         .as_ref()
-        .is_some_and(|p| as_set(p) != as_set(&observed.capacity_providers));
+        .is_some_and(|p| as_set(p) != as_set(&associated));
     let strategy_differs = desired
         .default_capacity_provider_strategy
         .as_ref()
@@ -139,10 +147,16 @@ pub fn plan(
     if providers_differ || strategy_differs {
         // PutClusterCapacityProviders replaces both lists, so an unmanaged one is sent back as observed.
         steps.push(Step::PutCapacityProviders {
-            providers: desired
-                .capacity_providers
-                .clone()
-                .unwrap_or_else(|| observed.capacity_providers.clone()),
+            // The call lists every provider the cluster keeps ("you must specify all
+            // existing capacity providers", PutClusterCapacityProviders).
+            providers: desired.capacity_providers.clone().map_or_else(
+                || observed.capacity_providers.clone(),
+                |p| {
+                    let mut all = p;
+                    all.extend(observed.managed_instances_providers.iter().cloned());
+                    all
+                },
+            ),
             strategy: desired
                 .default_capacity_provider_strategy
                 .clone()

@@ -148,6 +148,51 @@ fn capacity_provider_change_sends_both_lists() {
 }
 
 #[test]
+fn a_managed_instances_provider_in_the_cluster_is_not_drift() {
+    let mut d = desired();
+    d.capacity_providers = Some(vec!["FARGATE".into()]);
+    let mut observed = observed_for(&d);
+    observed.capacity_providers = vec!["FARGATE".into(), "gpu-instances".into()];
+    observed.managed_instances_providers = vec!["gpu-instances".into()];
+    assert_eq!(plan(&d, Some(&observed), &[]), vec![]);
+}
+
+#[test]
+fn a_provider_change_keeps_the_clusters_managed_instances_providers() {
+    let mut d = desired();
+    d.capacity_providers = Some(vec!["FARGATE".into(), "FARGATE_SPOT".into()]);
+    let mut observed = observed_for(&d);
+    observed.capacity_providers = vec!["FARGATE".into(), "gpu-instances".into()];
+    observed.managed_instances_providers = vec!["gpu-instances".into()];
+    assert_eq!(
+        plan(&d, Some(&observed), &[]),
+        vec![Step::PutCapacityProviders {
+            providers: vec![
+                "FARGATE".into(),
+                "FARGATE_SPOT".into(),
+                "gpu-instances".into()
+            ],
+            strategy: vec![],
+        }]
+    );
+}
+
+#[test]
+fn an_unnamed_provider_that_is_not_managed_instances_is_still_dropped() {
+    let mut d = desired();
+    d.capacity_providers = Some(vec!["FARGATE".into()]);
+    let mut observed = observed_for(&d);
+    observed.capacity_providers = vec!["FARGATE".into(), "old-asg".into()];
+    assert_eq!(
+        plan(&d, Some(&observed), &[]),
+        vec![Step::PutCapacityProviders {
+            providers: vec!["FARGATE".into()],
+            strategy: vec![],
+        }]
+    );
+}
+
+#[test]
 fn tag_removed_from_spec_is_untagged_but_foreign_tags_stay() {
     let d = desired();
     let mut observed = observed_for(&d);

@@ -19,6 +19,7 @@ mod deployer;
 mod internal_error;
 mod kstatus;
 mod leader;
+mod managed_instances;
 mod pre_deploy;
 mod progressive;
 mod scaling_contract;
@@ -96,6 +97,7 @@ fn main() -> ExitCode {
         test!(scheduled_task::scheduled_tasks_run_report_their_runs_follow_their_revision_and_suspend),
         test!(scheduled_task::a_schedule_follows_a_new_revision_within_seconds),
         test!(batch_example::the_batch_example_runs_in_the_emulator),
+        test!(managed_instances::a_service_runs_on_managed_instances_that_its_cluster_keeps),
         test!(progressive::a_paused_blue_green_rollout_waits_for_its_approval),
         test!(progressive::a_paused_rollout_survives_an_operator_restart_until_aborted),
         test!(traffic::blue_green_moves_production_traffic_only_when_promoted),

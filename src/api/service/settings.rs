@@ -16,9 +16,13 @@ pub struct ServiceSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 0))]
     pub desired_count: Option<i32>,
-    /// FARGATE, EC2 or EXTERNAL. Leave it out to use capacityProviderStrategy or the cluster's default.
+    /// FARGATE, EC2 or EXTERNAL. Leave it out to use capacityProviderStrategy or the cluster's default
+    /// (ECS Managed Instances are reached only through capacityProviderStrategy).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("enum" = ["FARGATE", "EC2", "EXTERNAL"]))]
+    #[schemars(extend("enum" = ["FARGATE", "EC2", "EXTERNAL", "MANAGED_INSTANCES"], "x-kubernetes-validations" = [{
+        "rule": "self != 'MANAGED_INSTANCES'",
+        "message": "ECS Managed Instances take a capacityProviderStrategy naming a Managed Instances capacity provider, not a launch type (ECS takes capacityProviderStrategy without launchType for them)"
+    }]))]
     pub launch_type: Option<String>,
     /// Capacity providers to spread tasks over, for example FARGATE and FARGATE_SPOT.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -97,6 +97,42 @@ pub use task::*;
     "self.containerDefinitions.all(c, !has(c.resourceRequirements) || \
      c.resourceRequirements.all(r, c.resourceRequirements.exists_one(o, o.type == r.type)))"
 ).message("spec.containerDefinitions[].resourceRequirements: one entry per type").field_path(".containerDefinitions"))]
+// ECS Developer Guide, "Amazon ECS task definition parameters for Amazon ECS Managed Instances".
+#[x_kube(validation = Rule::new(
+    "!has(self.requiresCompatibilities) || !('MANAGED_INSTANCES' in self.requiresCompatibilities) || \
+     (has(self.networkMode) && self.networkMode in ['awsvpc', 'host'])"
+).message("spec.networkMode must be awsvpc or host when spec.requiresCompatibilities includes MANAGED_INSTANCES \
+     (the only modes ECS Managed Instances support; set it, as tasks of a definition without one do not run there)")
+    .field_path(".networkMode"))]
+#[x_kube(validation = Rule::new(
+    "!has(self.requiresCompatibilities) || !('MANAGED_INSTANCES' in self.requiresCompatibilities) || \
+     (!has(self.ephemeralStorage) && !has(self.ipcMode) && !has(self.proxyConfiguration) && \
+      (!has(self.volumes) || self.volumes.all(v, !has(v.dockerVolumeConfiguration))) && \
+      (!has(self.runtimePlatform) || !has(self.runtimePlatform.operatingSystemFamily) || \
+       self.runtimePlatform.operatingSystemFamily == 'LINUX') && \
+      (!has(self.cpu) || (int(self.cpu) >= 128 && int(self.cpu) <= 10240)))"
+).message("spec: ephemeralStorage, ipcMode, proxyConfiguration and volumes[].dockerVolumeConfiguration are not \
+     supported when spec.requiresCompatibilities includes MANAGED_INSTANCES, runtimePlatform.operatingSystemFamily \
+     must be LINUX, and cpu 128 to 10240 (0.125 to 10 vCPU)"))]
+#[x_kube(validation = Rule::new(
+    "!has(self.requiresCompatibilities) || !('MANAGED_INSTANCES' in self.requiresCompatibilities) || \
+     self.containerDefinitions.all(c, \
+       (!has(c.dockerSecurityOptions) || size(c.dockerSecurityOptions) == 0) && \
+       (!has(c.dockerLabels) || size(c.dockerLabels) == 0) && !has(c.disableNetworking) && \
+       (!has(c.links) || size(c.links) == 0) && !has(c.hostname) && \
+       (!has(c.dnsServers) || size(c.dnsServers) == 0) && \
+       (!has(c.resourceRequirements) || c.resourceRequirements.all(r, r.type == 'GPU')) && \
+       (!has(c.linuxParameters) || (!has(c.linuxParameters.sharedMemorySize) && \
+         !has(c.linuxParameters.maxSwap) && !has(c.linuxParameters.swappiness) && \
+         (!has(c.linuxParameters.tmpfs) || size(c.linuxParameters.tmpfs) == 0))))"
+).message("spec.containerDefinitions[]: dockerSecurityOptions, dockerLabels, disableNetworking, links, hostname, \
+     dnsServers, InferenceAccelerator resources and linuxParameters sharedMemorySize, maxSwap, swappiness and tmpfs \
+     are not supported when spec.requiresCompatibilities includes MANAGED_INSTANCES").field_path(".containerDefinitions"))]
+#[x_kube(validation = Rule::new(
+    "!has(self.requiresCompatibilities) || !('MANAGED_INSTANCES' in self.requiresCompatibilities) || \
+     has(self.memory) || self.containerDefinitions.all(c, has(c.memory) || has(c.memoryReservation))"
+).message("spec.containerDefinitions[]: without spec.memory, each container needs memory or memoryReservation \
+     when spec.requiresCompatibilities includes MANAGED_INSTANCES").field_path(".containerDefinitions"))]
 #[x_kube(validation = Rule::new(FARGATE_SIZES).message(
     "spec.cpu and spec.memory must be a valid Fargate pair when spec.requiresCompatibilities includes FARGATE: \
      cpu 256 with memory 512, 1024 or 2048; 512 with 1024-4096; 1024 with 2048-8192; 2048 with 4096-16384; \

@@ -20,13 +20,15 @@ pub struct TaskDefinitionFields {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = r"^[1-9][0-9]{0,6}$"))]
     pub memory: Option<String>,
-    /// Docker networking mode: awsvpc (required on Fargate), bridge, host or none.
+    /// Docker networking mode: awsvpc (required on Fargate; awsvpc or host on Managed
+    /// Instances), bridge, host or none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("enum" = ["awsvpc", "bridge", "host", "none"]))]
     pub network_mode: Option<String>,
-    /// Launch types the task definition is validated against: FARGATE, EC2 or EXTERNAL.
+    /// Capacity the task definition is validated against: FARGATE, EC2, EXTERNAL or
+    /// MANAGED_INSTANCES (ECS Managed Instances; it may be combined with FARGATE).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schemars(length(max = 3), extend("items" = {"type": "string", "enum": ["EC2", "FARGATE", "EXTERNAL"]}))]
+    #[schemars(length(max = 4), extend("items" = {"type": "string", "enum": ["EC2", "FARGATE", "EXTERNAL", "MANAGED_INSTANCES"]}))]
     pub requires_compatibilities: Vec<String>,
     /// IAM role the containers' own AWS calls use (the application's permissions).
     #[serde(default, skip_serializing_if = "Option::is_none")]

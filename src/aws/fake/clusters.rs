@@ -2,7 +2,9 @@
 
 use super::{ACCOUNT, FakeEcs, REGION, State};
 use crate::api::cluster::CapacityProviderStrategyItem;
-use crate::aws::{AwsError, ClusterState, CreateCluster, EcsCluster, ErrorKind, Tags};
+use crate::aws::{
+    AwsError, ClusterState, CreateCluster, EcsCapacityProvider, EcsCluster, ErrorKind, Tags,
+};
 use crate::sync::Lock;
 
 impl FakeEcs {
@@ -25,6 +27,24 @@ impl FakeEcs {
         cluster
     }
 
+    /// An ACTIVE ECS Managed Instances capacity provider created in `cluster` by someone
+    /// else: it joins the cluster's capacity providers, as CreateCapacityProvider with a
+    /// cluster does (ECS API Reference, CreateCapacityProvider).
+    pub fn insert_managed_instances_provider(&self, cluster: &str, name: &str) {
+        let mut state = self.state.locked();
+        let provider = EcsCapacityProvider {
+            name: name.to_string(),
+            arn: format!("arn:aws:ecs:{REGION}:{ACCOUNT}:capacity-provider/{name}"),
+            status: "ACTIVE".into(),
+            provider_type: "MANAGED_INSTANCES".into(),
+            cluster: Some(cluster.to_string()),
+        };
+        state.capacity_providers.insert(name.to_string(), provider);
+        if let Some(found) = state.clusters.get_mut(cluster) {
+            found.capacity_providers.push(name.to_string());
+        }
+    }
+
     /// Changes a cluster behind the operator's back (drift, services appearing or going).
     pub fn edit_cluster(&self, name: &str, edit: impl FnOnce(&mut EcsCluster)) {
         edit(
@@ -44,7 +64,7 @@ pub fn create(state: &mut State, request: &CreateCluster) -> Result<EcsCluster, 
         .default_capacity_provider_strategy
         .clone()
         .unwrap_or_default();
-    check_providers("ecs:CreateCluster", &providers, &strategy)?;
+    check_providers(state, "ecs:CreateCluster", &providers, &strategy)?;
     // CreateCluster on the name of an ACTIVE cluster returns that cluster unchanged
     // rather than failing (ECS API Reference, CreateCluster).
     if let Some(existing) = state
@@ -69,6 +89,12 @@ pub fn create(state: &mut State, request: &CreateCluster) -> Result<EcsCluster, 
 
 /// DeleteCluster.
 pub fn delete(state: &mut State, arn: &str) -> Result<ClusterState, AwsError> {
+    let name = live(state, arn, "ecs:DeleteCluster")?.name.clone();
+    let managed_instances_left = state.capacity_providers.values().any(|p| {
+        p.is_managed_instances()
+            && p.cluster.as_deref() == Some(name.as_str())
+            && p.status != "INACTIVE"
+    });
     let cluster = live(state, arn, "ecs:DeleteCluster")?;
     // A cluster with services, tasks or container instances cannot be deleted
     // (ECS API Reference, DeleteCluster, "Errors").
@@ -86,6 +112,13 @@ pub fn delete(state: &mut State, arn: &str) -> Result<ClusterState, AwsError> {
         Some((
             "ClusterContainsContainerInstancesException",
             "The Cluster cannot be deleted while Container Instances are active or draining.",
+        ))
+    } else if managed_instances_left {
+        // "You must first delete all capacity providers from the cluster" (ECS API
+        // Reference, ClusterContainsCapacityProviderException), as in the emulator.
+        Some((
+            "ClusterContainsCapacityProviderException",
+            "The cluster contains one or more capacity providers that prevent the requested operation.",
         ))
     } else {
         None
@@ -119,13 +152,20 @@ pub fn by_name_or_arn<'a>(state: &'a mut State, name_or_arn: &str) -> Option<&'a
 }
 
 pub fn check_providers(
+    state: &State,
     action: &'static str,
     providers: &[String],
     strategy: &[CapacityProviderStrategyItem],
 ) -> Result<(), AwsError> {
     // Unknown capacity providers are rejected with InvalidParameterException
     // (ECS API Reference, CreateCluster and PutClusterCapacityProviders, "Errors").
-    let known = |p: &str| matches!(p, "FARGATE" | "FARGATE_SPOT");
+    let known = |p: &str| {
+        matches!(p, "FARGATE" | "FARGATE_SPOT")
+            || state
+                .capacity_providers
+                .get(p)
+                .is_some_and(|known| known.status == "ACTIVE")
+    };
     let unknown = providers
         .iter()
         .map(String::as_str)
@@ -159,4 +199,31 @@ pub fn live<'a>(
                 "Cluster not found.",
             )
         })
+}
+
+/// PutClusterCapacityProviders: the cluster's Managed Instances providers stay whatever
+/// the call lists ("Amazon ECS Managed Instances doesn't support this", ECS API
+/// Reference, PutClusterCapacityProviders), as in the emulator.
+pub fn put_providers(
+    state: &mut State,
+    arn: &str,
+    providers: &[String],
+    strategy: &[CapacityProviderStrategyItem],
+) -> Result<(), AwsError> {
+    const ACTION: &str = "ecs:PutClusterCapacityProviders";
+    check_providers(state, ACTION, providers, strategy)?;
+    let name = live(state, arn, ACTION)?.name.clone();
+    let mut kept = providers.to_vec();
+    kept.extend(
+        state
+            .capacity_providers
+            .values()
+            .filter(|p| p.is_managed_instances() && p.cluster.as_deref() == Some(name.as_str()))
+            .map(|p| p.name.clone())
+            .filter(|p| !providers.contains(p)),
+    );
+    let cluster = live(state, arn, ACTION)?;
+    cluster.capacity_providers = kept;
+    cluster.default_capacity_provider_strategy = strategy.to_vec();
+    Ok(())
 }

@@ -15,17 +15,17 @@ mod services;
 mod task_definitions;
 mod tasks;
 
-use clusters::{by_name_or_arn, check_providers, live};
+use clusters::{by_name_or_arn, live};
 
 use async_trait::async_trait;
 
 use super::{
-    AwsApi, AwsError, CreateCluster, CreateService, DeploymentStopType, EcsApi, EcsCluster,
-    EcsSchedule, EcsService, EcsServiceDeployment, EcsTask, EcsTaskDefinition, ErrorKind,
-    Freshness, HookAction, ObservedPolicy, ObservedScheduledAction, PutPolicyResult,
-    RegisterScalableTarget, RegisterTaskDefinition, RunTask, ScalableTarget, ScalingApi,
-    ScalingPolicy, ScheduledScaling, SchedulerApi, StartedTasks, Tags, TaskDefinitionPage,
-    TaskFilter, TaskPage, UpdateCluster, UpdateService,
+    AwsApi, AwsError, CreateCluster, CreateService, DeploymentStopType, EcsApi,
+    EcsCapacityProvider, EcsCluster, EcsSchedule, EcsService, EcsServiceDeployment, EcsTask,
+    EcsTaskDefinition, ErrorKind, Freshness, HookAction, ObservedPolicy, ObservedScheduledAction,
+    PutPolicyResult, RegisterScalableTarget, RegisterTaskDefinition, RunTask, ScalableTarget,
+    ScalingApi, ScalingPolicy, ScheduledScaling, SchedulerApi, StartedTasks, Tags,
+    TaskDefinitionPage, TaskFilter, TaskPage, UpdateCluster, UpdateService,
 };
 use crate::api::cluster::CapacityProviderStrategyItem;
 use crate::aws::ClusterState;
@@ -37,6 +37,8 @@ const REGION: &str = "us-east-1";
 #[derive(Default)]
 struct State {
     clusters: BTreeMap<String, EcsCluster>,
+    /// Capacity providers other than FARGATE and FARGATE_SPOT, by name.
+    capacity_providers: BTreeMap<String, EcsCapacityProvider>,
     /// Every revision ever registered, in registration order.
     task_definitions: Vec<EcsTaskDefinition>,
     /// Every service ever created, oldest first (INACTIVE ones stay describable).
@@ -184,11 +186,18 @@ impl EcsApi for FakeEcs {
         strategy: &[CapacityProviderStrategyItem],
     ) -> Result<(), AwsError> {
         let mut state = self.call("ecs:PutClusterCapacityProviders")?;
-        check_providers("ecs:PutClusterCapacityProviders", providers, strategy)?;
-        let cluster = live(&mut state, arn, "ecs:PutClusterCapacityProviders")?;
-        cluster.capacity_providers = providers.to_vec();
-        cluster.default_capacity_provider_strategy = strategy.to_vec();
-        Ok(())
+        clusters::put_providers(&mut state, arn, providers, strategy)
+    }
+
+    async fn describe_capacity_providers(
+        &self,
+        names: &[String],
+    ) -> Result<Vec<EcsCapacityProvider>, AwsError> {
+        let state = self.call("ecs:DescribeCapacityProviders")?;
+        Ok(names
+            .iter()
+            .filter_map(|n| state.capacity_providers.get(n).cloned())
+            .collect())
     }
 
     async fn tag_resource(&self, arn: &str, tags: &Tags) -> Result<(), AwsError> {

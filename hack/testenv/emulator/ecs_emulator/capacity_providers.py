@@ -54,7 +54,8 @@ DescribeCapacityProviders
 PutClusterCapacityProviders
   - "Amazon ECS Managed Instances doesn't support this": a cluster's Managed
     Instances providers stay associated whatever the call lists.  A listed
-    provider must exist and be ACTIVE (or be FARGATE / FARGATE_SPOT); one that
+    provider must exist and be ACTIVE (or be FARGATE / FARGATE_SPOT;
+    InvalidParameterException, as the API reference's Errors list it); one that
     is left out while tasks of the cluster still use it is refused: "You can
     only disassociate an existing capacity provider from a cluster if it's not
     being used by any existing tasks" (ResourceInUseException).
@@ -211,7 +212,6 @@ def _create(self) -> ActionResult:
         if asg:
             provider = backend.create_capacity_provider(name, copy.deepcopy(asg), tags)
             provider.type = "EC2_AUTOSCALING"
-            provider.auto_scaling_group_provider.setdefault("managedDraining", "ENABLED")
             provider.cluster = None
             provider.managed_instances_provider = None
             return ActionResult({"capacityProvider": _shape(provider, True)})
@@ -371,7 +371,10 @@ def _put_cluster_capacity_providers(orig):
                     continue
                 provider = _find(self, name)
                 if provider is None or provider.status != "ACTIVE":
-                    raise EcsClientException(f"The specified capacity provider {name} is not ACTIVE or does not exist.")
+                    raise InvalidParameterException(
+                        f"The specified capacity provider {name} is not in an ACTIVE state. "
+                        "Specify a valid capacity provider and try again."
+                    )
                 if provider.type == "MANAGED_INSTANCES" and provider.cluster != cluster.name:
                     raise EcsClientException(
                         f"The Managed Instances capacity provider {name} belongs to cluster {provider.cluster}."

@@ -1,20 +1,25 @@
-"""MANAGED_INSTANCES as a launch type and a task definition compatibility.
+"""MANAGED_INSTANCES as a task definition compatibility and as capacity.
 
-ECS API Reference, LaunchType and Compatibility: both gained
-``MANAGED_INSTANCES`` (Amazon ECS Managed Instances).  moto 5.2.5 refuses the
-launch type in CreateService and RunTask ("launch type should be one of ...")
-and reports a task definition that requires it as compatible with EC2 and
-FARGATE only.  The emulator:
+ECS API Reference, Compatibility and LaunchType: both gained
+``MANAGED_INSTANCES`` (Amazon ECS Managed Instances).  moto 5.2.5 reports a
+task definition that requires it as compatible with EC2 and FARGATE only, and
+runs tasks of a strategy naming a non-Fargate provider only on registered
+container instances.  The emulator:
 
-- accepts ``launchType: MANAGED_INSTANCES`` in CreateService and RunTask, and
-  a ``capacityProviderStrategy`` whose provider is a Managed Instances one;
-- runs such tasks on the cluster's Managed Instances capacity: the cluster
-  needs an ACTIVE Managed Instances provider ("Only capacity providers in an
-  ACTIVE state can be used in a cluster", CapacityProvider.status), else the
-  call is refused as ECS refuses a task with no capacity to place it on ("No
-  Container Instances were found in your cluster.").  ECS launches and
-  retires the instances itself, so no container instance is modelled: the
-  task reports the launch type and the provider's name;
+- refuses ``launchType: MANAGED_INSTANCES`` in CreateService and RunTask, as
+  both references say: "If you want to use Amazon ECS Managed Instances, you
+  must use the capacityProviderStrategy request parameter and omit the
+  launchType request parameter.";
+- runs the tasks of a ``capacityProviderStrategy`` naming a Managed Instances
+  provider on that provider: it must be ACTIVE and belong to the cluster
+  ("Only capacity providers in an ACTIVE state can be used in a cluster",
+  CapacityProvider.status; "it becomes available only within the specified
+  cluster", CreateCapacityProvider.cluster), else the call is refused as ECS
+  refuses a task with nowhere to run ("No Container Instances were found in
+  your cluster.").  ECS launches and retires those instances itself, so no
+  container instance is modelled: the task reports launchType
+  MANAGED_INSTANCES and the provider as capacityProviderName
+  (task_registry.adopt);
 - lists MANAGED_INSTANCES in a revision's ``compatibilities`` when its
   ``requiresCompatibilities`` asks for it.
 """
@@ -30,36 +35,31 @@ from .state import state_of, wrap
 
 MANAGED_INSTANCES = "MANAGED_INSTANCES"
 NO_CAPACITY = "No Container Instances were found in your cluster."
+USE_A_STRATEGY = (
+    "If you want to use Amazon ECS Managed Instances, you must use the capacityProviderStrategy "
+    "request parameter and omit the launchType request parameter."
+)
 
 
-def _provider_for(backend, cluster_name: str, launch_type, strategy) -> str | None:
-    """The Managed Instances provider the tasks run on, or None when they are
-    not Managed Instances tasks."""
-    named = (strategy or [{}])[0].get("capacityProvider") if strategy else None
+def _managed_provider(backend, cluster_name: str, strategy) -> str | None:
+    """The Managed Instances provider a strategy runs its tasks on, or None."""
+    named = strategy[0].get("capacityProvider") if strategy else None
     provider = backend.capacity_providers.get(named) if named else None
-    wanted = launch_type == MANAGED_INSTANCES or getattr(provider, "type", None) == MANAGED_INSTANCES
-    if not wanted:
+    if getattr(provider, "type", None) != MANAGED_INSTANCES:
         return None
     advance(backend, state_of(backend).now())
-    if provider is not None:
-        if provider.status != "ACTIVE" or provider.cluster != cluster_name:
-            raise InvalidParameterException(NO_CAPACITY)
-        return provider.name
-    for candidate in backend.capacity_providers.values():
-        if (
-            getattr(candidate, "type", None) == MANAGED_INSTANCES
-            and candidate.cluster == cluster_name
-            and candidate.status == "ACTIVE"
-        ):
-            return candidate.name
-    raise InvalidParameterException(NO_CAPACITY)
+    if provider.status != "ACTIVE" or provider.cluster != cluster_name:
+        raise InvalidParameterException(NO_CAPACITY)
+    return provider.name
 
 
 def _run_task(orig):
     def run_task(self, cluster_str, task_definition_str, count, overrides, started_by, tags, launch_type, *rest):
+        if launch_type == MANAGED_INSTANCES:
+            raise InvalidParameterException(USE_A_STRATEGY)
         network, group, platform_version, strategy = (list(rest) + [None] * 4)[:4]
         cluster = self._get_cluster(cluster_str)
-        provider = _provider_for(self, cluster.name, launch_type, strategy)
+        provider = _managed_provider(self, cluster.name, strategy)
         if provider is None:
             return orig(self, cluster_str, task_definition_str, count, overrides, started_by, tags, launch_type, *rest)
         # moto's container-instance-free path is its Fargate one.
@@ -77,16 +77,9 @@ def _run_task(orig):
 
 def _create_service(orig):
     def create_service(self, cluster_str, service_name, desired_count, *rest, **kwargs):
-        positional = list(rest)
-        if len(positional) > 5 and positional[5] == MANAGED_INSTANCES:
-            positional[5] = "EC2"
-            service = orig(self, cluster_str, service_name, desired_count, *positional, **kwargs)
-            service.launch_type = MANAGED_INSTANCES
-            return service
-        if kwargs.get("launch_type") == MANAGED_INSTANCES:
-            service = orig(self, cluster_str, service_name, desired_count, *rest, **{**kwargs, "launch_type": "EC2"})
-            service.launch_type = MANAGED_INSTANCES
-            return service
+        positional_launch_type = rest[5] if len(rest) > 5 else None
+        if MANAGED_INSTANCES in (positional_launch_type, kwargs.get("launch_type")):
+            raise InvalidParameterException(USE_A_STRATEGY)
         return orig(self, cluster_str, service_name, desired_count, *rest, **kwargs)
 
     return create_service

@@ -63,7 +63,13 @@ def adopt(backend, task: Task, task_definition, now: float, owner=None, deployme
     task.cpu = task_definition.cpu
     task.memory = task_definition.memory
     if not task.launch_type:
-        task.launch_type = "FARGATE" if task.capacity_provider_name in ("FARGATE", "FARGATE_SPOT") else None
+        provider = backend.capacity_providers.get(task.capacity_provider_name or "")
+        if task.capacity_provider_name in ("FARGATE", "FARGATE_SPOT"):
+            task.launch_type = "FARGATE"
+        elif getattr(provider, "type", None) == "MANAGED_INSTANCES":
+            task.launch_type = "MANAGED_INSTANCES"
+        else:
+            task.launch_type = None
     fargate = task.launch_type == "FARGATE"
     if fargate:
         # ECS Developer Guide, "Fargate platform versions for Amazon ECS":

@@ -177,7 +177,7 @@ class CapacityProvidersTest(CapacityProviderCase):
                 capacityProviders=["mi"],
                 defaultCapacityProviderStrategy=[],
             )[0],
-            "ClientException",
+            "InvalidParameterException",
         )
         self.advance(PROVISION_SECONDS)
         cluster = self.ecs.put_cluster_capacity_providers(
@@ -191,7 +191,7 @@ class CapacityProvidersTest(CapacityProviderCase):
                 capacityProviders=["missing"],
                 defaultCapacityProviderStrategy=[],
             )[0],
-            "ClientException",
+            "InvalidParameterException",
         )
 
     def test_describe_by_cluster_and_missing_names(self):
@@ -220,19 +220,25 @@ class ManagedInstancesLaunchTypeTest(CapacityProviderCase):
     def test_a_revision_requiring_managed_instances_is_compatible_with_it(self):
         self.assertIn("MANAGED_INSTANCES", self.register_managed()["compatibilities"])
 
-    def test_tasks_need_an_active_managed_instances_provider(self):
+    def test_tasks_run_on_an_active_managed_instances_provider_of_their_strategy(self):
         arn = self.register_managed()["taskDefinitionArn"]
-        run = dict(cluster="apps", taskDefinition=arn, launchType="MANAGED_INSTANCES", networkConfiguration=self.net)
-        self.assertEqual(self.error(self.ecs.run_task, **run)[0], "InvalidParameterException")
+        run = dict(
+            cluster="apps",
+            taskDefinition=arn,
+            capacityProviderStrategy=[{"capacityProvider": "mi", "weight": 1}],
+            networkConfiguration=self.net,
+        )
+        code, message = self.error(
+            self.ecs.run_task, cluster="apps", taskDefinition=arn, launchType="MANAGED_INSTANCES",
+            networkConfiguration=self.net,
+        )
+        self.assertEqual(code, "InvalidParameterException")
+        self.assertIn("capacityProviderStrategy", message)
         self.managed()
         self.assertEqual(self.error(self.ecs.run_task, **run)[0], "InvalidParameterException")
         self.advance(PROVISION_SECONDS)
         task = self.ecs.run_task(**run)["tasks"][0]
         self.assertEqual((task["launchType"], task["capacityProviderName"]), ("MANAGED_INSTANCES", "mi"))
-        by_strategy = dict(run, capacityProviderStrategy=[{"capacityProvider": "mi", "weight": 1}])
-        del by_strategy["launchType"]
-        task = self.ecs.run_task(**by_strategy)["tasks"][0]
-        self.assertEqual(task["capacityProviderName"], "mi")
         self.advance(60)
         stopped = self.ecs.describe_tasks(cluster="apps", tasks=[task["taskArn"]])["tasks"][0]
         self.assertEqual((stopped["lastStatus"], stopped["containers"][0]["exitCode"]), ("STOPPED", 0))
@@ -240,14 +246,21 @@ class ManagedInstancesLaunchTypeTest(CapacityProviderCase):
     def test_a_service_runs_on_managed_instances(self):
         self.managed()
         self.advance(PROVISION_SECONDS)
-        service = self.ecs.create_service(
+        code, _ = self.error(
+            self.ecs.create_service, cluster="apps", serviceName="bad", taskDefinition=self.register(),
+            desiredCount=1, launchType="MANAGED_INSTANCES", networkConfiguration=self.net,
+        )
+        self.assertEqual(code, "InvalidParameterException")
+        self.ecs.create_service(
             cluster="apps",
             serviceName="web",
             taskDefinition=self.register(),
             desiredCount=2,
-            launchType="MANAGED_INSTANCES",
+            capacityProviderStrategy=[{"capacityProvider": "mi", "weight": 1}],
             networkConfiguration=self.net,
-        )["service"]
-        self.assertEqual(service["launchType"], "MANAGED_INSTANCES")
+        )
         self.advance(120)
         self.assertEqual(self.service()["runningCount"], 2)
+        tasks = self.ecs.list_tasks(cluster="apps", serviceName="web")["taskArns"]
+        described = self.ecs.describe_tasks(cluster="apps", tasks=tasks)["tasks"]
+        self.assertEqual({t["launchType"] for t in described}, {"MANAGED_INSTANCES"})
