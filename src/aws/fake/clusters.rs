@@ -227,3 +227,57 @@ pub fn put_providers(
     cluster.default_capacity_provider_strategy = strategy.to_vec();
     Ok(())
 }
+
+/// "The capacity provider must be associated with the cluster to be used in a capacity
+/// provider strategy" (ECS API Reference, CapacityProviderStrategyItem): CreateService,
+/// UpdateService and RunTask refuse a strategy naming one that is not, as the emulator does.
+pub fn check_strategy(
+    state: &mut State,
+    action: &'static str,
+    cluster: &str,
+    strategy: &[CapacityProviderStrategyItem],
+) -> Result<(), AwsError> {
+    let Some(found) = by_name_or_arn(state, cluster) else {
+        return Ok(());
+    };
+    if strategy
+        .iter()
+        .all(|item| found.capacity_providers.contains(&item.capacity_provider))
+    {
+        return Ok(());
+    }
+    Err(AwsError::new(
+        ErrorKind::InvalidInput,
+        action,
+        "InvalidParameterException",
+        "The specified capacity provider strategy cannot contain a capacity provider that is not \
+         associated with the cluster. Associate the capacity provider with the cluster or specify a \
+         valid capacity provider and try again.",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(provider: &str) -> CapacityProviderStrategyItem {
+        CapacityProviderStrategyItem {
+            capacity_provider: provider.into(),
+            weight: Some(1),
+            base: None,
+        }
+    }
+
+    #[test]
+    fn a_strategy_names_only_providers_of_the_cluster() {
+        let mut state = State::default();
+        let mut cluster = new_cluster("apps", Tags::new());
+        cluster.capacity_providers = vec!["FARGATE".into()];
+        state.clusters.insert("apps".into(), cluster);
+        assert!(check_strategy(&mut state, "ecs:RunTask", "apps", &[item("FARGATE")]).is_ok());
+        let refused = check_strategy(&mut state, "ecs:RunTask", "apps", &[item("FARGATE_SPOT")])
+            .expect_err("FARGATE_SPOT is not associated");
+        assert_eq!(refused.code, "InvalidParameterException");
+        assert!(refused.message.contains("not associated with the cluster"));
+    }
+}

@@ -1,9 +1,9 @@
 //! Services in the fake ECS, with deployments that progress when a test advances time.
 
-use super::controllers;
 use super::failures::{self, TaskFailure};
 use super::service_deployments;
 use super::{ACCOUNT, FakeEcs, REGION, State};
+use super::{clusters, controllers};
 use crate::api::service::ServiceSettings;
 use crate::aws::{
     AwsError, CreateService, EcsDeployment, EcsService, EcsServiceEvent, EcsTask, ErrorKind,
@@ -286,6 +286,12 @@ pub fn create(state: &mut State, request: &CreateService) -> Result<EcsService, 
         }
     }
     controllers::check_create(request)?;
+    clusters::check_strategy(
+        state,
+        CREATE,
+        cluster,
+        &request.settings.capacity_provider_strategy,
+    )?;
     let desired = request.settings.desired_count.unwrap_or(1);
     let number = state.services.len() + 1;
     let task_definition = request.task_definition.clone().unwrap_or_default();
@@ -337,6 +343,9 @@ pub fn create(state: &mut State, request: &CreateService) -> Result<EcsService, 
 /// UpdateService: a new task definition, new settings or forceNewDeployment start a
 /// deployment; a desiredCount change alone does not.
 pub fn update(state: &mut State, request: &UpdateService) -> Result<EcsService, AwsError> {
+    if let Some(strategy) = &request.changes.capacity_provider_strategy {
+        clusters::check_strategy(state, "ecs:UpdateService", &request.cluster, strategy)?;
+    }
     let number = state.services.len() + state.calls.len();
     let service = find_live(
         state,

@@ -3,7 +3,7 @@
 
 use k8s_openapi::jiff::Timestamp;
 
-use super::clusters::by_name_or_arn;
+use super::clusters::{self, by_name_or_arn};
 use super::{ACCOUNT, FakeEcs, REGION, State, task_definitions};
 use crate::aws::{
     AwsError, EcsContainer, EcsTask, ErrorKind, RunTask, StartedTasks, TaskFilter, TaskPage,
@@ -73,6 +73,12 @@ pub fn run(state: &mut State, request: &RunTask) -> Result<StartedTasks, AwsErro
     if !(1..=10).contains(&request.count) {
         return Err(invalid(ACTION, "count must be between 1 and 10."));
     }
+    clusters::check_strategy(
+        state,
+        ACTION,
+        &request.cluster,
+        &request.template.capacity_provider_strategy,
+    )?;
     let revision = task_definitions::find(state, &request.task_definition)
         .ok_or_else(|| invalid(ACTION, "TaskDefinition not found."))?
         .clone();

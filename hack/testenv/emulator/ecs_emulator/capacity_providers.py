@@ -60,6 +60,11 @@ PutClusterCapacityProviders
     only disassociate an existing capacity provider from a cluster if it's not
     being used by any existing tasks" (ResourceInUseException).
 
+CreateService, UpdateService and RunTask
+  - "The capacity provider must be associated with the cluster to be used in
+    a capacity provider strategy" (CapacityProviderStrategyItem): a strategy
+    naming one the cluster does not list is an InvalidParameterException.
+
 DeleteCluster
   - ClusterContainsCapacityProviderException while the cluster has a Managed
     Instances provider that is not INACTIVE ("You must first delete all
@@ -406,6 +411,31 @@ def _delete_cluster(orig):
     return delete_cluster
 
 
+NOT_ASSOCIATED = (
+    "The specified capacity provider strategy cannot contain a capacity provider that is not "
+    "associated with the cluster. Associate the capacity provider with the cluster or specify a "
+    "valid capacity provider and try again."
+)
+
+
+def _strategy_checked(orig):
+    def checked(self):
+        strategy = self._get_param("capacityProviderStrategy")
+        if strategy:
+            backend = self.ecs_backend
+            es = state_of(backend)
+            with es.lock:
+                advance(backend, es.now())
+                name = _cluster_name(self._get_param("cluster")) or "default"
+                cluster = backend.clusters.get(name)
+                associated = set(cluster.capacity_providers or []) if cluster else set()
+                if any(item.get("capacityProvider") not in associated for item in strategy):
+                    raise InvalidParameterException(NOT_ASSOCIATED)
+        return orig(self)
+
+    return checked
+
+
 def install() -> None:
     for name, action in (
         ("create_capacity_provider", _create),
@@ -414,5 +444,7 @@ def install() -> None:
         ("describe_capacity_providers", _describe),
     ):
         wrap(EC2ContainerServiceResponse, name, lambda _orig, action=action: action)
+    for name in ("create_service", "update_service", "run_task"):
+        wrap(EC2ContainerServiceResponse, name, _strategy_checked)
     wrap(EC2ContainerServiceBackend, "put_cluster_capacity_providers", _put_cluster_capacity_providers)
     wrap(EC2ContainerServiceBackend, "delete_cluster", _delete_cluster)

@@ -264,3 +264,23 @@ class ManagedInstancesLaunchTypeTest(CapacityProviderCase):
         tasks = self.ecs.list_tasks(cluster="apps", serviceName="web")["taskArns"]
         described = self.ecs.describe_tasks(cluster="apps", tasks=tasks)["tasks"]
         self.assertEqual({t["launchType"] for t in described}, {"MANAGED_INSTANCES"})
+
+
+class StrategyTest(CapacityProviderCase):
+    def test_a_strategy_names_only_providers_of_the_cluster(self):
+        strategy = [{"capacityProvider": "FARGATE_SPOT", "weight": 1}]
+        create = dict(
+            cluster="apps", serviceName="web", taskDefinition=self.register(), desiredCount=1,
+            capacityProviderStrategy=strategy, networkConfiguration=self.net,
+        )
+        code, message = self.error(self.ecs.create_service, **create)
+        self.assertEqual(code, "InvalidParameterException")
+        self.assertIn("not associated with the cluster", message)
+        run = dict(cluster="apps", taskDefinition=self.register(), capacityProviderStrategy=strategy,
+                   networkConfiguration=self.net)
+        self.assertEqual(self.error(self.ecs.run_task, **run)[0], "InvalidParameterException")
+        self.ecs.put_cluster_capacity_providers(
+            cluster="apps", capacityProviders=["FARGATE_SPOT"], defaultCapacityProviderStrategy=[]
+        )
+        self.ecs.create_service(**create)
+        self.ecs.run_task(**run)
