@@ -151,7 +151,7 @@ pub fn by_name_or_arn<'a>(state: &'a mut State, name_or_arn: &str) -> Option<&'a
     state.clusters.get_mut(name)
 }
 
-pub fn check_providers(
+fn check_providers(
     state: &State,
     action: &'static str,
     providers: &[String],
