@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod aws;
+mod capacity_provider;
 pub mod cli;
 mod cluster;
 mod conditions;

@@ -51,6 +51,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     let telemetry = Arc::new(Telemetry::default());
     telemetry.health.expect_caches(&[
         api::Cluster::LABEL,
+        api::CapacityProvider::LABEL,
         api::TaskDefinition::LABEL,
         api::Service::LABEL,
         api::Task::LABEL,
@@ -180,6 +181,13 @@ async fn run_controllers(
     let concurrency = args.max_concurrent_reconciles;
     tokio::join!(
         after_services::<api::Cluster>(ctx.clone(), source.clone(), concurrency, stop.clone()),
+        capacity_providers(
+            ctx.clone(),
+            source.clone(),
+            writers.capacity_providers,
+            concurrency,
+            stop.clone()
+        ),
         after_services::<api::TaskDefinition>(
             ctx.clone(),
             source.clone(),
@@ -238,10 +246,33 @@ async fn keep_cache<K>(
     }
 }
 
-/// Runs a kind that watches only its own objects once every Service, Task and
-/// ScheduledTask is known: deleting a Cluster or a TaskDefinition waits for the Services
-/// that use it, and no revision a Service, an unfinished Task or a schedule uses is
-/// trimmed.
+/// Runs the CapacityProvider controller once every Service is known (deleting a provider
+/// waits for the Services whose strategy names it), keeping the cache the Cluster
+/// controller reads its Managed Instances providers from.
+async fn capacity_providers(
+    ctx: Arc<Context>,
+    source: Source,
+    writer: reflector::store::Writer<api::CapacityProvider>,
+    concurrency: u16,
+    stop: Stop,
+) {
+    ctx.caches.services_listed().await;
+    let store = ctx.caches.capacity_providers.clone();
+    runner::run::<api::CapacityProvider>(
+        ctx,
+        source,
+        (store, writer),
+        Extra::none(),
+        concurrency,
+        stop,
+    )
+    .await;
+}
+
+/// Runs a kind that watches only its own objects once every Service, Task,
+/// ScheduledTask and CapacityProvider is known: deleting a Cluster or a TaskDefinition
+/// waits for the objects that use it, and no revision a Service, an unfinished Task or a
+/// schedule uses is trimmed.
 async fn after_services<K: Reconciler>(
     ctx: Arc<Context>,
     source: Source,
@@ -251,6 +282,7 @@ async fn after_services<K: Reconciler>(
     ctx.caches.services_listed().await;
     ctx.caches.tasks_listed().await;
     ctx.caches.scheduled_tasks_listed().await;
+    ctx.caches.capacity_providers_listed().await;
     runner::run::<K>(
         ctx,
         source,

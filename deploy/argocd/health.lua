@@ -1,5 +1,5 @@
--- Argo CD health for ecs-operator kinds (Cluster, TaskDefinition, Service, Task,
--- ScheduledTask).
+-- Argo CD health for ecs-operator kinds (Cluster, CapacityProvider, TaskDefinition,
+-- Service, Task, ScheduledTask).
 -- Their status follows kstatus: Ready, Reconciling and Stalled conditions plus
 -- observedGeneration. Healthy only when Ready is True for the current spec.
 local hs = {}

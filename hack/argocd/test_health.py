@@ -5,7 +5,7 @@ import sys
 from argo_health import ROOT, SCRIPT, evaluate
 
 CONFIG_MAP = (ROOT / "deploy/argocd/argocd-cm.yaml").read_text()
-KINDS = ["Cluster", "TaskDefinition", "Service", "Task", "ScheduledTask"]
+KINDS = ["Cluster", "CapacityProvider", "TaskDefinition", "Service", "Task", "ScheduledTask"]
 
 
 def condition(type_, status, reason, message="", generation=2):

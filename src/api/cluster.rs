@@ -294,4 +294,16 @@ impl Cluster {
             .or_else(|| self.metadata.name.clone())
             .unwrap_or_default()
     }
+
+    /// Whether the spec names the ECS capacity provider `name` (in capacityProviders or
+    /// the default strategy).
+    pub fn names_capacity_provider(&self, name: &str) -> bool {
+        let spec = &self.spec;
+        spec.capacity_providers.iter().flatten().any(|p| p == name)
+            || spec
+                .default_capacity_provider_strategy
+                .iter()
+                .flatten()
+                .any(|i| i.capacity_provider == name)
+    }
 }

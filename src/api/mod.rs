@@ -1,6 +1,7 @@
 //! The custom resource types and what they share.
 
 mod bounds;
+pub mod capacity_provider;
 pub mod cluster;
 pub mod common;
 pub mod rollout_approval;
@@ -13,6 +14,7 @@ pub mod tenant_policy;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::CustomResourceExt;
 
+pub use capacity_provider::{CapacityProvider, CapacityProviderSpec, CapacityProviderStatus};
 pub use cluster::{Cluster, ClusterSpec, ClusterStatus};
 pub use common::{AdoptionPolicy, DeletionPolicy};
 pub use rollout_approval::{RolloutApproval, RolloutApprovalSpec};
@@ -33,6 +35,7 @@ pub const MANAGER: &str = "ecs-operator";
 pub fn crds() -> Vec<CustomResourceDefinition> {
     let mut crds = vec![
         Cluster::crd(),
+        CapacityProvider::crd(),
         TaskDefinition::crd(),
         Service::crd(),
         {

@@ -309,6 +309,7 @@ fn ecs_tags_go_on_at_create_or_on_what_is_already_ours_unless_adoption_is_grante
             a.iter().all(|v| {
                 [
                     "CreateCluster",
+                    "CreateCapacityProvider",
                     "CreateService",
                     "RegisterTaskDefinition",
                     "RunTask",

@@ -5,6 +5,7 @@
 
 mod batch;
 mod call_metrics;
+mod capacity_provider;
 pub mod clients;
 mod error;
 #[cfg(test)]
@@ -38,6 +39,7 @@ use crate::api::service::{
 use crate::api::task::TaskTemplate;
 use crate::api::task_definition::TaskDefinitionFields;
 
+pub use capacity_provider::{CapacityProviderConfig, CreateCapacityProvider, EcsCapacityProvider};
 pub use error::{AwsError, ErrorKind};
 pub use operations::{AwsApi, EcsApi, Operation, ScalingApi, SchedulerApi};
 pub use pace::RolloutPace;
@@ -50,8 +52,9 @@ pub use service_deployment::{
     DeploymentRollback, EcsServiceDeployment, HookDetail, LIFECYCLE_STAGES, RevisionSummary,
 };
 pub use states::{
-    ClusterState, DeploymentState, DeploymentStopType, HookAction, HookStatus, RevisionState,
-    RolloutState, ServiceDeploymentState, ServiceState, StabilityStatus, TaskSetState, TaskState,
+    CapacityProviderState, CapacityProviderUpdate, ClusterState, DeploymentState,
+    DeploymentStopType, HookAction, HookStatus, RevisionState, RolloutState,
+    ServiceDeploymentState, ServiceState, StabilityStatus, TaskSetState, TaskState,
 };
 
 /// Tags as ECS stores them: key to value.
@@ -77,27 +80,6 @@ pub struct EcsCluster {
     pub running_tasks_count: i32,
     pub pending_tasks_count: i32,
     pub registered_container_instances_count: i32,
-}
-
-/// A capacity provider as DescribeCapacityProviders reports it.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct EcsCapacityProvider {
-    pub name: String,
-    pub arn: String,
-    /// PROVISIONING, ACTIVE, DEPROVISIONING or INACTIVE.
-    pub status: String,
-    /// EC2_AUTOSCALING, MANAGED_INSTANCES, FARGATE or FARGATE_SPOT.
-    pub provider_type: String,
-    /// The cluster a Managed Instances provider belongs to.
-    pub cluster: Option<String>,
-}
-
-impl EcsCapacityProvider {
-    /// ECS Managed Instances providers are created inside their cluster and stay
-    /// associated with it until deleted (PutClusterCapacityProviders does not manage them).
-    pub fn is_managed_instances(&self) -> bool {
-        self.provider_type == "MANAGED_INSTANCES"
-    }
 }
 
 /// Everything CreateCluster takes.

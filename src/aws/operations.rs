@@ -13,12 +13,12 @@ use async_trait::async_trait;
 use super::quota::ActionGroup;
 use super::retry::{Repeat, RetryClass, Retrying};
 use super::{
-    AwsError, ClusterState, CreateCluster, CreateService, DeploymentStopType, EcsCapacityProvider,
-    EcsCluster, EcsSchedule, EcsService, EcsServiceDeployment, EcsTask, EcsTaskDefinition,
-    Freshness, HookAction, ObservedPolicy, ObservedScheduledAction, PutPolicyResult,
-    RegisterScalableTarget, RegisterTaskDefinition, RunTask, ScalableTarget, ScalingPolicy,
-    ScheduledScaling, StartedTasks, Tags, TaskDefinitionPage, TaskFilter, TaskPage, UpdateCluster,
-    UpdateService,
+    AwsError, CapacityProviderConfig, ClusterState, CreateCapacityProvider, CreateCluster,
+    CreateService, DeploymentStopType, EcsCapacityProvider, EcsCluster, EcsSchedule, EcsService,
+    EcsServiceDeployment, EcsTask, EcsTaskDefinition, Freshness, HookAction, ObservedPolicy,
+    ObservedScheduledAction, PutPolicyResult, RegisterScalableTarget, RegisterTaskDefinition,
+    RunTask, ScalableTarget, ScalingPolicy, ScheduledScaling, StartedTasks, Tags,
+    TaskDefinitionPage, TaskFilter, TaskPage, UpdateCluster, UpdateService,
 };
 use crate::api::cluster::CapacityProviderStrategyItem;
 
@@ -142,6 +142,24 @@ operations! {
         /// not know are left out (it reports them as failures with reason MISSING).
         DescribeCapacityProviders: ClusterRead, Standard, Safe;
         fn describe_capacity_providers(&self, names: &[String]) -> Vec<EcsCapacityProvider>;
+        /// A repeat after a lost answer is refused as a name already taken; the next
+        /// reconcile finds the provider by name, tagged as its own.
+        CreateCapacityProvider: ClusterWrite, Standard, Safe;
+        fn create_capacity_provider(&self, request: &CreateCapacityProvider) -> EcsCapacityProvider;
+        /// Replaces the updatable settings (`cluster` names a Managed Instances
+        /// provider's cluster); the Auto Scaling group and a launch template's
+        /// capacityOptionType and fipsEnabled stay as created.
+        UpdateCapacityProvider: ClusterWrite, Standard, Safe;
+        fn update_capacity_provider(
+            &self,
+            name: &str,
+            cluster: Option<&str>,
+            config: &CapacityProviderConfig,
+        ) -> ();
+        /// Starts the deletion; the provider turns INACTIVE once ECS has finished. In use by
+        /// a cluster or a service's strategy, it is `ErrorKind::InUse`.
+        DeleteCapacityProvider: ClusterWrite, Standard, Safe;
+        fn delete_capacity_provider(&self, name: &str, cluster: Option<&str>) -> ();
         /// Tags a cluster, service or task definition revision.
         TagResource: Tagging, Standard, Safe;
         fn tag_resource(&self, arn: &str, tags: &Tags) -> ();

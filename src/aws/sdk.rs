@@ -7,9 +7,11 @@ use aws_smithy_types::error::operation::BuildError;
 use k8s_openapi::jiff::Timestamp;
 
 mod bookings;
+mod capacity_provider;
 mod cluster;
 mod container;
 mod customized_metric;
+mod instance_requirements;
 mod linux;
 mod progressive;
 mod revisions;
@@ -29,12 +31,13 @@ use bookings::Bookings;
 use revisions::RevisionCache;
 
 use super::{
-    AwsApi, AwsError, ClusterState, CreateCluster, CreateService, DeploymentStopType, EcsApi,
-    EcsCapacityProvider, EcsCluster, EcsSchedule, EcsService, EcsServiceDeployment, EcsTask,
-    EcsTaskDefinition, Freshness, HookAction, ObservedPolicy, ObservedScheduledAction, Operation,
-    PutPolicyResult, RegisterScalableTarget, RegisterTaskDefinition, RolloutPace, RunTask,
-    ScalableTarget, ScalingApi, ScalingPolicy, ScheduledScaling, SchedulerApi, StartedTasks, Tags,
-    TaskDefinitionPage, TaskFilter, TaskPage, UpdateCluster, UpdateService,
+    AwsApi, AwsError, CapacityProviderConfig, ClusterState, CreateCapacityProvider, CreateCluster,
+    CreateService, DeploymentStopType, EcsApi, EcsCapacityProvider, EcsCluster, EcsSchedule,
+    EcsService, EcsServiceDeployment, EcsTask, EcsTaskDefinition, Freshness, HookAction,
+    ObservedPolicy, ObservedScheduledAction, Operation, PutPolicyResult, RegisterScalableTarget,
+    RegisterTaskDefinition, RolloutPace, RunTask, ScalableTarget, ScalingApi, ScalingPolicy,
+    ScheduledScaling, SchedulerApi, StartedTasks, Tags, TaskDefinitionPage, TaskFilter, TaskPage,
+    UpdateCluster, UpdateService,
 };
 use crate::api::cluster::CapacityProviderStrategyItem;
 
@@ -194,7 +197,31 @@ impl EcsApi for SdkEcs {
         &self,
         names: &[String],
     ) -> Result<Vec<EcsCapacityProvider>, AwsError> {
-        cluster::describe_capacity_providers(&self.client, names).await
+        capacity_provider::describe(&self.client, names).await
+    }
+
+    async fn create_capacity_provider(
+        &self,
+        request: &CreateCapacityProvider,
+    ) -> Result<EcsCapacityProvider, AwsError> {
+        capacity_provider::create(&self.client, request).await
+    }
+
+    async fn update_capacity_provider(
+        &self,
+        name: &str,
+        cluster: Option<&str>,
+        config: &CapacityProviderConfig,
+    ) -> Result<(), AwsError> {
+        capacity_provider::update(&self.client, name, cluster, config).await
+    }
+
+    async fn delete_capacity_provider(
+        &self,
+        name: &str,
+        cluster: Option<&str>,
+    ) -> Result<(), AwsError> {
+        capacity_provider::delete(&self.client, name, cluster).await
     }
 
     async fn tag_resource(&self, arn: &str, tags: &Tags) -> Result<(), AwsError> {

@@ -52,6 +52,31 @@ macro_rules! ecs_states {
 }
 
 ecs_states! {
+    /// A capacity provider's status (ECS API Reference, CapacityProvider).
+    CapacityProviderState {
+        /// Usable: "only capacity providers in an ACTIVE state can be used in a cluster".
+        Active = "ACTIVE",
+        /// A Managed Instances provider being set up.
+        Provisioning = "PROVISIONING",
+        Deprovisioning = "DEPROVISIONING",
+        /// Deleted; ECS keeps describing it for a while, and its name may be used again.
+        Inactive = "INACTIVE",
+    }
+
+    /// Where a capacity provider's last create, update or delete stands (ECS API
+    /// Reference, CapacityProvider.updateStatus).
+    CapacityProviderUpdate {
+        CreateInProgress = "CREATE_IN_PROGRESS",
+        CreateComplete = "CREATE_COMPLETE",
+        CreateFailed = "CREATE_FAILED",
+        UpdateInProgress = "UPDATE_IN_PROGRESS",
+        UpdateComplete = "UPDATE_COMPLETE",
+        UpdateFailed = "UPDATE_FAILED",
+        DeleteInProgress = "DELETE_IN_PROGRESS",
+        DeleteComplete = "DELETE_COMPLETE",
+        DeleteFailed = "DELETE_FAILED",
+    }
+
     /// A cluster's status (ECS API Reference, Cluster).
     ClusterState {
         Active = "ACTIVE",

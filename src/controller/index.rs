@@ -13,7 +13,8 @@ use kube::runtime::reflector::{self, ObjectRef, Store};
 
 use crate::api::tenant_policy::Profile;
 use crate::api::{
-    Cluster, RolloutApproval, ScheduledTask, Service, Task, TaskDefinition, TenantPolicy,
+    CapacityProvider, Cluster, RolloutApproval, ScheduledTask, Service, Task, TaskDefinition,
+    TenantPolicy,
 };
 use crate::tenancy;
 
@@ -21,10 +22,15 @@ use crate::tenancy;
 /// them objects without an API server.
 pub trait Index: Send + Sync {
     fn cluster(&self, namespace: &str, name: &str) -> Option<Arc<Cluster>>;
+    fn capacity_provider(&self, namespace: &str, name: &str) -> Option<Arc<CapacityProvider>>;
     fn task_definition(&self, namespace: &str, name: &str) -> Option<Arc<TaskDefinition>>;
-    /// Services and ScheduledTasks, as `Kind namespace/name`, whose clusterRef names the
-    /// Cluster: its deletion waits for them.
+    /// Services, ScheduledTasks and CapacityProviders, as `Kind namespace/name`, whose
+    /// clusterRef names the Cluster: its deletion waits for them.
     fn dependents_on_cluster(&self, namespace: &str, name: &str) -> Vec<String>;
+    /// Clusters (capacityProviders, defaultCapacityProviderStrategy) and Services
+    /// (capacityProviderStrategy) of `namespace`, as `Kind namespace/name`, that name the
+    /// ECS capacity provider `provider`: its deletion waits for them.
+    fn dependents_on_capacity_provider(&self, namespace: &str, provider: &str) -> Vec<String>;
     /// Services, as `Service namespace/name`, whose spec.taskDefinitionRef names the
     /// TaskDefinition.
     fn services_of_task_definition(&self, namespace: &str, name: &str) -> Vec<String>;
@@ -69,6 +75,7 @@ pub struct Caches {
     pub tasks: Store<Task>,
     pub scheduled_tasks: Store<ScheduledTask>,
     pub clusters: Store<Cluster>,
+    pub capacity_providers: Store<CapacityProvider>,
     pub task_definitions: Store<TaskDefinition>,
     pub tenant_policies: Store<TenantPolicy>,
     pub rollout_approvals: Store<RolloutApproval>,
@@ -81,6 +88,7 @@ pub struct CacheWriters {
     pub tasks: Writer<Task>,
     pub scheduled_tasks: Writer<ScheduledTask>,
     pub clusters: Writer<Cluster>,
+    pub capacity_providers: Writer<CapacityProvider>,
     pub task_definitions: Writer<TaskDefinition>,
     pub tenant_policies: Writer<TenantPolicy>,
     pub rollout_approvals: Writer<RolloutApproval>,
@@ -92,6 +100,7 @@ impl Caches {
         let (tasks, tasks_writer) = reflector::store();
         let (scheduled_tasks, scheduled_tasks_writer) = reflector::store();
         let (clusters, clusters_writer) = reflector::store();
+        let (capacity_providers, capacity_providers_writer) = reflector::store();
         let (task_definitions, task_definitions_writer) = reflector::store();
         let (tenant_policies, tenant_policies_writer) = reflector::store();
         let (rollout_approvals, rollout_approvals_writer) = reflector::store();
@@ -101,6 +110,7 @@ impl Caches {
                 tasks,
                 scheduled_tasks,
                 clusters,
+                capacity_providers,
                 task_definitions,
                 tenant_policies,
                 rollout_approvals,
@@ -111,6 +121,7 @@ impl Caches {
                 tasks: tasks_writer,
                 scheduled_tasks: scheduled_tasks_writer,
                 clusters: clusters_writer,
+                capacity_providers: capacity_providers_writer,
                 task_definitions: task_definitions_writer,
                 tenant_policies: tenant_policies_writer,
                 rollout_approvals: rollout_approvals_writer,
@@ -130,6 +141,14 @@ impl Caches {
     pub async fn services_listed(&self) {
         if self.services.wait_until_ready().await.is_err() {
             tracing::warn!("the Service cache closed before its first list");
+        }
+    }
+
+    /// Waits for the first complete list of CapacityProviders, so no Cluster is deleted
+    /// before the Managed Instances providers created in it.
+    pub async fn capacity_providers_listed(&self) {
+        if self.capacity_providers.wait_until_ready().await.is_err() {
+            tracing::warn!("the CapacityProvider cache closed before its first list");
         }
     }
 
@@ -208,12 +227,47 @@ impl Index for Caches {
             .get(&ObjectRef::new(name).within(namespace))
     }
 
+    fn capacity_provider(&self, namespace: &str, name: &str) -> Option<Arc<CapacityProvider>> {
+        self.capacity_providers
+            .get(&ObjectRef::new(name).within(namespace))
+    }
+
     fn dependents_on_cluster(&self, namespace: &str, name: &str) -> Vec<String> {
         let mut dependents = self.named(namespace, name, Service::cluster_ref_name);
         dependents.extend(
             self.scheduled_tasks_referencing(namespace, name, ScheduledTask::cluster_ref_name)
                 .iter()
                 .map(|s| format!("ScheduledTask {namespace}/{}", s.name_any())),
+        );
+        dependents.extend(
+            referencing(
+                &self.capacity_providers,
+                namespace,
+                name,
+                CapacityProvider::cluster_ref_name,
+            )
+            .iter()
+            .map(|p| format!("CapacityProvider {namespace}/{}", p.name_any())),
+        );
+        dependents.sort();
+        dependents
+    }
+
+    fn dependents_on_capacity_provider(&self, namespace: &str, provider: &str) -> Vec<String> {
+        let in_namespace = |ns: Option<String>| ns.as_deref() == Some(namespace);
+        let mut dependents: Vec<String> = self
+            .clusters
+            .state()
+            .iter()
+            .filter(|c| in_namespace(c.namespace()) && c.names_capacity_provider(provider))
+            .map(|c| format!("Cluster {namespace}/{}", c.name_any()))
+            .collect();
+        dependents.extend(
+            self.services
+                .state()
+                .iter()
+                .filter(|s| in_namespace(s.namespace()) && s.names_capacity_provider(provider))
+                .map(|s| format!("Service {namespace}/{}", s.name_any())),
         );
         dependents.sort();
         dependents
@@ -290,6 +344,7 @@ impl Index for Caches {
 #[derive(Default)]
 pub struct TestIndex {
     pub clusters: Vec<Arc<Cluster>>,
+    pub capacity_providers: Vec<Arc<CapacityProvider>>,
     pub task_definitions: Vec<Arc<TaskDefinition>>,
     pub services: Vec<Arc<Service>>,
     pub tenant_policies: Vec<Arc<TenantPolicy>>,
@@ -312,7 +367,18 @@ impl Index for TestIndex {
         self.task_definitions.iter().find(named).cloned()
     }
 
+    fn capacity_provider(&self, namespace: &str, name: &str) -> Option<Arc<CapacityProvider>> {
+        let named = |p: &&Arc<CapacityProvider>| {
+            p.namespace().as_deref() == Some(namespace) && p.name_any() == name
+        };
+        self.capacity_providers.iter().find(named).cloned()
+    }
+
     fn dependents_on_cluster(&self, _: &str, _: &str) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn dependents_on_capacity_provider(&self, _: &str, _: &str) -> Vec<String> {
         Vec::new()
     }
 

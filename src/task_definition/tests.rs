@@ -63,7 +63,19 @@ impl Index for FakeUsers {
         None
     }
 
+    fn capacity_provider(
+        &self,
+        _: &str,
+        _: &str,
+    ) -> Option<std::sync::Arc<crate::api::CapacityProvider>> {
+        None
+    }
+
     fn dependents_on_cluster(&self, _: &str, _: &str) -> Vec<String> {
+        Vec::new()
+    }
+
+    fn dependents_on_capacity_provider(&self, _: &str, _: &str) -> Vec<String> {
         Vec::new()
     }
 

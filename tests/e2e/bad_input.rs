@@ -65,6 +65,7 @@ fn object_of(manifest: &str) -> Result<(String, String)> {
         Some("TenantPolicy") => "tenantpolicy",
         Some("Task") => "task.ecs.operator.dev",
         Some("ScheduledTask") => "scheduledtask.ecs.operator.dev",
+        Some("CapacityProvider") => "capacityprovider.ecs.operator.dev",
         other => bail!("unexpected kind {other:?}"),
     };
     let name = value["metadata"]["name"].as_str().context("a name")?;

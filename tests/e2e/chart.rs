@@ -7,6 +7,7 @@ use anyhow::{Context, Result, ensure};
 use serde_json::Value;
 
 use crate::approvers::approvers_approve_as_themselves_and_cannot_edit_services;
+use crate::capacity_provider::auto_scaling_manifest;
 use crate::scheduled_task::scheduled_task_manifest;
 use crate::service::{apply_ready_service, in_moto};
 use crate::support::operator::{self, Operator};
@@ -427,6 +428,13 @@ async fn lifecycle_as_the_chart(ctx: &TestContext, apps: &str, other: &str) -> R
         "scheduledtask.ecs.operator.dev/nightly",
         "--timeout=60s",
     ])?;
+
+    // A CapacityProvider is made and deleted under the identity too.
+    let provider = ctx.unique_name("chart-asg");
+    let capacity = "capacityprovider.ecs.operator.dev";
+    ctx.apply_in(apps, &auto_scaling_manifest(&provider, &provider, 80))?;
+    ctx.wait_ready_in(apps, capacity, &provider)?;
+    ctx.kubectl(&["delete", "-n", apps, capacity, &provider, "--timeout=90s"])?;
 
     // What the identity may not do.
     let secrets = as_operator(&["get", "secrets", "-n", apps])?;

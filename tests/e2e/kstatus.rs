@@ -130,3 +130,13 @@ pub fn finished_tasks_read_as_current_and_failed(
     }
     Ok(())
 }
+
+/// A Ready CapacityProvider is Current.
+pub fn a_ready_capacity_provider_reads_as_current(ctx: &TestContext, name: &str) -> Result<()> {
+    let (status, message) = kstatus(ctx, "capacityprovider.ecs.operator.dev", name)?;
+    ensure!(
+        status == "Current",
+        "CapacityProvider {name} is {status} to kstatus: {message}"
+    );
+    Ok(())
+}

@@ -11,6 +11,7 @@ mod approvers;
 mod autoscaling;
 mod bad_input;
 mod batch_example;
+mod capacity_provider;
 mod chaos;
 mod chart;
 mod cluster;
@@ -98,6 +99,8 @@ fn main() -> ExitCode {
         test!(scheduled_task::a_schedule_follows_a_new_revision_within_seconds),
         test!(batch_example::the_batch_example_runs_in_the_emulator),
         test!(managed_instances::a_service_runs_on_managed_instances_that_its_cluster_keeps),
+        test!(capacity_provider::an_auto_scaling_group_provider_is_managed_and_deleted_after_its_cluster),
+        test!(capacity_provider::a_managed_instances_provider_lives_and_dies_inside_its_cluster),
         test!(progressive::a_paused_blue_green_rollout_waits_for_its_approval),
         test!(progressive::a_paused_rollout_survives_an_operator_restart_until_aborted),
         test!(traffic::blue_green_moves_production_traffic_only_when_promoted),

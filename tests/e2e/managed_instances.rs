@@ -138,7 +138,7 @@ pub async fn a_service_runs_on_managed_instances_that_its_cluster_keeps(
         read.len() == 1
             && read[0].name == provider
             && read[0].is_managed_instances()
-            && read[0].status == "ACTIVE"
+            && read[0].status == ecs_operator::aws::CapacityProviderState::Active
             && read[0].cluster.as_deref() == Some(cluster.as_str()),
         "{read:?}"
     );

@@ -240,6 +240,15 @@ impl Service {
         self.spec.cluster_ref.as_ref().map(|r| r.name.as_str())
     }
 
+    /// Whether the spec's capacityProviderStrategy names the ECS capacity provider `name`.
+    pub fn names_capacity_provider(&self, name: &str) -> bool {
+        self.spec
+            .settings
+            .capacity_provider_strategy
+            .iter()
+            .any(|i| i.capacity_provider == name)
+    }
+
     /// The TaskDefinition object this Service references, if it names one.
     pub fn task_definition_ref_name(&self) -> Option<&str> {
         self.spec

@@ -35,9 +35,11 @@ impl FakeEcs {
         let provider = EcsCapacityProvider {
             name: name.to_string(),
             arn: format!("arn:aws:ecs:{REGION}:{ACCOUNT}:capacity-provider/{name}"),
-            status: "ACTIVE".into(),
+            status: crate::aws::CapacityProviderState::Active,
             provider_type: "MANAGED_INSTANCES".into(),
             cluster: Some(cluster.to_string()),
+            update_status: Some(crate::aws::CapacityProviderUpdate::CreateComplete),
+            ..Default::default()
         };
         state.capacity_providers.insert(name.to_string(), provider);
         if let Some(found) = state.clusters.get_mut(cluster) {
@@ -91,9 +93,7 @@ pub fn create(state: &mut State, request: &CreateCluster) -> Result<EcsCluster, 
 pub fn delete(state: &mut State, arn: &str) -> Result<ClusterState, AwsError> {
     let name = live(state, arn, "ecs:DeleteCluster")?.name.clone();
     let managed_instances_left = state.capacity_providers.values().any(|p| {
-        p.is_managed_instances()
-            && p.cluster.as_deref() == Some(name.as_str())
-            && p.status != "INACTIVE"
+        p.is_managed_instances() && p.cluster.as_deref() == Some(name.as_str()) && !p.is_inactive()
     });
     let cluster = live(state, arn, "ecs:DeleteCluster")?;
     // A cluster with services, tasks or container instances cannot be deleted
@@ -164,7 +164,7 @@ fn check_providers(
             || state
                 .capacity_providers
                 .get(p)
-                .is_some_and(|known| known.status == "ACTIVE")
+                .is_some_and(|known| known.status == crate::aws::CapacityProviderState::Active)
     };
     let unknown = providers
         .iter()

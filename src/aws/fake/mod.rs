@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
+mod capacity_providers;
 mod clusters;
 mod controllers;
 mod failures;
@@ -20,12 +21,13 @@ use clusters::{by_name_or_arn, live};
 use async_trait::async_trait;
 
 use super::{
-    AwsApi, AwsError, CreateCluster, CreateService, DeploymentStopType, EcsApi,
-    EcsCapacityProvider, EcsCluster, EcsSchedule, EcsService, EcsServiceDeployment, EcsTask,
-    EcsTaskDefinition, ErrorKind, Freshness, HookAction, ObservedPolicy, ObservedScheduledAction,
-    PutPolicyResult, RegisterScalableTarget, RegisterTaskDefinition, RunTask, ScalableTarget,
-    ScalingApi, ScalingPolicy, ScheduledScaling, SchedulerApi, StartedTasks, Tags,
-    TaskDefinitionPage, TaskFilter, TaskPage, UpdateCluster, UpdateService,
+    AwsApi, AwsError, CapacityProviderConfig, CreateCapacityProvider, CreateCluster, CreateService,
+    DeploymentStopType, EcsApi, EcsCapacityProvider, EcsCluster, EcsSchedule, EcsService,
+    EcsServiceDeployment, EcsTask, EcsTaskDefinition, ErrorKind, Freshness, HookAction,
+    ObservedPolicy, ObservedScheduledAction, PutPolicyResult, RegisterScalableTarget,
+    RegisterTaskDefinition, RunTask, ScalableTarget, ScalingApi, ScalingPolicy, ScheduledScaling,
+    SchedulerApi, StartedTasks, Tags, TaskDefinitionPage, TaskFilter, TaskPage, UpdateCluster,
+    UpdateService,
 };
 use crate::api::cluster::CapacityProviderStrategyItem;
 use crate::aws::ClusterState;
@@ -193,11 +195,39 @@ impl EcsApi for FakeEcs {
         &self,
         names: &[String],
     ) -> Result<Vec<EcsCapacityProvider>, AwsError> {
-        let state = self.call("ecs:DescribeCapacityProviders")?;
+        let mut state = self.call("ecs:DescribeCapacityProviders")?;
+        capacity_providers::advance(&mut state);
         Ok(names
             .iter()
             .filter_map(|n| state.capacity_providers.get(n).cloned())
             .collect())
+    }
+
+    async fn create_capacity_provider(
+        &self,
+        request: &CreateCapacityProvider,
+    ) -> Result<EcsCapacityProvider, AwsError> {
+        let mut state = self.call("ecs:CreateCapacityProvider")?;
+        capacity_providers::create(&mut state, request)
+    }
+
+    async fn update_capacity_provider(
+        &self,
+        name: &str,
+        cluster: Option<&str>,
+        config: &CapacityProviderConfig,
+    ) -> Result<(), AwsError> {
+        let mut state = self.call("ecs:UpdateCapacityProvider")?;
+        capacity_providers::update(&mut state, name, cluster, config)
+    }
+
+    async fn delete_capacity_provider(
+        &self,
+        name: &str,
+        cluster: Option<&str>,
+    ) -> Result<(), AwsError> {
+        let mut state = self.call("ecs:DeleteCapacityProvider")?;
+        capacity_providers::delete(&mut state, name, cluster)
     }
 
     async fn tag_resource(&self, arn: &str, tags: &Tags) -> Result<(), AwsError> {
@@ -487,6 +517,22 @@ fn tags_of<'a>(
         return task_definitions::find_mut(state, arn)
             .map(|t| &mut t.tags)
             .ok_or_else(|| task_definitions::not_found(action));
+    }
+    if arn.contains(":capacity-provider/") {
+        let name = arn.rsplit('/').next().unwrap_or(arn);
+        return state
+            .capacity_providers
+            .get_mut(name)
+            .filter(|p| !p.is_inactive())
+            .map(|p| &mut p.tags)
+            .ok_or_else(|| {
+                AwsError::new(
+                    ErrorKind::InvalidInput,
+                    action,
+                    "ClientException",
+                    "The specified capacity provider does not exist.",
+                )
+            });
     }
     if arn.contains(":service/") {
         return services::live_by_arn(state, arn, action).map(|s| &mut s.tags);

@@ -14,9 +14,7 @@ use crate::api::cluster::{
     ExecuteCommandLogging, ManagedStorageConfiguration, ServiceConnectDefaults,
 };
 use crate::aws::limiter::Prepaid;
-use crate::aws::{
-    AwsError, ClusterState, CreateCluster, EcsCapacityProvider, EcsCluster, UpdateCluster,
-};
+use crate::aws::{AwsError, ClusterState, CreateCluster, EcsCluster, UpdateCluster};
 
 /// Describes up to 100 clusters, with their tags, settings and configuration.
 pub async fn describe(
@@ -117,36 +115,6 @@ pub async fn put_capacity_providers(
         .await
         .map_err(|e| aws_error("ecs:PutClusterCapacityProviders", e))?;
     Ok(())
-}
-
-/// Describes up to 100 capacity providers by name; unknown names are left out.
-pub async fn describe_capacity_providers(
-    client: &aws_sdk_ecs::Client,
-    names: &[String],
-) -> Result<Vec<EcsCapacityProvider>, AwsError> {
-    let out = client
-        .describe_capacity_providers()
-        .set_capacity_providers(Some(names.to_vec()))
-        .send()
-        .await
-        .map_err(|e| aws_error("ecs:DescribeCapacityProviders", e))?;
-    Ok(out
-        .capacity_providers()
-        .iter()
-        .map(|p| EcsCapacityProvider {
-            name: p.name().unwrap_or_default().to_string(),
-            arn: p.capacity_provider_arn().unwrap_or_default().to_string(),
-            status: p
-                .status()
-                .map(|s| s.as_str().to_string())
-                .unwrap_or_default(),
-            provider_type: p
-                .r#type()
-                .map(|t| t.as_str().to_string())
-                .unwrap_or_default(),
-            cluster: p.cluster().map(str::to_string),
-        })
-        .collect())
 }
 
 /// Deletes the cluster; returns the status ECS reports for it afterwards.
