@@ -43,7 +43,7 @@ pub struct ManagedInstancesProvider {
     "message": "spec.managedInstancesProvider.instanceLaunchTemplate.capacityOptionType is immutable: \
                 UpdateCapacityProvider cannot change it; create a new CapacityProvider object instead"
 }, {
-    "rule": "(has(self.fipsEnabled) ? string(self.fipsEnabled) : '') == (has(oldSelf.fipsEnabled) ? string(oldSelf.fipsEnabled) : '')",
+    "rule": "has(self.fipsEnabled) == has(oldSelf.fipsEnabled) && (!has(self.fipsEnabled) || self.fipsEnabled == oldSelf.fipsEnabled)",
     "message": "spec.managedInstancesProvider.instanceLaunchTemplate.fipsEnabled is immutable: \
                 UpdateCapacityProvider cannot change it; create a new CapacityProvider object instead"
 }, {
