@@ -161,7 +161,7 @@ def _services_using(backend, name: str) -> list[str]:
         svc.name
         for svc in backend.services.values()
         if svc.status != "INACTIVE"
-        and any(item.get("capacityProvider") == name for item in svc.capacity_provider_strategy or [])
+        and any(item.get("capacityProvider") == name for item in getattr(svc, "capacity_provider_strategy", None) or [])
     )
 
 

@@ -23,6 +23,7 @@ import math
 
 from moto.ecs.exceptions import ECSException
 
+from . import container_instances
 from .circuit_breaker import (
     HEALTHY_AFTER_SECONDS,
     THROTTLE_BASE_SECONDS,
@@ -65,8 +66,24 @@ def _launch(backend, st: ServiceState, d: Deployment, n: int, at: float) -> None
         tags = list(task_definition.tags or [])
     strategy = d.capacity_provider_strategy or cluster.default_capacity_provider_strategy or []
     provider = strategy[0].get("capacityProvider") if strategy else None
+    on_instances = container_instances.is_ec2(backend, d.launch_type, provider)
+    need = container_instances.requirements(task_definition)
     launched = []
     for _ in range(n):
+        instance = None
+        if on_instances:
+            instance = container_instances.place(
+                backend,
+                cluster,
+                need,
+                f"service:{svc.name}",
+                getattr(svc, "placement_constraints", None),
+                getattr(svc, "placement_strategy", None),
+            )
+            if instance is None:
+                event(backend, st, at, f"(service {svc.name}) {container_instances.UNABLE_TO_PLACE}")
+                st.throttle_until = at + THROTTLE_BASE_SECONDS
+                break
         try:
             task = launch_task(
                 backend,
@@ -90,6 +107,8 @@ def _launch(backend, st: ServiceState, d: Deployment, n: int, at: float) -> None
             event(backend, st, at, f"(service {svc.name}) failed to launch a task with (error {exc.message}).")
             st.throttle_until = at + THROTTLE_BASE_SECONDS
             break
+        if instance is not None:
+            container_instances.reserve(backend, task, instance, need)
         st.task_ids[task.id] = None
         st.live[task.id] = None
         launched.append(task)

@@ -27,6 +27,7 @@ MODULES = [
     "clusters",  # DescribeClusters counters
     "capacity_providers",  # Auto Scaling group and Managed Instances providers, their states and users
     "managed_instances",  # MANAGED_INSTANCES as a launch type and a compatibility
+    "container_instances",  # EC2 capacity: instances of Auto Scaling group providers, task placement, GPUs
     "scaling_tags",  # tags on Application Auto Scaling scalable targets
     "schedules",  # EventBridge Scheduler schedules that run ECS tasks
 ]

@@ -68,6 +68,10 @@ def adopt(backend, task: Task, task_definition, now: float, owner=None, deployme
             task.launch_type = "FARGATE"
         elif getattr(provider, "type", None) == "MANAGED_INSTANCES":
             task.launch_type = "MANAGED_INSTANCES"
+        elif provider is not None:
+            # ECS API Reference, Task.launchType: a task on an Auto Scaling group
+            # capacity provider runs on EC2 container instances.
+            task.launch_type = "EC2"
         else:
             task.launch_type = None
     fargate = task.launch_type == "FARGATE"

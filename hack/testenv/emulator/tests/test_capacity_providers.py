@@ -164,6 +164,12 @@ class CapacityProvidersTest(CapacityProviderCase):
         self.assertEqual(self.described("asg")["status"], "INACTIVE")
         self.asg()  # the name is free again
 
+    def test_services_without_a_strategy_do_not_hold_a_provider(self):
+        self.asg()
+        self.create_service(task_definition=self.register(), desired=0)
+        deleted = self.ecs.delete_capacity_provider(capacityProvider="asg")["capacityProvider"]
+        self.assertEqual(deleted["updateStatus"], "DELETE_IN_PROGRESS")
+
     def test_reserved_and_missing_providers_are_not_deleted(self):
         self.assertEqual(self.error(self.ecs.delete_capacity_provider, capacityProvider="FARGATE")[0], "ClientException")
         self.assertEqual(self.error(self.ecs.delete_capacity_provider, capacityProvider="nope")[0], "ClientException")
