@@ -97,6 +97,22 @@ pub fn reference_poll(created: Option<&Time>, now: Timestamp) -> Duration {
 }
 
 impl<S> Outcome<S> {
+    /// Progressing while an object this one names is missing or not usable yet. No
+    /// watch wakes the waiting object, so it looks again after `reference_poll`.
+    pub fn waiting_for_reference(
+        status: S,
+        reason: &'static str,
+        message: String,
+        created: Option<&Time>,
+    ) -> Self {
+        Self {
+            status,
+            health: Health::Progressing { reason, message },
+            notes: Vec::new(),
+            next: Next::After(reference_poll(created, Timestamp::now())),
+        }
+    }
+
     /// Stalled with a Warning Event carrying the same message.
     pub fn stalled(status: S, reason: &'static str, message: String, next: Next) -> Self {
         Self {

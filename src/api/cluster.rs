@@ -8,6 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::common::{AdoptionPolicy, DeletionPolicy, conditions_schema};
+use super::service::LocalReference;
 
 /// The capacity providers one cluster takes (ECS service quotas: 20 per cluster).
 pub const CAPACITY_PROVIDERS_MAX: usize = 20;
@@ -39,9 +40,14 @@ pub const CAPACITY_PROVIDERS_MAX: usize = 20;
      self.defaultCapacityProviderStrategy.filter(s, has(s.base) && s.base > 0).size() <= 1"
 ).message("spec.defaultCapacityProviderStrategy: only one capacity provider may set a base greater than 0"))]
 #[x_kube(validation = Rule::new(
-    "!has(self.defaultCapacityProviderStrategy) || !has(self.capacityProviders) || \
-     self.defaultCapacityProviderStrategy.all(s, s.capacityProvider in self.capacityProviders)"
-).message("spec.defaultCapacityProviderStrategy: every capacityProvider must also be listed in spec.capacityProviders"))]
+    "!has(self.defaultCapacityProviderStrategy) || (!has(self.capacityProviders) && !has(self.capacityProviderRefs)) || \
+     self.defaultCapacityProviderStrategy.all(s, (has(self.capacityProviders) && s.capacityProvider in self.capacityProviders) || \
+       (has(self.capacityProviderRefs) && self.capacityProviderRefs.exists(r, r.name == s.capacityProvider)))"
+).message("spec.defaultCapacityProviderStrategy: every capacityProvider must also be listed in spec.capacityProviders or name an entry of spec.capacityProviderRefs"))]
+#[x_kube(validation = Rule::new(
+    "(has(self.capacityProviders) ? size(self.capacityProviders) : 0) + \
+     (has(self.capacityProviderRefs) ? size(self.capacityProviderRefs) : 0) <= 20"
+).message("spec.capacityProviders and spec.capacityProviderRefs: a cluster takes at most 20 capacity providers (ECS service quotas)"))]
 #[x_kube(validation = Rule::new(
     "(has(self.region) ? self.region : '') == (has(oldSelf.region) ? oldSelf.region : '')"
 ).message("spec.region is immutable: a cluster cannot move to another region; create a new Cluster object instead")
@@ -78,6 +84,16 @@ pub struct ClusterSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(length(max = CAPACITY_PROVIDERS_MAX))]
     pub capacity_providers: Option<Vec<String>>,
+
+    /// CapacityProvider objects in this namespace the cluster uses too, each by the ECS
+    /// name its status reports; until ECS has one ACTIVE the Cluster waits (reason
+    /// WaitingForCapacityProvider). Deleting a referenced CapacityProvider waits for
+    /// this Cluster. A defaultCapacityProviderStrategy entry may name one by its
+    /// metadata.name. A Managed Instances provider joins the cluster it is created in:
+    /// it needs no reference here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(length(max = CAPACITY_PROVIDERS_MAX))]
+    pub capacity_provider_refs: Vec<LocalReference>,
 
     /// Strategy for services and tasks that name no launch type or strategy of their own.
     /// Left out: not managed. Can change after create.
@@ -223,7 +239,10 @@ pub struct ExecuteCommandLogConfiguration {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CapacityProviderStrategyItem {
-    /// Capacity provider name, for example FARGATE or FARGATE_SPOT.
+    /// Capacity provider name, for example FARGATE or FARGATE_SPOT. In a Service's
+    /// strategy, or a Cluster's default strategy naming one of its capacityProviderRefs,
+    /// the metadata.name of a CapacityProvider object of the namespace: it is sent as its
+    /// provider's ECS name once ECS has that provider ACTIVE.
     pub capacity_provider: String,
     /// Relative share of tasks placed on this provider (0-1000).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -293,6 +312,14 @@ impl Cluster {
             .clone()
             .or_else(|| self.metadata.name.clone())
             .unwrap_or_default()
+    }
+
+    /// Whether capacityProviderRefs names the CapacityProvider object `name`.
+    pub fn references_capacity_provider(&self, name: &str) -> bool {
+        self.spec
+            .capacity_provider_refs
+            .iter()
+            .any(|r| r.name == name)
     }
 
     /// Whether the spec names the ECS capacity provider `name` (in capacityProviders or

@@ -52,6 +52,7 @@ impl Reconciler for CapacityProvider {
         // Clusters and Services of the namespace still naming the provider make deletion wait.
         let dependents = index.dependents_on_capacity_provider(
             &self.namespace().unwrap_or_default(),
+            &self.name_any(),
             &self.provider_name(),
         );
         super::cleanup(self, aws, &dependents).await

@@ -18,9 +18,7 @@ use crate::aws::{
 use crate::conditions::REASON_INVALID_SPEC;
 use crate::controller::Index;
 use crate::ownership::{may_adopt, owner_of, refused};
-use crate::reconcile::{
-    CONVERGE_POLL, Cleanup, Health, Next, Note, Outcome, guarded, reference_poll,
-};
+use crate::reconcile::{CONVERGE_POLL, Cleanup, Health, Next, Note, Outcome, guarded};
 use crate::service::references::{Unresolved, cluster_of};
 use crate::tenancy;
 use observe::{Observed, observe};
@@ -66,18 +64,12 @@ fn cluster(
         index,
     ) {
         Ok(cluster) => Ok(Some(cluster)),
-        Err(Unresolved::Waiting(waiting)) => Err(Box::new(Outcome {
-            status: previous.clone(),
-            health: Health::Progressing {
-                reason: waiting.reason,
-                message: waiting.message,
-            },
-            notes: Vec::new(),
-            next: Next::After(reference_poll(
-                provider.metadata.creation_timestamp.as_ref(),
-                k8s_openapi::jiff::Timestamp::now(),
-            )),
-        })),
+        Err(Unresolved::Waiting(waiting)) => Err(Box::new(Outcome::waiting_for_reference(
+            previous.clone(),
+            waiting.reason,
+            waiting.message,
+            provider.metadata.creation_timestamp.as_ref(),
+        ))),
         Err(Unresolved::Invalid(message)) => Err(Box::new(Outcome::stalled(
             previous.clone(),
             REASON_INVALID_SPEC,

@@ -4,10 +4,13 @@ mod apply;
 mod controller;
 mod observe;
 mod plan;
+mod providers;
 mod status;
 
 #[cfg(test)]
 mod adoption_tests;
+#[cfg(test)]
+mod capacity_provider_refs_tests;
 #[cfg(test)]
 mod managed_instances_tests;
 #[cfg(test)]
@@ -51,8 +54,21 @@ async fn converge(
     if let Some(refused) = tenancy::refusal(index, cluster, &plan::tenant_uses(cluster), previous) {
         return Ok(refused);
     }
-    let desired = Desired::from_object(cluster);
-    let (current, adopting) = match observe(cluster, ecs).await? {
+    let referenced = match providers::resolve(cluster, index) {
+        Ok(referenced) => referenced,
+        Err(message) => {
+            return Ok(Outcome::waiting_for_reference(
+                previous.clone(),
+                providers::WAITING_FOR_CAPACITY_PROVIDER,
+                message,
+                cluster.metadata.creation_timestamp.as_ref(),
+            ));
+        }
+    };
+    let desired = Desired::from_object(cluster, &referenced);
+    let (current, adopting) = match observe(cluster, desired.capacity_providers.as_deref(), ecs)
+        .await?
+    {
         Observed::Absent => (None, false),
         Observed::Owned(c) => (Some(c), false),
         Observed::Foreign(c, owner) if cluster.spec.adoption_policy == AdoptionPolicy::Adopt => {
@@ -217,7 +233,8 @@ pub async fn cleanup(
             ),
         )]));
     }
-    let current = match observe(cluster, ecs).await? {
+    // Deleting needs no account of the cluster's Managed Instances providers.
+    let current = match observe(cluster, None, ecs).await? {
         Observed::Owned(c) => c,
         // Never delete what this object does not own.
         Observed::Absent | Observed::Foreign(..) => return Ok(Cleanup::Done(Vec::new())),

@@ -17,7 +17,13 @@ pub enum Observed {
 
 /// Looks the cluster up by the ARN in status, else by name, and judges ownership by tags.
 /// One DescribeClusters call when the ARN is known and still live.
-pub async fn observe(cluster: &Cluster, ecs: &dyn AwsApi) -> Result<Observed, AwsError> {
+/// `named` are the providers the Cluster manages (its capacityProviders and resolved
+/// capacityProviderRefs), None when it manages none.
+pub async fn observe(
+    cluster: &Cluster,
+    named: Option<&[String]>,
+    ecs: &dyn AwsApi,
+) -> Result<Observed, AwsError> {
     let by_arn = match cluster.status.as_ref().and_then(|s| s.arn.as_deref()) {
         Some(arn) => ecs
             .describe_cluster(arn)
@@ -36,7 +42,7 @@ pub async fn observe(cluster: &Cluster, ecs: &dyn AwsApi) -> Result<Observed, Aw
         None => Observed::Absent,
         Some(mut c) => match owner_of(&c.tags, cluster) {
             Owner::ThisObject => {
-                c.managed_instances_providers = managed_instances(cluster, &c, ecs).await?;
+                c.managed_instances_providers = managed_instances(named, &c, ecs).await?;
                 Observed::Owned(c)
             }
             other => Observed::Foreign(c, other),
@@ -49,11 +55,11 @@ pub async fn observe(cluster: &Cluster, ecs: &dyn AwsApi) -> Result<Observed, Aw
 /// Cluster object leaves it be. One DescribeCapacityProviders call, made only when the
 /// spec names the providers and ECS reports others.
 async fn managed_instances(
-    cluster: &Cluster,
+    named: Option<&[String]>,
     found: &EcsCluster,
     ecs: &dyn AwsApi,
 ) -> Result<Vec<String>, AwsError> {
-    let Some(named) = cluster.spec.capacity_providers.as_ref() else {
+    let Some(named) = named else {
         return Ok(Vec::new());
     };
     let unnamed: Vec<String> = found

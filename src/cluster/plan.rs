@@ -25,8 +25,39 @@ pub struct Desired {
 }
 
 impl Desired {
-    pub fn from_object(cluster: &Cluster) -> Self {
+    /// `referenced` maps each capacityProviderRefs object name to its provider's ECS name.
+    pub fn from_object(cluster: &Cluster, referenced: &BTreeMap<String, String>) -> Self {
         let spec = &cluster.spec;
+        let capacity_providers = (spec.capacity_providers.is_some() || !referenced.is_empty())
+            .then(|| {
+                let mut all = spec.capacity_providers.clone().unwrap_or_default();
+                all.extend(
+                    referenced
+                        .values()
+                        .filter(|n| !all.contains(n))
+                        .cloned()
+                        .collect::<Vec<_>>(),
+                );
+                all
+            });
+        let listed = |name: &str| spec.capacity_providers.iter().flatten().any(|p| p == name);
+        let default_capacity_provider_strategy = spec
+            .default_capacity_provider_strategy
+            .as_ref()
+            .map(|items| {
+                items
+                    .iter()
+                    .map(|item| match referenced.get(&item.capacity_provider) {
+                        Some(name) if !listed(&item.capacity_provider) => {
+                            CapacityProviderStrategyItem {
+                                capacity_provider: name.clone(),
+                                ..item.clone()
+                            }
+                        }
+                        _ => item.clone(),
+                    })
+                    .collect()
+            });
         let mut tags = spec.tags.clone();
         tags.extend(ownership_tags(cluster));
         Self {
@@ -34,8 +65,8 @@ impl Desired {
             tags,
             settings: spec.settings.clone(),
             configuration: spec.configuration.clone(),
-            capacity_providers: spec.capacity_providers.clone(),
-            default_capacity_provider_strategy: spec.default_capacity_provider_strategy.clone(),
+            capacity_providers,
+            default_capacity_provider_strategy,
             service_connect_defaults: spec.service_connect_defaults.clone(),
         }
     }

@@ -27,10 +27,16 @@ pub trait Index: Send + Sync {
     /// Services, ScheduledTasks and CapacityProviders, as `Kind namespace/name`, whose
     /// clusterRef names the Cluster: its deletion waits for them.
     fn dependents_on_cluster(&self, namespace: &str, name: &str) -> Vec<String>;
-    /// Clusters (capacityProviders, defaultCapacityProviderStrategy) and Services
-    /// (capacityProviderStrategy) of `namespace`, as `Kind namespace/name`, that name the
-    /// ECS capacity provider `provider`: its deletion waits for them.
-    fn dependents_on_capacity_provider(&self, namespace: &str, provider: &str) -> Vec<String>;
+    /// Clusters (capacityProviderRefs naming the object `name`, or capacityProviders and
+    /// defaultCapacityProviderStrategy naming the ECS provider `provider`) and Services
+    /// (capacityProviderStrategy) of `namespace`, as `Kind namespace/name`: the
+    /// CapacityProvider's deletion waits for them.
+    fn dependents_on_capacity_provider(
+        &self,
+        namespace: &str,
+        name: &str,
+        provider: &str,
+    ) -> Vec<String>;
     /// Services, as `Service namespace/name`, whose spec.taskDefinitionRef names the
     /// TaskDefinition.
     fn services_of_task_definition(&self, namespace: &str, name: &str) -> Vec<String>;
@@ -253,20 +259,31 @@ impl Index for Caches {
         dependents
     }
 
-    fn dependents_on_capacity_provider(&self, namespace: &str, provider: &str) -> Vec<String> {
+    fn dependents_on_capacity_provider(
+        &self,
+        namespace: &str,
+        name: &str,
+        provider: &str,
+    ) -> Vec<String> {
         let in_namespace = |ns: Option<String>| ns.as_deref() == Some(namespace);
         let mut dependents: Vec<String> = self
             .clusters
             .state()
             .iter()
-            .filter(|c| in_namespace(c.namespace()) && c.names_capacity_provider(provider))
+            .filter(|c| {
+                in_namespace(c.namespace())
+                    && (c.references_capacity_provider(name) || c.names_capacity_provider(provider))
+            })
             .map(|c| format!("Cluster {namespace}/{}", c.name_any()))
             .collect();
         dependents.extend(
             self.services
                 .state()
                 .iter()
-                .filter(|s| in_namespace(s.namespace()) && s.names_capacity_provider(provider))
+                .filter(|s| {
+                    in_namespace(s.namespace())
+                        && (s.names_capacity_provider(name) || s.names_capacity_provider(provider))
+                })
                 .map(|s| format!("Service {namespace}/{}", s.name_any())),
         );
         dependents.sort();
@@ -378,7 +395,7 @@ impl Index for TestIndex {
         Vec::new()
     }
 
-    fn dependents_on_capacity_provider(&self, _: &str, _: &str) -> Vec<String> {
+    fn dependents_on_capacity_provider(&self, _: &str, _: &str, _: &str) -> Vec<String> {
         Vec::new()
     }
 

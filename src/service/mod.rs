@@ -123,6 +123,30 @@ async fn converge(
             });
         }
     };
+    let namespace = service.namespace().unwrap_or_default();
+    let sent = &service.spec.settings.capacity_provider_strategy;
+    let strategy = match references::strategy_of(&namespace, sent, objects) {
+        Ok(strategy) => strategy,
+        Err(waiting) => {
+            return Ok(Outcome::waiting_for_reference(
+                previous.clone(),
+                waiting.reason,
+                waiting.message,
+                service.metadata.creation_timestamp.as_ref(),
+            ));
+        }
+    };
+    // The Service as ECS is to see it: strategy entries naming CapacityProvider objects
+    // carry the ECS names of their providers.
+    let resolved;
+    let service = if strategy == *sent {
+        service
+    } else {
+        let mut with_names = service.clone();
+        with_names.spec.settings.capacity_provider_strategy = strategy;
+        resolved = with_names;
+        &resolved
+    };
     let desired = Desired::new(service, cluster, task_definition);
     // A write is coming (the spec or its revision changed since the last apply): while
     // the service write quota has a queue, come back at this Service's turn rather than

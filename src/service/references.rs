@@ -3,9 +3,11 @@
 
 use kube::ResourceExt;
 
-use crate::api::Service;
+use crate::api::cluster::CapacityProviderStrategyItem;
 use crate::api::common::condition::READY;
 use crate::api::service::LocalReference;
+use crate::api::{CapacityProvider, Service};
+use crate::aws::CapacityProviderState;
 use crate::controller::Index;
 
 /// Where the service runs and what it runs.
@@ -48,6 +50,7 @@ fn neither(reference: &str, name: &str, what: &str) -> Unresolved {
 }
 
 pub const WAITING_FOR_CLUSTER: &str = "WaitingForCluster";
+pub const WAITING_FOR_CAPACITY_PROVIDER: &str = "WaitingForCapacityProvider";
 pub const WAITING_FOR_TASK_DEFINITION: &str = "WaitingForTaskDefinition";
 
 pub fn resolve(service: &Service, objects: &dyn Index) -> Result<Targets, Unresolved> {
@@ -153,11 +156,51 @@ pub fn task_definition_of(
 }
 
 /// Ready for the object's current generation: an older Ready describes an older spec.
-fn is_ready<K: ResourceExt>(
+pub(crate) fn is_ready<K: ResourceExt>(
     object: &K,
     conditions: Option<&[k8s_openapi::apimachinery::pkg::apis::meta::v1::Condition]>,
 ) -> bool {
     conditions.unwrap_or_default().iter().any(|c| {
         c.type_ == READY && c.status == "True" && c.observed_generation == object.meta().generation
     })
+}
+
+/// The strategy with each entry that names a CapacityProvider object of `namespace`
+/// replaced by the ECS name that object's status reports; waiting while ECS does not
+/// have one ACTIVE. Other entries (FARGATE, providers made elsewhere) stay as written.
+pub fn strategy_of(
+    namespace: &str,
+    items: &[CapacityProviderStrategyItem],
+    objects: &dyn Index,
+) -> Result<Vec<CapacityProviderStrategyItem>, Waiting> {
+    items
+        .iter()
+        .map(|item| {
+            let Some(provider) = objects.capacity_provider(namespace, &item.capacity_provider)
+            else {
+                return Ok(item.clone());
+            };
+            let name = active_name(&provider).ok_or_else(|| Waiting {
+                    reason: WAITING_FOR_CAPACITY_PROVIDER,
+                    message: format!(
+                        "waiting for CapacityProvider {namespace}/{}: ECS does not report it ACTIVE yet",
+                        item.capacity_provider
+                    ),
+                })?;
+            Ok(CapacityProviderStrategyItem {
+                capacity_provider: name,
+                ..item.clone()
+            })
+        })
+        .collect()
+}
+
+/// The ECS name of the object's provider, once its status says ECS has it ACTIVE: what
+/// a Cluster or Service naming the object may then use.
+pub fn active_name(provider: &CapacityProvider) -> Option<String> {
+    let status = provider.status.as_ref()?;
+    let state = CapacityProviderState::from(status.status.as_deref()?);
+    (state == CapacityProviderState::Active)
+        .then(|| status.name.clone())
+        .flatten()
 }

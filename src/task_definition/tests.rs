@@ -75,7 +75,7 @@ impl Index for FakeUsers {
         Vec::new()
     }
 
-    fn dependents_on_capacity_provider(&self, _: &str, _: &str) -> Vec<String> {
+    fn dependents_on_capacity_provider(&self, _: &str, _: &str, _: &str) -> Vec<String> {
         Vec::new()
     }
 

@@ -17,6 +17,7 @@ mod chart;
 mod cluster;
 mod contract;
 mod deployer;
+mod ec2_example;
 mod internal_error;
 mod kstatus;
 mod leader;
@@ -101,6 +102,7 @@ fn main() -> ExitCode {
         test!(managed_instances::a_service_runs_on_managed_instances_that_its_cluster_keeps),
         test!(capacity_provider::an_auto_scaling_group_provider_is_managed_and_deleted_after_its_cluster),
         test!(capacity_provider::a_managed_instances_provider_lives_and_dies_inside_its_cluster),
+        test!(ec2_example::the_ec2_example_places_gpu_tasks_over_zones_in_the_emulator),
         test!(progressive::a_paused_blue_green_rollout_waits_for_its_approval),
         test!(progressive::a_paused_rollout_survives_an_operator_restart_until_aborted),
         test!(traffic::blue_green_moves_production_traffic_only_when_promoted),
