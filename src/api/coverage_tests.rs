@@ -57,6 +57,7 @@ fn camel_case(snake: &str) -> String {
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Kind {
     Cluster,
+    CapacityProvider,
     TaskDefinition,
     Service,
 }
@@ -65,6 +66,7 @@ impl Kind {
     fn name(self) -> &'static str {
         match self {
             Self::Cluster => "Cluster",
+            Self::CapacityProvider => "CapacityProvider",
             Self::TaskDefinition => "TaskDefinition",
             Self::Service => "Service",
         }
@@ -73,6 +75,10 @@ impl Kind {
     fn page(self) -> (&'static str, &'static str) {
         match self {
             Self::Cluster => ("docs/cluster.md", include_str!("../../docs/cluster.md")),
+            Self::CapacityProvider => (
+                "docs/capacity-provider.md",
+                include_str!("../../docs/capacity-provider.md"),
+            ),
             Self::TaskDefinition => (
                 "docs/task-definition.md",
                 include_str!("../../docs/task-definition.md"),
@@ -171,6 +177,162 @@ fn shapes() -> Vec<Shape> {
             ecs_members!(t::CapacityProviderStrategyItem),
             Cluster,
             "spec.defaultCapacityProviderStrategy[]",
+        ),
+        Shape {
+            renamed: &[("name", "capacityProviderName")],
+            ..shape(
+                "CreateCapacityProvider",
+                ecs_members!(op::create_capacity_provider::CreateCapacityProviderInput),
+                CapacityProvider,
+                "spec",
+            )
+        },
+        Shape {
+            renamed: &[("name", "capacityProviderName")],
+            ..shape(
+                "UpdateCapacityProvider",
+                ecs_members!(op::update_capacity_provider::UpdateCapacityProviderInput),
+                CapacityProvider,
+                "spec",
+            )
+        },
+        shape(
+            "AutoScalingGroupProvider",
+            ecs_members!(t::AutoScalingGroupProvider),
+            CapacityProvider,
+            "spec.autoScalingGroupProvider",
+        ),
+        shape(
+            "AutoScalingGroupProviderUpdate",
+            ecs_members!(t::AutoScalingGroupProviderUpdate),
+            CapacityProvider,
+            "spec.autoScalingGroupProvider",
+        ),
+        shape(
+            "ManagedScaling",
+            ecs_members!(t::ManagedScaling),
+            CapacityProvider,
+            "spec.autoScalingGroupProvider.managedScaling",
+        ),
+        shape(
+            "CreateManagedInstancesProviderConfiguration",
+            ecs_members!(t::CreateManagedInstancesProviderConfiguration),
+            CapacityProvider,
+            "spec.managedInstancesProvider",
+        ),
+        shape(
+            "UpdateManagedInstancesProviderConfiguration",
+            ecs_members!(t::UpdateManagedInstancesProviderConfiguration),
+            CapacityProvider,
+            "spec.managedInstancesProvider",
+        ),
+        shape(
+            "InstanceLaunchTemplate",
+            ecs_members!(t::InstanceLaunchTemplate),
+            CapacityProvider,
+            "spec.managedInstancesProvider.instanceLaunchTemplate",
+        ),
+        shape(
+            "InstanceLaunchTemplateUpdate",
+            ecs_members!(t::InstanceLaunchTemplateUpdate),
+            CapacityProvider,
+            "spec.managedInstancesProvider.instanceLaunchTemplate",
+        ),
+        shape(
+            "ManagedInstancesNetworkConfiguration",
+            ecs_members!(t::ManagedInstancesNetworkConfiguration),
+            CapacityProvider,
+            "spec.managedInstancesProvider.instanceLaunchTemplate.networkConfiguration",
+        ),
+        shape(
+            "ManagedInstancesStorageConfiguration",
+            ecs_members!(t::ManagedInstancesStorageConfiguration),
+            CapacityProvider,
+            "spec.managedInstancesProvider.instanceLaunchTemplate.storageConfiguration",
+        ),
+        shape(
+            "ManagedInstancesLocalStorageConfiguration",
+            ecs_members!(t::ManagedInstancesLocalStorageConfiguration),
+            CapacityProvider,
+            "spec.managedInstancesProvider.instanceLaunchTemplate.localStorageConfiguration",
+        ),
+        shape(
+            "CapacityReservationRequest",
+            ecs_members!(t::CapacityReservationRequest),
+            CapacityProvider,
+            "spec.managedInstancesProvider.instanceLaunchTemplate.capacityReservations",
+        ),
+        shape(
+            "InfrastructureOptimization",
+            ecs_members!(t::InfrastructureOptimization),
+            CapacityProvider,
+            "spec.managedInstancesProvider.infrastructureOptimization",
+        ),
+        shape(
+            "AutoRepairConfiguration",
+            ecs_members!(t::AutoRepairConfiguration),
+            CapacityProvider,
+            "spec.managedInstancesProvider.autoRepairConfiguration",
+        ),
+        shape(
+            "InstanceRequirementsRequest",
+            ecs_members!(t::InstanceRequirementsRequest),
+            CapacityProvider,
+            "spec.managedInstancesProvider.instanceLaunchTemplate.instanceRequirements",
+        ),
+        shape(
+            "VCpuCountRangeRequest",
+            ecs_members!(t::VCpuCountRangeRequest),
+            CapacityProvider,
+            "spec.managedInstancesProvider.instanceLaunchTemplate.instanceRequirements.vCpuCount",
+        ),
+        shape(
+            "MemoryMiBRequest",
+            ecs_members!(t::MemoryMiBRequest),
+            CapacityProvider,
+            "spec.managedInstancesProvider.instanceLaunchTemplate.instanceRequirements.memoryMiB",
+        ),
+        shape(
+            "MemoryGiBPerVCpuRequest",
+            ecs_members!(t::MemoryGiBPerVCpuRequest),
+            CapacityProvider,
+            "spec.managedInstancesProvider.instanceLaunchTemplate.instanceRequirements.memoryGiBPerVCpu",
+        ),
+        shape(
+            "NetworkInterfaceCountRequest",
+            ecs_members!(t::NetworkInterfaceCountRequest),
+            CapacityProvider,
+            "spec.managedInstancesProvider.instanceLaunchTemplate.instanceRequirements.networkInterfaceCount",
+        ),
+        shape(
+            "TotalLocalStorageGbRequest",
+            ecs_members!(t::TotalLocalStorageGbRequest),
+            CapacityProvider,
+            "spec.managedInstancesProvider.instanceLaunchTemplate.instanceRequirements.totalLocalStorageGB",
+        ),
+        shape(
+            "BaselineEbsBandwidthMbpsRequest",
+            ecs_members!(t::BaselineEbsBandwidthMbpsRequest),
+            CapacityProvider,
+            "spec.managedInstancesProvider.instanceLaunchTemplate.instanceRequirements.baselineEbsBandwidthMbps",
+        ),
+        shape(
+            "AcceleratorCountRequest",
+            ecs_members!(t::AcceleratorCountRequest),
+            CapacityProvider,
+            "spec.managedInstancesProvider.instanceLaunchTemplate.instanceRequirements.acceleratorCount",
+        ),
+        shape(
+            "AcceleratorTotalMemoryMiBRequest",
+            ecs_members!(t::AcceleratorTotalMemoryMiBRequest),
+            CapacityProvider,
+            "spec.managedInstancesProvider.instanceLaunchTemplate.instanceRequirements.acceleratorTotalMemoryMiB",
+        ),
+        shape(
+            "NetworkBandwidthGbpsRequest",
+            ecs_members!(t::NetworkBandwidthGbpsRequest),
+            CapacityProvider,
+            "spec.managedInstancesProvider.instanceLaunchTemplate.instanceRequirements.networkBandwidthGbps",
         ),
         shape(
             "RegisterTaskDefinition",
@@ -586,7 +748,12 @@ fn every_sdk_member_is_modelled_set_by_the_operator_or_documented_as_not_support
         .map(|crd| serde_json::to_value(crd).expect("a CRD serialises"))
         .collect();
     let mut problems = Vec::new();
-    for kind in [Kind::Cluster, Kind::TaskDefinition, Kind::Service] {
+    for kind in [
+        Kind::Cluster,
+        Kind::CapacityProvider,
+        Kind::TaskDefinition,
+        Kind::Service,
+    ] {
         let (page_name, page) = kind.page();
         let documented = listed(page);
         let mut unsupported = BTreeSet::new();

@@ -59,6 +59,7 @@ pub struct SdkEcs {
     scheduler: aws_sdk_scheduler::Client,
     services: Coalescer<EcsService>,
     clusters: Coalescer<EcsCluster>,
+    capacity_providers: Coalescer<EcsCapacityProvider>,
     service_deployments: Coalescer<EcsServiceDeployment>,
     tasks: Coalescer<EcsTask>,
     revisions: RevisionCache,
@@ -96,6 +97,11 @@ impl SdkEcs {
                 CLUSTERS_PER_DESCRIBE,
                 BATCH_WINDOW,
             ),
+            capacity_providers: Coalescer::new(
+                Operation::DescribeCapacityProviders,
+                capacity_provider::PROVIDERS_PER_DESCRIBE,
+                BATCH_WINDOW,
+            ),
             service_deployments: Coalescer::new(
                 Operation::DescribeServiceDeployments,
                 service_deployment::DEPLOYMENTS_PER_DESCRIBE,
@@ -125,6 +131,7 @@ impl SdkEcs {
     pub(crate) fn admitted_by(mut self, limiter: Arc<Limiter>) -> Self {
         self.services = self.services.admitted_by(limiter.clone());
         self.clusters = self.clusters.admitted_by(limiter.clone());
+        self.capacity_providers = self.capacity_providers.admitted_by(limiter.clone());
         self.service_deployments = self.service_deployments.admitted_by(limiter.clone());
         self.tasks = self.tasks.admitted_by(limiter.clone());
         self.limiter = Some(limiter);
@@ -197,7 +204,23 @@ impl EcsApi for SdkEcs {
         &self,
         names: &[String],
     ) -> Result<Vec<EcsCapacityProvider>, AwsError> {
-        capacity_provider::describe(&self.client, names).await
+        // Each name joins the batch of names asked for together (by this call or by
+        // other reconciles), described 100 at a time.
+        let batches = futures::future::try_join_all(names.iter().map(|name| {
+            self.capacity_providers
+                .describe("", name, |names, receipt| {
+                    capacity_provider::describe(&self.client, names, receipt)
+                })
+        }))
+        .await?;
+        let mut found: Vec<EcsCapacityProvider> = Vec::new();
+        for (name, batch) in names.iter().zip(&batches) {
+            let described = batch.iter().find(|p| &p.name == name || &p.arn == name);
+            if let Some(p) = described.filter(|p| !found.iter().any(|f| f.arn == p.arn)) {
+                found.push(p.clone());
+            }
+        }
+        Ok(found)
     }
 
     async fn create_capacity_provider(

@@ -12,18 +12,25 @@ use crate::api::capacity_provider::{
     ManagedInstancesNetworkConfiguration, ManagedInstancesProvider,
     ManagedInstancesStorageConfiguration, ManagedScaling,
 };
+use crate::aws::limiter::Prepaid;
 use crate::aws::{AwsError, CapacityProviderConfig, CreateCapacityProvider, EcsCapacityProvider};
+
+/// DescribeCapacityProviders takes up to 100 names (ECS API Reference).
+pub const PROVIDERS_PER_DESCRIBE: usize = 100;
 
 /// Describes up to 100 capacity providers by name, with their tags; unknown names are
 /// left out.
 pub async fn describe(
     client: &aws_sdk_ecs::Client,
-    names: &[String],
+    names: Vec<String>,
+    receipt: Option<Prepaid>,
 ) -> Result<Vec<EcsCapacityProvider>, AwsError> {
     let out = client
         .describe_capacity_providers()
-        .set_capacity_providers(Some(names.to_vec()))
+        .set_capacity_providers(Some(names))
         .include(sdk::CapacityProviderField::Tags)
+        .customize()
+        .mutate_request(move |request| receipt.iter().for_each(|r| r.attach(request)))
         .send()
         .await
         .map_err(|e| aws_error("ecs:DescribeCapacityProviders", e))?;
