@@ -90,7 +90,7 @@ pub struct ClusterSpec {
     /// WaitingForCapacityProvider). Deleting a referenced CapacityProvider waits for
     /// this Cluster. A defaultCapacityProviderStrategy entry may name one by its
     /// metadata.name. A Managed Instances provider joins the cluster it is created in:
-    /// it needs no reference here.
+    /// naming one of this cluster here stalls the Cluster (each would wait for the other).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(length(max = CAPACITY_PROVIDERS_MAX))]
     pub capacity_provider_refs: Vec<LocalReference>,

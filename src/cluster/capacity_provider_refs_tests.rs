@@ -93,3 +93,21 @@ async fn a_referenced_provider_is_used_by_its_ecs_name_in_providers_and_strategy
     assert!(idle.notes.is_empty(), "{:?}", idle.notes);
     assert_eq!(rig.ecs.inner().calls().len() - calls, 1);
 }
+
+#[tokio::test]
+async fn a_managed_instances_provider_of_this_cluster_in_its_refs_stalls_instead_of_deadlocking() {
+    let mut rig = referencing("gpu");
+    let mut provider = (*provider_object("gpu", "gpu", "PROVISIONING")).clone();
+    provider.spec.cluster_ref = Some(LocalReference { name: "ml".into() });
+    rig.index.capacity_providers = vec![Arc::new(provider)];
+    let stalled = rig.reconcile().await.unwrap();
+    let Health::Stalled { reason, message } = &stalled.health else {
+        panic!("{stalled:?}")
+    };
+    assert_eq!(*reason, crate::conditions::REASON_INVALID_SPEC);
+    assert!(
+        message.contains("remove it from capacityProviderRefs"),
+        "{message}"
+    );
+    assert!(rig.ecs.inner().calls().is_empty());
+}

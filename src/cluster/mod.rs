@@ -56,12 +56,20 @@ async fn converge(
     }
     let referenced = match providers::resolve(cluster, index) {
         Ok(referenced) => referenced,
-        Err(message) => {
+        Err(providers::Unusable::Waiting(message)) => {
             return Ok(Outcome::waiting_for_reference(
                 previous.clone(),
                 providers::WAITING_FOR_CAPACITY_PROVIDER,
                 message,
                 cluster.metadata.creation_timestamp.as_ref(),
+            ));
+        }
+        Err(providers::Unusable::Circular(message)) => {
+            return Ok(Outcome::stalled(
+                previous.clone(),
+                crate::conditions::REASON_INVALID_SPEC,
+                message,
+                Next::AwaitChange,
             ));
         }
     };
