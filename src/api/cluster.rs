@@ -239,8 +239,9 @@ pub struct ExecuteCommandLogConfiguration {
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CapacityProviderStrategyItem {
-    /// Capacity provider name, for example FARGATE or FARGATE_SPOT. In a Service's
-    /// strategy, or a Cluster's default strategy naming one of its capacityProviderRefs,
+    /// Capacity provider name, for example FARGATE or FARGATE_SPOT. In the strategy of a
+    /// Service, Task or ScheduledTask, or a Cluster's default strategy naming one of its
+    /// capacityProviderRefs,
     /// the metadata.name of a CapacityProvider object of the namespace: it is sent as its
     /// provider's ECS name once ECS has that provider ACTIVE.
     pub capacity_provider: String,

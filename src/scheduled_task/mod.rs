@@ -26,6 +26,7 @@ use crate::aws::{AwsApi, AwsError, ErrorKind, Freshness};
 use crate::conditions::REASON_INVALID_SPEC;
 use crate::controller::Index;
 use crate::reconcile::{CONVERGE_POLL, Cleanup, Health, Next, Note, Outcome, guarded};
+use crate::service::references::strategy_of;
 use crate::tenancy;
 pub use controller::references_changed;
 use observe::Observed;
@@ -113,7 +114,29 @@ async fn converge(
         .collect();
     status.cluster = Some(cluster_arn.clone());
     status.task_definition_arn = Some(definition.arn.clone());
-    let desired = plan::desired(scheduled, &cluster_arn, &definition.arn);
+    let namespace = scheduled.namespace().unwrap_or_default();
+    let written = &scheduled.spec.task.capacity_provider_strategy;
+    let strategy = match strategy_of(&namespace, written, index) {
+        Ok(strategy) => strategy,
+        Err(waiting) => {
+            return Ok(Outcome::waiting_for_reference(
+                status,
+                waiting.reason,
+                waiting.message,
+                scheduled.metadata.creation_timestamp.as_ref(),
+            ));
+        }
+    };
+    let mut desired = plan::desired(scheduled, &cluster_arn, &definition.arn);
+    // Strategy entries naming CapacityProvider objects run on their providers' ECS names.
+    for (item, resolved) in desired
+        .target
+        .capacity_provider_strategy
+        .iter_mut()
+        .zip(strategy)
+    {
+        item.capacity_provider = resolved.capacity_provider;
+    }
     status.schedule_group = Some(desired.group.clone());
     let mut notes = Vec::new();
     let created = match observe::schedule(scheduled, ecs, &desired.group, &desired.name).await? {

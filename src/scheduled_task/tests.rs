@@ -310,3 +310,52 @@ async fn following_a_running_run_leaves_the_checked_mark_alone() {
     assert_eq!(rig.status().runs_checked_time, mark);
     assert_eq!(rig.status().last_result.as_deref(), Some("Running"));
 }
+
+#[tokio::test]
+async fn a_strategy_naming_a_capacity_provider_object_is_scheduled_with_its_ecs_name() {
+    use crate::api::cluster::CapacityProviderStrategyItem;
+    use crate::api::{CapacityProvider, CapacityProviderSpec, CapacityProviderStatus};
+
+    let mut with_strategy = spec();
+    with_strategy.task.capacity_provider_strategy = vec![CapacityProviderStrategyItem {
+        capacity_provider: "gpu".into(),
+        weight: Some(1),
+        base: None,
+    }];
+    let mut rig = Rig::new(scheduled("nightly", with_strategy)).await;
+    let provider = |status: &str| {
+        let mut p = CapacityProvider::new("gpu", CapacityProviderSpec::default());
+        p.metadata.namespace = Some("team-a".into());
+        p.status = Some(CapacityProviderStatus {
+            name: Some("gpu-fleet".into()),
+            status: Some(status.into()),
+            ..Default::default()
+        });
+        std::sync::Arc::new(p)
+    };
+    rig.index.capacity_providers = vec![provider("PROVISIONING")];
+    let waiting = rig.reconcile().await;
+    assert!(
+        matches!(
+            waiting.health,
+            Health::Progressing {
+                reason: "WaitingForCapacityProvider",
+                ..
+            }
+        ),
+        "{:?}",
+        waiting.health
+    );
+    assert!(rig.ecs.inner().schedule(GROUP, "nightly").is_none());
+
+    rig.index.capacity_providers = vec![provider("ACTIVE")];
+    rig.reconcile().await;
+    let made = rig.ecs.inner().schedule(GROUP, "nightly").unwrap();
+    let names: Vec<&str> = made
+        .target
+        .capacity_provider_strategy
+        .iter()
+        .map(|i| i.capacity_provider.as_str())
+        .collect();
+    assert_eq!(names, ["gpu-fleet"]);
+}

@@ -24,7 +24,7 @@ use crate::api::{Task, TaskStatus};
 use crate::aws::{AwsApi, AwsError, Freshness, Operation};
 use crate::controller::Index;
 use crate::reconcile::{Health, Next, Note, Outcome, guarded, reference_poll};
-use crate::service::references::{Unresolved, cluster_of, task_definition_of};
+use crate::service::references::{Unresolved, cluster_of, strategy_of, task_definition_of};
 use crate::tenancy;
 use apply::stop;
 pub use delete::cleanup;
@@ -110,7 +110,24 @@ async fn converge(
                     Next::AwaitChange,
                 ));
             }
-            let request = apply::run_request(task, &cluster, &revision, attempt);
+            // Strategy entries naming CapacityProvider objects run on their providers'
+            // ECS names; an attempt waits while ECS does not have one ACTIVE.
+            let namespace = task.namespace().unwrap_or_default();
+            let written = &task.spec.template.capacity_provider_strategy;
+            let strategy = match strategy_of(&namespace, written, index) {
+                Ok(strategy) => strategy,
+                Err(waiting) => {
+                    status.phase = Some("Pending".into());
+                    return Ok(Outcome::waiting_for_reference(
+                        status,
+                        waiting.reason,
+                        waiting.message,
+                        task.metadata.creation_timestamp.as_ref(),
+                    ));
+                }
+            };
+            let mut request = apply::run_request(task, &cluster, &revision, attempt);
+            request.template.capacity_provider_strategy = strategy;
             // While RunTask's rate limit has a queue, come back at this attempt's turn
             // rather than hold a reconcile slot the polls of running Tasks need.
             if let Some(turn) = ecs.write_turn(Operation::RunTask, &cluster, &request.client_token)

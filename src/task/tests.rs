@@ -381,3 +381,51 @@ async fn an_attempt_whose_run_task_must_queue_comes_back_at_its_turn_without_the
     rig.reconcile().await.unwrap();
     assert_eq!(rig.ecs.inner().count("ecs:RunTask"), 1, "sent at its turn");
 }
+
+#[tokio::test]
+async fn a_strategy_naming_a_capacity_provider_object_waits_for_it_then_runs_on_its_ecs_name() {
+    use crate::api::cluster::CapacityProviderStrategyItem;
+    use crate::api::{CapacityProvider, CapacityProviderSpec, CapacityProviderStatus};
+
+    let mut spec = job_spec();
+    spec.template.capacity_provider_strategy = vec![CapacityProviderStrategyItem {
+        capacity_provider: "gpu".into(),
+        weight: Some(1),
+        base: None,
+    }];
+    let mut rig = Rig::new(task("resize", spec)).await;
+    // The cluster uses the provider by its ECS name; the fake refuses a strategy naming
+    // anything the cluster does not list, so a RunTask with the object's name would fail.
+    rig.ecs
+        .inner()
+        .edit_cluster("batch", |c| c.capacity_providers = vec!["gpu-fleet".into()]);
+    let provider = |status: &str| {
+        let mut p = CapacityProvider::new("gpu", CapacityProviderSpec::default());
+        p.metadata.namespace = Some("team-a".into());
+        p.status = Some(CapacityProviderStatus {
+            name: Some("gpu-fleet".into()),
+            status: Some(status.into()),
+            ..Default::default()
+        });
+        std::sync::Arc::new(p)
+    };
+    rig.index.capacity_providers = vec![provider("PROVISIONING")];
+    let waiting = rig.reconcile().await.unwrap();
+    assert!(
+        matches!(
+            waiting.health,
+            Health::Progressing {
+                reason: "WaitingForCapacityProvider",
+                ..
+            }
+        ),
+        "{:?}",
+        waiting.health
+    );
+    assert_eq!(rig.ecs.inner().count("ecs:RunTask"), 0);
+
+    rig.index.capacity_providers = vec![provider("ACTIVE")];
+    let running = rig.reconcile().await.unwrap();
+    assert_eq!(rig.ecs.inner().count("ecs:RunTask"), 1);
+    assert_eq!(rig.task_arns().len(), 1, "{running:?}");
+}
