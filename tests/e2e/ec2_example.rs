@@ -4,7 +4,8 @@
 //! it, and the GPU service spread over zones come up Ready with every task on its own
 //! instance; the Managed Instances variant runs beside it. Only what the emulator
 //! cannot know is changed: the namespace and the placeholder network (moto's).
-//! Deleting everything then goes in dependency order: services, clusters, providers.
+//! Deleting everything then goes in dependency order: services, clusters (once the
+//! group is scaled in), providers.
 
 use anyhow::{Context, Result, ensure};
 
@@ -17,9 +18,24 @@ const FILES: [&str; 4] = [
     "managed-instances.yaml",
 ];
 
+/// Runs `script` with boto3 against the emulator.
+fn python(ctx: &TestContext, script: &str) -> Result<()> {
+    let out = std::process::Command::new(ctx.env.var("TESTENV_PYTHON"))
+        .args(["-c", script])
+        .output()?;
+    ensure!(
+        out.status.success(),
+        "running boto3: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(())
+}
+
 /// The Auto Scaling group `gpu-fleet`, two g4dn.xlarge instances over two zones.
 fn gpu_fleet(ctx: &TestContext) -> Result<()> {
-    let script = r#"
+    python(
+        ctx,
+        r#"
 import boto3
 ec2 = boto3.client("ec2")
 vpc = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
@@ -37,16 +53,8 @@ boto3.client("autoscaling").create_auto_scaling_group(
     MinSize=2, MaxSize=4, DesiredCapacity=2,
     VPCZoneIdentifier=",".join(subnets),
 )
-"#;
-    let out = std::process::Command::new(ctx.env.var("TESTENV_PYTHON"))
-        .args(["-c", script])
-        .output()?;
-    ensure!(
-        out.status.success(),
-        "creating the Auto Scaling group: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Ok(())
+"#,
+    )
 }
 
 fn example(ctx: &TestContext, file: &str, network: &(String, String)) -> Result<String> {
@@ -133,13 +141,23 @@ pub async fn the_ec2_example_places_gpu_tasks_over_zones_in_the_emulator(
     let shown = ctx.kubectl_ns(&["get", "ecs", "-o", "wide"])?;
     eprintln!("[e2e] kubectl get ecs -o wide:\n{shown}");
 
-    // Everything goes, the providers last: each waits for what uses it.
+    // Everything goes, the providers last: each waits for what uses it. ECS deletes no
+    // cluster with container instances, so the group's owner scales it in, as in AWS.
     ctx.kubectl_ns(&[
         "delete",
         "capacityprovider,cluster,service.ecs.operator.dev,taskdefinition",
         "--all",
         "--wait=false",
     ])?;
+    python(
+        &ctx,
+        r#"
+import boto3
+boto3.client("autoscaling").update_auto_scaling_group(
+    AutoScalingGroupName="gpu-fleet", MinSize=0, DesiredCapacity=0
+)
+"#,
+    )?;
     eventually("every object is gone", 240, || async {
         let left = ctx.kubectl_ns(&["get", "ecs", "-o", "name"])?;
         Ok(left.trim().is_empty().then_some(()))

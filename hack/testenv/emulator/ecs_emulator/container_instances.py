@@ -18,6 +18,12 @@ Capacity
     cluster lists becomes a container instance of the cluster, with the
     provider as its capacityProviderName, when the cluster is next asked to
     place a task or described.
+  - An instance the group no longer has (scaled in, terminated) leaves the
+    cluster once no task runs on it, and registeredContainerInstancesCount
+    follows (moto never lowers it).  DeleteCluster is refused with
+    ClusterContainsContainerInstancesException while instances are registered
+    (ECS API Reference, DeleteCluster: "You must deregister all container
+    instances from this cluster before you may delete it").
   - "Container instance memory management" and "Amazon ECS task definitions for
     GPU workloads": an instance registers its CPU as 1,024 units per vCPU, its
     memory in MiB, and each of its GPUs (as the GPU resource, by GPU ID).  The
@@ -53,6 +59,7 @@ from __future__ import annotations
 import re
 
 from moto.autoscaling.models import FakeAutoScalingGroup, autoscaling_backends
+from moto.core.exceptions import ServiceException
 from moto.ec2.models.instance_types import INSTANCE_TYPES
 from moto.ecs.exceptions import InvalidParameterException
 from moto.ecs.models import EC2ContainerServiceBackend
@@ -96,18 +103,37 @@ def _register(backend, cluster_name: str, instance, provider_name: str) -> None:
 
 
 def sync(backend, cluster) -> None:
-    """Register the InService instances of the cluster's Auto Scaling group providers."""
+    """Register the InService instances of the cluster's Auto Scaling group providers,
+    and deregister the ones the groups no longer have (scaled in or terminated) once no
+    task runs on them."""
     groups = autoscaling_backends[backend.account_id][backend.region_name].autoscaling_groups
     registered = {ci.ec2_instance_id for ci in backend.container_instances.get(cluster.name, {}).values()}
+    in_service: set[str] = set()
     for name in cluster.capacity_providers or []:
         provider = backend.capacity_providers.get(name)
         if provider is None or getattr(provider, "type", "EC2_AUTOSCALING") != "EC2_AUTOSCALING":
             continue
         group = groups.get(_group_name(provider) or "")
         for state in getattr(group, "instance_states", []):
-            if state.lifecycle_state == "InService" and state.instance.id not in registered:
+            if state.lifecycle_state != "InService":
+                continue
+            in_service.add(state.instance.id)
+            if state.instance.id not in registered:
                 _register(backend, cluster.name, state.instance, name)
                 registered.add(state.instance.id)
+    busy = {
+        t.container_instance_arn
+        for t in backend.tasks.get(cluster.name, {}).values()
+        if t.status != STOPPED and getattr(t, "container_instance_arn", None)
+    }
+    # moto replaces an empty per-cluster map when it registers the first instance.
+    instances = backend.container_instances.get(cluster.name, {})
+    for ci_id, ci in list(instances.items()):
+        gone = getattr(ci, "capacity_provider_name", None) and ci.ec2_instance_id not in in_service
+        if gone and ci.container_instance_arn not in busy:
+            del instances[ci_id]
+    # moto counts registrations and never deregistrations.
+    cluster.registered_container_instances_count = sum(1 for ci in instances.values() if ci.status == "ACTIVE")
 
 
 def requirements(task_definition) -> dict:
@@ -280,16 +306,21 @@ def _describe_clusters(orig):
     return describe_clusters
 
 
-def _describe_container_instances(orig):
-    """What an instance has left depends on its tasks: bring them up to now first."""
+def _current(orig):
+    """What the cluster's instances are and have left depends on its groups and its
+    tasks: bring both up to now first."""
 
-    def describe_container_instances(self, cluster_str, *args, **kwargs):
+    def current(self, cluster_str, *args, **kwargs):
         es = state_of(self)
         with es.lock:
-            advance_cluster(self, cluster_str.split("/")[-1], es.now())
+            name = cluster_str.split("/")[-1]
+            advance_cluster(self, name, es.now())
+            cluster = self.clusters.get(name)
+            if cluster is not None:
+                sync(self, cluster)
             return orig(self, cluster_str, *args, **kwargs)
 
-    return describe_container_instances
+    return current
 
 
 def _run_task(orig):
@@ -325,10 +356,31 @@ def _balanced(orig):
     return replace_autoscaling_group_instances
 
 
+class ClusterContainsContainerInstancesException(ServiceException):
+    code = "ClusterContainsContainerInstancesException"
+
+
+def _delete_cluster(orig):
+    def delete_cluster(self, cluster_str):
+        es = state_of(self)
+        with es.lock:
+            cluster = self._get_cluster(cluster_str)
+            sync(self, cluster)
+            if cluster.registered_container_instances_count > 0:
+                raise ClusterContainsContainerInstancesException(
+                    "The Cluster cannot be deleted while Container Instances are active or draining."
+                )
+            return orig(self, cluster_str)
+
+    return delete_cluster
+
+
 def install() -> None:
     wrap(FakeAutoScalingGroup, "replace_autoscaling_group_instances", _balanced)
     if _release not in hooks.task_listeners:
         hooks.task_listeners.append(_release)
     wrap(EC2ContainerServiceBackend, "describe_clusters", _describe_clusters)
     wrap(EC2ContainerServiceBackend, "run_task", _run_task)
-    wrap(EC2ContainerServiceBackend, "describe_container_instances", _describe_container_instances)
+    wrap(EC2ContainerServiceBackend, "delete_cluster", _delete_cluster)
+    wrap(EC2ContainerServiceBackend, "describe_container_instances", _current)
+    wrap(EC2ContainerServiceBackend, "list_container_instances", _current)

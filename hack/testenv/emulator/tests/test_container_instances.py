@@ -5,6 +5,8 @@ placement strategies and constraints)."""
 
 from __future__ import annotations
 
+from botocore.exceptions import ClientError
+
 from ecs_emulator.container_instances import UNABLE_TO_PLACE
 from tests.support import EmulatorTestCase
 
@@ -82,6 +84,29 @@ class ContainerInstancesTest(Ec2CapacityCase):
         self.assertEqual(len(resources["GPU"]["stringSetValue"]), 1)
         zones = {a["value"] for i in instances for a in i["attributes"] if a["name"] == "ecs.availability-zone"}
         self.assertEqual(zones, {"us-east-1a", "us-east-1b"})
+
+    def test_the_cluster_cannot_be_deleted_until_the_group_scales_in(self):
+        self.ecs.describe_clusters(clusters=["apps"])
+        with self.assertRaises(ClientError) as refused:
+            self.ecs.delete_cluster(cluster="apps")
+        self.assertEqual(refused.exception.response["Error"]["Code"], "ClusterContainsContainerInstancesException")
+        self.autoscaling.update_auto_scaling_group(AutoScalingGroupName="gpu-workers", MinSize=0, DesiredCapacity=0)
+        cluster = self.ecs.describe_clusters(clusters=["apps"])["clusters"][0]
+        self.assertEqual(cluster["registeredContainerInstancesCount"], 0)
+        self.assertEqual(self.ecs.delete_cluster(cluster="apps")["cluster"]["status"], "INACTIVE")
+
+    def test_an_instance_with_a_task_stays_registered_until_the_task_stops(self):
+        td = self.register_gpu_task(memory=256)
+        self.ecs.create_service(cluster="apps", serviceName="web", taskDefinition=td, desiredCount=1)
+        self.step_until(self.running, lambda tasks: len(tasks) == 1)
+        self.autoscaling.update_auto_scaling_group(AutoScalingGroupName="gpu-workers", MinSize=0, DesiredCapacity=0)
+        self.assertEqual(len(self.container_instances()), 1)
+        self.ecs.update_service(cluster="apps", service="web", desiredCount=0)
+        self.step_until(self.running, lambda tasks: not tasks)
+        self.advance(60)
+        self.tasks(desiredStatus="STOPPED")
+        cluster = self.ecs.describe_clusters(clusters=["apps"])["clusters"][0]
+        self.assertEqual(cluster["registeredContainerInstancesCount"], 0)
 
 
 class PlacementTest(Ec2CapacityCase):
